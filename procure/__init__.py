@@ -1,0 +1,53 @@
+"""procure: procurement and RFR lifecycle workflow service."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """The app factory: defaults, then PROCURE_* environment variables, then instance/config.py,
+    then `config` (tests)."""
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=os.environ.get("PROCURE_INSTANCE_PATH") or None)
+    from procure.config import Defaults, database_url
+    app.config.from_object(Defaults)
+    app.config.from_prefixed_env("PROCURE")
+    app.config.from_pyfile("config.py", silent=True)
+    if config:
+        app.config.update(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config, app.instance_path)
+    if not app.config["UPLOAD_FOLDER"]:
+        app.config["UPLOAD_FOLDER"] = os.path.join(os.path.dirname(app.instance_path), "uploads")
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
+    app.config["RATELIMIT_STORAGE_URI"] = (app.config.get("RATELIMIT_STORAGE_URI")
+                                           if not app.config.get("REDIS_URL")
+                                           else app.config["REDIS_URL"])
+
+    from procure import accounts
+    accounts.use_hash_profile(app.config["PASSWORD_HASH_PROFILE"])
+
+    from procure.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"),
+                     render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+
+    from procure import web
+    web.init_app(app)
+    from procure import api as api_package
+    api_package.init_app(app)
+
+    from procure.intake import jobs
+    jobs.init_app(app)
+
+    from procure import cli
+    cli.init_app(app)
+    return app

@@ -1,0 +1,138 @@
+"""The `procure` command: init-db, demo, serve, tick, intake, audit verify (and Flask-Migrate's db)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, FlaskGroup
+
+
+def main() -> None:
+    from procure import create_app
+    FlaskGroup(create_app=create_app, add_version_option=False,
+               help="procure: procurement and RFR lifecycle service.")(prog_name="procure")
+
+
+def upgrade_database() -> None:
+    """Apply the migrations, then load the reference data (both idempotent)."""
+    from flask_migrate import upgrade
+
+    from procure import reference
+    from procure.extensions import db
+    upgrade()
+    reference.load(db.session)
+    db.session.commit()
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Create or upgrade the database and load the reference data."""
+        upgrade_database()
+        click.echo(f"Database ready: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+
+    @app.cli.command("demo")
+    def demo() -> None:
+        """Load the demo story (once) and print the demo users."""
+        from procure import demo as demo_data
+        upgrade_database()
+        created = demo_data.load()
+        click.echo("Demo data loaded." if created else "Demo data already present; kept as it is.")
+        click.echo("\nDemo users (password for all: %s):" % demo_data.PASSWORD)
+        for email, role, note in demo_data.USERS_FOR_PRINT:
+            click.echo(f"  {email:<40} {role:<22} {note}")
+
+    @app.cli.command("serve")
+    @click.option("--host", default="127.0.0.1")
+    @click.option("--port", default=5000, type=int)
+    def serve(host: str, port: int) -> None:
+        """Serve on the embedded defaults: web, intake worker and deadline ticks in one process."""
+        from procure.intake import jobs
+        resumed = jobs.resume_pending()
+        if resumed:
+            click.echo(f"Resumed intake of {resumed} document(s) left unfinished.")
+        start_ticking(current_app._get_current_object())  # type: ignore[attr-defined]
+        click.echo(f"procure is serving on http://{host}:{port}/")
+        current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+    @app.cli.command("tick")
+    def tick() -> None:
+        """Close every solicitation whose deadline has passed."""
+        from procure.extensions import db
+        from procure.workflows.solicitation import close_due
+        closed = close_due(db.session)
+        db.session.commit()
+        click.echo("Closed: " + (", ".join(closed) if closed else "nothing was due"))
+
+    audit_group = AppGroup("audit", help="The audit log.")
+    app.cli.add_command(audit_group)
+
+    @audit_group.command("verify")
+    def audit_verify() -> None:
+        """Check the hash chain; name the first broken link."""
+        from procure import audit
+        from procure.extensions import db
+        result = audit.verify(db.session)
+        if result.ok:
+            click.echo(f"Audit chain intact: {result.events} events.")
+            return
+        event = result.broken_at
+        click.echo(f"Audit chain BROKEN at event #{event.seq} (id {event.id}, {event.event} on "
+                   f"{event.entity_type} {event.entity_id}, {event.at.isoformat()}): "
+                   f"{result.problem}.", err=True)
+        sys.exit(1)
+
+    intake_group = AppGroup("intake", help="Document intake.")
+    app.cli.add_command(intake_group)
+
+    @intake_group.command("parse", with_appcontext=False)
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--sections", "sections_file", type=click.Path(exists=True, dir_okay=False),
+                  help='JSON: [{"id", "title", "aliases", "page_limit"}]')
+    def intake_parse(file: Path, sections_file: str | None) -> None:
+        """Print the structured record read from FILE (exit 0), or its rejection (exit 1)."""
+        from procure.intake.pdf import Rejected, parse_file
+        sections = json.loads(Path(sections_file).read_text()) if sections_file else []
+        try:
+            record = parse_file(file, sections)
+        except Rejected as rejected:
+            click.echo(json.dumps({"rejected": {"code": rejected.code,
+                                                "message": rejected.message}}, indent=2))
+            sys.exit(1)
+        click.echo(json.dumps(record, indent=2, ensure_ascii=False))
+
+    @intake_group.command("resume")
+    def intake_resume() -> None:
+        """Queue again the documents left unread by a process that stopped, and read them."""
+        from procure.intake import jobs
+        count = jobs.resume_pending()
+        jobs.wait_for_idle(timeout=3600)
+        click.echo(f"Resumed {count} document(s).")
+
+
+def start_ticking(app: Flask) -> threading.Thread:
+    """The embedded periodic job: close what is due every TICK_SECONDS."""
+    def loop() -> None:
+        from procure.extensions import db
+        from procure.workflows.solicitation import close_due
+        while True:
+            with app.app_context():
+                try:
+                    closed = close_due(db.session)
+                    db.session.commit()
+                    if closed:
+                        app.logger.info("closed at deadline: %s", ", ".join(closed))
+                except Exception:
+                    db.session.rollback()
+                    app.logger.exception("tick failed")
+            time.sleep(app.config["TICK_SECONDS"])
+
+    thread = threading.Thread(target=loop, name="tick", daemon=True)
+    thread.start()
+    return thread

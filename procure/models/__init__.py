@@ -1,0 +1,24 @@
+"""All models, imported here so that metadata and Alembic see every table."""
+
+from procure.models.audit import AuditEvent, AuditHead
+from procure.models.base import Base
+from procure.models.org import (
+    Agency, ApiToken, AreaOffice, Organization, Region, Role, ServiceModel, SupplierDiversity, User,
+)
+from procure.models.response import (
+    Document, DocumentKind, IntakeStatus, Receipt, Response, ResponseStatus,
+)
+from procure.models.solicitation import (
+    Addendum, CancelReason, Criterion, Envelope, Lot, LotKind, ProcedureRule, Question,
+    RequiredSection, RfiComment, Solicitation, SolicitationDocument, SolicitationKind,
+    SolicitationStatus,
+)
+
+__all__ = [
+    "Addendum", "Agency", "ApiToken", "AreaOffice", "AuditEvent", "AuditHead", "Base",
+    "CancelReason", "Criterion", "Document", "DocumentKind", "Envelope", "IntakeStatus", "Lot",
+    "LotKind", "Organization", "ProcedureRule", "Question", "Receipt", "Region",
+    "RequiredSection", "Response", "ResponseStatus", "RfiComment", "Role", "ServiceModel",
+    "Solicitation", "SolicitationDocument", "SolicitationKind", "SolicitationStatus",
+    "SupplierDiversity", "User",
+]

@@ -1,0 +1,107 @@
+"""Reference data (agencies, geography, service models) and the people and organisations."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from procure.models.base import Base, enum_column
+
+
+class Agency(Base):
+    __tablename__ = "agency"
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)   # DCF, DMH
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Region(Base):
+    __tablename__ = "region"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    area_offices: Mapped[list[AreaOffice]] = relationship(back_populates="region",
+                                                          order_by="AreaOffice.name")
+
+
+class AreaOffice(Base):
+    """One of the 29 area offices; each is one service area."""
+
+    __tablename__ = "area_office"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    region: Mapped[Region] = relationship(back_populates="area_offices")
+
+
+class ServiceModel(Base):
+    __tablename__ = "service_model"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class SupplierDiversity(enum.Enum):
+    none = "Not certified"
+    minority_owned = "Minority-owned business"
+    women_owned = "Women-owned business"
+    minority_and_women_owned = "Minority- and women-owned business"
+
+
+class Organization(Base):
+    """A provider organisation that bids (the bidder)."""
+
+    __tablename__ = "organization"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    legal_name: Mapped[str] = mapped_column(String(200), unique=True)
+    fein: Mapped[str] = mapped_column(String(10), unique=True)        # NN-NNNNNNN
+    address: Mapped[str] = mapped_column(Text)
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_email: Mapped[str] = mapped_column(String(200))
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    diversity: Mapped[SupplierDiversity] = mapped_column(
+        enum_column(SupplierDiversity), default=SupplierDiversity.none)
+    members: Mapped[list[User]] = relationship(back_populates="organization")
+
+
+class Role(enum.Enum):
+    admin = "Administrator"
+    officer = "Procurement officer"
+    bidder = "Bidder"
+    panelist = "Panelist"
+
+
+class User(UserMixin, Base):
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(enum_column(Role), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    organization: Mapped[Organization | None] = relationship(back_populates="members")
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+
+    @property
+    def is_active(self) -> bool:  # flask-login
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role.name}>"
+
+
+class ApiToken(Base):
+    """A bearer token for an API user; only its SHA-256 is kept."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    user: Mapped[User] = relationship()
+    name: Mapped[str] = mapped_column(String(100))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,96 @@
+"""Who may do what. Deny by default: an action not listed here is refused to everyone.
+
+Every view and API endpoint names its action with @policy.rule("..."); a before-request hook
+refuses any endpoint without one (and tests walk the URL map to prove none is missing).
+Object-level answers (this bidder's own response) take the object as a second argument."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from werkzeug.exceptions import Forbidden
+
+from procure.models import Role
+
+ANYONE = "anyone"
+SIGNED_IN = "signed_in"
+
+AGENCY = {Role.officer, Role.admin}
+
+
+def _own_organization(user: Any, obj: Any) -> bool:
+    return obj is None or (user.organization_id is not None
+                           and getattr(obj, "organization_id", None) == user.organization_id)
+
+
+def _has_organization(user: Any, obj: Any) -> bool:
+    return user.organization_id is not None and _own_organization(user, obj)
+
+
+# action -> (roles allowed, or ANYONE / SIGNED_IN; optional check on the object)
+RULES: dict[str, tuple[Any, Callable[[Any, Any], bool] | None]] = {
+    "public.browse": (ANYONE, None),             # published solicitations, answers, addenda
+    "auth.login": (ANYONE, None),
+    "auth.register": (ANYONE, None),             # a provider organisation signs up
+    "auth.logout": (SIGNED_IN, None),
+    "account.tokens": (SIGNED_IN, None),         # own API tokens
+    "solicitation.manage": (AGENCY, None),       # draft, publish, addenda, answers, open, cancel
+    "solicitation.view_internal": (AGENCY, None),  # drafts, audit trail, questions waiting
+    "question.ask": ({Role.bidder}, None),
+    "rfi.comment": ({Role.bidder}, _has_organization),
+    "organization.manage": ({Role.bidder}, _own_organization),
+    "response.work": ({Role.bidder}, _has_organization),   # start, upload, submit, withdraw
+    "response.read": (SIGNED_IN, None),          # API: whose and whether sealed is decided in
+                                                 # workflows.response (readable_response)
+    "response.read_opened": (AGENCY, None),      # after the opening only (workflows.response)
+    "response.judge": (AGENCY, None),            # accept / reject as responsive
+    "audit.view": (AGENCY, None),
+    "admin.users": ({Role.admin}, None),
+}
+
+
+def allows(user: Any, action: str, obj: Any = None) -> bool:
+    roles, check = RULES.get(action, (frozenset(), None))
+    if roles == ANYONE:
+        return True
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if roles != SIGNED_IN and user.role not in roles:
+        return False
+    return check is None or check(user, obj)
+
+
+def require(user: Any, action: str, obj: Any = None) -> None:
+    if not allows(user, action, obj):
+        raise Forbidden("You do not have permission to do that.")
+
+
+def rule(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Name the action a view performs; the before-request gate asks `allows` for it."""
+    if action not in RULES:
+        raise KeyError(f"unknown policy action {action!r}")
+
+    def mark(view: Callable[..., Any]) -> Callable[..., Any]:
+        if inspect.ismethod(view):  # e.g. Flask's own send_static_file: wrap to mark it
+            bound = view
+
+            @functools.wraps(bound)
+            def view(*args: Any, **kwargs: Any) -> Any:
+                return bound(*args, **kwargs)
+        view.policy_action = action  # type: ignore[attr-defined]
+        return view
+    return mark
+
+
+def action_of(view: Callable[..., Any], method: str) -> str | None:
+    """The action named for a view function (or a MethodView's method), if any."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        handler = getattr(view_class, method.lower(), None)
+        if handler is None and method == "HEAD":
+            handler = getattr(view_class, "get", None)
+        return getattr(handler, "policy_action", None)
+    return getattr(view, "policy_action", None)

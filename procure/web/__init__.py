@@ -1,0 +1,144 @@
+"""The browser side: blueprints per audience, the policy gate, errors, security headers."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import Forbidden, HTTPException, NotFound as HTTPNotFound
+
+from procure import clock, policy
+from procure.extensions import db, login_manager
+from procure.models import ApiToken, User
+from procure.workflows.base import NotFound, WorkflowError
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "object-src 'self'; frame-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+       "base-uri 'none'")
+
+
+def actor() -> Any:
+    """Who is acting: the API's bearer-token user on /api/, the signed-in user elsewhere."""
+    if is_api_request():
+        return g.get("api_user") or login_manager.anonymous_user()
+    return current_user
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _token_user() -> User | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    digest = hashlib.sha256(header[7:].strip().encode()).hexdigest()
+    token = db.session.query(ApiToken).filter_by(token_sha256=digest, revoked=False).one_or_none()
+    return token.user if token is not None and token.user.is_active else None
+
+
+def _gate() -> Any:
+    """Deny by default: every endpoint must name its policy action, and the actor must hold it."""
+    if request.endpoint is None:
+        return None  # 404 follows
+    if is_api_request():
+        g.api_user = _token_user()
+    view = current_app.view_functions.get(request.endpoint)
+    action = policy.action_of(view, request.method) if view else None
+    if action is None:
+        raise Forbidden("This page has no access rule, so it is closed to everyone.")
+    who = actor()
+    if not policy.allows(who, action):
+        if not who.is_authenticated and not is_api_request():
+            return login_manager.unauthorized()
+        raise Forbidden("You do not have permission to do that.")
+    return None
+
+
+def _wants_json() -> bool:
+    return is_api_request() or request.accept_mimetypes.best == "application/json"
+
+
+def _error(status: int, title: str, message: str, **extra: Any) -> Any:
+    db.session.rollback()
+    if _wants_json():
+        body = {"code": status, "status": title, "message": message, **extra}
+        return jsonify(body), status
+    return render_template("error.html", status=status, title=title, message=message,
+                           **extra), status
+
+
+def init_app(app: Flask) -> None:
+    from procure.web import auth, bidder, officer, public
+    for module in (public, auth, officer, bidder):
+        app.register_blueprint(module.bp)
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id))
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+
+    app.before_request(_gate)
+
+    # Static files are public: they carry the same rule as the public pages.
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint == "static" or endpoint.endswith(".static"):
+            app.view_functions[endpoint] = policy.rule("public.browse")(view)
+
+    @app.after_request
+    def security_headers(response: Any) -> Any:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.endpoint and not request.endpoint.endswith("static"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(WorkflowError)
+    def workflow_refused(error: WorkflowError) -> Any:
+        return _error(409, "That cannot be done now", error.message, allowed=error.allowed)
+
+    @app.errorhandler(StaleDataError)
+    def changed_meanwhile(error: StaleDataError) -> Any:
+        return _error(409, "Changed by someone else",
+                      "Someone else changed this at the same moment. Reload the page and try "
+                      "again.", allowed=[])
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound) -> Any:
+        return _error(404, "Not found", str(error) or "There is nothing here.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        if isinstance(error, HTTPNotFound):
+            return _error(404, "Not found", "There is nothing at this address.")
+        if error.code == 400 and "CSRF" in (error.description or ""):
+            return _error(400, "Form expired", "The form expired or came from elsewhere. "
+                          "Reload the page and send it again.")
+        return _error(error.code or 500, error.name, error.description or "")
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        app.logger.exception("unhandled error")
+        return _error(500, "Something went wrong", "The service hit an error; nothing was "
+                      "saved. Try again, and tell the procurement office if it persists.")
+
+    @app.template_filter("moment")
+    def moment_filter(value: Any) -> str:
+        return clock.format_moment(value)
+
+    @app.template_filter("money")
+    def money_filter(value: Any) -> str:
+        return "" if value is None else f"${value:,.0f}"
+
+    @app.context_processor
+    def helpers() -> dict[str, Any]:
+        return {"policy": policy, "now": clock.now(), "actor": actor}

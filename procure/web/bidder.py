@@ -1,0 +1,159 @@
+"""Bidders: my responses, upload with progress, the record read from each PDF, submit, receipt."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
+from flask_login import current_user
+
+from procure import clock, policy
+from procure.extensions import db
+from procure.intake import jobs
+from procure.intake.storage import TooLarge, store_from_config
+from procure.models import Document, DocumentKind, Lot
+from procure.web.forms import EventForm, UploadForm
+from procure.workflows import response as flow
+from procure.workflows import solicitation as solicitation_flow
+from procure.workflows.base import WorkflowError
+
+bp = Blueprint("bidder", __name__, url_prefix="/bidder")
+
+
+@bp.route("/")
+@policy.rule("response.work")
+def dashboard():
+    return render_template("bidder/dashboard.html", responses=flow.my_responses(db.session, current_user),
+                           days_left=solicitation_flow.days_left)
+
+
+@bp.route("/lots/<int:lot_id>/respond", methods=["POST"])
+@policy.rule("response.work")
+def start(lot_id: int):
+    lot = db.session.get(Lot, lot_id)
+    if lot is None:
+        abort(404)
+    if not EventForm().validate_on_submit():
+        abort(400, "The form expired or came from elsewhere. Reload the page and send it again.")
+    row = flow.start(db.session, current_user, lot)
+    db.session.commit()
+    return redirect(url_for("bidder.response", response_id=row.id))
+
+
+def _my_response(response_id: int):
+    row = flow.readable_response(db.session, current_user, response_id)
+    policy.require(current_user, "response.work", row)
+    return row
+
+
+@bp.route("/responses/<int:response_id>")
+@policy.rule("response.work")
+def response(response_id: int):
+    row = _my_response(response_id)
+    return render_template("bidder/response.html", r=row, form=UploadForm(),
+                           event_form=EventForm(), events=flow.allowed_events(row, current_user),
+                           labels=flow.LABELS, problems=flow.completeness(row),
+                           accepting=solicitation_flow.is_accepting(row.solicitation))
+
+
+@bp.route("/responses/<int:response_id>/documents", methods=["POST"])
+@bp.route("/responses/<int:response_id>/documents/<int:replaces_id>", methods=["POST"])
+@policy.rule("response.work")
+def upload(response_id: int, replaces_id: int | None = None):
+    row = _my_response(response_id)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        message = "; ".join(m for messages in form.errors.values() for m in messages)
+        raise WorkflowError(message or "Choose a PDF file to upload.")
+    replaces = None
+    if replaces_id is not None:
+        replaces = db.session.get(Document, replaces_id)
+        if replaces is None or replaces.response_id != row.id:
+            abort(404)
+    # Refuse early, before storing anything, when the response cannot change now.
+    flow._require_editable(row)
+    store = store_from_config(current_app.config)
+    try:
+        stored = store.put(form.file.data.stream, max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
+    except TooLarge as too_large:
+        raise WorkflowError(str(too_large)) from None
+    document = flow.add_document(db.session, row, current_user, kind=DocumentKind[form.kind.data],
+                                 filename=form.file.data.filename or "document.pdf",
+                                 stored=stored, max_files=current_app.config["MAX_FILES_PER_RESPONSE"],
+                                 replaces=replaces)
+    db.session.commit()
+    jobs.enqueue(document.id)
+    flash(f"{document.filename} was received and is being read.", "success")
+    return redirect(url_for("bidder.response", response_id=row.id) + f"#document-{document.id}")
+
+
+@bp.route("/responses/<int:response_id>/documents/<int:document_id>/remove", methods=["POST"])
+@policy.rule("response.work")
+def remove(response_id: int, document_id: int):
+    row = _my_response(response_id)
+    if not EventForm().validate_on_submit():
+        abort(400)
+    document = db.session.get(Document, document_id)
+    if document is None:
+        abort(404)
+    flow.remove_document(db.session, row, current_user, document)
+    db.session.commit()
+    flash(f"{document.filename} was removed from the response (it stays in its history).", "info")
+    return redirect(url_for("bidder.response", response_id=row.id))
+
+
+@bp.route("/responses/<int:response_id>/events/<event>", methods=["POST"])
+@policy.rule("response.work")
+def fire(response_id: int, event: str):
+    row = _my_response(response_id)
+    if not EventForm().validate_on_submit():
+        abort(400)
+    flow.fire(db.session, row, event, current_user)
+    db.session.commit()
+    if event == "submit":
+        flash("Your response is submitted. Keep the receipt.", "success")
+        return redirect(url_for("bidder.receipt", response_id=row.id))
+    flash(f"Response {flow.LABELS.get(event, event).lower()}: it is now "
+          f"{row.status.value.lower()}.", "success")
+    return redirect(url_for("bidder.response", response_id=row.id))
+
+
+@bp.route("/responses/<int:response_id>/receipt")
+@policy.rule("response.work")
+def receipt(response_id: int):
+    row = _my_response(response_id)
+    if not row.receipts:
+        abort(404)
+    return render_template("bidder/receipt.html", r=row, receipt=row.last_receipt)
+
+
+@bp.route("/responses/<int:response_id>/progress")
+@policy.rule("response.work")
+def progress(response_id: int):
+    """Intake progress for the page's script (polled; no reload)."""
+    row = _my_response(response_id)
+    return jsonify({"documents": [
+        {"id": d.id, "status": d.intake_status.name, "label": d.intake_status.value,
+         "pages_done": d.pages_done, "pages_total": d.pages_total}
+        for d in row.current_documents], "now": clock.now().isoformat()})
+
+
+@bp.route("/documents/<int:document_id>")
+@policy.rule("response.work")
+def document(document_id: int):
+    document = flow.readable_document(db.session, current_user, document_id)
+    policy.require(current_user, "response.work", document.response)
+    return render_template("bidder/document.html", d=document, r=document.response)
+
+
+@bp.route("/documents/<int:document_id>/file")
+@policy.rule("response.work")
+def document_file(document_id: int):
+    document = flow.readable_document(db.session, current_user, document_id)
+    policy.require(current_user, "response.work", document.response)
+    return send_document(document)
+
+
+def send_document(document: Document):
+    from flask import send_file
+    store = store_from_config(current_app.config)
+    return send_file(store.open(document.sha256), mimetype="application/pdf",
+                     download_name=document.filename, as_attachment=True)

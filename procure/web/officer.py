@@ -1,0 +1,355 @@
+"""Procurement officers: draft, publish, amend, answer, open, cancel; the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from procure import clock, policy
+from procure.extensions import db
+from procure.intake.storage import store_from_config
+from procure.models import (
+    Agency, AreaOffice, AuditEvent, CancelReason, Criterion, Envelope, Lot, LotKind, Question,
+    Region, RequiredSection, RfiComment, ServiceModel, Solicitation, SolicitationKind,
+)
+from procure.web.forms import (
+    AddendumForm, AnswerForm, CancelForm, CriterionForm, DocumentForm, EventForm, LotForm,
+    SectionForm, SolicitationForm,
+)
+from procure.workflows import response as response_flow
+from procure.workflows import solicitation as flow
+
+bp = Blueprint("officer", __name__, url_prefix="/officer")
+
+
+def _solicitation(solicitation_id: int) -> Solicitation:
+    row = db.session.get(Solicitation, solicitation_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return clock.from_local(value) if value is not None else None
+
+
+def _local(value: datetime | None) -> datetime | None:
+    return clock.local(value).replace(tzinfo=None) if value is not None else None
+
+
+def _solicitation_form(row: Solicitation | None = None) -> SolicitationForm:
+    form = SolicitationForm(obj=None if row is None or request.method == "POST" else row)
+    form.agencies.choices = [(a.code, f"{a.code}: {a.name}")
+                             for a in db.session.scalars(select(Agency).order_by(Agency.code))]
+    if row is not None and request.method != "POST":
+        form.agencies.data = [a.code for a in row.agencies]
+        form.kind.data = row.kind.name
+        for name in ("questions_due", "conference_at", "deadline"):
+            getattr(form, name).data = _local(getattr(row, name))
+    return form
+
+
+def _fields(form: SolicitationForm) -> dict:
+    return {
+        "title": form.title.data, "description": form.description.data or "",
+        "questions_due": _utc(form.questions_due.data), "conference_at": _utc(form.conference_at.data),
+        "conference_location": form.conference_location.data or "",
+        "deadline": _utc(form.deadline.data), "expected_award": form.expected_award.data,
+        "contract_start": form.contract_start.data,
+    }
+
+
+@bp.route("/")
+@policy.rule("solicitation.view_internal")
+def dashboard():
+    query = select(Solicitation).options(selectinload(Solicitation.agencies)).order_by(
+        Solicitation.deadline.is_(None), Solicitation.deadline.desc(), Solicitation.id.desc())
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    ids = [s.id for s in page.items]
+    waiting = dict(db.session.execute(
+        select(Question.solicitation_id, func.count()).where(
+            Question.solicitation_id.in_(ids), Question.answer.is_(None))
+        .group_by(Question.solicitation_id)).all()) if ids else {}
+    return render_template("officer/dashboard.html", page=page, waiting=waiting,
+                           next_deadline=flow.next_deadline)
+
+
+@bp.route("/solicitations/new", methods=["GET", "POST"])
+@policy.rule("solicitation.manage")
+def new():
+    form = _solicitation_form()
+    if form.validate_on_submit():
+        row = flow.create(db.session, current_user, kind=SolicitationKind[form.kind.data],
+                          agencies=form.agencies.data, number=form.number.data or None,
+                          **_fields(form))
+        db.session.commit()
+        flash(f"Draft {row.number} created. Add its lots, sections and criteria, then publish.",
+              "success")
+        return redirect(url_for("officer.solicitation", solicitation_id=row.id))
+    return render_template("officer/new.html", form=form)
+
+
+def _part_forms() -> dict:
+    lot_form = LotForm(prefix="lot")
+    areas = db.session.scalars(select(AreaOffice).options(selectinload(AreaOffice.region))
+                               .order_by(AreaOffice.name)).all()
+    lot_form.area_offices.choices = [(a.id, f"{a.name} ({a.region.name})") for a in areas]
+    lot_form.region.choices = [(0, "—")] + [
+        (r.id, r.name) for r in db.session.scalars(select(Region).order_by(Region.name))]
+    lot_form.service_model.choices = [("", "—")] + [
+        (m.code, m.name) for m in db.session.scalars(select(ServiceModel).order_by(ServiceModel.name))]
+    return {"lot_form": lot_form, "section_form": SectionForm(prefix="section"),
+            "criterion_form": CriterionForm(prefix="criterion"),
+            "document_form": DocumentForm(prefix="document")}
+
+
+@bp.route("/solicitations/<int:solicitation_id>", methods=["GET", "POST"])
+@policy.rule("solicitation.manage")
+def solicitation(solicitation_id: int):
+    row = _solicitation(solicitation_id)
+    form = _solicitation_form(row)
+    if request.method == "POST" and form.validate_on_submit():
+        flow.update(db.session, row, current_user, agencies=form.agencies.data, **_fields(form))
+        db.session.commit()
+        flash("Draft saved.", "success")
+        return redirect(url_for("officer.solicitation", solicitation_id=row.id))
+    return render_template(
+        "officer/solicitation.html", s=row, form=form, **_part_forms(),
+        event_form=EventForm(), cancel_form=CancelForm(prefix="cancel"),
+        addendum_form=AddendumForm(prefix="addendum"), events=flow.allowed_events(row),
+        labels=flow.LABELS, counts=response_flow.opening_counts(db.session, row),
+        unanswered=[q for q in row.questions if q.answer is None])
+
+
+@bp.route("/solicitations/<int:solicitation_id>/lots", methods=["POST"])
+@policy.rule("solicitation.manage")
+def add_lot(solicitation_id: int):
+    row = _solicitation(solicitation_id)
+    form = _part_forms()["lot_form"]
+    if not form.validate_on_submit():
+        return _invalid(row, form)
+    kind = LotKind[form.kind.data]
+    flow.add_lot(db.session, row, current_user, kind=kind, title=form.title.data,
+                 estimated_annual_value=form.estimated_annual_value.data,
+                 max_awards=form.max_awards.data, area_office_ids=form.area_offices.data or [],
+                 region_id=form.region.data or None,
+                 service_model_code=form.service_model.data or None)
+    db.session.commit()
+    flash("Lot added.", "success")
+    return redirect(url_for("officer.solicitation", solicitation_id=row.id) + "#lots")
+
+
+@bp.route("/solicitations/<int:solicitation_id>/sections", methods=["POST"])
+@policy.rule("solicitation.manage")
+def add_section(solicitation_id: int):
+    row = _solicitation(solicitation_id)
+    form = SectionForm(prefix="section")
+    if not form.validate_on_submit():
+        return _invalid(row, form)
+    flow.add_section(db.session, row, current_user, title=form.title.data,
+                     aliases=(form.aliases.data or "").split(","), page_limit=form.page_limit.data)
+    db.session.commit()
+    flash("Section added.", "success")
+    return redirect(url_for("officer.solicitation", solicitation_id=row.id) + "#sections")
+
+
+@bp.route("/solicitations/<int:solicitation_id>/criteria", methods=["POST"])
+@policy.rule("solicitation.manage")
+def add_criterion(solicitation_id: int):
+    row = _solicitation(solicitation_id)
+    form = CriterionForm(prefix="criterion")
+    if not form.validate_on_submit():
+        return _invalid(row, form)
+    flow.add_criterion(db.session, row, current_user, name=form.name.data,
+                       weight=form.weight.data, max_points=form.max_points.data,
+                       description=form.description.data or "",
+                       envelope=Envelope[form.envelope.data])
+    db.session.commit()
+    flash(f"Criterion added. Weights now total {row.criteria_weight}.", "success")
+    return redirect(url_for("officer.solicitation", solicitation_id=row.id) + "#criteria")
+
+
+PARTS = {"lot": Lot, "section": RequiredSection, "criterion": Criterion}
+
+
+@bp.route("/solicitations/<int:solicitation_id>/<part>/<int:part_id>/remove", methods=["POST"])
+@policy.rule("solicitation.manage")
+def remove_part(solicitation_id: int, part: str, part_id: int):
+    row = _solicitation(solicitation_id)
+    if part not in PARTS:
+        abort(404)
+    item = db.session.get(PARTS[part], part_id)
+    if item is None:
+        abort(404)
+    flow.remove_part(db.session, row, current_user, item)
+    db.session.commit()
+    flash(f"The {part} was removed.", "info")
+    return redirect(url_for("officer.solicitation", solicitation_id=row.id))
+
+
+def _store_upload(file_storage):
+    store = store_from_config(current_app.config)
+    return store.put(file_storage.stream, max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
+
+
+@bp.route("/solicitations/<int:solicitation_id>/documents", methods=["POST"])
+@policy.rule("solicitation.manage")
+def attach_document(solicitation_id: int):
+    row = _solicitation(solicitation_id)
+    form = DocumentForm(prefix="document")
+    if not form.validate_on_submit():
+        return _invalid(row, form)
+    stored = _store_upload(form.file.data)
+    flow.attach_document(db.session, row, current_user, title=form.title.data,
+                         filename=response_flow.safe_filename(form.file.data.filename),
+                         sha256=stored.sha256, size=stored.size)
+    db.session.commit()
+    flash("Document attached.", "success")
+    return redirect(url_for("officer.solicitation", solicitation_id=row.id) + "#documents")
+
+
+@bp.route("/solicitations/<int:solicitation_id>/events/<event>", methods=["POST"])
+@policy.rule("solicitation.manage")
+def fire(solicitation_id: int, event: str):
+    row = _solicitation(solicitation_id)
+    if event == "cancel":
+        form = CancelForm(prefix="cancel")
+        if not form.validate_on_submit():
+            return _invalid(row, form)
+        flow.cancel(db.session, row, current_user, CancelReason[form.cancel_reason.data],
+                    form.text.data)
+    else:
+        form = EventForm()
+        if not form.validate_on_submit():
+            return _invalid(row, form)
+        flow.fire(db.session, row, event, current_user, reason=form.reason.data or "")
+    db.session.commit()
+    flash(f"{row.number}: {flow.LABELS.get(event, event).lower()} done; it is now "
+          f"{row.status.value.lower()}.", "success")
+    return redirect(url_for("officer.solicitation", solicitation_id=row.id))
+
+
+@bp.route("/solicitations/<int:solicitation_id>/addenda", methods=["POST"])
+@policy.rule("solicitation.manage")
+def publish_addendum(solicitation_id: int):
+    row = _solicitation(solicitation_id)
+    form = AddendumForm(prefix="addendum")
+    if not form.validate_on_submit():
+        return _invalid(row, form)
+    addendum = flow.publish_addendum(db.session, row, current_user, title=form.title.data,
+                                     body=form.body.data, new_deadline=_utc(form.new_deadline.data))
+    if form.file.data:
+        stored = _store_upload(form.file.data)
+        flow.attach_document(db.session, row, current_user, title=form.title.data,
+                             filename=response_flow.safe_filename(form.file.data.filename),
+                             sha256=stored.sha256, size=stored.size, addendum=addendum)
+    db.session.commit()
+    flash(f"Addendum {addendum.number} published. Deadline: {clock.format_moment(row.deadline)}.",
+          "success")
+    return redirect(url_for("officer.solicitation", solicitation_id=row.id) + "#addenda")
+
+
+@bp.route("/questions/<int:question_id>/answer", methods=["POST"])
+@policy.rule("solicitation.manage")
+def answer(question_id: int):
+    question = db.session.get(Question, question_id)
+    if question is None:
+        abort(404)
+    form = AnswerForm(prefix=f"q{question.id}")
+    if not form.validate_on_submit():
+        return _invalid(question.solicitation, form)
+    flow.answer_question(db.session, question, current_user, form.answer.data)
+    db.session.commit()
+    flash("The answer is published to everyone, without the asker's name.", "success")
+    return redirect(url_for("officer.questions", solicitation_id=question.solicitation_id))
+
+
+@bp.route("/solicitations/<int:solicitation_id>/questions")
+@policy.rule("solicitation.view_internal")
+def questions(solicitation_id: int):
+    row = _solicitation(solicitation_id)
+    forms = {q.id: AnswerForm(prefix=f"q{q.id}", answer=q.answer) for q in row.questions}
+    return render_template("officer/questions.html", s=row, forms=forms)
+
+
+@bp.route("/solicitations/<int:solicitation_id>/comments")
+@policy.rule("solicitation.view_internal")
+def comments(solicitation_id: int):
+    row = _solicitation(solicitation_id)
+    rows = db.session.scalars(select(RfiComment).where(RfiComment.solicitation_id == row.id)
+                              .options(selectinload(RfiComment.organization))
+                              .order_by(RfiComment.submitted_at)).all()
+    return render_template("officer/comments.html", s=row, comments=rows)
+
+
+@bp.route("/solicitations/<int:solicitation_id>/audit")
+@policy.rule("audit.view")
+def audit_trail(solicitation_id: int):
+    row = _solicitation(solicitation_id)
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.entity_type == "solicitation", AuditEvent.entity_id == row.id)
+        .order_by(AuditEvent.seq)).all()
+    return render_template("officer/audit.html", s=row, events=events)
+
+
+@bp.route("/solicitations/<int:solicitation_id>/lifecycle")
+@policy.rule("solicitation.view_internal")
+def lifecycle(solicitation_id: int):
+    row = _solicitation(solicitation_id)
+    workflow = flow.workflow_for(row)
+    return render_template("officer/lifecycle.html", s=row, order=flow.STATE_ORDER[row.kind],
+                           transitions=workflow.transitions, labels=flow.LABELS,
+                           mermaid=workflow.mermaid(row.status))
+
+
+@bp.route("/solicitations/<int:solicitation_id>/responses")
+@policy.rule("response.read_opened")
+def responses(solicitation_id: int):
+    row = _solicitation(solicitation_id)
+    rows = response_flow.responses_for(db.session, current_user, row)
+    return render_template("officer/responses.html", s=row, responses=rows,
+                           counts=response_flow.opening_counts(db.session, row))
+
+
+def _invalid(row: Solicitation, form) -> tuple[str, int]:
+    db.session.rollback()
+    errors = [f"{getattr(form, name).label.text}: {'; '.join(messages)}"
+              for name, messages in form.errors.items() if hasattr(form, name)]
+    if "csrf_token" in form.errors:
+        errors = ["The form expired or came from elsewhere. Reload the page and send it again."]
+    return render_template("error.html", status=400, title="Please correct the form",
+                           message=" ".join(errors) or "The form was not complete.",
+                           back=url_for("officer.solicitation", solicitation_id=row.id)), 400
+
+
+@bp.route("/responses/<int:response_id>")
+@policy.rule("response.read_opened")
+def response(response_id: int):
+    row = response_flow.readable_response(db.session, current_user, response_id)
+    return render_template("officer/response.html", r=row, event_form=EventForm(),
+                           events=response_flow.allowed_events(row, current_user),
+                           labels=response_flow.LABELS)
+
+
+@bp.route("/responses/<int:response_id>/events/<event>", methods=["POST"])
+@policy.rule("response.judge")
+def judge(response_id: int, event: str):
+    row = response_flow.readable_response(db.session, current_user, response_id)
+    form = EventForm()
+    if not form.validate_on_submit():
+        abort(400)
+    response_flow.fire(db.session, row, event, current_user, reason=form.reason.data or "")
+    db.session.commit()
+    flash(f"Response of {row.organization.legal_name}: {row.status.value.lower()}.", "success")
+    return redirect(url_for("officer.response", response_id=row.id))
+
+
+@bp.route("/documents/<int:document_id>/file")
+@policy.rule("response.read_opened")
+def document_file(document_id: int):
+    from procure.web.bidder import send_document
+    return send_document(response_flow.readable_document(db.session, current_user, document_id))

@@ -1,0 +1,96 @@
+"""Binding a transitions Machine to a model's status column, with guards that say why and an audit.
+
+One Machine per model class (never per row): MACHINE.events[name].trigger(row, actor=..., ...).
+The state lives in the row's `status` column; the machine stores nothing."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import object_session
+from transitions import EventData, Machine
+from transitions.extensions import GraphMachine
+
+from procure import audit
+
+
+class WorkflowError(Exception):
+    """An action that the rules refuse now; the message tells a person what to do.
+
+    `allowed` lists the events that are possible in the current state (409 answers show them)."""
+
+    def __init__(self, message: str, *, allowed: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.allowed = list(allowed)
+
+
+class NotFound(Exception):
+    """Nothing there, or nothing this person may know is there (sealed responses look like this)."""
+
+
+def refuse(message: str) -> None:
+    raise WorkflowError(message)
+
+
+def _reraise(event: EventData) -> None:
+    raise event.error  # type: ignore[misc]
+
+
+def _audit(event: EventData) -> None:
+    row = event.model
+    session = object_session(row)
+    assert session is not None, "workflow rows must belong to a session"
+    source = event.transition.source
+    dest = event.transition.dest
+    audit.record(session, actor=event.kwargs.get("actor"), entity_type=type(row).__name__.lower(),
+                 entity_id=row.id, event=event.event.name, from_state=source, to_state=dest,
+                 reason=event.kwargs.get("reason") or "", data=event.kwargs.get("audit_data"))
+
+
+class Workflow:
+    """One lifecycle: its states, its events, and how to fire them on a row."""
+
+    def __init__(self, name: str, states: type[enum.Enum], transitions: list[dict[str, Any]],
+                 labels: dict[str, str]) -> None:
+        self.name = name
+        self.states = states
+        self.labels = labels      # event name -> what a person clicks ("Publish", "Open responses")
+        self.machine = Machine(
+            model=None, states=states, transitions=transitions, initial=None,
+            model_attribute="status", auto_transitions=False, send_event=True,
+            after_state_change=[_audit], on_exception=[_reraise], queued=False)
+        self.transitions = transitions
+
+    def allowed_events(self, row: Any) -> list[str]:
+        """The events possible from the row's current state (guards not yet checked)."""
+        return sorted(self.machine.get_triggers(row.status.name))
+
+    def fire(self, row: Any, event: str, *, actor: Any, reason: str = "",
+             audit_data: dict[str, Any] | None = None, **data: Any) -> None:
+        if event not in self.machine.events:
+            raise WorkflowError(f"There is no '{event}' action for {self.name}.",
+                                allowed=self.allowed_events(row))
+        if event not in self.allowed_events(row):
+            raise WorkflowError(
+                f"You cannot {self.labels.get(event, event).lower()} {self.name} that is "
+                f"{row.status.value.lower()}.", allowed=self.allowed_events(row))
+        done = self.machine.events[event].trigger(row, actor=actor, reason=reason,
+                                                  audit_data=audit_data, **data)
+        if not done:  # a condition returned False without saying why: still never ignored
+            raise WorkflowError(f"The {self.labels.get(event, event).lower()} action was refused.",
+                                allowed=self.allowed_events(row))
+
+    def mermaid(self, current: enum.Enum | None = None) -> str:
+        """The lifecycle as a Mermaid state diagram (transitions' GraphMachine), current highlighted."""
+        graph = GraphMachine(model=None, states=self.states, transitions=self.transitions,
+                             initial=None, auto_transitions=False, graph_engine="mermaid",
+                             model_attribute="status", title=self.name)
+        holder = type("Row", (), {})()
+        first = current or next(iter(self.states))
+        graph.add_model(holder, initial=first)
+        return holder.get_graph().draw(None)
+
+

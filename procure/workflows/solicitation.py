@@ -1,0 +1,497 @@
+"""The RFI and RFR lifecycles: drafting, publishing, addenda, questions, the deadline, the opening.
+
+Use cases take a Session and the acting User, change rows, and write the audit in the same
+transaction; the caller commits once. Nothing here knows Flask."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from transitions import EventData
+
+from procure import audit, clock
+from procure.models import (
+    Addendum, Agency, AreaOffice, CancelReason, Criterion, Envelope, Lot, LotKind, ProcedureRule,
+    Question, Region, RequiredSection, Response, ResponseStatus, RfiComment, ServiceModel,
+    Solicitation, SolicitationDocument, SolicitationKind, SolicitationStatus, User,
+)
+from procure.workflows.base import NotFound, Workflow, WorkflowError, refuse
+
+S = SolicitationStatus
+
+
+# ---------------------------------------------------------------- guards (raise with the reason)
+
+def _rule(row: Solicitation) -> ProcedureRule:
+    from sqlalchemy.orm import object_session
+    session = object_session(row)
+    assert session is not None
+    return rules_for(session, row.kind)
+
+
+def _publishable(event: EventData) -> bool:
+    row: Solicitation = event.model
+    now = clock.now()
+    rule = _rule(row)
+    problems = []
+    if not row.agencies:
+        problems.append("choose at least one issuing agency")
+    if row.deadline is None:
+        problems.append("set a submission deadline")
+    elif row.deadline <= now:
+        problems.append("the deadline is in the past: set one in the future")
+    elif row.deadline - now < timedelta(days=rule.min_days_open):
+        problems.append(f"an {row.kind.name} must stay open at least {rule.min_days_open} days: "
+                        f"move the deadline to {clock.format_moment(now + timedelta(days=rule.min_days_open))} or later")
+    if row.kind is SolicitationKind.RFR:
+        if not row.lots:
+            problems.append("add at least one lot")
+        if not row.sections:
+            problems.append("add the response sections bidders must include")
+        if not row.criteria:
+            problems.append("add evaluation criteria")
+        elif row.criteria_weight != 100:
+            problems.append(f"criteria weights add up to {row.criteria_weight}, not 100")
+        if row.deadline is not None and row.questions_due is not None:
+            latest = row.deadline - timedelta(days=rule.question_cutoff_days)
+            if row.questions_due > latest:
+                problems.append(f"questions must close at least {rule.question_cutoff_days} days "
+                                f"before the deadline (by {clock.format_moment(latest)})")
+    if problems:
+        refuse("Cannot publish yet: " + "; ".join(problems) + ".")
+    return True
+
+
+def _deadline_passed(event: EventData) -> bool:
+    row: Solicitation = event.model
+    if row.deadline is None or row.deadline > clock.now():
+        refuse(f"The deadline ({clock.format_moment(row.deadline)}) has not passed yet.")
+    return True
+
+
+def _cancel_reason_given(event: EventData) -> bool:
+    reason = event.kwargs.get("cancel_reason")
+    text = (event.kwargs.get("reason") or "").strip()
+    if not isinstance(reason, CancelReason):
+        refuse("Choose why the solicitation is cancelled.")
+    if not text:
+        refuse("Explain the cancellation in a few words; bidders will read it.")
+    return True
+
+
+def _has_submitted_response(event: EventData) -> bool:
+    from sqlalchemy.orm import object_session
+    session = object_session(event.model)
+    assert session is not None
+    count = session.scalar(select(Response.id).where(
+        Response.solicitation_id == event.model.id,
+        Response.status == ResponseStatus.accepted).limit(1))
+    if count is None:
+        refuse("Accept at least one response as responsive before evaluation begins.")
+    return True
+
+
+# ---------------------------------------------------------------- callbacks
+
+def _stamp_published(event: EventData) -> None:
+    row: Solicitation = event.model
+    row.published_at = clock.now()
+    if row.kind is SolicitationKind.RFR and row.questions_due is None and row.deadline is not None:
+        row.questions_due = row.deadline - timedelta(days=_rule(row).question_cutoff_days)
+
+
+def _stamp_cancelled(event: EventData) -> None:
+    row: Solicitation = event.model
+    row.cancel_reason = event.kwargs["cancel_reason"]
+    row.cancel_text = event.kwargs["reason"].strip()
+
+
+def _seal_responses(event: EventData) -> None:
+    from procure.workflows import response as response_flow
+    response_flow.seal_all(event.model, actor=event.kwargs.get("actor"))
+
+
+def _open_responses(event: EventData) -> None:
+    from procure.workflows import response as response_flow
+    event.model.opened_at = clock.now()
+    response_flow.open_all(event.model, actor=event.kwargs.get("actor"))
+
+
+LABELS = {
+    "publish": "Publish", "close": "Close at the deadline", "open": "Open responses",
+    "begin_evaluation": "Begin evaluation", "archive": "Archive", "cancel": "Cancel",
+}
+
+RFR = Workflow("an RFR", S, [
+    {"trigger": "publish", "source": "draft", "dest": "published",
+     "conditions": [_publishable], "before": [_stamp_published]},
+    {"trigger": "close", "source": "published", "dest": "closed",
+     "conditions": [_deadline_passed], "after": [_seal_responses]},
+    {"trigger": "open", "source": "closed", "dest": "opened", "after": [_open_responses]},
+    {"trigger": "begin_evaluation", "source": "opened", "dest": "in_evaluation",
+     "conditions": [_has_submitted_response]},
+    # in_evaluation -> awarding -> awarded arrive with panels and awards (later issues).
+    {"trigger": "cancel", "source": ["draft", "published", "closed", "opened", "in_evaluation",
+                                     "awarding"],
+     "dest": "cancelled", "conditions": [_cancel_reason_given], "before": [_stamp_cancelled]},
+], LABELS)
+
+RFI = Workflow("an RFI", S, [
+    {"trigger": "publish", "source": "draft", "dest": "published",
+     "conditions": [_publishable], "before": [_stamp_published]},
+    {"trigger": "close", "source": "published", "dest": "closed", "conditions": [_deadline_passed]},
+    {"trigger": "archive", "source": "closed", "dest": "archived"},
+    {"trigger": "cancel", "source": ["draft", "published"], "dest": "cancelled",
+     "conditions": [_cancel_reason_given], "before": [_stamp_cancelled]},
+], LABELS)
+
+# Each lifecycle's states in the order people meet them (for the picture of the lifecycle).
+STATE_ORDER = {
+    SolicitationKind.RFR: [S.draft, S.published, S.closed, S.opened, S.in_evaluation,
+                           S.awarding, S.awarded],
+    SolicitationKind.RFI: [S.draft, S.published, S.closed, S.archived],
+}
+
+
+def workflow_for(row: Solicitation) -> Workflow:
+    return RFR if row.kind is SolicitationKind.RFR else RFI
+
+
+def rules_for(session: Session, kind: SolicitationKind) -> ProcedureRule:
+    rule = session.get(ProcedureRule, kind)
+    if rule is None:
+        raise WorkflowError(f"No procedure rules are set for {kind.value}s; run `procure init-db`.")
+    return rule
+
+
+def allowed_events(row: Solicitation) -> list[str]:
+    return workflow_for(row).allowed_events(row)
+
+
+def fire(session: Session, row: Solicitation, event: str, actor: User | str, *,
+         reason: str = "", **data: Any) -> None:
+    """Fire any lifecycle event by name (the API's uniform events endpoint comes here)."""
+    if event == "cancel":
+        return cancel(session, row, actor, data.get("cancel_reason"), reason)
+    if event == "close":
+        _lock(session, row)
+    workflow_for(row).fire(row, event, actor=actor, reason=reason)
+    session.flush()
+
+
+def publish(session: Session, row: Solicitation, actor: User) -> None:
+    fire(session, row, "publish", actor)
+
+
+def open_responses(session: Session, row: Solicitation, actor: User) -> None:
+    fire(session, row, "open", actor)
+
+
+def cancel(session: Session, row: Solicitation, actor: User | str,
+           reason: CancelReason | str | None, text: str) -> None:
+    if isinstance(reason, str):
+        try:
+            reason = CancelReason[reason]
+        except KeyError:
+            reason = None
+    workflow_for(row).fire(row, "cancel", actor=actor, reason=text, cancel_reason=reason,
+                           audit_data={"cancel_reason": reason.name if reason else None})
+    session.flush()
+
+
+# ---------------------------------------------------------------- drafting
+
+def _require_draft(row: Solicitation) -> None:
+    if row.status is not S.draft:
+        refuse(f"{row.number} is {row.status.value.lower()}: a published solicitation changes "
+               "only by addendum.")
+
+
+def next_number(session: Session, agency: str, kind: SolicitationKind, year: int) -> str:
+    prefix = f"{agency}-{year}-{kind.name}-"
+    taken = session.scalars(select(Solicitation.number).where(
+        Solicitation.number.like(prefix + "%"))).all()
+    n = max((int(t.rsplit("-", 1)[1]) for t in taken if t.rsplit("-", 1)[1].isdigit()), default=0)
+    return f"{prefix}{n + 1:03d}"
+
+
+DRAFT_FIELDS = ("title", "description", "questions_due", "conference_at", "conference_location",
+                "deadline", "expected_award", "contract_start")
+
+
+def create(session: Session, actor: User, *, kind: SolicitationKind, agencies: list[str],
+           number: str | None = None, **fields: Any) -> Solicitation:
+    agency_rows = _agencies(session, agencies)
+    year = (fields.get("deadline") or clock.now()).year
+    number = number or next_number(session, agency_rows[0].code if agency_rows else "DCF", kind, year)
+    if session.scalar(select(Solicitation.id).where(Solicitation.number == number)):
+        refuse(f"The number {number} is already used by another solicitation.")
+    row = Solicitation(number=number, kind=kind, agencies=agency_rows, created_by_id=actor.id,
+                       created_at=clock.now(), status=S.draft,
+                       **{k: v for k, v in fields.items() if k in DRAFT_FIELDS})
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
+                 event="create", to_state=S.draft.name, data={"number": number})
+    return row
+
+
+def update(session: Session, row: Solicitation, actor: User, *, agencies: list[str] | None = None,
+           **fields: Any) -> None:
+    _require_draft(row)
+    changed = {}
+    for key, value in fields.items():
+        if key in DRAFT_FIELDS and getattr(row, key) != value:
+            setattr(row, key, value)
+            changed[key] = value
+    if agencies is not None:
+        row.agencies = _agencies(session, agencies)
+        changed["agencies"] = agencies
+    if changed:
+        audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
+                     event="edit", from_state=row.status.name, to_state=row.status.name,
+                     data={"fields": sorted(changed)})
+    session.flush()
+
+
+def _agencies(session: Session, codes: list[str]) -> list[Agency]:
+    rows = [session.get(Agency, code) for code in codes]
+    if not codes or any(r is None for r in rows):
+        refuse("Choose at least one issuing agency (DCF, DMH).")
+    return rows  # type: ignore[return-value]
+
+
+def add_lot(session: Session, row: Solicitation, actor: User, *, kind: LotKind, title: str,
+            estimated_annual_value: Decimal, max_awards: int = 1,
+            area_office_ids: list[int] = (), region_id: int | None = None,
+            service_model_code: str | None = None) -> Lot:
+    _require_draft(row)
+    if row.kind is not SolicitationKind.RFR:
+        refuse("Only an RFR has lots; an RFI asks for comments.")
+    areas = [session.get(AreaOffice, i) for i in area_office_ids]
+    if any(a is None for a in areas):
+        refuse("One of the chosen area offices does not exist.")
+    if kind is LotKind.lead_agency and not areas:
+        refuse("A lead-agency lot covers one area office or a group of joined area offices.")
+    if kind is LotKind.resource_center and (region_id is None or session.get(Region, region_id) is None):
+        refuse("A regional resource center lot needs its region.")
+    if kind is LotKind.network_services and (
+            not service_model_code or session.get(ServiceModel, service_model_code) is None):
+        refuse("A network-services lot needs its service model.")
+    if estimated_annual_value is None or estimated_annual_value < 0:
+        refuse("The estimated annual value must be zero or more.")
+    if max_awards < 1:
+        refuse("A lot may get at least one award.")
+    number = max((lot.number for lot in row.lots), default=0) + 1
+    lot = Lot(number=number, kind=kind, title=title.strip(), area_offices=areas,
+              region_id=region_id, service_model_code=service_model_code,
+              estimated_annual_value=estimated_annual_value, max_awards=max_awards)
+    row.lots.append(lot)
+    session.flush()
+    audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
+                 event="add_lot", from_state="draft", to_state="draft",
+                 data={"lot": number, "title": lot.title})
+    return lot
+
+
+def add_section(session: Session, row: Solicitation, actor: User, *, title: str,
+                aliases: list[str] = (), page_limit: int | None = None) -> RequiredSection:
+    _require_draft(row)
+    if page_limit is not None and page_limit < 1:
+        refuse("A page limit is at least 1 page (leave it empty for no limit).")
+    section = RequiredSection(position=len(row.sections) + 1, title=title.strip(),
+                              aliases=[a.strip() for a in aliases if a.strip()],
+                              page_limit=page_limit)
+    row.sections.append(section)
+    session.flush()
+    audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
+                 event="add_section", from_state="draft", to_state="draft",
+                 data={"title": section.title})
+    return section
+
+
+def add_criterion(session: Session, row: Solicitation, actor: User, *, name: str, weight: int,
+                  max_points: int, description: str = "",
+                  envelope: Envelope = Envelope.technical) -> Criterion:
+    _require_draft(row)
+    if not 0 < weight <= 100:
+        refuse("A weight is between 1 and 100.")
+    if max_points < 1:
+        refuse("Maximum points must be at least 1.")
+    criterion = Criterion(position=len(row.criteria) + 1, name=name.strip(), weight=weight,
+                          max_points=max_points, description=description, envelope=envelope)
+    row.criteria.append(criterion)
+    session.flush()
+    audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
+                 event="add_criterion", from_state="draft", to_state="draft",
+                 data={"name": criterion.name, "weight": weight})
+    return criterion
+
+
+def remove_part(session: Session, row: Solicitation, actor: User, part: Lot | RequiredSection |
+                Criterion) -> None:
+    _require_draft(row)
+    collection = {Lot: row.lots, RequiredSection: row.sections, Criterion: row.criteria}[type(part)]
+    if part not in collection:
+        raise NotFound("That part is not in this solicitation.")
+    collection.remove(part)
+    session.flush()
+    audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
+                 event=f"remove_{type(part).__name__.lower()}", from_state="draft",
+                 to_state="draft", data={"id": part.id})
+
+
+def attach_document(session: Session, row: Solicitation, actor: User, *, title: str,
+                    filename: str, sha256: str, size: int,
+                    addendum: Addendum | None = None) -> SolicitationDocument:
+    """Documents join a draft directly; once published, only through an addendum."""
+    if addendum is None:
+        _require_draft(row)
+    document = SolicitationDocument(solicitation=row, addendum=addendum, title=title.strip(),
+                                    filename=filename, sha256=sha256, size=size,
+                                    uploaded_at=clock.now())
+    session.add(document)
+    session.flush()
+    audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
+                 event="attach_document", from_state=row.status.name, to_state=row.status.name,
+                 data={"title": document.title, "sha256": sha256})
+    return document
+
+
+# ---------------------------------------------------------------- while published
+
+def _lock(session: Session, row: Solicitation) -> None:
+    """Serialize actions on one solicitation (PostgreSQL row lock; SQLite serializes writers)."""
+    session.execute(select(Solicitation.id).where(Solicitation.id == row.id).with_for_update())
+    session.refresh(row)
+
+
+def publish_addendum(session: Session, row: Solicitation, actor: User, *, title: str, body: str,
+                     new_deadline: datetime | None = None) -> Addendum:
+    _lock(session, row)
+    if row.status is not S.published:
+        refuse(f"Addenda are issued only while a solicitation is open; {row.number} is "
+               f"{row.status.value.lower()}.")
+    now = clock.now()
+    rule = rules_for(session, row.kind)
+    previous = row.deadline
+    deadline = new_deadline or previous
+    if deadline is None or deadline <= now:
+        refuse("The new deadline must be in the future.")
+    minimum = now + timedelta(days=rule.min_days_after_addendum)
+    moved_note = ""
+    if deadline < minimum:
+        deadline = minimum
+        moved_note = (f" The deadline moves to {clock.format_moment(deadline)} so that bidders "
+                      f"have at least {rule.min_days_after_addendum} days after this addendum.")
+    number = max((a.number for a in row.addenda), default=0) + 1
+    addendum = Addendum(solicitation=row, number=number, title=title.strip(),
+                        body=body.strip() + moved_note, published_at=now,
+                        published_by_id=actor.id, previous_deadline=previous,
+                        new_deadline=deadline if deadline != previous else None)
+    session.add(addendum)
+    if deadline != previous:
+        row.deadline = deadline
+        if row.questions_due is not None:
+            row.questions_due = min(max(row.questions_due, now),
+                                    deadline - timedelta(days=rule.question_cutoff_days))
+    session.flush()
+    audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
+                 event="publish_addendum", from_state=row.status.name, to_state=row.status.name,
+                 data={"addendum": number, "previous_deadline": previous,
+                       "deadline": row.deadline})
+    from procure.workflows import response as response_flow
+    response_flow.ask_to_confirm(session, row, addendum)
+    return addendum
+
+
+def ask_question(session: Session, row: Solicitation, actor: User, body: str) -> Question:
+    now = clock.now()
+    if row.status is not S.published:
+        refuse("Questions are taken only while the solicitation is open.")
+    if row.questions_due is not None and now > row.questions_due:
+        refuse(f"Questions closed on {clock.format_moment(row.questions_due)}.")
+    if not body.strip():
+        refuse("Write your question.")
+    question = Question(solicitation=row, asked_by_id=actor.id, body=body.strip(), asked_at=now)
+    session.add(question)
+    session.flush()
+    audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
+                 event="ask_question", data={"question": question.id})
+    return question
+
+
+def answer_question(session: Session, question: Question, actor: User, answer: str) -> None:
+    if question.solicitation.status not in (S.published, S.closed):
+        refuse("Answers are published only while the solicitation is open or just closed.")
+    if not answer.strip():
+        refuse("Write the answer; it is published to every bidder.")
+    first = question.answer is None
+    question.answer = answer.strip()
+    question.answered_at = clock.now()
+    question.answered_by_id = actor.id
+    session.flush()
+    audit.record(session, actor=actor, entity_type="solicitation",
+                 entity_id=question.solicitation_id,
+                 event="answer_question" if first else "revise_answer",
+                 data={"question": question.id})
+
+
+def comment_on_rfi(session: Session, row: Solicitation, actor: User, body: str) -> RfiComment:
+    if row.kind is not SolicitationKind.RFI:
+        refuse("Comments are for RFIs; respond to an RFR with a response.")
+    if row.status is not S.published or (row.deadline and clock.now() >= row.deadline):
+        refuse("This RFI is not taking comments.")
+    if not body.strip():
+        refuse("Write your comment.")
+    comment = RfiComment(solicitation_id=row.id, organization_id=actor.organization_id,
+                         author_id=actor.id, body=body.strip(), submitted_at=clock.now())
+    session.add(comment)
+    session.flush()
+    audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
+                 event="comment", data={"comment": comment.id})
+    return comment
+
+
+# ---------------------------------------------------------------- the clock moves the workflow
+
+def close_due(session: Session) -> list[str]:
+    """Close every published solicitation whose deadline has passed (`procure tick`)."""
+    now = clock.now()
+    due = session.scalars(select(Solicitation).where(
+        Solicitation.status == S.published, Solicitation.deadline <= now)
+        .order_by(Solicitation.id)).all()
+    closed = []
+    for row in due:
+        _lock(session, row)
+        if row.status is S.published and row.deadline is not None and row.deadline <= now:
+            workflow_for(row).fire(row, "close", actor="system (deadline)")
+            closed.append(row.number)
+    session.flush()
+    return closed
+
+
+def is_accepting(row: Solicitation, at: datetime | None = None) -> bool:
+    at = at or clock.now()
+    return row.status is S.published and row.deadline is not None and at < row.deadline
+
+
+def days_left(row: Solicitation) -> int | None:
+    if row.deadline is None:
+        return None
+    return max(0, (row.deadline - clock.now()).days)
+
+
+def next_deadline(row: Solicitation) -> tuple[str, datetime] | None:
+    """The next date that matters on the officer's dashboard."""
+    now = clock.now()
+    for label, moment in (("Questions due", row.questions_due),
+                          ("Bidders' conference", row.conference_at),
+                          ("Submission deadline", row.deadline)):
+        if moment is not None and moment > now:
+            return label, moment
+    return None

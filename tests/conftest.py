@@ -1,0 +1,173 @@
+"""Shared fixtures: the app on SQLite (default) or PostgreSQL (PROCURE_TEST_DATABASE_URL), real
+storage, the in-process intake queue, a CSRF-aware test client, and people to act as."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from procure import create_app
+from procure.extensions import db
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("PROCURE_SHARED_DIR") or ROOT.parent / "shared")
+REFERENCE_TABLES = {"agency", "region", "area_office", "service_model", "procedure_rule",
+                    "alembic_version"}
+
+
+def require_or_skip(condition: bool, why: str, require_env: str = "PROCURE_REQUIRE_SERVICES") -> None:
+    """Skip with a message where something is absent, unless CI requires it (then fail)."""
+    if condition:
+        return
+    if os.environ.get(require_env) == "1":
+        pytest.fail(f"required in CI: {why}")
+    pytest.skip(why)
+
+
+def _postgres_database() -> Iterator[str]:
+    import psycopg
+    base = os.environ["PROCURE_TEST_DATABASE_URL"]
+    name = f"procure_test_{uuid.uuid4().hex[:10]}"
+    admin_url = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield url
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("PROCURE_TEST_DATABASE_URL"):
+        yield from _postgres_database()
+    else:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "procure.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
+    instance = tmp_path_factory.mktemp("instance")
+    application = create_app({
+        "TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
+        "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")), "INTAKE_IN_PROCESS": True,
+        "REDIS_URL": "", "S3_BUCKET": "", "LOGIN_RATE_LIMIT": "10000 per minute",
+        "PASSWORD_HASH_PROFILE": "CHEAPEST",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    })
+    application.instance_path = str(instance)
+    from procure.cli import upgrade_database
+    with application.app_context():
+        upgrade_database()   # the migrations build the schema the tests run on
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def wipe(application) -> None:
+    """Delete everything but the reference data (each test starts from the same state)."""
+    from procure.intake import jobs
+    jobs.wait_for_idle()
+    with application.app_context():
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables)
+                                  + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "app" not in request.fixturenames:
+        yield
+        return
+    application = request.getfixturevalue("app")
+    wipe(application)
+    yield
+    wipe(application)
+
+
+@pytest.fixture
+def ctx(app) -> Iterator:
+    """An app context; yields the session the use cases take."""
+    with app.app_context():
+        yield db.session
+        db.session.rollback()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class Client:
+    """The Flask test client as a person uses it: pages carry the CSRF token forms send back."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.http = app.test_client()
+        self.token: str | None = None
+
+    def get(self, url: str, **kwargs):
+        response = self.http.get(url, **kwargs)
+        self._remember(response)
+        return response
+
+    def _remember(self, response) -> None:
+        if response.mimetype == "text/html":
+            found = CSRF_RE.search(response.get_data(as_text=True))
+            if found:
+                self.token = found.group(1)
+
+    def post(self, url: str, data: dict | None = None, *, csrf: bool = True, **kwargs):
+        data = dict(data or {})
+        if csrf:
+            if self.token is None:
+                self.get("/login")
+            data.setdefault("csrf_token", self.token)
+        response = self.http.post(url, data=data, **kwargs)
+        self._remember(response)
+        return response
+
+    def login(self, email: str, password: str = "correct-horse-battery"):
+        self.get("/login")
+        return self.post("/login", {"email": email, "password": password})
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return Client(app)
+
+
+@pytest.fixture
+def people(app):
+    """One of everyone: admin, two officers, a panelist, two bidders of org A, one of org B."""
+    from tests.support.factories import make_people
+    with app.app_context():
+        made = make_people(db.session)
+        db.session.commit()
+        return {key: user.id for key, user in made.items()}
+
+
+@pytest.fixture
+def login(app, people):
+    """login("officer") -> a Client signed in as that person."""
+    from tests.support.factories import EMAILS, PASSWORD
+
+    def sign_in(who: str) -> Client:
+        c = Client(app)
+        if who != "anonymous":
+            response = c.login(EMAILS[who], PASSWORD)
+            assert response.status_code == 302, f"sign-in as {who} failed"
+        return c
+    return sign_in
