@@ -40,10 +40,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
     login_manager.init_app(app)
 
-    from procure import web
-    web.init_app(app)
+    # The API first: the web's error handlers, registered after, answer for both (JSON on /api/).
     from procure import api as api_package
     api_package.init_app(app)
+    from procure import web
+    web.init_app(app)
 
     from procure.intake import jobs
     jobs.init_app(app)

@@ -58,8 +58,9 @@ def init_app(app: Flask) -> None:
         if resumed:
             click.echo(f"Resumed intake of {resumed} document(s) left unfinished.")
         start_ticking(current_app._get_current_object())  # type: ignore[attr-defined]
+        from werkzeug.serving import run_simple
         click.echo(f"procure is serving on http://{host}:{port}/")
-        current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+        run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
     @app.cli.command("tick")
     def tick() -> None:

@@ -41,10 +41,12 @@ PROVIDERS = [
 USERS_FOR_PRINT = [(email, role.value, "") for email, _, role, _ in PEOPLE] + [
     (email, Role.bidder.value, org) for org, _, _, _, email, _ in PROVIDERS]
 
-# Area offices joined under one lead-agency contract (the rest stand alone): 29 areas, 22 lots.
+# Area offices joined under one lead-agency contract: 29 service areas, 18 lead-agency lots
+# (as in the Family-Based Services Initiative).
 JOINED = [("Greenfield", "Pittsfield"), ("Holyoke", "Robert Van Wart"),
-          ("Leominster", "Worcester West"), ("Haverhill", "Lawrence"),
-          ("Arlington", "Waltham"), ("Hyde Park", "Dimock Street"), ("Plymouth", "Taunton")]
+          ("Leominster", "Worcester West"), ("Haverhill", "Lawrence"), ("Lynn", "Salem"),
+          ("Arlington", "Waltham"), ("Cambridge", "Malden"), ("Hyde Park", "Dimock Street"),
+          ("Harbor", "Park Street"), ("Brockton", "Fall River"), ("Plymouth", "Taunton")]
 
 LEAD_AGENCY_FUNDING = Decimal("100000")   # per service area per year
 

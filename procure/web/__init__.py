@@ -59,7 +59,8 @@ def _gate() -> Any:
 
 
 def _wants_json() -> bool:
-    return is_api_request() or request.accept_mimetypes.best == "application/json"
+    return is_api_request() or request.accept_mimetypes.best_match(
+        ["text/html", "application/json"]) == "application/json"
 
 
 def _error(status: int, title: str, message: str, **extra: Any) -> Any:
@@ -123,7 +124,11 @@ def init_app(app: Flask) -> None:
         if error.code == 400 and "CSRF" in (error.description or ""):
             return _error(400, "Form expired", "The form expired or came from elsewhere. "
                           "Reload the page and send it again.")
-        return _error(error.code or 500, error.name, error.description or "")
+        extra = {}
+        messages = (getattr(error, "data", None) or {}).get("messages")
+        if messages:  # webargs' field errors on the API (422)
+            extra["errors"] = messages
+        return _error(error.code or 500, error.name, error.description or "", **extra)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:

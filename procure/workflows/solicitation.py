@@ -169,7 +169,11 @@ def rules_for(session: Session, kind: SolicitationKind) -> ProcedureRule:
 
 
 def allowed_events(row: Solicitation) -> list[str]:
-    return workflow_for(row).allowed_events(row)
+    """The events a person can fire now. Closing is the clock's: offered only once due."""
+    events = workflow_for(row).allowed_events(row)
+    if "close" in events and (row.deadline is None or row.deadline > clock.now()):
+        events.remove("close")
+    return events
 
 
 def fire(session: Session, row: Solicitation, event: str, actor: User | str, *,
