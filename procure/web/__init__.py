@@ -121,6 +121,10 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         if isinstance(error, HTTPNotFound):
             return _error(404, "Not found", "There is nothing at this address.")
+        if error.code == 413:
+            limit = current_app.config["MAX_UPLOAD_BYTES"] / (1024 * 1024)
+            return _error(413, "File too large", f"Files may be at most {limit:g} MB. Nothing "
+                          "was stored; upload a smaller file.")
         if error.code == 400 and "CSRF" in (error.description or ""):
             return _error(400, "Form expired", "The form expired or came from elsewhere. "
                           "Reload the page and send it again.")
