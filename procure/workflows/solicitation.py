@@ -230,7 +230,7 @@ DRAFT_FIELDS = ("title", "description", "questions_due", "conference_at", "confe
 def create(session: Session, actor: User, *, kind: SolicitationKind, agencies: list[str],
            number: str | None = None, **fields: Any) -> Solicitation:
     agency_rows = _agencies(session, agencies)
-    year = (fields.get("deadline") or clock.now()).year
+    year = clock.local(clock.now()).year
     number = number or next_number(session, agency_rows[0].code if agency_rows else "DCF", kind, year)
     if session.scalar(select(Solicitation.id).where(Solicitation.number == number)):
         refuse(f"The number {number} is already used by another solicitation.")

@@ -1,0 +1,73 @@
+"""Browser tests: the service on a loopback port, driven in the system Chromium (Debian's
+package) through pytest-playwright; axe-core checks every page for WCAG 2.1 AA."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import require_or_skip
+
+CHROMIUM = os.environ.get("PROCURE_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    require_or_skip(Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None,
+                    f"no Chromium at {CHROMIUM} (apt-get install -y chromium)",
+                    require_env="PROCURE_REQUIRE_BROWSER")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": LAUNCH_ARGS}
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+class Visit:
+    """Look at each page as a person would: a screenshot to read, and axe-core's verdict."""
+
+    def __init__(self, page, name: str) -> None:
+        self.page, self.name, self.count = page, name, 0
+        self.violations: list[str] = []
+
+    def check(self, label: str) -> None:
+        from axe_playwright_python.sync_playwright import Axe
+        self.count += 1
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{self.name}-{self.count:02d}-{label}.png"),
+                             full_page=True)
+        results = Axe().run(self.page, options={"runOnly": {"type": "tag", "values": [
+            "wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+        for violation in results.response["violations"]:
+            targets = [n["target"] for n in violation["nodes"]][:3]
+            self.violations.append(f"{label}: {violation['id']} {violation['help']} {targets}")
+
+    def assert_accessible(self) -> None:
+        assert self.violations == [], "\n".join(self.violations)
+
+
+@pytest.fixture
+def visit(request):
+    def start(page) -> Visit:
+        return Visit(page, request.node.name)
+    return start
+
+
+def sign_in(page, base: str, email: str, password: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
