@@ -1,0 +1,174 @@
+"""Every endpoint x every role x the states that matter, from Flask's URL map: each cell says
+allowed or refused, and a new endpoint without a row fails here. The same sweep searches every
+answer for any trace of a sealed response before the opening."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from tests.conftest import Client, wipe
+from tests.support.factories import EMAILS, PASSWORD
+from tests.support.world import ROLES, SECRET_FILENAME, World, build
+
+ANYONE = set(ROLES)
+SIGNED_IN = ANYONE - {"anonymous"}
+BIDDERS = {"bidder", "bidder_colleague", "other_bidder"}
+OWNERS = {"bidder", "bidder_colleague"}
+AGENCY = {"officer", "admin"}
+NOBODY: set[str] = set()
+
+# (endpoint, method) -> who gets through, before the opening (sealed) and after it (opened).
+EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
+    ("static", "GET"): (ANYONE, ANYONE),
+    ("bootstrap.static", "GET"): (ANYONE, ANYONE),
+    ("public.home", "GET"): (ANYONE, ANYONE),
+    ("public.solicitation", "GET"): (ANYONE, ANYONE),
+    ("public.document", "GET"): (ANYONE, ANYONE),
+    ("public.cover_sheet", "GET"): (ANYONE, ANYONE),
+    ("public.ask", "POST"): (BIDDERS, BIDDERS),
+    ("public.comment", "POST"): (BIDDERS, BIDDERS),
+    ("auth.login", "GET"): (ANYONE, ANYONE),
+    ("auth.login", "POST"): (ANYONE, ANYONE),
+    ("auth.register", "GET"): (ANYONE, ANYONE),
+    ("auth.register", "POST"): (ANYONE, ANYONE),
+    ("auth.logout", "POST"): (SIGNED_IN, SIGNED_IN),
+    ("auth.organization", "GET"): (BIDDERS, BIDDERS),
+    ("auth.organization", "POST"): (BIDDERS, BIDDERS),
+    ("auth.tokens", "GET"): (SIGNED_IN, SIGNED_IN),
+    ("auth.tokens", "POST"): (SIGNED_IN, SIGNED_IN),
+    **{(f"officer.{name}", method): (AGENCY, AGENCY) for name, method in [
+        ("dashboard", "GET"), ("new", "GET"), ("new", "POST"), ("solicitation", "GET"),
+        ("solicitation", "POST"), ("add_lot", "POST"), ("add_section", "POST"),
+        ("add_criterion", "POST"), ("remove_part", "POST"), ("attach_document", "POST"),
+        ("fire", "POST"), ("publish_addendum", "POST"), ("answer", "POST"),
+        ("questions", "GET"), ("comments", "GET"), ("audit_trail", "GET"),
+        ("lifecycle", "GET"), ("responses", "GET")]},
+    ("officer.response", "GET"): (NOBODY, AGENCY),
+    ("officer.judge", "POST"): (NOBODY, AGENCY),
+    ("officer.document_file", "GET"): (NOBODY, AGENCY),
+    ("bidder.dashboard", "GET"): (BIDDERS, BIDDERS),
+    ("bidder.start", "POST"): (BIDDERS, BIDDERS),
+    **{(f"bidder.{name}", method): (OWNERS, OWNERS) for name, method in [
+        ("response", "GET"), ("upload", "POST"), ("remove", "POST"), ("fire", "POST"),
+        ("receipt", "GET"), ("progress", "GET"), ("document", "GET"),
+        ("document_file", "GET")]},
+    ("api-docs.openapi_json", "GET"): (ANYONE, ANYONE),
+    ("api_solicitations.SolicitationList", "GET"): (ANYONE, ANYONE),
+    ("api_solicitations.SolicitationList", "POST"): (AGENCY, AGENCY),
+    ("api_solicitations.SolicitationItem", "GET"): (ANYONE, ANYONE),
+    ("api_solicitations.SolicitationEvent", "POST"): (AGENCY, AGENCY),
+    ("api_responses.ResponseList", "GET"): (BIDDERS, BIDDERS),
+    ("api_responses.ResponseItem", "GET"): (OWNERS, OWNERS | AGENCY),
+    ("api_responses.ResponseEvent", "POST"): (OWNERS, OWNERS | AGENCY),
+}
+
+# Values for the URL's variables: the world's objects (the sealed response where it applies).
+EVENTS = {"officer.fire": "close", "officer.judge": "accept", "bidder.fire": "confirm",
+          "api_solicitations.SolicitationEvent": "close",
+          "api_responses.ResponseEvent": "confirm"}
+
+
+def url_for_rule(rule, world: World, role: str) -> str:
+    ids = world.ids
+    values = {"solicitation_id": ids["solicitation"], "lot_id": ids["lot"],
+              "response_id": ids["response"], "document_id": ids["document"],
+              "question_id": ids["question"], "replaces_id": ids["document"],
+              "part": "lot", "part_id": ids["draft_lot"], "filename": "procure.css",
+              "event": EVENTS.get(rule.endpoint, "publish")}
+    if rule.endpoint == "api_responses.ResponseEvent" and role in AGENCY:
+        values["event"] = "accept"   # the agency's own event on a response
+    if rule.endpoint == "public.document":
+        values["document_id"] = ids["public_document"]
+    if rule.endpoint == "officer.remove_part":
+        values["solicitation_id"] = ids["draft"]
+    if rule.endpoint == "bootstrap.static":
+        values["filename"] = "css/bootstrap.min.css"
+    path = rule.rule
+    for name in rule.arguments:
+        path = re.sub(r"<(?:[a-z]+:)?" + name + ">", str(values[name]), path)
+    return path
+
+
+def client_for(app, role: str) -> Client:
+    c = Client(app)
+    if role != "anonymous":
+        assert c.login(EMAILS[role], PASSWORD).status_code == 302
+    return c
+
+
+def sweep(app, state: int):
+    """Every (endpoint, method) as every role, each role in a freshly built world (so what one
+    role's requests change cannot hide another's answer): yields (key, role, url, response,
+    world)."""
+    for role in ROLES:
+        wipe(app)
+        world = build(app, opened=bool(state))
+        moment = world.deadline + (timedelta(minutes=1) if state else -timedelta(days=2))
+        with time_machine.travel(moment):
+            c = client_for(app, role)
+            c.get("/")  # a page with a CSRF token for this session
+            for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
+                for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                    key = (rule.endpoint, method)
+                    url = url_for_rule(rule, world, role)
+                    if rule.endpoint.startswith("api_"):
+                        headers = ({"Authorization": f"Bearer {world.tokens[role]}"}
+                                   if role != "anonymous" else {})
+                        response = c.http.open(url, method=method, headers=headers,
+                                               json={} if method == "POST" else None)
+                    elif method == "POST":
+                        response = c.post(url, {})
+                    else:
+                        response = c.get(url)
+                    yield key, role, url, response, world
+                    if key == ("auth.logout", "POST") and role != "anonymous":
+                        c = client_for(app, role)
+                        c.get("/")
+
+
+def got_through(response) -> bool:
+    if response.status_code in (401, 403, 404):
+        return False
+    if response.status_code == 302 and "/login" in response.headers.get("Location", ""):
+        return False
+    return response.status_code < 500
+
+
+@pytest.mark.parametrize("state", [0, 1], ids=["sealed", "opened"])
+def test_access_matrix(app, state):
+    keys = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert keys - set(EXPECTED) == set(), "endpoints without a row in the access matrix"
+    wrong, cells = [], 0
+    for key, role, url, response, _ in sweep(app, state):
+        cells += 1
+        assert response.status_code < 500, f"{role} {key} {url}: {response.status_code}"
+        expected = role in EXPECTED[key][state]
+        if got_through(response) != expected:
+            wrong.append(f"{role:<17} {key[1]:<4} {url} -> {response.status_code} "
+                         f"(expected {'allowed' if expected else 'refused'})")
+    print(f"\naccess matrix ({['sealed', 'opened'][state]}): {len(keys)} endpoint-methods x "
+          f"{len(ROLES)} roles = {cells} cells")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_nothing_of_a_sealed_response_leaks_before_the_opening(app):
+    leaks, probes, seen_by_owners = [], 0, set()
+    for key, role, url, response, world in sweep(app, 0):
+        body = response.get_data().decode("latin-1") + str(response.headers)
+        if role in OWNERS:   # the probes can see: Alpha's own people do find their response
+            seen_by_owners.update(label for label, needle in
+                                  [("file name", SECRET_FILENAME), ("sha256", world.sha256)]
+                                  if needle in body)
+            continue
+        for needle in world.needles:
+            probes += 1
+            if needle in body:
+                leaks.append(f"{role} {key[1]} {url}: contains {needle!r}")
+    print(f"\nleak probes: {probes} (requests x needles), leaks: {len(leaks)}")
+    assert leaks == []
+    assert seen_by_owners == {"file name", "sha256"}

@@ -1,0 +1,90 @@
+"""A populated service for the access and leak sweeps: every kind of object, in a given state.
+
+Alpha Care Collaborative has submitted a response (a PDF whose text carries a unique marker) to
+an open RFR; Beta Family Services asked a question; there is a draft RFR and an RFI."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import time_machine
+from flask import Flask
+
+from procure import accounts
+from procure.extensions import db
+from procure.intake import jobs
+from procure.intake.storage import store_from_config
+from procure.models import DocumentKind, SolicitationKind
+from procure.workflows import response as response_flow
+from procure.workflows import solicitation as flow
+from tests.support.factories import ORG_A, draft_rfr, make_people, published_rfr
+from tests.support.pdfs import pdf_with_sections
+
+SECRET_MARKER = "ZEBRA-QUOKKA-7731"          # text inside the sealed response's PDF
+SECRET_FILENAME = "alpha-sealed-proposal.pdf"
+
+ROLES = ["anonymous", "bidder", "bidder_colleague", "other_bidder", "officer", "panelist", "admin"]
+
+
+@dataclass
+class World:
+    ids: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    sha256: str = ""
+    deadline: object = None
+
+    @property
+    def needles(self) -> list[str]:
+        """What must not appear anywhere before the opening, for anyone but Alpha's people."""
+        return [SECRET_MARKER, SECRET_FILENAME, ORG_A, self.sha256]
+
+
+def build(app: Flask, *, opened: bool = False) -> World:
+    world = World()
+    with app.app_context():
+        session = db.session
+        people = make_people(session)
+        officer, owner, other = people["officer"], people["bidder"], people["other_bidder"]
+        rfr = draft_rfr(session, officer, days_open=31)
+        store = store_from_config(app.config)
+        public_pdf = pdf_with_sections(["Request for Responses", "Service description."])
+        stored = store.put(io.BytesIO(public_pdf))
+        public_doc = flow.attach_document(session, rfr, officer, title="The RFR",
+                                          filename="rfr.pdf", sha256=stored.sha256,
+                                          size=stored.size)
+        flow.publish(session, rfr, officer)
+        draft = draft_rfr(session, officer, title="Draft for later")
+        rfi = flow.create(session, officer, kind=SolicitationKind.RFI, agencies=["DCF"],
+                          title="Program models", deadline=rfr.deadline)
+        flow.publish(session, rfi, officer)
+        question = flow.ask_question(session, rfr, other, "Can one provider take two lots?")
+        response = response_flow.start(session, owner, rfr.lots[0])
+        content = pdf_with_sections(
+            ["Organization Name: " + ORG_A, "FEIN: 04-1111111"],
+            ["1. Program Design", f"Our approach {SECRET_MARKER} keeps families together."])
+        stored = store.put(io.BytesIO(content))
+        document = response_flow.add_document(
+            session, response, owner, kind=DocumentKind.narrative, filename=SECRET_FILENAME,
+            stored=stored, max_files=20)
+        session.commit()
+        jobs.run(document.id)
+        session.refresh(response)
+        response_flow.fire(session, response, "submit", owner)
+        world.sha256 = hashlib.sha256(content).hexdigest()
+        world.deadline = rfr.deadline
+        for role in ROLES[1:]:
+            world.tokens[role] = accounts.issue_token(session, people[role], "sweep")
+        world.ids = {"solicitation": rfr.id, "draft": draft.id, "rfi": rfi.id,
+                     "lot": rfr.lots[0].id, "draft_lot": draft.lots[0].id,
+                     "public_document": public_doc.id, "response": response.id,
+                     "document": document.id, "question": question.id}
+        session.commit()
+        if opened:
+            with time_machine.travel(rfr.deadline + timedelta(seconds=1)):
+                flow.close_due(session)
+                flow.open_responses(session, rfr, officer)
+                session.commit()
+    return world
