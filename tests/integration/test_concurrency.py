@@ -1,0 +1,125 @@
+"""Races on PostgreSQL: two officers on one RFR, a bidder's submission against the deadline."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from procure import clock
+from procure.extensions import db
+from procure.models import Response, ResponseStatus, Solicitation, SolicitationStatus
+from procure.workflows import solicitation as flow
+from tests.conftest import Client
+from tests.support.factories import EMAILS, PASSWORD, draft_rfr, published_rfr, user
+from tests.support.world import build
+
+pytestmark = pytest.mark.postgres
+
+
+def _race(*actions):
+    """Run the actions at the same moment, each in its own thread; return their results."""
+    barrier = threading.Barrier(len(actions))
+    results = [None] * len(actions)
+
+    def run(i, action):
+        barrier.wait()
+        results[i] = action()
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def _officer(app, who):
+    c = Client(app)
+    assert c.login(EMAILS[who], PASSWORD).status_code == 302
+    return c
+
+
+@pytest.mark.parametrize("attempt", range(5))
+def test_publish_and_cancel_at_once_exactly_one_wins(app, people, attempt):
+    with app.app_context():
+        row = draft_rfr(db.session, user(db.session, "officer"))
+        db.session.commit()
+        sid = row.id
+    a, b = _officer(app, "officer"), _officer(app, "officer2")
+    a.get(f"/officer/solicitations/{sid}")
+    b.get(f"/officer/solicitations/{sid}")
+    codes = _race(lambda: a.post(f"/officer/solicitations/{sid}/events/publish", {}).status_code,
+                  lambda: b.post(f"/officer/solicitations/{sid}/events/cancel",
+                                 {"cancel-cancel_reason": "no_need",
+                                  "cancel-text": "Not needed after all."}).status_code)
+    assert sorted(codes) == [302, 409], codes
+    with app.app_context():
+        status = db.session.get(Solicitation, sid).status
+        events = [e.event for e in db.session.scalars(select(flow.audit.AuditEvent).where(
+            flow.audit.AuditEvent.event.in_(["publish", "cancel"])))]
+    assert status in (SolicitationStatus.published, SolicitationStatus.cancelled)
+    assert len(events) == 1 and (events[0] == "publish") == (status is SolicitationStatus.published)
+
+
+def test_two_addenda_at_once_get_two_numbers(app, people):
+    with app.app_context():
+        row = published_rfr(db.session, user(db.session, "officer"))
+        db.session.commit()
+        sid = row.id
+    a, b = _officer(app, "officer"), _officer(app, "officer2")
+    a.get(f"/officer/solicitations/{sid}")
+    b.get(f"/officer/solicitations/{sid}")
+
+    def addendum(c, title):
+        return lambda: c.post(f"/officer/solicitations/{sid}/addenda",
+                              {"addendum-title": title, "addendum-body": "Change."}).status_code
+    codes = _race(addendum(a, "First"), addendum(b, "Second"))
+    with app.app_context():
+        numbers = sorted(ad.number for ad in db.session.get(Solicitation, sid).addenda)
+    # Serialized by the row lock: both published, numbered 1 and 2 (or one refused, never a clash).
+    assert codes.count(302) == len(numbers) and numbers == list(range(1, len(numbers) + 1))
+    assert 302 in codes
+
+
+@pytest.mark.parametrize("attempt", range(8))
+def test_submit_racing_the_deadline_tick_is_in_or_refused_never_both(app, attempt):
+    world = build(app)
+    with app.app_context():
+        # Put Alpha's response back to a draft-like state: withdraw it, ready to resubmit.
+        owner_id = db.session.scalar(select(Response.organization_id))
+    bidder = Client(app)
+    with time_machine.travel(world.deadline - timedelta(milliseconds=300), tick=True):
+        assert bidder.login(EMAILS["bidder"], PASSWORD).status_code == 302
+        url = f"/bidder/responses/{world.ids['response']}"
+        bidder.get(url)
+        assert bidder.post(url + "/events/withdraw", {}).status_code == 302
+        bidder.get(url)
+
+        def submit():
+            time.sleep(random.uniform(0.15, 0.45))
+            return bidder.post(url + "/events/submit", {}).status_code
+
+        def tick():
+            while clock.now() < world.deadline:
+                time.sleep(0.005)
+            with app.app_context():
+                closed = flow.close_due(db.session)
+                db.session.commit()
+                return closed
+        code, closed = _race(submit, tick)
+    with app.app_context():
+        response = db.session.scalar(select(Response).where(Response.organization_id == owner_id))
+        solicitation = db.session.get(Solicitation, world.ids["solicitation"])
+        assert solicitation.status is SolicitationStatus.closed
+        if code == 302:   # in before the close: sealed by it, with its receipt
+            assert response.status is ResponseStatus.sealed
+            assert response.receipts[-1].submitted_at < world.deadline
+        else:             # after: refused, and nothing changed
+            assert code == 409
+            assert response.status is ResponseStatus.withdrawn
+            assert response.receipts[-1].withdrawn_at is not None
