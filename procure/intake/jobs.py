@@ -154,11 +154,17 @@ def resume_pending() -> int:
 _worker_app: Flask | None = None
 
 
-def _app_for_worker() -> Flask:
+def use_worker_app(app: Flask) -> None:
+    """The app whose configuration Celery tasks run with (procure.worker sets it)."""
     global _worker_app
+    _worker_app = app
+
+
+def _app_for_worker() -> Flask:
     if _worker_app is None:
         from procure import create_app
-        _worker_app = create_app()
+        use_worker_app(create_app())
+    assert _worker_app is not None
     return _worker_app
 
 
