@@ -17,6 +17,8 @@ from procure.extensions import db
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("PROCURE_SHARED_DIR") or ROOT.parent / "shared")
+pytest_plugins = ["tests.support.s3"]
+
 REFERENCE_TABLES = {"agency", "region", "area_office", "service_model", "procedure_rule",
                     "alembic_version"}
 

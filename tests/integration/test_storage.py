@@ -1,0 +1,65 @@
+"""Both document stores, the same contract: local files and S3 (moto's server, real HTTP)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+
+import pytest
+
+from procure.intake.storage import LocalStore, S3Store, TooLarge
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request, tmp_path):
+    if request.param == "local":
+        return LocalStore(tmp_path / "uploads")
+    endpoint, bucket = request.getfixturevalue("s3_bucket")
+    return S3Store(bucket, endpoint_url=endpoint)
+
+
+def test_round_trip_and_same_content_once(store):
+    data = b"%PDF-1.7 a response" * 1000
+    first = store.put(io.BytesIO(data))
+    again = store.put(io.BytesIO(data))
+    assert first == again and first.sha256 == hashlib.sha256(data).hexdigest()
+    assert store.open(first.sha256).read() == data
+    assert store.exists(first.sha256) and store.size(first.sha256) == len(data)
+    assert list(store.iter_hashes()) == [first.sha256]
+    with store.local_copy(first.sha256) as path:
+        assert path.read_bytes() == data
+        kept = path
+    assert kept.exists() == isinstance(store, LocalStore)   # S3's temporary copy is gone
+    store.delete(first.sha256)
+    assert not store.exists(first.sha256)
+
+
+def test_too_large_leaves_nothing(store, tmp_path):
+    with pytest.raises(TooLarge, match="limit of 0.5 MB"):
+        store.put(io.BytesIO(b"x" * 600_000), max_bytes=512 * 1024)
+    assert list(store.iter_hashes()) == []
+    if isinstance(store, LocalStore):
+        assert [p for p in store.root.rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.parametrize("bad", ["../etc/passwd", "A" * 64, "abc", "0" * 63 + "/"])
+def test_only_hashes_name_files(store, bad):
+    with pytest.raises(ValueError):
+        store.open(bad)
+    with pytest.raises(ValueError):
+        store.exists(bad)
+
+
+def test_missing_file_is_a_clear_error(store):
+    with pytest.raises(FileNotFoundError, match="is not in"):
+        store.open("0" * 64)
+
+
+def test_local_partial_upload_is_not_listed_and_is_cleaned(tmp_path):
+    store = LocalStore(tmp_path)
+    partial = tmp_path / (LocalStore.TEMP_PREFIX + "dead")
+    partial.write_bytes(b"half a file")
+    os.utime(partial, (0, 0))
+    assert list(store.iter_hashes()) == []
+    assert store.cleanup_temp(older_than_seconds=60) == 1 and not partial.exists()
