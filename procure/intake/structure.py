@@ -190,7 +190,7 @@ def running_lines(pages_lines: list[list[str]]) -> set[str]:
     # "Page 3", "Page 3 of 9", "- 3 -", "3"
     for lines in pages_lines:
         for ln in lines[:2] + lines[-2:]:
-            if re.fullmatch(r"(?:page\s+)?[-\u2013 ]*\d+[-\u2013 ]*(?:\s*(?:of|/)\s*\d+)?", ln, re.I):
+            if _PAGE_NO.fullmatch(ln):
                 out.add(ln)
     return out
 
@@ -344,9 +344,14 @@ def budget_rows_from_tables(tables: list[list[list]]) -> list[tuple[str, Decimal
     return rows
 
 
+_PAGE_NO = re.compile(r"(?:page\s+)?[-\u2013 ]*\d+[-\u2013 ]*(?:\s*(?:of|/)\s*\d+)?", re.I)
+
+
 def budget_rows_from_lines(lines: list[str]) -> list[tuple[str, Decimal]]:
     rows = []
     for ln in lines:
+        if _PAGE_NO.fullmatch(ln.strip()):
+            continue
         m = _TEXT_ROW.match(ln.strip())
         if not m:
             continue
