@@ -1,0 +1,84 @@
+"""Hostile and broken uploads end in a clear rejection (or parse, where a reader would)."""
+import threading
+
+import pytest
+
+from procure.intake.pdf import CODES, Limits, Rejected, parse_file
+from tests.fixtures.generator import (SECTIONS, ResponseSpec, make_decompression_bomb, make_hostile_set,
+                                      make_response)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    d = tmp_path_factory.mktemp("hostile")
+    return d, make_hostile_set(d)
+
+
+def _outcome(path, limits=Limits()):
+    try:
+        parse_file(path, SECTIONS, limits)
+        return None, None
+    except Rejected as e:
+        return e.code, e.message
+
+
+def test_every_hostile_file_ends_as_expected(hostile):
+    d, expected = hostile
+    got = {name: _outcome(d / name)[0] for name in expected}
+    print("\nhostile outcomes:", got)
+    assert got == expected
+
+
+def test_rejections_tell_the_bidder_what_to_do(hostile):
+    d, expected = hostile
+    for name, code in expected.items():
+        if code is None:
+            continue
+        c, msg = _outcome(d / name)
+        assert c in CODES
+        assert msg.endswith(".") and len(msg) > 30
+        assert "Traceback" not in msg and "Error" not in msg
+    assert _outcome(d / "encrypted.pdf")[1] == \
+        "This PDF is password-protected. Remove the password and upload it again."
+    assert "selectable text" in _outcome(d / "image-only.pdf")[1]
+
+
+def test_polyglot_zip_parses_with_a_warning(hostile):
+    d, _ = hostile
+    rec = parse_file(d / "polyglot-zip.pdf", SECTIONS)
+    assert "trailing_data" in {p["code"] for p in rec["problems"]}
+
+
+def test_decompression_bomb_hits_the_memory_cap(tmp_path):
+    p = tmp_path / "bomb.pdf"
+    p.write_bytes(make_decompression_bomb(300))
+    code, msg = _outcome(p, Limits(memory_bytes=256 * 1024 * 1024, seconds=30))
+    assert code == "corrupt" and "memory" in msg
+
+
+def test_timeout_kills_the_child(tmp_path):
+    data, _ = make_response(ResponseSpec(seed=9, filler_pages=20))
+    p = tmp_path / "long.pdf"
+    p.write_bytes(data)
+    code, msg = _outcome(p, Limits(seconds=0.3))
+    assert code == "timeout" and "longer than" in msg
+
+
+def test_parse_from_many_threads(hostile):
+    d, expected = hostile
+    names = list(expected) * 2
+    results, errors = {}, []
+
+    def work(i, name):
+        try:
+            results[i] = _outcome(d / name)[0]
+        except Exception as e:  # pragma: no cover - would be the bug
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i, n)) for i, n in enumerate(names)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    assert [results[i] for i in range(len(names))] == [expected[n] for n in names]
