@@ -277,6 +277,11 @@ def completeness(row: Response) -> list[dict[str, str]]:
     """Warnings before submitting, from what intake read: missing sections, page limits,
     budgets, signatures. They do not block; rejected files do (see _complete_enough)."""
     problems: list[dict[str, str]] = []
+    reading = [d.filename for d in row.current_documents
+               if d.intake_status in (IntakeStatus.queued, IntakeStatus.parsing)]
+    if reading:
+        return [{"code": "reading", "message": "Still reading " + ", ".join(reading)
+                 + ": the check completes when every document is read."}]
     documents = [d for d in row.current_documents if d.record]
     found = set()
     for d in documents:

@@ -1,0 +1,74 @@
+"""In Chromium: a bidder uploads, watches intake progress, sees a missing section, uploads a
+corrected version, submits and gets the receipt; another bidder and an officer cannot see it."""
+
+from __future__ import annotations
+
+import hashlib
+
+from playwright.sync_api import expect
+
+from procure.extensions import db
+from tests.browser.conftest import sign_in
+from tests.support.factories import EMAILS, PASSWORD, published_rfr, user
+from tests.support.pdfs import complete_response, missing_budget_response
+
+
+def test_bidder_uploads_fixes_submits_and_it_stays_sealed(app, live_server, people, browser,
+                                                          visit):
+    with app.app_context():
+        rfr = published_rfr(db.session, user(db.session, "officer"))
+        db.session.commit()
+        rfr_id = rfr.id
+    page = browser.new_page()
+    look = visit(page)
+    sign_in(page, live_server, EMAILS["bidder"], PASSWORD)
+    page.goto(f"{live_server}/solicitations/{rfr_id}")
+    look.check("solicitation")
+    page.get_by_role("button", name="Respond to lot 1").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Response to lot 1")
+    look.check("empty-response")
+
+    page.get_by_label("What this document is").select_option("narrative")
+    page.get_by_label("PDF file").set_input_files(
+        files=[{"name": "proposal-v1.pdf", "mimeType": "application/pdf",
+                "buffer": missing_budget_response()}])
+    with page.expect_response(lambda r: r.url.endswith("/progress")) as progress:
+        page.get_by_role("button", name="Upload", exact=True).click()
+    assert progress.value.json()["documents"][0]["pages_total"] >= 0   # polled, no reload
+    expect(page.locator(".completeness")).to_contain_text(
+        "No document has the required section “Budget”", timeout=30_000)
+    look.check("missing-section")
+
+    corrected = complete_response()
+    page.get_by_label("Replace with a corrected version").set_input_files(
+        files=[{"name": "proposal-v2.pdf", "mimeType": "application/pdf", "buffer": corrected}])
+    page.get_by_role("button", name="Replace proposal-v1.pdf").click()
+    expect(page.locator("#check-h + p")).to_contain_text(
+        "Every required section was found", timeout=30_000)
+    look.check("complete")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Submission receipt")
+    expect(page.locator("table")).to_contain_text(hashlib.sha256(corrected).hexdigest())
+    expect(page.locator("table")).to_contain_text("proposal-v2.pdf")
+    look.check("receipt")
+    response_path = page.url.replace("/receipt", "")
+
+    other = browser.new_page()
+    sign_in(other, live_server, EMAILS["other_bidder"], PASSWORD)
+    other.goto(response_path)
+    expect(other.get_by_role("heading", level=1)).to_have_text("Not found")
+    expect(other.locator("body")).not_to_contain_text("proposal-v2.pdf")
+
+    officer = browser.new_page()
+    seen = visit(officer)
+    seen.name += "-officer"
+    sign_in(officer, live_server, EMAILS["officer"], PASSWORD)
+    officer.goto(f"{live_server}/officer/solicitations/{rfr_id}/responses")
+    expect(officer.locator("main")).to_contain_text("sealed until the opening")
+    expect(officer.locator("main")).not_to_contain_text("Alpha Care")
+    seen.check("sealed-responses")
+    officer.goto(f"{live_server}/officer/solicitations/{rfr_id}")
+    expect(officer.locator("main")).not_to_contain_text("Alpha Care")
+    seen.check("solicitation")
+    look.assert_accessible()
+    seen.assert_accessible()
