@@ -54,9 +54,10 @@ def init_app(app: Flask) -> None:
     def serve(host: str, port: int) -> None:
         """Serve on the embedded defaults: web, intake worker and deadline ticks in one process."""
         from procure.intake import jobs
-        resumed = jobs.resume_pending()
-        if resumed:
-            click.echo(f"Resumed intake of {resumed} document(s) left unfinished.")
+        recovered = jobs.recover(sole_worker=not current_app.config.get("REDIS_URL"))
+        if any(recovered.values()):
+            click.echo("Recovered after a stop: " + ", ".join(
+                f"{k.replace('_', ' ')} {v}" for k, v in recovered.items()))
         start_ticking(current_app._get_current_object())  # type: ignore[attr-defined]
         from werkzeug.serving import run_simple
         click.echo(f"procure is serving on http://{host}:{port}/")
@@ -108,13 +109,17 @@ def init_app(app: Flask) -> None:
             sys.exit(1)
         click.echo(json.dumps(record, indent=2, ensure_ascii=False))
 
-    @intake_group.command("resume")
-    def intake_resume() -> None:
-        """Queue again the documents left unread by a process that stopped, and read them."""
+    @intake_group.command("recover")
+    @click.option("--grace", default=3600, help="seconds before an unnamed file is an orphan")
+    def intake_recover(grace: int) -> None:
+        """After a crash: clean partial uploads and orphans, check rows, read what was left."""
         from procure.intake import jobs
-        count = jobs.resume_pending()
+        recovered = jobs.recover(grace)
         jobs.wait_for_idle(timeout=3600)
-        click.echo(f"Resumed {count} document(s).")
+        for key, value in recovered.items():
+            click.echo(f"{key.replace('_', ' ')}: {value}")
+        if recovered["rows_missing_files"]:
+            sys.exit(1)
 
 
 def start_ticking(app: Flask) -> threading.Thread:
@@ -137,3 +142,7 @@ def start_ticking(app: Flask) -> threading.Thread:
     thread = threading.Thread(target=loop, name="tick", daemon=True)
     thread.start()
     return thread
+
+
+if __name__ == "__main__":
+    main()

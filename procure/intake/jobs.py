@@ -69,9 +69,15 @@ def wait_for_idle(timeout: float = 60) -> None:
     _executor.submit(lambda: None).result(timeout=timeout)
 
 
-def _claim(document_id: int, stale_after: timedelta) -> bool:
-    """Take the document for this worker; a claim older than stale_after is taken over."""
+def _stale_after() -> timedelta:
+    """A claim older than this belongs to a worker that died (twice the parse limit, and more)."""
+    return timedelta(seconds=current_app.config["INTAKE_SECONDS"] * 2 + 30)
+
+
+def _claim(document_id: int) -> bool:
+    """Take the document for this worker; a stale claim is taken over."""
     now = clock.now()
+    stale_after = _stale_after()
     result = db.session.execute(
         update(Document).where(
             Document.id == document_id,
@@ -92,7 +98,7 @@ def run(document_id: int) -> None:
     config = current_app.config
     limits = Limits(seconds=config["INTAKE_SECONDS"], pages=config["INTAKE_PAGES"],
                     bytes=config["MAX_UPLOAD_BYTES"], memory_bytes=config["INTAKE_MEMORY_BYTES"])
-    if not _claim(document_id, timedelta(seconds=limits.seconds * 2 + 30)):
+    if not _claim(document_id):
         return
     document = db.session.get(Document, document_id)
     sections = [s.as_intake_dict() for s in document.response.solicitation.sections]
@@ -133,16 +139,40 @@ def pending_ids() -> list[int]:
         .order_by(Document.id)))
 
 
-def resume_pending() -> int:
-    """At start-up: queue again every document left queued or parsing by a process that died."""
+def recover(grace_seconds: float = 3600, *, sole_worker: bool = False) -> dict[str, int]:
+    """After a crash: partial uploads removed, stored files no row names (the process died
+    between the store and the commit) removed once older than the grace period, rows checked
+    for their files, and unread documents queued again."""
+    from procure.intake.storage import LocalStore, store_from_config
+    from procure.models import SolicitationDocument
+
+    store = store_from_config(current_app.config)
+    temp = store.cleanup_temp(grace_seconds) if isinstance(store, LocalStore) else 0
+    named = set(db.session.scalars(select(Document.sha256))) | set(
+        db.session.scalars(select(SolicitationDocument.sha256)))
+    orphans = 0
+    for sha256 in list(store.iter_hashes()):
+        if sha256 not in named and store.age_seconds(sha256) > grace_seconds:
+            store.delete(sha256)
+            orphans += 1
+    missing = sum(1 for sha256 in named if not store.exists(sha256))
+    if missing:
+        log.error("%s document rows name files missing from the store", missing)
+    return {"partial_uploads_removed": temp, "orphans_removed": orphans,
+            "rows_missing_files": missing, "resumed": resume_pending(sole_worker=sole_worker)}
+
+
+def resume_pending(*, sole_worker: bool = False) -> int:
+    """Queue again every document left queued or parsing by a process that died. A claim is
+    taken back once stale, or at once by the sole worker (the embedded `procure serve`, which
+    at start-up knows no one else is reading)."""
     ids = pending_ids()
-    now = clock.now()
     if ids:
-        # This process holds no claims yet: anything 'parsing' was left by a dead one.
+        stale = clock.now() - _stale_after()
+        taken_back = (Document.claimed_at.is_(None) | (Document.claimed_at < stale)
+                      if not sole_worker else Document.id.is_not(None))
         db.session.execute(update(Document).where(
-            Document.id.in_(ids), Document.intake_status == IntakeStatus.parsing,
-            or_(Document.claimed_at.is_(None),
-                Document.claimed_at < now - timedelta(seconds=current_app.config["INTAKE_SECONDS"] * 2 + 30)))
+            Document.id.in_(ids), Document.intake_status == IntakeStatus.parsing, taken_back)
             .values(intake_status=IntakeStatus.queued)
             .execution_options(synchronize_session=False))
         db.session.commit()
@@ -168,10 +198,15 @@ def _app_for_worker() -> Flask:
     return _worker_app
 
 
-@celery.task(name="procure.intake", acks_late=True)
-def intake_document(document_id: int) -> None:
+@celery.task(name="procure.intake", acks_late=True, bind=True, max_retries=None)
+def intake_document(task, document_id: int) -> None:
     with _app_for_worker().app_context():
         run(document_id)
+        document = db.session.get(Document, document_id)
+        if document is not None and document.intake_status is IntakeStatus.parsing \
+                and document.claimed_at < clock.now() - timedelta(seconds=5):
+            # Redelivered after a worker died mid-parse: try again once its claim is stale.
+            raise task.retry(countdown=_stale_after().total_seconds())
 
 
 @celery.task(name="procure.tick")

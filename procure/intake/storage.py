@@ -60,6 +60,7 @@ class Store(Protocol):
     def open(self, sha256: str) -> BinaryIO: ...
     def exists(self, sha256: str) -> bool: ...
     def size(self, sha256: str) -> int: ...
+    def age_seconds(self, sha256: str) -> float: ...
     def delete(self, sha256: str) -> None: ...
     def iter_hashes(self) -> Iterator[str]: ...
     def local_copy(self, sha256: str) -> contextlib.AbstractContextManager[Path]: ...
@@ -105,6 +106,9 @@ class LocalStore:
 
     def size(self, sha256: str) -> int:
         return self.path(sha256).stat().st_size
+
+    def age_seconds(self, sha256: str) -> float:
+        return time.time() - self.path(sha256).stat().st_mtime
 
     def delete(self, sha256: str) -> None:
         self.path(sha256).unlink(missing_ok=True)
@@ -181,6 +185,10 @@ class S3Store:
 
     def size(self, sha256: str) -> int:
         return self.client.head_object(Bucket=self.bucket, Key=self.key(sha256))["ContentLength"]
+
+    def age_seconds(self, sha256: str) -> float:
+        head = self.client.head_object(Bucket=self.bucket, Key=self.key(sha256))
+        return time.time() - head["LastModified"].timestamp()
 
     def delete(self, sha256: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self.key(sha256))
