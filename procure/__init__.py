@@ -31,6 +31,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from procure import accounts
     accounts.use_hash_profile(app.config["PASSWORD_HASH_PROFILE"])
 
+    # Ids in URLs are database integers: anything larger is simply not found (never a 500).
+    from werkzeug.routing import IntegerConverter
+
+    class DatabaseId(IntegerConverter):
+        def __init__(self, url_map, **kwargs):
+            kwargs.setdefault("max", 2**31 - 1)   # INTEGER on PostgreSQL
+            super().__init__(url_map, **kwargs)
+    app.url_map.converters["int"] = DatabaseId
+
     from procure.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"),
