@@ -158,7 +158,7 @@ def setup(n: int):
         upgrade_database()
         officer = accounts.create_user(db.session, email="officer@rush.example.org",
                                        name="Officer", password=PASSWORD, role=Role.officer)
-        deadline = clock.now() + timedelta(seconds=45 + n * 0.25)
+        deadline = clock.now() + timedelta(seconds=60 + n * 0.75)   # room to upload and read
         with clock.pinned(clock.now() - timedelta(days=31)):
             rfr = draft_rfr(db.session, officer, days_open=30)
         flow.update(db.session, rfr, officer, deadline=deadline)
