@@ -1,0 +1,471 @@
+"""Isolated PDF intake parser.
+
+``parse_file`` is the one entry point. It does the cheap checks (size, empty, ``%PDF-``
+header) in the calling process, then runs the parsing in a child process
+(``python -m procure.intake.pdf --child``) with an address-space limit, a wall-clock
+timeout and a kill. The child speaks JSON lines on stdout::
+
+    {"progress": [done, total]}
+    {"record": {...}}                         # last line, success
+    {"rejected": {"code": ..., "message": ...}}  # last line, refusal
+
+Pipeline in the child (see DESIGN.md "Document intake"): cut junk before ``%PDF-``;
+pypdfium2 opens the document (encryption, page count), extracts text of every page
+(fast); pdfplumber only reads the budget section's pages (tables), closing every page;
+pypdf reads AcroForm fields (its decompression limits stay on). ``structure`` turns
+it all into the record.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import queue
+import re
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+CODES = ("empty", "not_pdf", "corrupt", "encrypted", "too_large", "too_many_pages", "no_text", "timeout")
+
+MESSAGES = {
+    "empty": "The file is empty. Upload the PDF again.",
+    "not_pdf": "This file is not a PDF. Save or export your document as PDF and upload that file.",
+    "corrupt": "This PDF is damaged and cannot be read. Save or export it as PDF again and upload the new file.",
+    "truncated": "This PDF is incomplete (it looks cut off during saving or uploading). Upload the complete file again.",
+    "encrypted": "This PDF is password-protected. Remove the password and upload it again.",
+    "no_text": "The PDF has only scanned images; upload a PDF with selectable text.",
+    "memory": "This PDF needs more memory to read than allowed (it may be built to exhaust readers). "
+              "Save it again as a plain PDF and upload that file.",
+    "crash": "This PDF made the reader stop unexpectedly. Save or export it as PDF again and upload the new file.",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float = 120
+    pages: int = 500
+    bytes: int = 50 * 1024 * 1024
+    memory_bytes: int = 1536 * 1024 * 1024
+
+
+class Rejected(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message}
+
+
+def record_to_json(record: dict) -> str:
+    return json.dumps(record, ensure_ascii=False, indent=2)
+
+
+# ---------------------------------------------------------------------------
+# parent side
+
+_ROOT = str(Path(__file__).resolve().parents[2])
+
+
+def _preexec(memory_bytes: int):
+    def fn():
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        try:
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        except (ValueError, OSError):
+            pass
+    return fn
+
+
+def _header_offset(head: bytes) -> int:
+    return head.find(b"%PDF-")
+
+
+def parse_file(path, sections: list[dict], limits: Limits = Limits(),
+               progress: Callable[[int, int], None] | None = None) -> dict:
+    """Parse the PDF at ``path`` into the intake record, or raise ``Rejected``."""
+    path = os.fspath(path)
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            head = fh.read(1024)
+    except OSError as e:
+        raise Rejected("corrupt", "The uploaded file could not be read. Upload it again.") from e
+    if size == 0:
+        raise Rejected("empty", MESSAGES["empty"])
+    if size > limits.bytes:
+        raise Rejected("too_large", f"This PDF is {size / 1048576:.1f} MB; the limit is "
+                                    f"{limits.bytes / 1048576:.0f} MB. Reduce the file size "
+                                    f"(for example, lower image resolution) and upload it again.")
+    if not head.strip(b" \t\r\n\x00"):
+        raise Rejected("empty", MESSAGES["empty"])
+    if _header_offset(head) < 0:
+        raise Rejected("not_pdf", MESSAGES["not_pdf"])
+
+    payload = json.dumps({"path": os.path.abspath(path), "sections": sections, "limits": asdict(limits)})
+    env = dict(os.environ)
+    env["PYTHONPATH"] = _ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("PYTHONHASHSEED", "0")
+    stderr = tempfile.TemporaryFile()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "procure.intake.pdf", "--child"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+            env=env, cwd=_ROOT, preexec_fn=_preexec(limits.memory_bytes), close_fds=True,
+        )
+    except OSError as e:  # pragma: no cover - fork failure
+        stderr.close()
+        raise Rejected("corrupt", "The PDF reader could not be started. Try again later.") from e
+    lines: queue.Queue = queue.Queue()
+
+    def reader():
+        try:
+            for raw in proc.stdout:
+                lines.put(raw)
+        finally:
+            lines.put(None)
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    final = None
+    rc = None
+    deadline = time.monotonic() + limits.seconds
+    try:
+        try:
+            proc.stdin.write(payload.encode())
+            proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Rejected("timeout", f"Reading this PDF took longer than {limits.seconds:g} seconds. "
+                                          "Upload a smaller or simpler PDF (for example, without "
+                                          "scanned pages).")
+            try:
+                raw = lines.get(timeout=min(remaining, 1.0))
+            except queue.Empty:
+                continue
+            if raw is None:
+                break
+            try:
+                msg = json.loads(raw)
+            except ValueError:
+                continue
+            if "progress" in msg:
+                if progress is not None:
+                    done, total = msg["progress"]
+                    progress(int(done), int(total))
+            elif "record" in msg or "rejected" in msg:
+                final = msg
+        try:
+            rc = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            raise Rejected("timeout", f"Reading this PDF took longer than {limits.seconds:g} seconds. "
+                                      "Upload a smaller or simpler PDF.")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        t.join(timeout=2)
+        stderr.seek(0)
+        err = stderr.read()[-4000:].decode("utf-8", "replace")
+        stderr.close()
+    if final is not None:
+        if "record" in final:
+            return final["record"]
+        r = final["rejected"]
+        raise Rejected(r.get("code") if r.get("code") in CODES else "corrupt",
+                       r.get("message") or MESSAGES["corrupt"])
+    # pdfium aborts (SIGABRT/SIGTRAP) when an allocation fails under RLIMIT_AS
+    if rc in (-signal.SIGABRT, -signal.SIGTRAP) or "MemoryError" in err or "std::bad_alloc" in err \
+            or "Cannot allocate memory" in err or "out of memory" in err.lower():
+        raise Rejected("corrupt", MESSAGES["memory"])
+    raise Rejected("corrupt", MESSAGES["crash"])
+
+
+# ---------------------------------------------------------------------------
+# child side
+
+def _emit(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _read_pdf_bytes(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        data = fh.read()
+    off = data[:1024].find(b"%PDF-")
+    if off < 0:
+        raise Rejected("not_pdf", MESSAGES["not_pdf"])
+    return data[off:]
+
+
+def _open_pdfium(data: bytes):
+    import pypdfium2 as pdfium
+
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        msg = str(e).lower()
+        if "password" in msg or "security" in msg:
+            raise Rejected("encrypted", MESSAGES["encrypted"]) from e
+        raise Rejected("corrupt", MESSAGES["corrupt"]) from e
+
+
+def _pdfium_texts(doc, n: int) -> tuple[list[str], int]:
+    """Text of every page; also how many pages failed."""
+    texts, failed = [], 0
+    for i in range(n):
+        try:
+            page = doc[i]
+            try:
+                tp = page.get_textpage()
+                try:
+                    texts.append(tp.get_text_range() or "")
+                finally:
+                    tp.close()
+            finally:
+                page.close()
+        except Exception:  # a broken page must not sink the document
+            texts.append("")
+            failed += 1
+        _emit({"progress": [i + 1, n]})
+    return texts, failed
+
+
+def _form_fields(data: bytes) -> tuple[dict, bool, int | None, list[dict]]:
+    """AcroForm fields by pypdf: values, whether a signature field is signed, and its page."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    problems = []
+    fields_out: dict = {}
+    signed, signed_page = False, None
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                reader.decrypt("")
+            except Exception:
+                return {}, False, None, []
+        fields = reader.get_fields() or {}
+        for name, f in fields.items():
+            v = f.get("/V")
+            ft = f.get("/FT")
+            if ft == "/Sig":
+                if v is not None:
+                    signed = True
+                    fields_out[str(name)] = "(signed)"
+                else:
+                    fields_out[str(name)] = None
+                continue
+            if v is None:
+                fields_out[str(name)] = None
+            elif isinstance(v, list):
+                fields_out[str(name)] = ", ".join(str(x) for x in v)
+            else:
+                s = str(v)
+                fields_out[str(name)] = s[1:] if s.startswith("/") else s
+        if signed:
+            try:
+                for pno, page in enumerate(reader.pages):
+                    for a in page.get("/Annots") or []:
+                        a = a.get_object()
+                        if a.get("/FT") == "/Sig" or (a.get("/Parent") and a["/Parent"].get_object().get("/FT") == "/Sig"):
+                            if a.get("/V") is not None or (a.get("/Parent") and a["/Parent"].get_object().get("/V") is not None):
+                                signed_page = pno + 1
+                                raise StopIteration
+            except StopIteration:
+                pass
+            except Exception:
+                pass
+    except (PyPdfError, RecursionError, TypeError, ValueError, KeyError, AttributeError,
+            IndexError, AssertionError, OSError) as e:
+        problems.append({"code": "form_fields_unreadable",
+                         "message": "The form fields of this PDF could not be read; cover-sheet values "
+                                    "were taken from the page text instead."})
+    return fields_out, signed, signed_page, problems
+
+
+def _pdfium_budget_regions(doc, pages: list[int], start_heading: str | None,
+                           stop_heading: str | None, stop_page: int | None) -> dict[int, tuple[float, float]]:
+    """For each budget page that has vector paths (ruled tables are drawn with lines),
+    the vertical band (top, bottom, in pdfplumber's top-down points) inside the section.
+    Pages without paths are left out: pdfplumber's table finder would find nothing there."""
+    import pypdfium2.raw as pdfium_c
+
+    def heading_top(page, textpage, heading):
+        try:
+            searcher = textpage.search(heading, match_case=False)
+            hit = searcher.get_next()
+            if hit:
+                _, _, _, top = textpage.get_charbox(hit[0])
+                return page.get_height() - top - 2
+        except Exception:
+            return None
+        return None
+
+    out = {}
+    for pno in pages:
+        page = doc[pno - 1]
+        try:
+            has_paths = next(iter(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=3)), None) is not None
+            if not has_paths:
+                continue
+            top, bottom = 0.0, page.get_height()
+            tp = page.get_textpage()
+            try:
+                if pno == pages[0] and start_heading:
+                    t = heading_top(page, tp, start_heading)
+                    if t is not None:
+                        top = max(0.0, t)
+                if stop_heading and pno == stop_page:
+                    t = heading_top(page, tp, stop_heading)
+                    if t is not None and t > top:
+                        bottom = t
+            finally:
+                tp.close()
+            out[pno] = (top, bottom)
+        finally:
+            page.close()
+    return out
+
+
+def _plumber_table_rows(data: bytes, regions: dict[int, tuple[float, float]]):
+    """Rows of the tables pdfplumber finds in the given page bands. Returns (rows, problems);
+    rows is None when pdfplumber failed."""
+    import pdfplumber
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    from procure.intake import structure as st
+
+    tables = []
+    try:
+        with pdfplumber.open(io.BytesIO(data), pages=sorted(regions)) as pdf:
+            for page in pdf.pages:
+                try:
+                    top, bottom = regions[page.page_number]
+                    bottom = min(bottom, float(page.bbox[3]))
+                    top = max(top, float(page.bbox[1]))
+                    region = page
+                    if (top, bottom) != (float(page.bbox[1]), float(page.bbox[3])) and bottom > top:
+                        region = page.crop((page.bbox[0], top, page.bbox[2], bottom), relative=False, strict=False)
+                    for tb in region.find_tables():
+                        tables.append(tb.extract())
+                finally:
+                    page.close()
+    except PdfminerException as e:
+        cause = e.args[0] if e.args else e
+        return None, [{"code": "budget_unreadable",
+                       "message": "The budget tables could not be read "
+                                  f"({type(cause).__name__}); amounts were taken from the text."}]
+    except (TypeError, RecursionError, ValueError, KeyError, AttributeError, IndexError, AssertionError) as e:
+        return None, [{"code": "budget_unreadable",
+                       "message": f"The budget tables could not be read ({type(e).__name__}); "
+                                  "amounts were taken from the text."}]
+    return st.budget_rows_from_tables(tables), []
+
+
+def _child(request: dict) -> dict:
+    from procure.intake import structure as st
+
+    limits = Limits(**request["limits"])
+    sections = request["sections"]
+    data = _read_pdf_bytes(request["path"])
+    problems = []
+    tail = data[-1024:]
+    if b"%%EOF" not in tail:
+        if b"%%EOF" not in data:
+            raise Rejected("corrupt", MESSAGES["truncated"])
+        problems.append({"code": "trailing_data",
+                         "message": "The PDF has extra data after its end; check that the right file was uploaded."})
+    doc = _open_pdfium(data)
+    try:
+        n = len(doc)
+        if n <= 0:
+            raise Rejected("corrupt", MESSAGES["corrupt"])
+        if n > limits.pages:
+            raise Rejected("too_many_pages", f"This PDF has {n:,} pages; the limit is {limits.pages:,}. "
+                                             "Remove unneeded pages and upload it again.")
+        _emit({"progress": [0, n]})
+        texts, failed = _pdfium_texts(doc, n)
+        if failed == n:
+            raise Rejected("corrupt", MESSAGES["corrupt"])
+        if not any(t.strip() for t in texts):
+            raise Rejected("no_text", MESSAGES["no_text"])
+        if failed:
+            problems.append({"code": "pages_unreadable",
+                             "message": f"{failed} page(s) could not be read; check them and upload again if needed."})
+
+        fields, signed, signed_page, fproblems = _form_fields(data)
+        problems += fproblems
+
+        # first pass on text only: sections, cover, signature, budget from text lines
+        rec = st.build_record(texts, sections, fields, None, signed, signed_page, problems)
+        bids = set(st.budget_section_ids(sections))
+        found = rec["sections"]
+        bsec = next((f for f in found if f["id"] in bids), None)
+        regions = {}
+        if bsec is not None:
+            idx = found.index(bsec)
+            nxt = found[idx + 1] if idx + 1 < len(found) else None
+            pages = list(range(bsec["start_page"], bsec["end_page"] + 1))
+            try:
+                regions = _pdfium_budget_regions(doc, pages, bsec["heading"], nxt["heading"] if nxt else None,
+                                                 nxt["start_page"] if nxt else None)
+            except Exception:
+                regions = {p: (0.0, 1e9) for p in pages}
+    finally:
+        doc.close()
+    if regions:
+        # ruled tables: pdfplumber, only on the budget pages that have lines
+        rows, bproblems = _plumber_table_rows(data, regions)
+        if rows:
+            rec = st.build_record(texts, sections, fields, rows, signed, signed_page, problems + bproblems)
+        else:
+            rec["problems"] = bproblems + rec["problems"]
+    return rec
+
+
+def _child_main() -> int:
+    try:
+        request = json.loads(sys.stdin.read())
+        _emit({"record": _child(request)})
+        return 0
+    except Rejected as r:
+        _emit({"rejected": r.to_dict()})
+        return 0
+    except MemoryError:
+        try:
+            _emit({"rejected": {"code": "corrupt", "message": MESSAGES["memory"]}})
+        finally:
+            return 0
+    except RecursionError:
+        _emit({"rejected": {"code": "corrupt", "message": MESSAGES["corrupt"]}})
+        return 0
+    except Exception as e:  # anything else: damaged or hostile content
+        print(f"intake child: {type(e).__name__}: {e}", file=sys.stderr)
+        _emit({"rejected": {"code": "corrupt", "message": MESSAGES["corrupt"]}})
+        return 0
+
+
+if __name__ == "__main__":
+    if "--child" in sys.argv[1:]:
+        import logging
+
+        logging.disable(logging.WARNING)
+        sys.setrecursionlimit(3000)
+        sys.exit(_child_main())
+    print("usage: python -m procure.intake.pdf --child  (JSON request on stdin)", file=sys.stderr)
+    sys.exit(2)
