@@ -408,8 +408,17 @@ def _child(request: dict) -> dict:
             problems.append({"code": "pages_unreadable",
                              "message": f"{failed} page(s) could not be read; check them and upload again if needed."})
 
-        fields, signed, signed_page, fproblems = _form_fields(data)
-        problems += fproblems
+        try:
+            import pypdfium2.raw as pdfium_c
+
+            has_form = pdfium_c.FPDF_GetFormType(doc.raw) != pdfium_c.FORMTYPE_NONE
+        except Exception:
+            has_form = True
+        if has_form:  # pypdf costs ~0.2 s to import: only for documents with an AcroForm/XFA
+            fields, signed, signed_page, fproblems = _form_fields(data)
+            problems += fproblems
+        else:
+            fields, signed, signed_page = {}, False, None
 
         # first pass on text only: sections, cover, signature, budget from text lines
         rec = st.build_record(texts, sections, fields, None, signed, signed_page, problems)
