@@ -176,10 +176,11 @@ def parse_file(path, sections: list[dict], limits: Limits = Limits(),
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        t.join(timeout=2)  # the child is gone: the reader sees EOF
         proc.stdout.close()
-        t.join(timeout=2)
-        stderr.seek(0)
-        err = stderr.read()[-4000:].decode("utf-8", "replace")
+        stderr.seek(0, os.SEEK_END)
+        stderr.seek(max(0, stderr.tell() - 4000))
+        err = stderr.read().decode("utf-8", "replace")
         stderr.close()
     if final is not None:
         if "record" in final:
