@@ -176,10 +176,11 @@ def parse_file(path, sections: list[dict], limits: Limits = Limits(),
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        t.join(timeout=2)  # the child is gone: the reader sees EOF
         proc.stdout.close()
-        t.join(timeout=2)
-        stderr.seek(0)
-        err = stderr.read()[-4000:].decode("utf-8", "replace")
+        stderr.seek(0, os.SEEK_END)
+        stderr.seek(max(0, stderr.tell() - 4000))
+        err = stderr.read().decode("utf-8", "replace")
         stderr.close()
     if final is not None:
         if "record" in final:
@@ -408,8 +409,17 @@ def _child(request: dict) -> dict:
             problems.append({"code": "pages_unreadable",
                              "message": f"{failed} page(s) could not be read; check them and upload again if needed."})
 
-        fields, signed, signed_page, fproblems = _form_fields(data)
-        problems += fproblems
+        try:
+            import pypdfium2.raw as pdfium_c
+
+            has_form = pdfium_c.FPDF_GetFormType(doc.raw) != pdfium_c.FORMTYPE_NONE
+        except Exception:
+            has_form = True
+        if has_form:  # pypdf costs ~0.2 s to import: only for documents with an AcroForm/XFA
+            fields, signed, signed_page, fproblems = _form_fields(data)
+            problems += fproblems
+        else:
+            fields, signed, signed_page = {}, False, None
 
         # first pass on text only: sections, cover, signature, budget from text lines
         rec = st.build_record(texts, sections, fields, None, signed, signed_page, problems)

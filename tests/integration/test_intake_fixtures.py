@@ -128,3 +128,17 @@ def test_limits_apply_to_valid_files(tmp_path):
     with pytest.raises(Rejected) as e:
         parse_file(p, SECTIONS, Limits(bytes=1000))
     assert e.value.code == "too_large" and "MB" in e.value.message
+
+
+@pytest.mark.parametrize("ruled,columns", [(True, 1), (False, 1), (True, 2)])
+def test_budget_table_across_a_page_break(tmp_path, ruled, columns):
+    spec = ResponseSpec(seed=11, ruled=ruled, columns=columns, n_items=38, budget_consistent=True)
+    data, truth = make_response(spec)
+    budget_truth = next(s for s in truth["sections"] if s["id"] == "budget")
+    assert budget_truth["end_page"] > budget_truth["start_page"]  # the table does span pages
+    p = tmp_path / "long-budget.pdf"
+    p.write_bytes(data)
+    rec = parse_file(p, SECTIONS)
+    assert [l["amount"] for l in rec["budget"]["lines"]] == [l["amount"] for l in truth["budget"]["lines"]]
+    assert rec["budget"]["total"] == truth["budget"]["total"]
+    assert rec["budget"]["consistent"] is True

@@ -79,3 +79,16 @@ def test_long_thesis_finds_pages():
     seen = []
     rec = parse_file(thesis, SECTIONS, LIMITS, progress=lambda d, t: seen.append((d, t)))
     assert rec["pages"] > 100 and seen[-1] == (rec["pages"], rec["pages"])
+
+
+@pytest.mark.skipif(not PDFS, reason="../shared/pdfs is absent")
+def test_real_table_of_contents_is_not_a_section():
+    outline = next((p for p in PDFS if p.name == "pdflatex-outline.pdf"), None)
+    if outline is None:
+        pytest.skip("pdflatex-outline.pdf absent")
+    # page 1 is "Contents / 1 Foo 2 / 2 Bar 2 ..."; the headings themselves are on page 2
+    secs = [{"id": t.lower(), "title": t, "aliases": [], "page_limit": 1} for t in ("Foo", "Bar", "Baz")]
+    rec = parse_file(outline, secs, LIMITS)
+    assert [(s["id"], s["start_page"]) for s in rec["sections"]] == [("foo", 2), ("bar", 2), ("baz", 2)]
+    assert rec["sections"][-1]["end_page"] == 4
+    assert [p["code"] for p in rec["problems"]][:1] == ["page_limit_exceeded"]

@@ -1,0 +1,116 @@
+"""Intake benchmark: pipeline pages/s vs bare pdfplumber, and the child's peak memory.
+
+Run from the repository root:  /tmp/venv0/bin/python bench/intake.py [--fixtures 40]
+
+* pipeline: ``procure.intake.pdf.parse_file`` (child process per file, pypdfium2 text on
+  every page, pdfplumber on budget pages only, pypdf form fields).
+* bare pdfplumber: ``extract_text`` and ``extract_tables`` on every page, ``page.close()``
+  after each, in this process.
+Same files for both, same run: the generated fixtures plus a few real PDFs from
+../shared/pdfs (if present). Peak memory: max RSS of the parse child
+(``getrusage(RUSAGE_CHILDREN)``) on a generated 300-page response, measured before any
+other child runs in this process.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from procure.intake.pdf import Limits, Rejected, parse_file  # noqa: E402
+from tests.fixtures.generator import SECTIONS, ResponseSpec, make_response, random_specs  # noqa: E402
+
+SHARED = Path(os.environ.get("PROCURE_SHARED_DIR") or ROOT.parent / "shared") / "pdfs" / "py-pdf"
+REAL = ["GeoTopo-komprimiert.pdf", "multicolumn.pdf", "pdflatex-4-pages.pdf", "google-doc-document.pdf",
+        "libreoffice-form.pdf", "pdflatex-outline.pdf"]
+
+
+def bare_pdfplumber(path) -> int:
+    import pdfplumber
+
+    n = 0
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            page.extract_text()
+            page.extract_tables()
+            page.close()
+            n += 1
+    return n
+
+
+def main():
+    import logging
+
+    logging.disable(logging.WARNING)  # pdfminer's font warnings on the real PDFs
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--fixtures", type=int, default=40)
+    ap.add_argument("--big-pages", type=int, default=300)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="intake-bench-"))
+
+    # 1. peak memory of the child on a big response (first child of this process)
+    spec = ResponseSpec(seed=42, filler_pages=args.big_pages - 6, n_items=20)
+    data, truth = make_response(spec)
+    big = tmp / "big.pdf"
+    big.write_bytes(data)
+    t = time.perf_counter()
+    rec = parse_file(big, SECTIONS, Limits())
+    big_s = time.perf_counter() - t
+    child_rss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(f"big response: {rec['pages']} pages ({len(data) / 1e6:.1f} MB), pipeline {big_s:.2f}s "
+          f"({rec['pages'] / big_s:.0f} pages/s), child peak RSS {child_rss_kib / 1024:.0f} MiB")
+
+    # 2. same files through both
+    files = []
+    for i, s in enumerate(random_specs(7, args.fixtures)):
+        p = tmp / f"r{i:03d}.pdf"
+        p.write_bytes(make_response(s)[0])
+        files.append(p)
+    files += [SHARED / n for n in REAL if (SHARED / n).exists()]
+    pages_pipe, t = 0, time.perf_counter()
+    rejected = 0
+    for p in files:
+        try:
+            pages_pipe += parse_file(p, SECTIONS)["pages"]
+        except Rejected:
+            rejected += 1
+    pipe_s = time.perf_counter() - t
+    pages_bare, t = 0, time.perf_counter()
+    for p in files:
+        pages_bare += bare_pdfplumber(p)
+    bare_s = time.perf_counter() - t
+    rss_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    pipe_rate, bare_rate = pages_pipe / pipe_s, pages_bare / bare_s
+    print(f"files: {len(files)} ({args.fixtures} generated + {len(files) - args.fixtures} real), "
+          f"{pages_pipe} pages, {rejected} rejected")
+    print(f"pipeline (child per file):    {pipe_s:6.2f}s  {pipe_rate:7.1f} pages/s")
+    print(f"bare pdfplumber text+tables:  {bare_s:6.2f}s  {bare_rate:7.1f} pages/s")
+    print(f"ratio pipeline / pdfplumber:  {pipe_rate / bare_rate:.1f}x")
+
+    # 3. fixed cost per document: the child process start (python + pypdfium2 import)
+    one = tmp / "one.pdf"
+    one.write_bytes(make_response(ResponseSpec(seed=1, present=["summary"], signature="none"))[0])
+    t = time.perf_counter()
+    for _ in range(5):
+        parse_file(one, SECTIONS)
+    per_doc = (time.perf_counter() - t) / 5
+    print(f"fixed cost per document (child start, 2-page file): {per_doc * 1000:.0f} ms")
+
+    # 4. bare pdfplumber on the big response, in this process (pages closed)
+    t = time.perf_counter()
+    n = bare_pdfplumber(big)
+    bs = time.perf_counter() - t
+    print(f"big response bare pdfplumber: {bs:.2f}s ({n / bs:.0f} pages/s) vs pipeline {big_s:.2f}s: "
+          f"ratio {(rec['pages'] / big_s) / (n / bs):.0f}x; this process peak RSS "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB (was {rss_self / 1024:.0f})")
+
+
+if __name__ == "__main__":
+    main()
