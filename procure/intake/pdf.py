@@ -21,7 +21,6 @@ import io
 import json
 import os
 import queue
-import re
 import resource
 import signal
 import subprocess
@@ -292,7 +291,7 @@ def _form_fields(data: bytes) -> tuple[dict, bool, int | None, list[dict]]:
             except Exception:
                 pass
     except (PyPdfError, RecursionError, TypeError, ValueError, KeyError, AttributeError,
-            IndexError, AssertionError, OSError) as e:
+            IndexError, AssertionError, OSError):
         problems.append({"code": "form_fields_unreadable",
                          "message": "The form fields of this PDF could not be read; cover-sheet values "
                                     "were taken from the page text instead."})

@@ -527,7 +527,6 @@ def build_record(page_texts: list[str], sections: list[dict], form_fields: dict 
 
 def section_text_lines(pages_lines: list[list[str]], found: list[dict], sec: dict,
                        sections: list[dict]) -> list[str]:
-    by_id = {s["id"]: s for s in sections}
     idx = next(i for i, f in enumerate(found) if f["id"] == sec["id"])
     nxt = found[idx + 1] if idx + 1 < len(found) else None
     start_names = [normalize(heading_key(sec["heading"]) or "")]

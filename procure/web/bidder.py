@@ -28,9 +28,7 @@ def dashboard():
 @bp.route("/lots/<int:lot_id>/respond", methods=["POST"])
 @policy.rule("response.work")
 def start(lot_id: int):
-    lot = db.session.get(Lot, lot_id)
-    if lot is None:
-        abort(404)
+    lot = db.get_or_404(Lot, lot_id)
     if not EventForm().validate_on_submit():
         abort(400, "The form expired or came from elsewhere. Reload the page and send it again.")
     row = flow.start(db.session, current_user, lot)
@@ -91,9 +89,7 @@ def remove(response_id: int, document_id: int):
     row = _my_response(response_id)
     if not EventForm().validate_on_submit():
         abort(400)
-    document = db.session.get(Document, document_id)
-    if document is None:
-        abort(404)
+    document = db.get_or_404(Document, document_id)
     flow.remove_document(db.session, row, current_user, document)
     db.session.commit()
     flash(f"{document.filename} was removed from the response (it stays in its history).", "info")

@@ -26,13 +26,6 @@ from procure.workflows import solicitation as flow
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 
 
-def _solicitation(solicitation_id: int) -> Solicitation:
-    row = db.session.get(Solicitation, solicitation_id)
-    if row is None:
-        abort(404)
-    return row
-
-
 def _utc(value: datetime | None) -> datetime | None:
     return clock.from_local(value) if value is not None else None
 
@@ -110,7 +103,7 @@ def _part_forms() -> dict:
 @bp.route("/solicitations/<int:solicitation_id>", methods=["GET", "POST"])
 @policy.rule("solicitation.manage")
 def solicitation(solicitation_id: int):
-    row = _solicitation(solicitation_id)
+    row = db.get_or_404(Solicitation, solicitation_id)
     form = _solicitation_form(row)
     if request.method == "POST" and form.validate_on_submit():
         flow.update(db.session, row, current_user, agencies=form.agencies.data, **_fields(form))
@@ -128,7 +121,7 @@ def solicitation(solicitation_id: int):
 @bp.route("/solicitations/<int:solicitation_id>/lots", methods=["POST"])
 @policy.rule("solicitation.manage")
 def add_lot(solicitation_id: int):
-    row = _solicitation(solicitation_id)
+    row = db.get_or_404(Solicitation, solicitation_id)
     form = _part_forms()["lot_form"]
     if not form.validate_on_submit():
         return _invalid(row, form)
@@ -146,7 +139,7 @@ def add_lot(solicitation_id: int):
 @bp.route("/solicitations/<int:solicitation_id>/sections", methods=["POST"])
 @policy.rule("solicitation.manage")
 def add_section(solicitation_id: int):
-    row = _solicitation(solicitation_id)
+    row = db.get_or_404(Solicitation, solicitation_id)
     form = SectionForm(prefix="section")
     if not form.validate_on_submit():
         return _invalid(row, form)
@@ -160,7 +153,7 @@ def add_section(solicitation_id: int):
 @bp.route("/solicitations/<int:solicitation_id>/criteria", methods=["POST"])
 @policy.rule("solicitation.manage")
 def add_criterion(solicitation_id: int):
-    row = _solicitation(solicitation_id)
+    row = db.get_or_404(Solicitation, solicitation_id)
     form = CriterionForm(prefix="criterion")
     if not form.validate_on_submit():
         return _invalid(row, form)
@@ -179,12 +172,10 @@ PARTS = {"lot": Lot, "section": RequiredSection, "criterion": Criterion}
 @bp.route("/solicitations/<int:solicitation_id>/<part>/<int:part_id>/remove", methods=["POST"])
 @policy.rule("solicitation.manage")
 def remove_part(solicitation_id: int, part: str, part_id: int):
-    row = _solicitation(solicitation_id)
+    row = db.get_or_404(Solicitation, solicitation_id)
     if part not in PARTS:
         abort(404)
-    item = db.session.get(PARTS[part], part_id)
-    if item is None:
-        abort(404)
+    item = db.get_or_404(PARTS[part], part_id)
     flow.remove_part(db.session, row, current_user, item)
     db.session.commit()
     flash(f"The {part} was removed.", "info")
@@ -199,7 +190,7 @@ def _store_upload(file_storage):
 @bp.route("/solicitations/<int:solicitation_id>/documents", methods=["POST"])
 @policy.rule("solicitation.manage")
 def attach_document(solicitation_id: int):
-    row = _solicitation(solicitation_id)
+    row = db.get_or_404(Solicitation, solicitation_id)
     form = DocumentForm(prefix="document")
     if not form.validate_on_submit():
         return _invalid(row, form)
@@ -215,7 +206,7 @@ def attach_document(solicitation_id: int):
 @bp.route("/solicitations/<int:solicitation_id>/events/<event>", methods=["POST"])
 @policy.rule("solicitation.manage")
 def fire(solicitation_id: int, event: str):
-    row = _solicitation(solicitation_id)
+    row = db.get_or_404(Solicitation, solicitation_id)
     if event == "cancel":
         form = CancelForm(prefix="cancel")
         if not form.validate_on_submit():
@@ -236,7 +227,7 @@ def fire(solicitation_id: int, event: str):
 @bp.route("/solicitations/<int:solicitation_id>/addenda", methods=["POST"])
 @policy.rule("solicitation.manage")
 def publish_addendum(solicitation_id: int):
-    row = _solicitation(solicitation_id)
+    row = db.get_or_404(Solicitation, solicitation_id)
     form = AddendumForm(prefix="addendum")
     if not form.validate_on_submit():
         return _invalid(row, form)
@@ -256,9 +247,7 @@ def publish_addendum(solicitation_id: int):
 @bp.route("/questions/<int:question_id>/answer", methods=["POST"])
 @policy.rule("solicitation.manage")
 def answer(question_id: int):
-    question = db.session.get(Question, question_id)
-    if question is None:
-        abort(404)
+    question = db.get_or_404(Question, question_id)
     form = AnswerForm(prefix=f"q{question.id}")
     if not form.validate_on_submit():
         return _invalid(question.solicitation, form)
@@ -271,7 +260,7 @@ def answer(question_id: int):
 @bp.route("/solicitations/<int:solicitation_id>/questions")
 @policy.rule("solicitation.view_internal")
 def questions(solicitation_id: int):
-    row = _solicitation(solicitation_id)
+    row = db.get_or_404(Solicitation, solicitation_id)
     forms = {q.id: AnswerForm(prefix=f"q{q.id}", answer=q.answer) for q in row.questions}
     return render_template("officer/questions.html", s=row, forms=forms)
 
@@ -279,7 +268,7 @@ def questions(solicitation_id: int):
 @bp.route("/solicitations/<int:solicitation_id>/comments")
 @policy.rule("solicitation.view_internal")
 def comments(solicitation_id: int):
-    row = _solicitation(solicitation_id)
+    row = db.get_or_404(Solicitation, solicitation_id)
     rows = db.session.scalars(select(RfiComment).where(RfiComment.solicitation_id == row.id)
                               .options(selectinload(RfiComment.organization))
                               .order_by(RfiComment.submitted_at)).all()
@@ -289,7 +278,7 @@ def comments(solicitation_id: int):
 @bp.route("/solicitations/<int:solicitation_id>/audit")
 @policy.rule("audit.view")
 def audit_trail(solicitation_id: int):
-    row = _solicitation(solicitation_id)
+    row = db.get_or_404(Solicitation, solicitation_id)
     events = db.session.scalars(select(AuditEvent).where(
         AuditEvent.entity_type == "solicitation", AuditEvent.entity_id == row.id)
         .order_by(AuditEvent.seq)).all()
@@ -299,7 +288,7 @@ def audit_trail(solicitation_id: int):
 @bp.route("/solicitations/<int:solicitation_id>/lifecycle")
 @policy.rule("solicitation.view_internal")
 def lifecycle(solicitation_id: int):
-    row = _solicitation(solicitation_id)
+    row = db.get_or_404(Solicitation, solicitation_id)
     workflow = flow.workflow_for(row)
     return render_template("officer/lifecycle.html", s=row, order=flow.STATE_ORDER[row.kind],
                            transitions=workflow.transitions, labels=flow.LABELS,
@@ -309,7 +298,7 @@ def lifecycle(solicitation_id: int):
 @bp.route("/solicitations/<int:solicitation_id>/responses")
 @policy.rule("response.read_opened")
 def responses(solicitation_id: int):
-    row = _solicitation(solicitation_id)
+    row = db.get_or_404(Solicitation, solicitation_id)
     rows = response_flow.responses_for(db.session, current_user, row)
     return render_template("officer/responses.html", s=row, responses=rows,
                            counts=response_flow.opening_counts(db.session, row))

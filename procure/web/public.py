@@ -11,7 +11,7 @@ from procure import policy
 from procure.extensions import db
 from procure.intake.storage import store_from_config
 from procure.models import (
-    Agency, AreaOffice, Lot, Question, Region, ServiceModel, Solicitation, SolicitationDocument,
+    Agency, AreaOffice, Lot, Region, ServiceModel, Solicitation, SolicitationDocument,
     SolicitationStatus,
 )
 from procure.web.forms import CommentForm, QuestionForm, SearchForm

@@ -17,7 +17,7 @@ from procure import audit, clock, policy
 from procure.intake.storage import StoredFile
 from procure.models import (
     Addendum, Document, DocumentKind, IntakeStatus, Lot, Receipt, Response, ResponseStatus,
-    Solicitation, SolicitationKind, SolicitationStatus, User,
+    Solicitation, SolicitationKind, User,
 )
 from procure.workflows.base import NotFound, Workflow, refuse
 from procure.workflows.solicitation import _lock, is_accepting

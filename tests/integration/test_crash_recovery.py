@@ -40,7 +40,7 @@ class Service:
         self.port = _port()
         self.env = {**os.environ, "PROCURE_INSTANCE_PATH": str(tmp_path),
                     "PROCURE_DATABASE_URL": app.config["DATABASE_URL"],
-                    "PROCURE_UPLOAD_FOLDER": app.config["UPLOAD_FOLDER"],
+                    "PROCURE_UPLOAD_FOLDER": str(tmp_path / "uploads"),   # its own store
                     "PROCURE_SECRET_KEY": "crash-test", "PROCURE_INTAKE_PAGES": "5000",
                     "PROCURE_PASSWORD_HASH_PROFILE": "CHEAPEST"}
         self.process: subprocess.Popen | None = None
@@ -142,7 +142,7 @@ def test_kill_mid_upload_and_mid_parse_then_recover(app, people, tmp_path):
                     + request.data[: len(request.data) // 2])
         time.sleep(0.5)
         service.kill()
-    store = LocalStore(app.config["UPLOAD_FOLDER"])
+    store = LocalStore(service.env["PROCURE_UPLOAD_FOLDER"])
     with app.app_context():
         assert db.session.scalar(select(Document.id)) is None       # no row for a partial file
     assert list(store.iter_hashes()) == []                           # and no file in the store

@@ -20,7 +20,7 @@ from procure.intake.storage import store_from_config
 from procure.models import DocumentKind, SolicitationKind
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow
-from tests.support.factories import ORG_A, draft_rfr, make_people, published_rfr
+from tests.support.factories import ORG_A, draft_rfr, make_people
 from tests.support.pdfs import pdf_with_sections
 
 SECRET_MARKER = "ZEBRA-QUOKKA-7731"          # text inside the sealed response's PDF
