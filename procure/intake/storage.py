@@ -152,9 +152,12 @@ class S3Store:
                  prefix: str = "documents/", region_name: str = "us-east-1",
                  client: object | None = None) -> None:
         import boto3
+        from botocore.config import Config
         self.bucket, self.prefix = bucket, prefix
+        # A custom endpoint (moto, MinIO) wants path-style addressing.
+        style = Config(s3={"addressing_style": "path"}) if endpoint_url else None
         self.client = client or boto3.client("s3", endpoint_url=endpoint_url or None,
-                                             region_name=region_name)
+                                             region_name=region_name, config=style)
 
     def key(self, sha256: str) -> str:
         return self.prefix + check_sha256(sha256)
@@ -165,7 +168,8 @@ class S3Store:
             spool.seek(0)
             checksum = base64.b64encode(bytes.fromhex(stored.sha256)).decode()
             self.client.put_object(Bucket=self.bucket, Key=self.key(stored.sha256), Body=spool,
-                                   ChecksumSHA256=checksum, ContentType="application/pdf")
+                                   ChecksumAlgorithm="SHA256", ChecksumSHA256=checksum,
+                                   ContentType="application/pdf")
         return stored
 
     def open(self, sha256: str) -> BinaryIO:
