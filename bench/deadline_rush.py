@@ -127,7 +127,8 @@ def main() -> None:
             [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k", "gthread",
              "--threads", "8", "-b", f"127.0.0.1:{port}", "--timeout", "120",
              "procure:create_app()"], env=env, cwd=work,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=(work / "gunicorn.log").open("w"), stderr=subprocess.STDOUT)
+        print(f"gunicorn log: {work / 'gunicorn.log'}")
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
@@ -150,8 +151,8 @@ def setup(n: int):
     from procure.cli import upgrade_database
     from procure.extensions import db
     from procure.models import Role, SupplierDiversity
-    from tests.support.factories import draft_rfr
     from procure.workflows import solicitation as flow
+    from tests.support.factories import draft_rfr
 
     app = create_app()
     with app.app_context():
@@ -198,11 +199,14 @@ def run(base: str, deadline, lot_id: int, rfr_id: int, args) -> None:
     # Wait (bounded) until every upload is read, so submissions are not refused for that.
     waiting = list(zip(bidders, paths))
     for _ in range(600):
-        waiting = [(b, p) for b, p in waiting if 'data-status="parsed"' not in b.get(p)[1]]
+        waiting = [(b, p) for b, p in waiting
+                   if re.search(r'data-status="(queued|parsing)"', b.get(p)[1])]
         if not waiting:
             break
         time.sleep(0.5)
-    print(f"uploads read before the rush: {len(bidders) - len(waiting)} of {len(bidders)}")
+    read = sum('data-status="parsed"' in b.get(p)[1] for b, p in zip(bidders, paths))
+    print(f"uploads read before the rush: {read} of {len(bidders)} "
+          f"(still waiting {len(waiting)}, rejected {len(bidders) - read - len(waiting)})")
 
     rng = random.Random(2026)
     window = timedelta(seconds=args.window)

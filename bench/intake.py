@@ -1,6 +1,6 @@
 """Intake benchmark: pipeline pages/s vs bare pdfplumber, and the child's peak memory.
 
-Run from the repository root:  /tmp/venv0/bin/python bench/intake.py [--fixtures 40]
+Run from the repository root:  .venv/bin/python bench/intake.py [--fixtures 40]
 
 * pipeline: ``procure.intake.pdf.parse_file`` (child process per file, pypdfium2 text on
   every page, pdfplumber on budget pages only, pypdf form fields).

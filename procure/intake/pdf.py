@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import queue
 import resource
@@ -31,6 +32,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
+
+log = logging.getLogger(__name__)
 
 CODES = ("empty", "not_pdf", "corrupt", "encrypted", "too_large", "too_many_pages", "no_text", "timeout")
 
@@ -75,14 +78,14 @@ def record_to_json(record: dict) -> str:
 _ROOT = str(Path(__file__).resolve().parents[2])
 
 
-def _preexec(memory_bytes: int):
-    def fn():
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        try:
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        except (ValueError, OSError):
-            pass
-    return fn
+def _limit_self(memory_bytes: int) -> None:
+    """In the child, first thing: cap its address space and drop core dumps. (Done here rather
+    than in Popen's preexec_fn, which is unsafe in threaded parents: gunicorn gthread, Celery.)"""
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ValueError, OSError):
+        pass
 
 
 def _header_offset(head: bytes) -> int:
@@ -119,7 +122,7 @@ def parse_file(path, sections: list[dict], limits: Limits = Limits(),
         proc = subprocess.Popen(
             [sys.executable, "-m", "procure.intake.pdf", "--child"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-            env=env, cwd=_ROOT, preexec_fn=_preexec(limits.memory_bytes), close_fds=True,
+            env=env, cwd=_ROOT, close_fds=True,
         )
     except OSError as e:  # pragma: no cover - fork failure
         stderr.close()
@@ -191,6 +194,7 @@ def parse_file(path, sections: list[dict], limits: Limits = Limits(),
     if rc in (-signal.SIGABRT, -signal.SIGTRAP) or "MemoryError" in err or "std::bad_alloc" in err \
             or "Cannot allocate memory" in err or "out of memory" in err.lower():
         raise Rejected("corrupt", MESSAGES["memory"])
+    log.warning("intake child for %s ended without an answer (exit %s): %s", path, rc, err[-2000:])
     raise Rejected("corrupt", MESSAGES["crash"])
 
 
@@ -450,6 +454,7 @@ def _child(request: dict) -> dict:
 def _child_main() -> int:
     try:
         request = json.loads(sys.stdin.read())
+        _limit_self(int(request["limits"]["memory_bytes"]))
         _emit({"record": _child(request)})
         return 0
     except Rejected as r:
