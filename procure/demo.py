@@ -15,7 +15,13 @@ from sqlalchemy import select
 from procure import accounts, clock
 from procure.extensions import db
 from procure.models import (
-    AreaOffice, Envelope, LotKind, Region, Role, SolicitationKind, SupplierDiversity,
+    AreaOffice,
+    Envelope,
+    LotKind,
+    Region,
+    Role,
+    SolicitationKind,
+    SupplierDiversity,
     User,
 )
 from procure.workflows import solicitation as flow

@@ -6,17 +6,21 @@ from typing import Any
 
 from flask import Flask, abort
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from flask_smorest import Api, Blueprint
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from procure import policy
 from procure.api.schemas import (
-    ProblemSchema, EventArgsSchema, ListArgsSchema, ResponseSchema, SolicitationCreateSchema,
-    SolicitationSchema, SolicitationSummarySchema, StatusSchema,
+    EventArgsSchema,
+    ListArgsSchema,
+    ProblemSchema,
+    ResponseSchema,
+    SolicitationCreateSchema,
+    SolicitationSchema,
+    SolicitationSummarySchema,
+    StatusSchema,
 )
-from flask_smorest import Api
-
 from procure.extensions import csrf, db
 from procure.models import Response, Solicitation, SolicitationKind, SolicitationStatus
 from procure.web import actor

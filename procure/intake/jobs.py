@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from celery import Celery
+from celery.signals import worker_ready
 from flask import Flask, current_app
 from sqlalchemy import or_, select, update
 
@@ -56,7 +57,7 @@ def enqueue(document_id: int) -> None:
 def _run_with_app(app: Flask, document_id: int) -> None:
     with app.app_context():
         try:
-            run(document_id)
+            run(document_id)   # the embedded worker is the only one: no claim to wait for
         except Exception:  # the worker thread must survive any one document
             log.exception("intake of document %s failed", document_id)
             db.session.rollback()
@@ -71,7 +72,8 @@ def wait_for_idle(timeout: float = 60) -> None:
 
 def _stale_after() -> timedelta:
     """A claim older than this belongs to a worker that died (twice the parse limit, and more)."""
-    return timedelta(seconds=current_app.config["INTAKE_SECONDS"] * 2 + 30)
+    configured = current_app.config.get("INTAKE_CLAIM_STALE_SECONDS")
+    return timedelta(seconds=configured or current_app.config["INTAKE_SECONDS"] * 2 + 30)
 
 
 def _claim(document_id: int) -> bool:
@@ -90,8 +92,10 @@ def _claim(document_id: int) -> bool:
     return result.rowcount == 1
 
 
-def run(document_id: int) -> None:
-    """Read one document into its structured record (or its rejection). Needs an app context."""
+def run(document_id: int) -> float | None:
+    """Read one document into its structured record (or its rejection). Needs an app context.
+    Returns None, or the seconds until another worker's claim on it goes stale (that worker may
+    have died: try again then)."""
     from procure.intake.pdf import Limits, Rejected, parse_file
     from procure.intake.storage import store_from_config
 
@@ -99,7 +103,12 @@ def run(document_id: int) -> None:
     limits = Limits(seconds=config["INTAKE_SECONDS"], pages=config["INTAKE_PAGES"],
                     bytes=config["MAX_UPLOAD_BYTES"], memory_bytes=config["INTAKE_MEMORY_BYTES"])
     if not _claim(document_id):
-        return
+        claimed_at = db.session.scalar(select(Document.claimed_at).where(
+            Document.id == document_id, Document.intake_status == IntakeStatus.parsing))
+        db.session.commit()
+        if claimed_at is None:
+            return None   # read already, or gone
+        return max(1.0, (claimed_at + _stale_after() - clock.now()).total_seconds())
     document = db.session.get(Document, document_id)
     sections = [s.as_intake_dict() for s in document.response.solicitation.sections]
     sha256 = document.sha256
@@ -131,6 +140,7 @@ def run(document_id: int) -> None:
                        .values(parsed_at=clock.now(), **values)
                        .execution_options(synchronize_session=False))
     db.session.commit()
+    return None
 
 
 def pending_ids() -> list[int]:
@@ -201,12 +211,16 @@ def _app_for_worker() -> Flask:
 @celery.task(name="procure.intake", acks_late=True, bind=True, max_retries=None)
 def intake_document(task, document_id: int) -> None:
     with _app_for_worker().app_context():
-        run(document_id)
-        document = db.session.get(Document, document_id)
-        if document is not None and document.intake_status is IntakeStatus.parsing \
-                and document.claimed_at < clock.now() - timedelta(seconds=5):
-            # Redelivered after a worker died mid-parse: try again once its claim is stale.
-            raise task.retry(countdown=_stale_after().total_seconds())
+        wait = run(document_id)
+    if wait is not None:   # another worker holds it, or held it when it died: look again then
+        raise task.retry(countdown=wait)
+
+
+@worker_ready.connect
+def _recover_when_a_worker_starts(**_: object) -> None:
+    """A Celery worker starting after a crash: clean up and queue what was left unread."""
+    with _app_for_worker().app_context():
+        log.info("intake recovery: %s", recover())
 
 
 @celery.task(name="procure.tick")

@@ -3,14 +3,38 @@
 from procure.models.audit import AuditEvent, AuditHead
 from procure.models.base import Base
 from procure.models.org import (
-    Agency, ApiToken, AreaOffice, Organization, Region, Role, ServiceModel, SupplierDiversity, User,
+    Agency,
+    ApiToken,
+    AreaOffice,
+    Organization,
+    Region,
+    Role,
+    ServiceModel,
+    SupplierDiversity,
+    User,
 )
 from procure.models.response import (
-    Document, DocumentKind, IntakeStatus, Receipt, Response, ResponseStatus,
+    Document,
+    DocumentKind,
+    IntakeStatus,
+    Receipt,
+    Response,
+    ResponseStatus,
 )
 from procure.models.solicitation import (
-    Addendum, CancelReason, Criterion, Envelope, Lot, LotKind, ProcedureRule, Question,
-    RequiredSection, RfiComment, Solicitation, SolicitationDocument, SolicitationKind,
+    Addendum,
+    CancelReason,
+    Criterion,
+    Envelope,
+    Lot,
+    LotKind,
+    ProcedureRule,
+    Question,
+    RequiredSection,
+    RfiComment,
+    Solicitation,
+    SolicitationDocument,
+    SolicitationKind,
     SolicitationStatus,
 )
 

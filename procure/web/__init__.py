@@ -8,7 +8,8 @@ from typing import Any
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import Forbidden, HTTPException, NotFound as HTTPNotFound
+from werkzeug.exceptions import Forbidden, HTTPException
+from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from procure import clock, policy
 from procure.extensions import db, login_manager

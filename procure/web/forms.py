@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
-
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
-    DateField, DateTimeLocalField, DecimalField, EmailField, IntegerField, PasswordField,
-    SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import (
-    DataRequired, Email, Length, NumberRange, Optional, Regexp,
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
 )
 
-from procure.models import CancelReason, DocumentKind, Envelope, LotKind, SolicitationKind, SupplierDiversity
+from procure.models import (
+    CancelReason,
+    DocumentKind,
+    Envelope,
+    LotKind,
+    SolicitationKind,
+    SupplierDiversity,
+)
 
 
 def _choices(enum_class) -> list[tuple[str, str]]:

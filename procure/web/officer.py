@@ -13,12 +13,32 @@ from procure import clock, policy
 from procure.extensions import db
 from procure.intake.storage import store_from_config
 from procure.models import (
-    Agency, AreaOffice, AuditEvent, CancelReason, Criterion, Envelope, Lot, LotKind, Question,
-    Region, RequiredSection, RfiComment, ServiceModel, Solicitation, SolicitationKind,
+    Agency,
+    AreaOffice,
+    AuditEvent,
+    CancelReason,
+    Criterion,
+    Envelope,
+    Lot,
+    LotKind,
+    Question,
+    Region,
+    RequiredSection,
+    RfiComment,
+    ServiceModel,
+    Solicitation,
+    SolicitationKind,
 )
 from procure.web.forms import (
-    AddendumForm, AnswerForm, CancelForm, CriterionForm, DocumentForm, EventForm, LotForm,
-    SectionForm, SolicitationForm,
+    AddendumForm,
+    AnswerForm,
+    CancelForm,
+    CriterionForm,
+    DocumentForm,
+    EventForm,
+    LotForm,
+    SectionForm,
+    SolicitationForm,
 )
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow

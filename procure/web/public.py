@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -11,7 +21,13 @@ from procure import policy
 from procure.extensions import db
 from procure.intake.storage import store_from_config
 from procure.models import (
-    Agency, AreaOffice, Lot, Region, ServiceModel, Solicitation, SolicitationDocument,
+    Agency,
+    AreaOffice,
+    Lot,
+    Region,
+    ServiceModel,
+    Solicitation,
+    SolicitationDocument,
     SolicitationStatus,
 )
 from procure.web.forms import CommentForm, QuestionForm, SearchForm

@@ -16,8 +16,17 @@ from transitions import EventData
 from procure import audit, clock, policy
 from procure.intake.storage import StoredFile
 from procure.models import (
-    Addendum, Document, DocumentKind, IntakeStatus, Lot, Receipt, Response, ResponseStatus,
-    Solicitation, SolicitationKind, User,
+    Addendum,
+    Document,
+    DocumentKind,
+    IntakeStatus,
+    Lot,
+    Receipt,
+    Response,
+    ResponseStatus,
+    Solicitation,
+    SolicitationKind,
+    User,
 )
 from procure.workflows.base import NotFound, Workflow, refuse
 from procure.workflows.solicitation import _lock, is_accepting

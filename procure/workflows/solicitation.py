@@ -15,9 +15,27 @@ from transitions import EventData
 
 from procure import audit, clock
 from procure.models import (
-    Addendum, Agency, AreaOffice, CancelReason, Criterion, Envelope, Lot, LotKind, ProcedureRule,
-    Question, Region, RequiredSection, Response, ResponseStatus, RfiComment, ServiceModel,
-    Solicitation, SolicitationDocument, SolicitationKind, SolicitationStatus, User,
+    Addendum,
+    Agency,
+    AreaOffice,
+    CancelReason,
+    Criterion,
+    Envelope,
+    Lot,
+    LotKind,
+    ProcedureRule,
+    Question,
+    Region,
+    RequiredSection,
+    Response,
+    ResponseStatus,
+    RfiComment,
+    ServiceModel,
+    Solicitation,
+    SolicitationDocument,
+    SolicitationKind,
+    SolicitationStatus,
+    User,
 )
 from procure.workflows.base import NotFound, Workflow, WorkflowError, refuse
 

@@ -179,3 +179,61 @@ def test_kill_mid_upload_and_mid_parse_then_recover(app, people, tmp_path):
     assert document.intake_status is IntakeStatus.parsed and document.record["pages"] == 1500
     assert set(store.iter_hashes()) == {document.sha256}
     assert "resumed 1" in service.log.read_text()
+
+
+@pytest.mark.slow
+def test_celery_worker_killed_mid_parse_another_worker_finishes(app, people, tmp_path):
+    from procure import create_app
+    from tests.conftest import require_or_skip
+    from tests.integration.test_intake_queue import REDIS_URL, _redis_up, _upload
+    require_or_skip(_redis_up(), f"Redis is not reachable at {REDIS_URL}")
+    import redis
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    settings = {"DATABASE_URL": app.config["DATABASE_URL"],
+                "UPLOAD_FOLDER": str(tmp_path / "uploads"), "REDIS_URL": REDIS_URL,
+                "INTAKE_PAGES": 5000, "INTAKE_CLAIM_STALE_SECONDS": 8}
+    env = {**os.environ, "PROCURE_INSTANCE_PATH": str(tmp_path),
+           **{f"PROCURE_{k}": str(v) for k, v in settings.items()}}
+
+    def worker(name: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "procure.worker", "worker", "-n", name,
+             "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle",
+             "--without-heartbeat"], env=env, stdout=(tmp_path / f"{name}.log").open("w"),
+            stderr=subprocess.STDOUT, start_new_session=True)
+
+    scaled = create_app({**settings, "TESTING": True, "SECRET_KEY": "test-secret",
+                         "PASSWORD_HASH_PROFILE": "CHEAPEST", "LOGIN_RATE_LIMIT": "10000 per minute"})
+    with scaled.app_context():
+        row = published_rfr(db.session, user(db.session, "officer"))
+        db.session.commit()
+        rfr = (row.id, row.lots[0].id)
+    first = worker("first")
+    try:
+        document_id = _upload(scaled, *rfr, content=_long_pdf(1500))
+        deadline, status = time.monotonic() + 60, None
+        while time.monotonic() < deadline and status is not IntakeStatus.parsing:
+            with scaled.app_context():
+                status = db.session.get(Document, document_id).intake_status
+            time.sleep(0.02)
+        assert status is IntakeStatus.parsing, f"never saw the parse running ({status})"
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(10)
+    second = worker("second")
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with scaled.app_context():
+                document = db.session.get(Document, document_id)
+                status, pages = document.intake_status, (document.record or {}).get("pages")
+            if status is IntakeStatus.parsed:
+                break
+            time.sleep(0.3)
+    finally:
+        os.killpg(second.pid, signal.SIGTERM)
+        second.wait(30)
+        from procure.intake import jobs
+        jobs.celery.conf.broker_url = None
+    assert status is IntakeStatus.parsed and pages == 1500
+    assert "intake recovery" in (tmp_path / "second.log").read_text()

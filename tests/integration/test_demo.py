@@ -6,8 +6,16 @@ from sqlalchemy import func, select
 
 from procure.extensions import db
 from procure.models import (
-    Addendum, Lot, LotKind, Question, RfiComment, Role, Solicitation, SolicitationKind,
-    SolicitationStatus, User,
+    Addendum,
+    Lot,
+    LotKind,
+    Question,
+    RfiComment,
+    Role,
+    Solicitation,
+    SolicitationKind,
+    SolicitationStatus,
+    User,
 )
 
 

@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from procure.intake.pdf import Limits, Rejected, parse_file
 from procure.intake.cover_sheet import make_cover_sheet
+from procure.intake.pdf import Limits, Rejected, parse_file
 from tests.fixtures.generator import SECTIONS, ResponseSpec, make_response, random_specs
 
 N = int(os.environ.get("PROCURE_INTAKE_FIXTURES", "40"))

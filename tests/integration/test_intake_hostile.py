@@ -4,8 +4,13 @@ import threading
 import pytest
 
 from procure.intake.pdf import CODES, Limits, Rejected, parse_file
-from tests.fixtures.generator import (SECTIONS, ResponseSpec, make_decompression_bomb, make_hostile_set,
-                                      make_response)
+from tests.fixtures.generator import (
+    SECTIONS,
+    ResponseSpec,
+    make_decompression_bomb,
+    make_hostile_set,
+    make_response,
+)
 
 
 @pytest.fixture(scope="module")

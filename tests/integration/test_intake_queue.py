@@ -31,14 +31,15 @@ def _redis_up() -> bool:
         return False
 
 
-def _upload(application, rfr_id: int, lot_id: int) -> int:
+def _upload(application, rfr_id: int, lot_id: int, content: bytes | None = None) -> int:
     c = Client(application)
     assert c.login(EMAILS["bidder"], PASSWORD).status_code == 302
     c.get(f"/solicitations/{rfr_id}")
     url = c.post(f"/bidder/lots/{lot_id}/respond", {}).headers["Location"]
     c.get(url)
     sent = c.post(url + "/documents", {"kind": "narrative",
-                                       "file": (io.BytesIO(complete_response()), "p.pdf")},
+                                       "file": (io.BytesIO(content or complete_response()),
+                                                "p.pdf")},
                   content_type="multipart/form-data")
     assert sent.status_code == 302
     with application.app_context():

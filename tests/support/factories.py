@@ -9,7 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from procure import accounts, clock
-from procure.models import AreaOffice, Envelope, LotKind, Role, Solicitation, SolicitationKind, SupplierDiversity, User
+from procure.models import (
+    AreaOffice,
+    Envelope,
+    LotKind,
+    Role,
+    Solicitation,
+    SolicitationKind,
+    SupplierDiversity,
+    User,
+)
 from procure.workflows import solicitation as flow
 
 PASSWORD = "correct-horse-battery"

@@ -2,7 +2,8 @@
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, strategies as st_
+from hypothesis import given
+from hypothesis import strategies as st_
 
 from procure.intake import structure as st
 

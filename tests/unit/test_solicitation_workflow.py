@@ -10,7 +10,12 @@ from sqlalchemy import select
 
 from procure import clock
 from procure.models import (
-    AuditEvent, CancelReason, SolicitationKind, SolicitationStatus as S,
+    AuditEvent,
+    CancelReason,
+    SolicitationKind,
+)
+from procure.models import (
+    SolicitationStatus as S,
 )
 from procure.workflows import solicitation as flow
 from procure.workflows.base import WorkflowError

@@ -5,11 +5,10 @@ Revises:
 Create Date: 2026-11-23 07:36:21.189235
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import procure.models.base
-
 
 # revision identifiers, used by Alembic.
 revision = '391ef3a05534'
