@@ -64,7 +64,7 @@ class Verification:
 
     @property
     def ok(self) -> bool:
-        return self.broken_at is None
+        return not self.problem
 
 
 def verify(session: Session) -> Verification:
@@ -80,6 +80,7 @@ def verify(session: Session) -> Verification:
             return Verification(count, event, "its content does not match its hash")
         expected_prev, expected_seq = event.hash, expected_seq + 1
     head = session.get(AuditHead, 1)
-    if head is not None and count and head.hash != expected_prev:
-        return Verification(count, None, "")
+    if head is not None and (head.seq, head.hash) != (expected_seq - 1, expected_prev):
+        return Verification(count, None, f"the chain ends at event #{expected_seq - 1} but "
+                                         f"#{head.seq} was written: the last events are gone")
     return Verification(count, None)

@@ -85,9 +85,9 @@ def init_app(app: Flask) -> None:
             click.echo(f"Audit chain intact: {result.events} events.")
             return
         event = result.broken_at
-        click.echo(f"Audit chain BROKEN at event #{event.seq} (id {event.id}, {event.event} on "
-                   f"{event.entity_type} {event.entity_id}, {event.at.isoformat()}): "
-                   f"{result.problem}.", err=True)
+        where = (f"at event #{event.seq} (id {event.id}, {event.event} on {event.entity_type} "
+                 f"{event.entity_id}, {event.at.isoformat()})" if event else "at its end")
+        click.echo(f"Audit chain BROKEN {where}: {result.problem}.", err=True)
         sys.exit(1)
 
     intake_group = AppGroup("intake", help="Document intake.")

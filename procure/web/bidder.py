@@ -67,7 +67,7 @@ def upload(response_id: int, replaces_id: int | None = None):
         if replaces is None or replaces.response_id != row.id:
             abort(404)
     # Refuse early, before storing anything, when the response cannot change now.
-    flow._require_editable(row)
+    flow.require_editable(row)
     store = store_from_config(current_app.config)
     try:
         stored = store.put(form.file.data.stream, max_bytes=current_app.config["MAX_UPLOAD_BYTES"])

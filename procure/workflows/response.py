@@ -29,7 +29,7 @@ from procure.models import (
     User,
 )
 from procure.workflows.base import NotFound, Workflow, refuse
-from procure.workflows.solicitation import _lock, is_accepting
+from procure.workflows.solicitation import is_accepting, lock
 
 R = ResponseStatus
 EDITABLE = (R.draft, R.withdrawn)
@@ -125,7 +125,7 @@ def start(session: Session, actor: User, lot: Lot) -> Response:
     return row
 
 
-def _require_editable(row: Response) -> None:
+def require_editable(row: Response) -> None:
     if row.status not in EDITABLE:
         refuse("This response is submitted: withdraw it to change its documents, then submit "
                "again before the deadline.")
@@ -138,7 +138,7 @@ def add_document(session: Session, row: Response, actor: User, *, kind: Document
                  filename: str, stored: StoredFile, max_files: int,
                  replaces: Document | None = None) -> Document:
     policy.require(actor, "response.work", row)
-    _require_editable(row)
+    require_editable(row)
     if replaces is None and len(row.current_documents) >= max_files:
         refuse(f"A response holds at most {max_files} files; remove or replace one first.")
     now = clock.now()
@@ -160,7 +160,7 @@ def add_document(session: Session, row: Response, actor: User, *, kind: Document
 
 def remove_document(session: Session, row: Response, actor: User, document: Document) -> None:
     policy.require(actor, "response.work", row)
-    _require_editable(row)
+    require_editable(row)
     if document.response_id != row.id or document.removed_at is not None:
         raise NotFound("That document is not part of this response.")
     document.removed_at = clock.now()
@@ -176,7 +176,7 @@ def fire(session: Session, row: Response, event: str, actor: User, *, reason: st
         policy.require(actor, "response.work", row)
         # The deadline is decided under the solicitation's lock: a submission racing the
         # deadline tick is either in before the close (and sealed by it) or refused.
-        _lock(session, row.solicitation)
+        lock(session, row.solicitation)
     elif event in OFFICER_EVENTS:
         policy.require(actor, "response.judge", row)
         if event == "reject" and not reason.strip():

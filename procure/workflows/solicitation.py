@@ -101,14 +101,14 @@ def _cancel_reason_given(event: EventData) -> bool:
     return True
 
 
-def _has_submitted_response(event: EventData) -> bool:
+def _has_accepted_response(event: EventData) -> bool:
     from sqlalchemy.orm import object_session
     session = object_session(event.model)
     assert session is not None
-    count = session.scalar(select(Response.id).where(
+    accepted = session.scalar(select(Response.id).where(
         Response.solicitation_id == event.model.id,
         Response.status == ResponseStatus.accepted).limit(1))
-    if count is None:
+    if accepted is None:
         refuse("Accept at least one response as responsive before evaluation begins.")
     return True
 
@@ -151,7 +151,7 @@ RFR = Workflow("an RFR", S, [
      "conditions": [_deadline_passed], "after": [_seal_responses]},
     {"trigger": "open", "source": "closed", "dest": "opened", "after": [_open_responses]},
     {"trigger": "begin_evaluation", "source": "opened", "dest": "in_evaluation",
-     "conditions": [_has_submitted_response]},
+     "conditions": [_has_accepted_response]},
     # in_evaluation -> awarding -> awarded arrive with panels and awards (later issues).
     {"trigger": "cancel", "source": ["draft", "published", "closed", "opened", "in_evaluation",
                                      "awarding"],
@@ -200,7 +200,7 @@ def fire(session: Session, row: Solicitation, event: str, actor: User | str, *,
     if event == "cancel":
         return cancel(session, row, actor, data.get("cancel_reason"), reason)
     if event == "close":
-        _lock(session, row)
+        lock(session, row)
     workflow_for(row).fire(row, event, actor=actor, reason=reason)
     session.flush()
 
@@ -386,7 +386,7 @@ def attach_document(session: Session, row: Solicitation, actor: User, *, title: 
 
 # ---------------------------------------------------------------- while published
 
-def _lock(session: Session, row: Solicitation) -> None:
+def lock(session: Session, row: Solicitation) -> None:
     """Serialize actions on one solicitation (PostgreSQL row lock; SQLite serializes writers)."""
     session.execute(select(Solicitation.id).where(Solicitation.id == row.id).with_for_update())
     session.refresh(row)
@@ -394,7 +394,7 @@ def _lock(session: Session, row: Solicitation) -> None:
 
 def publish_addendum(session: Session, row: Solicitation, actor: User, *, title: str, body: str,
                      new_deadline: datetime | None = None) -> Addendum:
-    _lock(session, row)
+    lock(session, row)
     if row.status is not S.published:
         refuse(f"Addenda are issued only while a solicitation is open; {row.number} is "
                f"{row.status.value.lower()}.")
@@ -489,7 +489,7 @@ def close_due(session: Session) -> list[str]:
         .order_by(Solicitation.id)).all()
     closed = []
     for row in due:
-        _lock(session, row)
+        lock(session, row)
         if row.status is S.published and row.deadline is not None and row.deadline <= now:
             workflow_for(row).fire(row, "close", actor="system (deadline)")
             closed.append(row.number)

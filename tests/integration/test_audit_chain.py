@@ -36,3 +36,14 @@ def test_deleted_event_breaks_the_chain(app, people):
         db.session.commit()
     broken = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert broken.exit_code == 1 and "sequence" in broken.output
+
+
+def test_removing_the_last_events_is_caught(app, people):
+    with app.app_context():
+        published_rfr(db.session, user(db.session, "officer"))
+        db.session.commit()
+        last = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()))
+        db.session.delete(last)
+        db.session.commit()
+    broken = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert broken.exit_code == 1 and "BROKEN at its end" in broken.output
