@@ -101,7 +101,7 @@ class Solicitation(Base):
     agencies: Mapped[list[Agency]] = relationship(secondary=solicitation_agency,
                                                   order_by="Agency.code")
     lots: Mapped[list[Lot]] = relationship(back_populates="solicitation", order_by="Lot.number",
-                                           cascade="all, delete-orphan")
+                                           cascade="all, delete-orphan", lazy="selectin")
     sections: Mapped[list[RequiredSection]] = relationship(
         back_populates="solicitation", order_by="RequiredSection.position",
         cascade="all, delete-orphan")
@@ -141,11 +141,12 @@ class Lot(Base):
     kind: Mapped[LotKind] = mapped_column(enum_column(LotKind))
     title: Mapped[str] = mapped_column(String(300))
     region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
-    region: Mapped[Region | None] = relationship()
+    region: Mapped[Region | None] = relationship(lazy="selectin")
     service_model_code: Mapped[str | None] = mapped_column(ForeignKey("service_model.code"))
-    service_model: Mapped[ServiceModel | None] = relationship()
+    service_model: Mapped[ServiceModel | None] = relationship(lazy="selectin")
     area_offices: Mapped[list[AreaOffice]] = relationship(secondary=lot_area_office,
-                                                          order_by="AreaOffice.name")
+                                                          order_by="AreaOffice.name",
+                                                          lazy="selectin")
     estimated_annual_value: Mapped[Decimal]
     max_awards: Mapped[int] = mapped_column(default=1)
 
