@@ -214,6 +214,7 @@ def run(base: str, deadline, lot_id: int, rfr_id: int, args) -> None:
                else deadline - window + timedelta(seconds=rng.uniform(0, args.window - 0.05))
                for _ in bidders]
     outcomes: list[tuple[str, int, float, float]] = [None] * len(bidders)  # type: ignore
+    unexpected: list[str] = []
 
     def submit(i: int) -> None:
         b, path = bidders[i], paths[i]
@@ -225,6 +226,9 @@ def run(base: str, deadline, lot_id: int, rfr_id: int, args) -> None:
         status, location, body = b.post(path + "/events/submit")
         outcomes[i] = (path, status, (sent - deadline).total_seconds(),
                        (clock.now() - deadline).total_seconds())
+        if status not in (302, 409) or (status == 409 and sent < deadline):
+            found = re.search(r'<p class="lead">(.*?)</p>', body, re.S)
+            unexpected.append(f"{status}: {found.group(1).strip() if found else body[:200]}")
 
     if (deadline - window - clock.now()).total_seconds() < 5:
         print("warning: preparation ran into the rush window; use fewer bidders or later deadline")
@@ -234,6 +238,8 @@ def run(base: str, deadline, lot_id: int, rfr_id: int, args) -> None:
     for t in threads:
         t.join(300)
     rush_seconds = max(o[3] for o in outcomes) - min(o[2] for o in outcomes)
+    for answer in sorted(set(unexpected)):
+        print(f"unexpected answer x{unexpected.count(answer)}: {answer}")
     check(outcomes, deadline, digest, prepared, rush_seconds, args)
 
 

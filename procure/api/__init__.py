@@ -23,7 +23,7 @@ from procure.api.schemas import (
 )
 from procure.extensions import csrf, db
 from procure.models import Response, Solicitation, SolicitationKind, SolicitationStatus
-from procure.web import actor
+from procure.web import actor, received_at
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as solicitation_flow
 
@@ -145,7 +145,8 @@ class ResponseEvent(MethodView):
         """Fire a response event; 409 lists the allowed ones."""
         who = actor()
         row = response_flow.readable_response(db.session, who, response_id)
-        response_flow.fire(db.session, row, event, who, reason=args.get("reason", ""))
+        response_flow.fire(db.session, row, event, who, reason=args.get("reason", ""),
+                           received_at=received_at())
         db.session.commit()
         return {"id": row.id, "status": row.status.name,
                 "allowed_events": response_flow.allowed_events(row, who)}

@@ -41,8 +41,14 @@ def _token_user() -> User | None:
     return token.user if token is not None and token.user.is_active else None
 
 
+def received_at() -> Any:
+    """When the service received this request: what counts against a deadline."""
+    return g.received_at
+
+
 def _gate() -> Any:
     """Deny by default: every endpoint must name its policy action, and the actor must hold it."""
+    g.received_at = clock.now()
     if request.endpoint is None:
         return None  # 404 follows
     if is_api_request():

@@ -10,6 +10,7 @@ from procure.extensions import db
 from procure.intake import jobs
 from procure.intake.storage import TooLarge, store_from_config
 from procure.models import Document, DocumentKind, Lot
+from procure.web import received_at
 from procure.web.forms import EventForm, UploadForm
 from procure.workflows import response as flow
 from procure.workflows import solicitation as solicitation_flow
@@ -67,7 +68,7 @@ def upload(response_id: int, replaces_id: int | None = None):
         if replaces is None or replaces.response_id != row.id:
             abort(404)
     # Refuse early, before storing anything, when the response cannot change now.
-    flow.require_editable(row)
+    flow.require_editable(row, received_at())
     store = store_from_config(current_app.config)
     try:
         stored = store.put(form.file.data.stream, max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
@@ -76,7 +77,7 @@ def upload(response_id: int, replaces_id: int | None = None):
     document = flow.add_document(db.session, row, current_user, kind=DocumentKind[form.kind.data],
                                  filename=form.file.data.filename or "document.pdf",
                                  stored=stored, max_files=current_app.config["MAX_FILES_PER_RESPONSE"],
-                                 replaces=replaces)
+                                 replaces=replaces, received_at=received_at())
     db.session.commit()
     jobs.enqueue(document.id)
     flash(f"{document.filename} was received and is being read.", "success")
@@ -102,7 +103,7 @@ def fire(response_id: int, event: str):
     row = _my_response(response_id)
     if not EventForm().validate_on_submit():
         abort(400)
-    flow.fire(db.session, row, event, current_user)
+    flow.fire(db.session, row, event, current_user, received_at=received_at())
     db.session.commit()
     if event == "submit":
         flash("Your response is submitted. Keep the receipt.", "success")

@@ -7,6 +7,7 @@ opened, except for the bidder's own organisation."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -41,7 +42,7 @@ IN_FORCE = (R.submitted, R.to_confirm)
 def _before_deadline(event: EventData) -> bool:
     row: Response = event.model
     solicitation = row.solicitation
-    if not is_accepting(solicitation):
+    if not is_accepting(solicitation, event.kwargs.get("received_at")):
         refuse(f"The deadline for {solicitation.number} was "
                f"{clock.format_moment(solicitation.deadline)}; late responses are not accepted.")
     return True
@@ -65,7 +66,7 @@ def _complete_enough(event: EventData) -> bool:
 def _write_receipt(event: EventData) -> None:
     row: Response = event.model
     actor: User = event.kwargs["actor"]
-    now = clock.now()
+    now = event.kwargs.get("received_at") or clock.now()   # when the service received it
     row.submitted_at = now
     receipt = Receipt(number=len(row.receipts) + 1, submitted_at=now, submitted_by_id=actor.id,
                       files=[{"filename": d.filename, "kind": d.kind.name, "sha256": d.sha256,
@@ -125,20 +126,22 @@ def start(session: Session, actor: User, lot: Lot) -> Response:
     return row
 
 
-def require_editable(row: Response) -> None:
+def require_editable(row: Response, received_at: datetime | None = None) -> None:
     if row.status not in EDITABLE:
         refuse("This response is submitted: withdraw it to change its documents, then submit "
                "again before the deadline.")
-    if not is_accepting(row.solicitation):
+    if not is_accepting(row.solicitation, received_at):
         refuse(f"The deadline was {clock.format_moment(row.solicitation.deadline)}; the response "
                "can no longer change.")
 
 
 def add_document(session: Session, row: Response, actor: User, *, kind: DocumentKind,
                  filename: str, stored: StoredFile, max_files: int,
-                 replaces: Document | None = None) -> Document:
+                 replaces: Document | None = None,
+                 received_at: datetime | None = None) -> Document:
     policy.require(actor, "response.work", row)
-    require_editable(row)
+    lock(session, row.solicitation, shared=True)
+    require_editable(row, received_at)
     if replaces is None and len(row.current_documents) >= max_files:
         refuse(f"A response holds at most {max_files} files; remove or replace one first.")
     now = clock.now()
@@ -170,13 +173,15 @@ def remove_document(session: Session, row: Response, actor: User, document: Docu
                  data={"document": document.id})
 
 
-def fire(session: Session, row: Response, event: str, actor: User, *, reason: str = "") -> None:
-    """A person's event on a response: bidders submit/withdraw/confirm, officers accept/reject."""
+def fire(session: Session, row: Response, event: str, actor: User, *, reason: str = "",
+         received_at: datetime | None = None) -> None:
+    """A person's event on a response: bidders submit/withdraw/confirm, officers accept/reject.
+    `received_at` is when the service received the request; the deadline is judged on it."""
     if event in BIDDER_EVENTS:
         policy.require(actor, "response.work", row)
-        # The deadline is decided under the solicitation's lock: a submission racing the
-        # deadline tick is either in before the close (and sealed by it) or refused.
-        lock(session, row.solicitation)
+        # Decided under the solicitation's lock, shared among bidders, exclusive to the close:
+        # a submission racing the close is either in before it (and sealed by it) or refused.
+        lock(session, row.solicitation, shared=True)
     elif event in OFFICER_EVENTS:
         policy.require(actor, "response.judge", row)
         if event == "reject" and not reason.strip():
@@ -185,7 +190,7 @@ def fire(session: Session, row: Response, event: str, actor: User, *, reason: st
             row.rejection_reason = reason.strip()
     else:
         refuse(f"'{event}' is not something a person does to a response.")
-    RESPONSE.fire(row, event, actor=actor, reason=reason)
+    RESPONSE.fire(row, event, actor=actor, reason=reason, received_at=received_at)
     session.flush()
 
 

@@ -84,10 +84,24 @@ def _publishable(event: EventData) -> bool:
     return True
 
 
+# What counts for a submission is when the service received it. Requests received just before
+# the deadline may still be in progress just after it, so the clock closes a solicitation this
+# long after its deadline; anything received after the deadline is refused meanwhile.
+CLOSING_GRACE = timedelta(seconds=30)
+
+
+def closes_at(row: Solicitation) -> datetime | None:
+    return row.deadline + CLOSING_GRACE if row.deadline is not None else None
+
+
 def _deadline_passed(event: EventData) -> bool:
     row: Solicitation = event.model
     if row.deadline is None or row.deadline > clock.now():
         refuse(f"The deadline ({clock.format_moment(row.deadline)}) has not passed yet.")
+    grace = event.kwargs.get("grace", CLOSING_GRACE)
+    if row.deadline + grace > clock.now():
+        refuse("Submissions received before the deadline are still being recorded; it closes at "
+               f"{clock.format_moment(row.deadline + grace)}.")
     return True
 
 
@@ -189,7 +203,7 @@ def rules_for(session: Session, kind: SolicitationKind) -> ProcedureRule:
 def allowed_events(row: Solicitation) -> list[str]:
     """The events a person can fire now. Closing is the clock's: offered only once due."""
     events = workflow_for(row).allowed_events(row)
-    if "close" in events and (row.deadline is None or row.deadline > clock.now()):
+    if "close" in events and (row.deadline is None or closes_at(row) > clock.now()):
         events.remove("close")
     return events
 
@@ -386,9 +400,11 @@ def attach_document(session: Session, row: Solicitation, actor: User, *, title: 
 
 # ---------------------------------------------------------------- while published
 
-def lock(session: Session, row: Solicitation) -> None:
-    """Serialize actions on one solicitation (PostgreSQL row lock; SQLite serializes writers)."""
-    session.execute(select(Solicitation.id).where(Solicitation.id == row.id).with_for_update())
+def lock(session: Session, row: Solicitation, *, shared: bool = False) -> None:
+    """Serialize actions on one solicitation (PostgreSQL row lock; SQLite serializes writers).
+    Bidders' actions share the lock with each other; closing and addenda take it alone."""
+    session.execute(select(Solicitation.id).where(Solicitation.id == row.id)
+                    .with_for_update(read=shared))
     session.refresh(row)
 
 
@@ -481,17 +497,18 @@ def comment_on_rfi(session: Session, row: Solicitation, actor: User, body: str) 
 
 # ---------------------------------------------------------------- the clock moves the workflow
 
-def close_due(session: Session) -> list[str]:
-    """Close every published solicitation whose deadline has passed (`procure tick`)."""
+def close_due(session: Session, *, grace: timedelta = CLOSING_GRACE) -> list[str]:
+    """Close every published solicitation whose deadline (and grace) has passed (`procure tick`)."""
     now = clock.now()
     due = session.scalars(select(Solicitation).where(
-        Solicitation.status == S.published, Solicitation.deadline <= now)
+        Solicitation.status == S.published, Solicitation.deadline <= now - grace)
         .order_by(Solicitation.id)).all()
     closed = []
     for row in due:
         lock(session, row)
-        if row.status is S.published and row.deadline is not None and row.deadline <= now:
-            workflow_for(row).fire(row, "close", actor="system (deadline)")
+        if row.status is S.published and row.deadline is not None \
+                and row.deadline <= now - grace:
+            workflow_for(row).fire(row, "close", actor="system (deadline)", grace=grace)
             closed.append(row.number)
     session.flush()
     return closed

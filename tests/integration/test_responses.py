@@ -122,7 +122,7 @@ def test_addendum_asks_to_confirm_and_unconfirmed_shows_at_opening(app, login, r
                      {"addendum-title": "New form", "addendum-body": "Use form B."})
         page = bidder.get(url).get_data(as_text=True)
         assert "An addendum was published after you submitted" in page
-    with time_machine.travel(rfr["deadline"] + timedelta(seconds=5)):
+    with time_machine.travel(rfr["deadline"] + timedelta(seconds=35)):
         with app.app_context():
             assert solicitation_flow.close_due(db.session) == [rfr["number"]]
             db.session.commit()
@@ -144,7 +144,7 @@ def test_opening_shows_submitted_never_drafts(app, login, rfr):
         url_b = start_response(b, rfr)
         upload(b, url_b, complete_response("Beta Family Services"), name="beta-draft.pdf")
         officer = login("officer")
-    with time_machine.travel(rfr["deadline"] + timedelta(seconds=5)):
+    with time_machine.travel(rfr["deadline"] + timedelta(seconds=35)):
         with app.app_context():
             solicitation_flow.close_due(db.session)
             db.session.commit()

@@ -83,7 +83,7 @@ def build(app: Flask, *, opened: bool = False) -> World:
                      "document": document.id, "question": question.id}
         session.commit()
         if opened:
-            with time_machine.travel(rfr.deadline + timedelta(seconds=1)):
+            with time_machine.travel(rfr.deadline + timedelta(seconds=31)):
                 flow.close_due(session)
                 flow.open_responses(session, rfr, officer)
                 session.commit()

@@ -85,11 +85,17 @@ def test_illegal_event_lists_allowed(ctx, officer):
     assert refused.value.allowed == ["cancel", "publish"]
 
 
-def test_close_only_after_deadline_then_open(ctx, officer):
+def test_close_only_after_deadline_and_grace_then_open(ctx, officer):
     row = published_rfr(ctx, officer, days_open=31)
     with pytest.raises(WorkflowError, match="has not passed"):
         flow.fire(ctx, row, "close", officer)
     with time_machine.travel(row.deadline + timedelta(seconds=1)):
+        assert flow.close_due(ctx) == []         # what was received in time is still recorded
+        assert "close" not in flow.allowed_events(row)
+        with pytest.raises(WorkflowError, match="still being recorded"):
+            flow.fire(ctx, row, "close", officer)
+    with time_machine.travel(flow.closes_at(row) + timedelta(seconds=1)):
+        assert "close" in flow.allowed_events(row)
         assert flow.close_due(ctx) == [row.number]
         assert row.status is S.closed
         flow.open_responses(ctx, row, officer)
@@ -161,7 +167,7 @@ def test_rfi_lifecycle_with_comments(ctx, officer):
     flow.publish(ctx, rfi, officer)
     comment = flow.comment_on_rfi(ctx, rfi, user(ctx, "bidder"), "Blend case rates.")
     assert comment.id
-    with time_machine.travel(rfi.deadline + timedelta(seconds=1)):
+    with time_machine.travel(rfi.deadline + timedelta(seconds=31)):
         with pytest.raises(WorkflowError, match="not taking comments"):
             flow.comment_on_rfi(ctx, rfi, user(ctx, "bidder"), "late")
         flow.close_due(ctx)
