@@ -144,6 +144,11 @@ def _toc_mask(pages_lines: list[list[str]]) -> list[list[bool]]:
     return masks
 
 
+def _part_of_running(line: str, running: set[str]) -> bool:
+    """A running header cut in two (a page read column by column)."""
+    return len(line) >= 10 and any(r.startswith(line) or r.endswith(line) for r in running)
+
+
 def find_headings(pages_lines: list[list[str]], sections: list[dict]) -> list[dict]:
     """First heading of each required section, in document order.
 
@@ -156,12 +161,12 @@ def find_headings(pages_lines: list[list[str]], sections: list[dict]) -> list[di
         for name in section_names(sec):
             lookup.setdefault(name, sec)
     toc = _toc_mask(pages_lines)
-    running = running_lines(pages_lines)
+    running = running_lines(pages_lines, set(lookup))
     found: dict[str, dict] = {}
     for p, lines in enumerate(pages_lines):
         body_seen = False
         for i, ln in enumerate(lines):
-            if ln in running:
+            if ln in running or (i < 3 and _part_of_running(ln, running)):
                 continue
             if toc[p][i]:
                 body_seen = True
@@ -177,8 +182,15 @@ def find_headings(pages_lines: list[list[str]], sections: list[dict]) -> list[di
     return sorted(found.values(), key=lambda h: (h["page"], h["line"]))
 
 
-def running_lines(pages_lines: list[list[str]]) -> set[str]:
-    """Lines repeated on most pages (running headers/footers), page numbers aside."""
+def count_heading_lines(text: str, sections: list[dict]) -> int:
+    """How many lines of a page's text are headings of required sections."""
+    names = {n for sec in sections for n in section_names(sec)}
+    return sum(1 for ln in split_lines(text) if heading_key(ln) in names)
+
+
+def running_lines(pages_lines: list[list[str]], names: set[str] | frozenset = frozenset()) -> set[str]:
+    """Lines repeated at the top or bottom of many pages (running headers/footers) and page
+    numbers. Headings of required sections (``names``) never count as running lines."""
     if len(pages_lines) < 2:
         return set()
     counts: dict[str, int] = {}
@@ -186,7 +198,7 @@ def running_lines(pages_lines: list[list[str]]) -> set[str]:
         for ln in set(lines[:2] + lines[-2:]):
             counts[ln] = counts.get(ln, 0) + 1
     need = max(2, int(len(pages_lines) * 0.4))
-    out = {ln for ln, n in counts.items() if n >= need}
+    out = {ln for ln, n in counts.items() if n >= need and heading_key(ln) not in names}
     # "Page 3", "Page 3 of 9", "- 3 -", "3"
     for lines in pages_lines:
         for ln in lines[:2] + lines[-2:]:
@@ -200,7 +212,7 @@ def build_sections(pages_lines: list[list[str]], sections: list[dict],
     """Found sections with their page ranges and word counts, missing ids, problems."""
     heads = find_headings(pages_lines, sections)
     n_pages = len(pages_lines)
-    running = running_lines(pages_lines)
+    running = running_lines(pages_lines, {n for s in sections for n in section_names(s)})
     by_id = {s["id"]: s for s in sections}
     found = []
     for k, h in enumerate(heads):
