@@ -144,6 +144,12 @@ def _toc_mask(pages_lines: list[list[str]]) -> list[list[bool]]:
     return masks
 
 
+def _last_word(s: str) -> str:
+    """Cheap pre-check for heading matching: the last word, normalized."""
+    words = normalize(s).rstrip(" :-\u2013\u2014").split()
+    return words[-1] if words else ""
+
+
 def _part_of_running(line: str, running: set[str]) -> bool:
     """A running header cut in two (a page read column by column)."""
     return len(line) >= 10 and any(r.startswith(line) or r.endswith(line) for r in running)
@@ -160,6 +166,7 @@ def find_headings(pages_lines: list[list[str]], sections: list[dict]) -> list[di
     for sec in sections:
         for name in section_names(sec):
             lookup.setdefault(name, sec)
+    last_words = {_last_word(n) for n in lookup}
     toc = _toc_mask(pages_lines)
     running = running_lines(pages_lines, set(lookup))
     found: dict[str, dict] = {}
@@ -171,7 +178,7 @@ def find_headings(pages_lines: list[list[str]], sections: list[dict]) -> list[di
             if toc[p][i]:
                 body_seen = True
                 continue
-            key = heading_key(ln)
+            key = heading_key(ln) if _last_word(ln) in last_words else None
             sec = lookup.get(key) if key else None
             if sec is not None and sec["id"] not in found:
                 found[sec["id"]] = {
