@@ -445,7 +445,9 @@ def _child(request: dict) -> dict:
         found = rec["sections"]
         bsec = next((f for f in found if f["id"] in bids), None)
         regions = {}
-        if bsec is not None:
+        # pdfplumber's tables only where the text reading is in doubt: the budget rows read
+        # from the text lines must have a total row that the other lines add up to exactly
+        if bsec is not None and not st.budget_rows_add_up(st.text_budget_rows(texts, rec, sections)):
             idx = found.index(bsec)
             nxt = found[idx + 1] if idx + 1 < len(found) else None
             pages = list(range(bsec["start_page"], bsec["end_page"] + 1))

@@ -509,6 +509,24 @@ def signature_problem(sig: dict) -> list[dict]:
 # ---------------------------------------------------------------------------
 # the record
 
+def budget_rows_add_up(rows: list[tuple[str, Decimal]]) -> bool:
+    """True when the rows have a total row and the other lines add up to it exactly."""
+    total_rows = [amt for desc, amt in rows if _TOTAL.match(desc)]
+    lines = [amt for desc, amt in rows if not _TOTAL.match(desc) and not _SUBTOTAL.match(desc)]
+    return bool(total_rows and lines) and sum(lines, Decimal("0.00")) == total_rows[0]
+
+
+def text_budget_rows(page_texts: list[str], record: dict, sections: list[dict]) -> list[tuple[str, Decimal]]:
+    """Budget rows read from the text lines of the record's budget section(s)."""
+    pages_lines = [split_lines(t) for t in page_texts]
+    bids = set(budget_section_ids(sections))
+    rows = []
+    for f in record["sections"]:
+        if f["id"] in bids:
+            rows += budget_rows_from_lines(section_text_lines(pages_lines, record["sections"], f, sections))
+    return rows
+
+
 def build_record(page_texts: list[str], sections: list[dict], form_fields: dict | None = None,
                  budget_rows: list[tuple[str, Decimal]] | None = None,
                  signed_field: bool = False, signed_field_page: int | None = None,
@@ -530,6 +548,7 @@ def build_record(page_texts: list[str], sections: list[dict], form_fields: dict 
         budget_rows = []
         for f in bsecs:
             budget_rows += budget_rows_from_lines(section_text_lines(pages_lines, found, f, sections))
+    budget_rows = list(budget_rows)
     budget, bproblems = build_budget(budget_rows, cover["total_price"], bool(bsecs))
     problems = list(extra_problems or []) + problems + bproblems + signature_problem(sig)
     return {
