@@ -54,9 +54,11 @@ def main():
     ap.add_argument("--big-pages", type=int, default=300)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="intake-bench-"))
+    print(f"cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.1f}")
 
     # 1. peak memory of the child on a big response (first child of this process)
-    spec = ResponseSpec(seed=42, filler_pages=args.big_pages - 6, n_items=20)
+    # worst case: ruled budget tables that do not add up, so pdfplumber reads them too
+    spec = ResponseSpec(seed=42, filler_pages=args.big_pages - 6, n_items=20, ruled=True, budget_consistent=False)
     data, truth = make_response(spec)
     big = tmp / "big.pdf"
     big.write_bytes(data)

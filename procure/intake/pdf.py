@@ -227,25 +227,35 @@ def _open_pdfium(data: bytes):
         raise Rejected("corrupt", MESSAGES["corrupt"]) from e
 
 
-def _pdfium_texts(doc, n: int) -> tuple[list[str], int]:
-    """Text of every page; also how many pages failed."""
-    texts, failed = [], 0
+def _pdfium_texts(doc, n: int) -> tuple[list[str], dict[int, str], int]:
+    """Text of every page (content-stream order); for pages with an empty vertical strip
+    down the middle (a two-column gutter) also the text read column by column, used when
+    the stream interleaves the columns; and how many pages failed."""
+    texts, columns, failed = [], {}, 0
     for i in range(n):
         try:
             page = doc[i]
             try:
                 tp = page.get_textpage()
                 try:
-                    texts.append(tp.get_text_range() or "")
+                    text = tp.get_text_range() or ""
+                    texts.append(text)
+                    if len(text.strip()) > 200:
+                        w, h = page.get_size()
+                        gutter = tp.get_text_bounded(left=w / 2 - 4, bottom=0, right=w / 2 + 4, top=h)
+                        if len("".join(gutter.split())) <= max(6, len(text) // 400):
+                            columns[i] = (tp.get_text_bounded(left=0, bottom=0, right=w / 2, top=h) + "\n"
+                                          + tp.get_text_bounded(left=w / 2, bottom=0, right=w, top=h))
                 finally:
                     tp.close()
             finally:
                 page.close()
         except Exception:  # a broken page must not sink the document
-            texts.append("")
+            if len(texts) == i:
+                texts.append("")
             failed += 1
         _emit({"progress": [i + 1, n]})
-    return texts, failed
+    return texts, columns, failed
 
 
 def _form_fields(data: bytes) -> tuple[dict, bool, int | None, list[dict]]:
@@ -403,7 +413,7 @@ def _child(request: dict) -> dict:
             raise Rejected("too_many_pages", f"This PDF has {n:,} pages; the limit is {limits.pages:,}. "
                                              "Remove unneeded pages and upload it again.")
         _emit({"progress": [0, n]})
-        texts, failed = _pdfium_texts(doc, n)
+        texts, columns, failed = _pdfium_texts(doc, n)
         if failed == n:
             raise Rejected("corrupt", MESSAGES["corrupt"])
         if not any(t.strip() for t in texts):
@@ -427,10 +437,20 @@ def _child(request: dict) -> dict:
         # first pass on text only: sections, cover, signature, budget from text lines
         rec = st.build_record(texts, sections, fields, None, signed, signed_page, problems)
         bids = set(st.budget_section_ids(sections))
+        if rec["missing_sections"] and columns:
+            # columns interleaved in the content stream: read two-column pages column by column
+            # (only pages where that reveals more headings; covers and tables read better by rows)
+            texts2 = [columns[i] if i in columns and st.count_heading_lines(columns[i], sections)
+                      > st.count_heading_lines(t, sections) else t for i, t in enumerate(texts)]
+            rec2 = st.build_record(texts2, sections, fields, None, signed, signed_page, problems)
+            if len(rec2["sections"]) > len(rec["sections"]):
+                texts, rec = texts2, rec2
         found = rec["sections"]
         bsec = next((f for f in found if f["id"] in bids), None)
         regions = {}
-        if bsec is not None:
+        # pdfplumber's tables only where the text reading is in doubt: the budget rows read
+        # from the text lines must have a total row that the other lines add up to exactly
+        if bsec is not None and not st.budget_rows_add_up(st.text_budget_rows(texts, rec, sections)):
             idx = found.index(bsec)
             nxt = found[idx + 1] if idx + 1 < len(found) else None
             pages = list(range(bsec["start_page"], bsec["end_page"] + 1))

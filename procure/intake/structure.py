@@ -144,6 +144,17 @@ def _toc_mask(pages_lines: list[list[str]]) -> list[list[bool]]:
     return masks
 
 
+def _last_word(s: str) -> str:
+    """Cheap pre-check for heading matching: the last word, normalized."""
+    words = normalize(s).rstrip(" :-\u2013\u2014").split()
+    return words[-1] if words else ""
+
+
+def _part_of_running(line: str, running: set[str]) -> bool:
+    """A running header cut in two (a page read column by column)."""
+    return len(line) >= 10 and any(r.startswith(line) or r.endswith(line) for r in running)
+
+
 def find_headings(pages_lines: list[list[str]], sections: list[dict]) -> list[dict]:
     """First heading of each required section, in document order.
 
@@ -155,18 +166,19 @@ def find_headings(pages_lines: list[list[str]], sections: list[dict]) -> list[di
     for sec in sections:
         for name in section_names(sec):
             lookup.setdefault(name, sec)
+    last_words = {_last_word(n) for n in lookup}
     toc = _toc_mask(pages_lines)
-    running = running_lines(pages_lines)
+    running = running_lines(pages_lines, set(lookup))
     found: dict[str, dict] = {}
     for p, lines in enumerate(pages_lines):
         body_seen = False
         for i, ln in enumerate(lines):
-            if ln in running:
+            if ln in running or (i < 3 and _part_of_running(ln, running)):
                 continue
             if toc[p][i]:
                 body_seen = True
                 continue
-            key = heading_key(ln)
+            key = heading_key(ln) if _last_word(ln) in last_words else None
             sec = lookup.get(key) if key else None
             if sec is not None and sec["id"] not in found:
                 found[sec["id"]] = {
@@ -177,8 +189,15 @@ def find_headings(pages_lines: list[list[str]], sections: list[dict]) -> list[di
     return sorted(found.values(), key=lambda h: (h["page"], h["line"]))
 
 
-def running_lines(pages_lines: list[list[str]]) -> set[str]:
-    """Lines repeated on most pages (running headers/footers), page numbers aside."""
+def count_heading_lines(text: str, sections: list[dict]) -> int:
+    """How many lines of a page's text are headings of required sections."""
+    names = {n for sec in sections for n in section_names(sec)}
+    return sum(1 for ln in split_lines(text) if heading_key(ln) in names)
+
+
+def running_lines(pages_lines: list[list[str]], names: set[str] | frozenset = frozenset()) -> set[str]:
+    """Lines repeated at the top or bottom of many pages (running headers/footers) and page
+    numbers. Headings of required sections (``names``) never count as running lines."""
     if len(pages_lines) < 2:
         return set()
     counts: dict[str, int] = {}
@@ -186,7 +205,7 @@ def running_lines(pages_lines: list[list[str]]) -> set[str]:
         for ln in set(lines[:2] + lines[-2:]):
             counts[ln] = counts.get(ln, 0) + 1
     need = max(2, int(len(pages_lines) * 0.4))
-    out = {ln for ln, n in counts.items() if n >= need}
+    out = {ln for ln, n in counts.items() if n >= need and heading_key(ln) not in names}
     # "Page 3", "Page 3 of 9", "- 3 -", "3"
     for lines in pages_lines:
         for ln in lines[:2] + lines[-2:]:
@@ -200,7 +219,7 @@ def build_sections(pages_lines: list[list[str]], sections: list[dict],
     """Found sections with their page ranges and word counts, missing ids, problems."""
     heads = find_headings(pages_lines, sections)
     n_pages = len(pages_lines)
-    running = running_lines(pages_lines)
+    running = running_lines(pages_lines, {n for s in sections for n in section_names(s)})
     by_id = {s["id"]: s for s in sections}
     found = []
     for k, h in enumerate(heads):
@@ -490,6 +509,24 @@ def signature_problem(sig: dict) -> list[dict]:
 # ---------------------------------------------------------------------------
 # the record
 
+def budget_rows_add_up(rows: list[tuple[str, Decimal]]) -> bool:
+    """True when the rows have a total row and the other lines add up to it exactly."""
+    total_rows = [amt for desc, amt in rows if _TOTAL.match(desc)]
+    lines = [amt for desc, amt in rows if not _TOTAL.match(desc) and not _SUBTOTAL.match(desc)]
+    return bool(total_rows and lines) and sum(lines, Decimal("0.00")) == total_rows[0]
+
+
+def text_budget_rows(page_texts: list[str], record: dict, sections: list[dict]) -> list[tuple[str, Decimal]]:
+    """Budget rows read from the text lines of the record's budget section(s)."""
+    pages_lines = [split_lines(t) for t in page_texts]
+    bids = set(budget_section_ids(sections))
+    rows = []
+    for f in record["sections"]:
+        if f["id"] in bids:
+            rows += budget_rows_from_lines(section_text_lines(pages_lines, record["sections"], f, sections))
+    return rows
+
+
 def build_record(page_texts: list[str], sections: list[dict], form_fields: dict | None = None,
                  budget_rows: list[tuple[str, Decimal]] | None = None,
                  signed_field: bool = False, signed_field_page: int | None = None,
@@ -511,6 +548,7 @@ def build_record(page_texts: list[str], sections: list[dict], form_fields: dict 
         budget_rows = []
         for f in bsecs:
             budget_rows += budget_rows_from_lines(section_text_lines(pages_lines, found, f, sections))
+    budget_rows = list(budget_rows)
     budget, bproblems = build_budget(budget_rows, cover["total_price"], bool(bsecs))
     problems = list(extra_problems or []) + problems + bproblems + signature_problem(sig)
     return {

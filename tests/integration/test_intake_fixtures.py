@@ -130,9 +130,11 @@ def test_limits_apply_to_valid_files(tmp_path):
     assert e.value.code == "too_large" and "MB" in e.value.message
 
 
-@pytest.mark.parametrize("ruled,columns", [(True, 1), (False, 1), (True, 2)])
-def test_budget_table_across_a_page_break(tmp_path, ruled, columns):
-    spec = ResponseSpec(seed=11, ruled=ruled, columns=columns, n_items=38, budget_consistent=True)
+@pytest.mark.parametrize("ruled,columns,adds_up", [(True, 1, True), (False, 1, True), (True, 2, False),
+                                                   (True, 1, False), (False, 1, False)])
+def test_budget_table_across_a_page_break(tmp_path, ruled, columns, adds_up):
+    # a total row that does not add up sends the ruled tables through pdfplumber
+    spec = ResponseSpec(seed=11, ruled=ruled, columns=columns, n_items=38, budget_consistent=adds_up)
     data, truth = make_response(spec)
     budget_truth = next(s for s in truth["sections"] if s["id"] == "budget")
     assert budget_truth["end_page"] > budget_truth["start_page"]  # the table does span pages
@@ -141,4 +143,20 @@ def test_budget_table_across_a_page_break(tmp_path, ruled, columns):
     rec = parse_file(p, SECTIONS)
     assert [l["amount"] for l in rec["budget"]["lines"]] == [l["amount"] for l in truth["budget"]["lines"]]
     assert rec["budget"]["total"] == truth["budget"]["total"]
-    assert rec["budget"]["consistent"] is True
+    assert rec["budget"]["stated_total"] == truth["budget"]["stated_total"]
+    assert rec["budget"]["consistent"] is adds_up
+    assert ("budget_inconsistent" in {p["code"] for p in rec["problems"]}) is not adds_up
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_two_columns_written_row_by_row(tmp_path, seed):
+    # text extraction merges the columns line by line; the parser reads them column by column
+    spec = ResponseSpec(seed=seed, columns=2, interleave=True, numbering="roman", toc=True)
+    data, truth = make_response(spec)
+    p = tmp_path / "interleaved.pdf"
+    p.write_bytes(data)
+    rec = parse_file(p, SECTIONS)
+    assert [(s["id"], s["start_page"], s["end_page"]) for s in rec["sections"]] == \
+        [(s["id"], s["start_page"], s["end_page"]) for s in truth["sections"]]
+    assert rec["missing_sections"] == []
+    assert rec["budget"]["total"] == truth["budget"]["total"]

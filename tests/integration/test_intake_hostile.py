@@ -87,3 +87,36 @@ def test_parse_from_many_threads(hostile):
         t.join(60)
     assert not errors
     assert [results[i] for i in range(len(names))] == [expected[n] for n in names]
+
+
+def test_memory_cap_leaves_room_for_normal_files(tmp_path):
+    data, truth = make_response(ResponseSpec(seed=4))
+    p = tmp_path / "normal.pdf"
+    p.write_bytes(data)
+    rec = parse_file(p, SECTIONS, Limits(memory_bytes=256 * 1024 * 1024, seconds=30))
+    assert rec["pages"] == truth["pages"]
+
+
+def _parse_in_daemon(path, out):
+    try:
+        out.put(("record", parse_file(path, SECTIONS)["pages"]))
+    except Rejected as e:
+        out.put(("rejected", e.code))
+
+
+def test_works_inside_a_daemonic_worker_process(hostile):
+    # Celery's prefork workers are daemonic: multiprocessing children are forbidden there,
+    # subprocess is not.
+    import multiprocessing as mp
+
+    d, _ = hostile
+    ctx = mp.get_context("fork")
+    out = ctx.Queue()
+    procs = [ctx.Process(target=_parse_in_daemon, args=(d / name, out), daemon=True)
+             for name in ("junk-before-header.pdf", "encrypted.pdf")]
+    for pr in procs:
+        pr.start()
+    results = sorted(out.get(timeout=60) for _ in procs)
+    for pr in procs:
+        pr.join(10)
+    assert results == [("record", 2), ("rejected", "encrypted")]

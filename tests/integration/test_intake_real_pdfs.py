@@ -10,6 +10,7 @@ from procure.intake.pdf import CODES, Limits, Rejected, parse_file
 SHARED = Path(os.environ.get("PROCURE_SHARED_DIR") or Path(__file__).resolve().parents[2].parent / "shared")
 PDF_DIR = SHARED / "pdfs"
 PDFS = sorted(PDF_DIR.rglob("*.pdf")) if PDF_DIR.is_dir() else []
+ABSENT = f"../shared/pdfs is absent: looked in {PDF_DIR}; set PROCURE_SHARED_DIR to the shared directory"
 SECTIONS = [
     {"id": "intro", "title": "Introduction", "aliases": ["Einleitung"], "page_limit": 10},
     {"id": "budget", "title": "Budget", "aliases": [], "page_limit": None},
@@ -37,7 +38,7 @@ def _ids(p):
     return p.name
 
 
-@pytest.mark.skipif(not PDFS, reason="../shared/pdfs is absent")
+@pytest.mark.skipif(not PDFS, reason=ABSENT)
 @pytest.mark.parametrize("path", PDFS, ids=_ids)
 def test_real_pdf_parses_or_is_rejected(path):
     t = time.monotonic()
@@ -59,10 +60,10 @@ def test_real_pdf_parses_or_is_rejected(path):
 
 def test_shared_pdfs_present():
     if not PDFS:
-        pytest.skip(f"../shared/pdfs is absent: looked in {PDF_DIR}; set PROCURE_SHARED_DIR")
+        pytest.skip(ABSENT)
 
 
-@pytest.mark.skipif(not PDFS, reason="../shared/pdfs is absent")
+@pytest.mark.skipif(not PDFS, reason=ABSENT)
 def test_form_fields_of_real_forms():
     form = next((p for p in PDFS if p.name == "libreoffice-form.pdf"), None)
     if form is None:
@@ -71,7 +72,7 @@ def test_form_fields_of_real_forms():
     assert len(rec["form_fields"]) >= 3
 
 
-@pytest.mark.skipif(not PDFS, reason="../shared/pdfs is absent")
+@pytest.mark.skipif(not PDFS, reason=ABSENT)
 def test_long_thesis_finds_pages():
     thesis = next((p for p in PDFS if p.name == "GeoTopo-komprimiert.pdf"), None)
     if thesis is None:
@@ -81,7 +82,7 @@ def test_long_thesis_finds_pages():
     assert rec["pages"] > 100 and seen[-1] == (rec["pages"], rec["pages"])
 
 
-@pytest.mark.skipif(not PDFS, reason="../shared/pdfs is absent")
+@pytest.mark.skipif(not PDFS, reason=ABSENT)
 def test_real_table_of_contents_is_not_a_section():
     outline = next((p for p in PDFS if p.name == "pdflatex-outline.pdf"), None)
     if outline is None:

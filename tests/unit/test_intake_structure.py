@@ -146,3 +146,10 @@ def test_record_keys():
                         "signature", "problems"}
     assert set(rec["cover"]) == set(st.COVER_KEYS)
     assert {"code": "no_signature"}.items() <= rec["problems"][-1].items()
+
+
+def test_budget_rows_add_up_decides_whether_tables_are_needed():
+    rows = [("Staff", Decimal("1.00")), ("Rent", Decimal("2.00")), ("Total", Decimal("3.00"))]
+    assert st.budget_rows_add_up(rows)
+    assert not st.budget_rows_add_up(rows[:2])  # no total row
+    assert not st.budget_rows_add_up(rows[:1] + rows[2:])  # does not add up
