@@ -29,7 +29,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +47,7 @@ class Bidder:
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
             _NoRedirect())
-        self.token = ""
+        self.token, self.received_at = "", ""
 
     def get(self, path: str) -> tuple[int, str]:
         try:
@@ -82,8 +82,10 @@ class Bidder:
                                          headers={"Content-Type": ctype})
         try:
             with self.opener.open(request, timeout=60) as r:
+                self.received_at = r.headers.get("X-Received-At", "")
                 return r.status, r.headers.get("Location", ""), r.read().decode()
         except urllib.error.HTTPError as e:
+            self.received_at = e.headers.get("X-Received-At", "")
             return e.code, e.headers.get("Location", ""), e.read().decode(errors="replace")
 
 
@@ -213,7 +215,7 @@ def run(base: str, deadline, lot_id: int, rfr_id: int, args) -> None:
     targets = [deadline + timedelta(seconds=rng.uniform(0.05, 2.0)) if rng.random() < args.late
                else deadline - window + timedelta(seconds=rng.uniform(0, args.window - 0.05))
                for _ in bidders]
-    outcomes: list[tuple[str, int, float, float]] = [None] * len(bidders)  # type: ignore
+    outcomes: list[tuple[str, int, float, float, float | None]] = [None] * len(bidders)  # type: ignore
     unexpected: list[str] = []
 
     def submit(i: int) -> None:
@@ -224,9 +226,11 @@ def run(base: str, deadline, lot_id: int, rfr_id: int, args) -> None:
             time.sleep(pause)
         sent = clock.now()
         status, location, body = b.post(path + "/events/submit")
+        received = datetime.fromisoformat(b.received_at) if b.received_at else None
         outcomes[i] = (path, status, (sent - deadline).total_seconds(),
-                       (clock.now() - deadline).total_seconds())
-        if status not in (302, 409) or (status == 409 and sent < deadline):
+                       (clock.now() - deadline).total_seconds(),
+                       (received - deadline).total_seconds() if received else None)
+        if status not in (302, 409) or (status == 409 and (received is None or received < deadline)):
             found = re.search(r'<p class="lead">(.*?)</p>', body, re.S)
             unexpected.append(f"{status}: {found.group(1).strip() if found else body[:200]}")
 
@@ -252,10 +256,10 @@ def check(outcomes, deadline, digest, prepared, rush_seconds, args) -> None:
     from procure.models import Response
 
     app = create_app()
-    accepted = refused = lost = wrongly_accepted = other = 0
+    accepted = refused = lost = wrongly_accepted = other = queued_late = 0
     with app.app_context():
         store = store_from_config(app.config)
-        for path, status, sent, answered in outcomes:
+        for path, status, sent, answered, received in outcomes:
             response = db.session.get(Response, int(path.rsplit("/", 1)[1]))
             receipt = response.last_receipt
             if status == 302:
@@ -265,10 +269,11 @@ def check(outcomes, deadline, digest, prepared, rush_seconds, args) -> None:
                       and hashlib.sha256(store.open(digest).read()).hexdigest() == digest)
                 if not ok:
                     lost += 1
-                if sent > 0 and receipt is not None and receipt.submitted_at >= deadline:
+                if received is None or received >= 0:   # the service got it after the deadline
                     wrongly_accepted += 1
-            elif status == 409 and sent >= 0:
-                refused += 1
+            elif status == 409 and received is not None and received >= 0:
+                refused += 1      # received after the deadline by the service's clock
+                queued_late += sent < 0
                 if receipt is not None:
                     lost += 1   # refused to the bidder but recorded: never allowed either
             else:
@@ -281,7 +286,9 @@ def check(outcomes, deadline, digest, prepared, rush_seconds, args) -> None:
     print(f"sent before the deadline {sent_before}, after {len(outcomes) - sent_before}")
     print(f"accepted {accepted}, refused (late) {refused}, other answers {other}, "
           f"lost {lost}, accepted after the deadline {wrongly_accepted + late_in_db}")
-    latencies = sorted(answered - sent for _, _, sent, answered in outcomes)
+    print(f"of the refused, sent before the deadline but received after it (queued in the "
+          f"server under the load): {queued_late}")
+    latencies = sorted(answered - sent for _, _, sent, answered, _ in outcomes)
     print(f"throughput: {len(outcomes) / rush_seconds:.1f} submissions/s over {rush_seconds:.1f} s; "
           f"answer time p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
           f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms")

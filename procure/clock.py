@@ -31,12 +31,14 @@ def today() -> date:
     return local(now()).date()
 
 
-def format_moment(moment: datetime | None) -> str:
-    """'Tue 14 Apr 2026, 2:00 PM EDT': how the agency writes a deadline."""
+def format_moment(moment: datetime | None, *, seconds: bool = False) -> str:
+    """'Tue 14 Apr 2026, 2:00 PM EDT': how the agency writes a deadline (with seconds when
+    telling someone exactly when their request arrived)."""
     if moment is None:
         return ""
     at = local(moment)
-    return at.strftime("%a %d %b %Y, %I:%M %p %Z").replace(", 0", ", ")
+    clock_face = "%I:%M:%S" if seconds else "%I:%M"
+    return at.strftime(f"%a %d %b %Y, {clock_face} %p %Z").replace(", 0", ", ")
 
 
 _pinned: list[datetime] = []

@@ -42,8 +42,11 @@ IN_FORCE = (R.submitted, R.to_confirm)
 def _before_deadline(event: EventData) -> bool:
     row: Response = event.model
     solicitation = row.solicitation
-    if not is_accepting(solicitation, event.kwargs.get("received_at")):
-        refuse(f"The deadline for {solicitation.number} was "
+    received = event.kwargs.get("received_at")
+    if not is_accepting(solicitation, received):
+        arrived = (f"Your request was received at {clock.format_moment(received, seconds=True)}. "
+                   if received is not None else "")
+        refuse(f"{arrived}The deadline for {solicitation.number} was "
                f"{clock.format_moment(solicitation.deadline)}; late responses are not accepted.")
     return True
 
