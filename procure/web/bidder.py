@@ -30,8 +30,6 @@ def dashboard():
 @policy.rule("response.work")
 def start(lot_id: int):
     lot = db.get_or_404(Lot, lot_id)
-    if not EventForm().validate_on_submit():
-        abort(400, "The form expired or came from elsewhere. Reload the page and send it again.")
     row = flow.start(db.session, current_user, lot)
     db.session.commit()
     return redirect(url_for("bidder.response", response_id=row.id))
@@ -88,8 +86,6 @@ def upload(response_id: int, replaces_id: int | None = None):
 @policy.rule("response.work")
 def remove(response_id: int, document_id: int):
     row = _my_response(response_id)
-    if not EventForm().validate_on_submit():
-        abort(400)
     document = db.get_or_404(Document, document_id)
     flow.remove_document(db.session, row, current_user, document)
     db.session.commit()
@@ -101,8 +97,6 @@ def remove(response_id: int, document_id: int):
 @policy.rule("response.work")
 def fire(response_id: int, event: str):
     row = _my_response(response_id)
-    if not EventForm().validate_on_submit():
-        abort(400)
     flow.fire(db.session, row, event, current_user, received_at=received_at())
     db.session.commit()
     if event == "submit":
