@@ -19,6 +19,7 @@ class Defaults:
     INTAKE_SECONDS = 120
     INTAKE_PAGES = 500
     INTAKE_MEMORY_BYTES = 1536 * 1024 * 1024
+    INTAKE_PAGE_IMAGES = 100                    # pages rendered for reading beside the record
     INTAKE_CLAIM_STALE_SECONDS = 0              # 0: twice INTAKE_SECONDS + 30 s
     INTAKE_IN_PROCESS = True                    # embedded default: a worker thread in the web process
     RATELIMIT_STORAGE_URI = "memory://"

@@ -140,7 +140,33 @@ def run(document_id: int) -> float | None:
                        .values(parsed_at=clock.now(), **values)
                        .execution_options(synchronize_session=False))
     db.session.commit()
+    if values["intake_status"] is IntakeStatus.parsed:
+        _render_page_images(document_id, sha256, store, limits)
     return None
+
+
+def _render_page_images(document_id: int, sha256: str, store, limits) -> None:
+    """Page images for reading beside the record, rendered in the isolated child and stored
+    by their own SHA-256. A failure here costs the pictures only, never the record."""
+    import tempfile
+    from pathlib import Path
+
+    from procure.intake.pdf import Rejected, render_pages
+    try:
+        with tempfile.TemporaryDirectory(prefix="procure-pages-") as folder, \
+                store.local_copy(sha256) as path:
+            images = render_pages(path, Path(folder), limits,
+                                  max_pages=current_app.config["INTAKE_PAGE_IMAGES"])
+            hashes = []
+            for image in images:
+                with image.open("rb") as stream:
+                    hashes.append(store.put(stream).sha256)
+    except Rejected as refused:
+        log.warning("page images of document %s were not made: %s", document_id, refused.message)
+        return
+    db.session.execute(update(Document).where(Document.id == document_id)
+                       .values(page_images=hashes).execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def pending_ids() -> list[int]:
@@ -160,9 +186,11 @@ def recover(grace_seconds: float = 3600, *, sole_worker: bool = False) -> dict[s
     temp = store.cleanup_temp(grace_seconds) if isinstance(store, LocalStore) else 0
     named = set(db.session.scalars(select(Document.sha256))) | set(
         db.session.scalars(select(SolicitationDocument.sha256)))
+    pictures = {h for images in db.session.scalars(select(Document.page_images).where(
+        Document.page_images.is_not(None))) for h in images}
     orphans = 0
     for sha256 in list(store.iter_hashes()):
-        if sha256 not in named and store.age_seconds(sha256) > grace_seconds:
+        if sha256 not in named | pictures and store.age_seconds(sha256) > grace_seconds:
             store.delete(sha256)
             orphans += 1
     missing = sum(1 for sha256 in named if not store.exists(sha256))

@@ -113,7 +113,27 @@ def parse_file(path, sections: list[dict], limits: Limits = Limits(),
     if _header_offset(head) < 0:
         raise Rejected("not_pdf", MESSAGES["not_pdf"])
 
-    payload = json.dumps({"path": os.path.abspath(path), "sections": sections, "limits": asdict(limits)})
+    final = _run_child({"mode": "parse", "path": os.path.abspath(path), "sections": sections,
+                        "limits": asdict(limits)}, limits, progress)
+    return final["record"]
+
+
+def render_pages(path, out_dir, limits: Limits = Limits(), *, max_pages: int = 500,
+                 scale: float = 1.25) -> list[Path]:
+    """Render the PDF's pages to PNG files in ``out_dir`` (for reading in the browser), in the
+    same isolated, limited child as parsing; the web process never opens a PDF."""
+    final = _run_child({"mode": "render", "path": os.path.abspath(os.fspath(path)),
+                        "out_dir": os.path.abspath(os.fspath(out_dir)), "max_pages": max_pages,
+                        "scale": scale, "limits": asdict(limits)}, limits, None)
+    return [Path(p) for p in final["images"]]
+
+
+def _run_child(request: dict, limits: Limits,
+               progress: Callable[[int, int], None] | None) -> dict:
+    """Run one request in a fresh child process under the limits; its final message, or
+    Rejected (including when the child dies or overruns the time limit)."""
+    path = request["path"]
+    payload = json.dumps(request)
     env = dict(os.environ)
     env["PYTHONPATH"] = _ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.setdefault("PYTHONHASHSEED", "0")
@@ -167,7 +187,7 @@ def parse_file(path, sections: list[dict], limits: Limits = Limits(),
                 if progress is not None:
                     done, total = msg["progress"]
                     progress(int(done), int(total))
-            elif "record" in msg or "rejected" in msg:
+            elif "record" in msg or "rejected" in msg or "images" in msg:
                 final = msg
         try:
             rc = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
@@ -185,8 +205,8 @@ def parse_file(path, sections: list[dict], limits: Limits = Limits(),
         err = stderr.read().decode("utf-8", "replace")
         stderr.close()
     if final is not None:
-        if "record" in final:
-            return final["record"]
+        if "rejected" not in final:
+            return final
         r = final["rejected"]
         raise Rejected(r.get("code") if r.get("code") in CODES else "corrupt",
                        r.get("message") or MESSAGES["corrupt"])
@@ -471,11 +491,36 @@ def _child(request: dict) -> dict:
     return rec
 
 
+def _child_render(request: dict) -> list[str]:
+    """Each page as a PNG (pypdfium2), at most max_pages; every page closed after use."""
+    doc = _open_pdfium(_read_pdf_bytes(request["path"]))
+    out_dir = Path(request["out_dir"])
+    images = []
+    try:
+        count = min(len(doc), int(request["max_pages"]))
+        for index in range(count):
+            page = doc[index]
+            try:
+                bitmap = page.render(scale=float(request["scale"]))
+                target = out_dir / f"page-{index + 1:04d}.png"
+                bitmap.to_pil().save(target, format="PNG", optimize=True)
+                images.append(str(target))
+            finally:
+                page.close()
+            _emit({"progress": [index + 1, count]})
+    finally:
+        doc.close()
+    return images
+
+
 def _child_main() -> int:
     try:
         request = json.loads(sys.stdin.read())
         _limit_self(int(request["limits"]["memory_bytes"]))
-        _emit({"record": _child(request)})
+        if request.get("mode") == "render":
+            _emit({"images": _child_render(request)})
+        else:
+            _emit({"record": _child(request)})
         return 0
     except Rejected as r:
         _emit({"rejected": r.to_dict()})

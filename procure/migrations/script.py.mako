@@ -8,7 +8,7 @@ Create Date: ${create_date}
 from alembic import op
 import sqlalchemy as sa
 
-import procure.models.base
+import procure.models.base  # noqa: F401  (column types used by autogenerate)
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

@@ -99,6 +99,7 @@ class Document(Base):
     record: Mapped[dict[str, Any] | None]
     rejection_code: Mapped[str | None] = mapped_column(String(32))
     rejection_message: Mapped[str | None] = mapped_column(Text)
+    page_images: Mapped[list[Any] | None]                     # SHA-256 of each page's PNG
     claimed_at: Mapped[datetime | None]                       # a worker started reading it
     parsed_at: Mapped[datetime | None]
 

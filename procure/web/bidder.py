@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint, abort, current_app, flash, jsonify, redirect, render_template, send_file, url_for,
+)
 from flask_login import current_user
 
 from procure import clock, policy
@@ -132,7 +134,16 @@ def progress(response_id: int):
 def document(document_id: int):
     document = flow.readable_document(db.session, current_user, document_id)
     policy.require(current_user, "response.work", document.response)
-    return render_template("bidder/document.html", d=document, r=document.response)
+    return render_template("document.html", d=document, r=document.response, area="bidder",
+                           back=url_for("bidder.response", response_id=document.response_id))
+
+
+@bp.route("/documents/<int:document_id>/pages/<int:number>.png")
+@policy.rule("response.work")
+def page_image(document_id: int, number: int):
+    document = flow.readable_document(db.session, current_user, document_id)
+    policy.require(current_user, "response.work", document.response)
+    return send_page_image(document, number)
 
 
 @bp.route("/documents/<int:document_id>/file")
@@ -144,7 +155,16 @@ def document_file(document_id: int):
 
 
 def send_document(document: Document):
-    from flask import send_file
     store = store_from_config(current_app.config)
     return send_file(store.open(document.sha256), mimetype="application/pdf",
                      download_name=document.filename, as_attachment=True)
+
+
+def send_page_image(document: Document, number: int):
+    """One page's picture, made by the isolated worker (the web process never opens a PDF)."""
+    images = document.page_images or []
+    if not 1 <= number <= len(images):
+        abort(404)
+    store = store_from_config(current_app.config)
+    return send_file(store.open(images[number - 1]), mimetype="image/png",
+                     download_name=f"page-{number}.png")

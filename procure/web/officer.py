@@ -29,6 +29,7 @@ from procure.models import (
     Solicitation,
     SolicitationKind,
 )
+from procure.web.bidder import send_document, send_page_image
 from procure.web.forms import (
     AddendumForm,
     AnswerForm,
@@ -357,8 +358,22 @@ def judge(response_id: int, event: str):
     return redirect(url_for("officer.response", response_id=row.id))
 
 
+@bp.route("/documents/<int:document_id>")
+@policy.rule("response.read_opened")
+def document(document_id: int):
+    document = response_flow.readable_document(db.session, current_user, document_id)
+    return render_template("document.html", d=document, r=document.response, area="officer",
+                           back=url_for("officer.response", response_id=document.response_id))
+
+
 @bp.route("/documents/<int:document_id>/file")
 @policy.rule("response.read_opened")
 def document_file(document_id: int):
-    from procure.web.bidder import send_document
     return send_document(response_flow.readable_document(db.session, current_user, document_id))
+
+
+@bp.route("/documents/<int:document_id>/pages/<int:number>.png")
+@policy.rule("response.read_opened")
+def page_image(document_id: int, number: int):
+    document = response_flow.readable_document(db.session, current_user, document_id)
+    return send_page_image(document, number)

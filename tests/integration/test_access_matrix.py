@@ -48,6 +48,8 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
         ("questions", "GET"), ("comments", "GET"), ("audit_trail", "GET"),
         ("lifecycle", "GET"), ("responses", "GET")]},
     ("officer.response", "GET"): (NOBODY, AGENCY),
+    ("officer.document", "GET"): (NOBODY, AGENCY),
+    ("officer.page_image", "GET"): (NOBODY, AGENCY),
     ("officer.judge", "POST"): (NOBODY, AGENCY),
     ("officer.document_file", "GET"): (NOBODY, AGENCY),
     ("bidder.dashboard", "GET"): (BIDDERS, BIDDERS),
@@ -55,7 +57,7 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     **{(f"bidder.{name}", method): (OWNERS, OWNERS) for name, method in [
         ("response", "GET"), ("upload", "POST"), ("remove", "POST"), ("fire", "POST"),
         ("receipt", "GET"), ("progress", "GET"), ("document", "GET"),
-        ("document_file", "GET")]},
+        ("document_file", "GET"), ("page_image", "GET")]},
     ("api-docs.openapi_json", "GET"): (ANYONE, ANYONE),
     ("api_solicitations.SolicitationList", "GET"): (ANYONE, ANYONE),
     ("api_solicitations.SolicitationList", "POST"): (AGENCY, AGENCY),
@@ -78,6 +80,7 @@ def url_for_rule(rule, world: World, role: str) -> str:
               "response_id": ids["response"], "document_id": ids["document"],
               "question_id": ids["question"], "replaces_id": ids["document"],
               "part": "lot", "part_id": ids["draft_lot"], "filename": "procure.css",
+              "number": 1,
               "event": EVENTS.get(rule.endpoint, "publish")}
     if rule.endpoint == "api_responses.ResponseEvent" and role in AGENCY:
         values["event"] = "accept"   # the agency's own event on a response

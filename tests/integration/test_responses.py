@@ -190,3 +190,21 @@ def test_rejected_file_blocks_submission(app, login, rfr):
     refused = bidder.post(url + "/events/submit", {})
     assert refused.status_code == 409
     assert "Remove or replace the rejected files first: renamed.pdf" in refused.get_data(as_text=True)
+
+
+def test_the_record_beside_the_pages_rendered_by_the_worker(app, login, rfr):
+    bidder = login("bidder")
+    url = start_response(bidder, rfr)
+    upload(bidder, url, complete_response())
+    with app.app_context():
+        from procure.models import Document
+        document = db.session.scalar(select(Document))
+        document_id, pages = document.id, document.record["pages"]
+        assert len(document.page_images) == pages == 5
+    page = bidder.get(f"/bidder/documents/{document_id}").get_data(as_text=True)
+    assert 'alt="Page 1 of proposal.pdf"' in page and "Organizational Capacity" in page
+    image = bidder.get(f"/bidder/documents/{document_id}/pages/1.png")
+    assert image.status_code == 200 and image.mimetype == "image/png"
+    assert image.data.startswith(b"\x89PNG")
+    assert bidder.get(f"/bidder/documents/{document_id}/pages/6.png").status_code == 404
+    assert login("other_bidder").get(f"/bidder/documents/{document_id}/pages/1.png").status_code == 404

@@ -8,7 +8,7 @@ Create Date: 2026-11-23 07:36:21.189235
 import sqlalchemy as sa
 from alembic import op
 
-import procure.models.base
+import procure.models.base  # noqa: F401  (column types used by autogenerate)
 
 # revision identifiers, used by Alembic.
 revision = '391ef3a05534'
