@@ -3,6 +3,7 @@ storage, the in-process intake queue, a CSRF-aware test client, and people to ac
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import uuid
@@ -144,6 +145,21 @@ class Client:
     def login(self, email: str, password: str = "correct-horse-battery"):
         self.get("/login")
         return self.post("/login", {"email": email, "password": password})
+
+    def respond(self, solicitation_id: int, lot_id: int) -> str:
+        """As a bidder: start (or find) the response to a lot from the RFR's page; its URL."""
+        self.get(f"/solicitations/{solicitation_id}")
+        started = self.post(f"/bidder/lots/{lot_id}/respond", {})
+        assert started.status_code == 302, started.status_code
+        return started.headers["Location"]
+
+    def upload(self, response_url: str, data: bytes, name: str = "proposal.pdf",
+               kind: str = "narrative", replaces: int | None = None):
+        """Upload a file to a response from its page (or replace one of its documents)."""
+        self.get(response_url)
+        target = response_url + "/documents" + (f"/{replaces}" if replaces else "")
+        return self.post(target, {"kind": kind, "file": (io.BytesIO(data), name)},
+                         content_type="multipart/form-data")
 
 
 @pytest.fixture

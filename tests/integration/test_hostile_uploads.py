@@ -3,8 +3,6 @@ bidder can act on; the worker survives; what was accepted before is untouched.""
 
 from __future__ import annotations
 
-import io
-
 from sqlalchemy import select
 
 from procure.extensions import db
@@ -31,14 +29,10 @@ def test_hostile_files_are_parsed_or_rejected_and_nothing_accepted_changes(app, 
             rfr_id, lot_id = row.id, row.lots[0].id
         c = Client(app)
         assert c.login(EMAILS["bidder"], PASSWORD).status_code == 302
-        c.get(f"/solicitations/{rfr_id}")
-        url = c.post(f"/bidder/lots/{lot_id}/respond", {}).headers["Location"]
+        url = c.respond(rfr_id, lot_id)
 
         def send(data: bytes, name: str):
-            c.get(url)
-            return c.post(url + "/documents", {"kind": "attachment",
-                                               "file": (io.BytesIO(data), name)},
-                          content_type="multipart/form-data")
+            return c.upload(url, data, name, kind="attachment")
 
         good = complete_response()
         assert send(good, "good.pdf").status_code == 302

@@ -3,7 +3,6 @@ documents left unread by a process that died are read on restart."""
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -34,14 +33,8 @@ def _redis_up() -> bool:
 def _upload(application, rfr_id: int, lot_id: int, content: bytes | None = None) -> int:
     c = Client(application)
     assert c.login(EMAILS["bidder"], PASSWORD).status_code == 302
-    c.get(f"/solicitations/{rfr_id}")
-    url = c.post(f"/bidder/lots/{lot_id}/respond", {}).headers["Location"]
-    c.get(url)
-    sent = c.post(url + "/documents", {"kind": "narrative",
-                                       "file": (io.BytesIO(content or complete_response()),
-                                                "p.pdf")},
-                  content_type="multipart/form-data")
-    assert sent.status_code == 302
+    url = c.respond(rfr_id, lot_id)
+    assert c.upload(url, content or complete_response()).status_code == 302
     with application.app_context():
         return db.session.scalar(select(Document.id).order_by(Document.id.desc()))
 

@@ -4,7 +4,6 @@ late refusals; withdraw and resubmit; addenda to confirm; sealing and opening at
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from datetime import timedelta
 
@@ -30,18 +29,13 @@ def rfr(app, people):
 
 
 def start_response(bidder, rfr) -> str:
-    bidder.get(f"/solicitations/{rfr['id']}")
-    started = bidder.post(f"/bidder/lots/{rfr['lot']}/respond", {})
-    assert started.status_code == 302
-    return started.headers["Location"]
+    return bidder.respond(rfr["id"], rfr["lot"])
 
 
-def upload(bidder, url: str, data: bytes, name: str = "proposal.pdf", kind: str = "narrative",
+def upload(bidder, url: str, data: bytes, name: str = "proposal.pdf",
            replaces: int | None = None):
-    bidder.get(url)
-    target = url + "/documents" + (f"/{replaces}" if replaces else "")
-    response = bidder.post(target, {"kind": kind, "file": (io.BytesIO(data), name)},
-                           content_type="multipart/form-data")
+    """Upload and wait until the in-process worker has read it."""
+    response = bidder.upload(url, data, name, replaces=replaces)
     jobs.wait_for_idle()
     return response
 

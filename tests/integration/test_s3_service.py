@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 
 from sqlalchemy import select
 
@@ -29,12 +28,9 @@ def test_upload_is_stored_in_s3_and_read(app, people, s3_bucket):
         rfr_id, lot_id = row.id, row.lots[0].id
     c = Client(scaled)
     assert c.login(EMAILS["bidder"], PASSWORD).status_code == 302
-    c.get(f"/solicitations/{rfr_id}")
-    url = c.post(f"/bidder/lots/{lot_id}/respond", {}).headers["Location"]
-    c.get(url)
+    url = c.respond(rfr_id, lot_id)
     data = complete_response()
-    assert c.post(url + "/documents", {"kind": "narrative", "file": (io.BytesIO(data), "p.pdf")},
-                  content_type="multipart/form-data").status_code == 302
+    assert c.upload(url, data).status_code == 302
     jobs.wait_for_idle()
     digest = hashlib.sha256(data).hexdigest()
     assert S3Store(bucket, endpoint_url=endpoint).exists(digest)
