@@ -6,6 +6,15 @@ import os
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+
+class DatabaseId(IntegerConverter):
+    """Ids in URLs are database integers: anything larger is simply not found (never a 500)."""
+
+    def __init__(self, url_map: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)   # INTEGER on PostgreSQL
+        super().__init__(url_map, **kwargs)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -24,20 +33,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config["UPLOAD_FOLDER"]:
         app.config["UPLOAD_FOLDER"] = os.path.join(os.path.dirname(app.instance_path), "uploads")
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
-    app.config["RATELIMIT_STORAGE_URI"] = (app.config.get("RATELIMIT_STORAGE_URI")
-                                           if not app.config.get("REDIS_URL")
-                                           else app.config["REDIS_URL"])
+    if app.config["REDIS_URL"]:   # several processes share one count of sign-in attempts
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
 
     from procure import accounts
     accounts.use_hash_profile(app.config["PASSWORD_HASH_PROFILE"])
 
-    # Ids in URLs are database integers: anything larger is simply not found (never a 500).
-    from werkzeug.routing import IntegerConverter
-
-    class DatabaseId(IntegerConverter):
-        def __init__(self, url_map, **kwargs):
-            kwargs.setdefault("max", 2**31 - 1)   # INTEGER on PostgreSQL
-            super().__init__(url_map, **kwargs)
     app.url_map.converters["int"] = DatabaseId
 
     from procure.extensions import bootstrap, csrf, db, limiter, login_manager, migrate

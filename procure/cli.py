@@ -99,7 +99,7 @@ def init_app(app: Flask) -> None:
                   help='JSON: [{"id", "title", "aliases", "page_limit"}]')
     def intake_parse(file: Path, sections_file: str | None) -> None:
         """Print the structured record read from FILE (exit 0), or its rejection (exit 1)."""
-        from procure.intake.pdf import Rejected, parse_file
+        from procure.intake.pdf import Rejected, parse_file, record_to_json
         sections = json.loads(Path(sections_file).read_text()) if sections_file else []
         try:
             record = parse_file(file, sections)
@@ -107,7 +107,7 @@ def init_app(app: Flask) -> None:
             click.echo(json.dumps({"rejected": {"code": rejected.code,
                                                 "message": rejected.message}}, indent=2))
             sys.exit(1)
-        click.echo(json.dumps(record, indent=2, ensure_ascii=False))
+        click.echo(record_to_json(record))
 
     @intake_group.command("recover")
     @click.option("--grace", default=3600, help="seconds before an unnamed file is an orphan")

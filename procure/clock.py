@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 AGENCY_ZONE = ZoneInfo("America/New_York")
@@ -25,10 +25,6 @@ def from_local(naive: datetime) -> datetime:
     if naive.tzinfo is None:
         naive = naive.replace(tzinfo=AGENCY_ZONE)
     return naive.astimezone(UTC)
-
-
-def today() -> date:
-    return local(now()).date()
 
 
 def format_moment(moment: datetime | None, *, seconds: bool = False) -> str:

@@ -28,6 +28,7 @@ from procure.models import (
     ServiceModel,
     Solicitation,
     SolicitationKind,
+    SolicitationStatus,
 )
 from procure.web.bidder import send_document, send_page_image
 from procure.web.forms import (
@@ -107,7 +108,7 @@ def new():
     return render_template("officer/new.html", form=form)
 
 
-def _part_forms() -> dict:
+def _lot_form() -> LotForm:
     lot_form = LotForm(prefix="lot")
     areas = db.session.scalars(select(AreaOffice).options(selectinload(AreaOffice.region))
                                .order_by(AreaOffice.name)).all()
@@ -116,7 +117,14 @@ def _part_forms() -> dict:
         (r.id, r.name) for r in db.session.scalars(select(Region).order_by(Region.name))]
     lot_form.service_model.choices = [("", "—")] + [
         (m.code, m.name) for m in db.session.scalars(select(ServiceModel).order_by(ServiceModel.name))]
-    return {"lot_form": lot_form, "section_form": SectionForm(prefix="section"),
+    return lot_form
+
+
+def _draft_forms(row: Solicitation) -> dict:
+    """The forms that add parts to a draft (none once published: it changes by addendum)."""
+    if row.status is not SolicitationStatus.draft:
+        return {}
+    return {"lot_form": _lot_form(), "section_form": SectionForm(prefix="section"),
             "criterion_form": CriterionForm(prefix="criterion"),
             "document_form": DocumentForm(prefix="document")}
 
@@ -132,7 +140,7 @@ def solicitation(solicitation_id: int):
         flash("Draft saved.", "success")
         return redirect(url_for("officer.solicitation", solicitation_id=row.id))
     return render_template(
-        "officer/solicitation.html", s=row, form=form, **_part_forms(),
+        "officer/solicitation.html", s=row, form=form, **_draft_forms(row),
         event_form=EventForm(), cancel_form=CancelForm(prefix="cancel"),
         addendum_form=AddendumForm(prefix="addendum"), events=flow.allowed_events(row),
         labels=flow.LABELS, counts=response_flow.opening_counts(db.session, row),
@@ -143,7 +151,7 @@ def solicitation(solicitation_id: int):
 @policy.rule("solicitation.manage")
 def add_lot(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
-    form = _part_forms()["lot_form"]
+    form = _lot_form()
     if not form.validate_on_submit():
         return _invalid(row, form)
     kind = LotKind[form.kind.data]

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from transitions import EventData
 
 from procure import audit, clock
@@ -44,11 +44,14 @@ S = SolicitationStatus
 
 # ---------------------------------------------------------------- guards (raise with the reason)
 
-def _rule(row: Solicitation) -> ProcedureRule:
-    from sqlalchemy.orm import object_session
+def _session(row: Solicitation) -> Session:
     session = object_session(row)
-    assert session is not None
-    return rules_for(session, row.kind)
+    assert session is not None, "workflow rows must belong to a session"
+    return session
+
+
+def _rule(row: Solicitation) -> ProcedureRule:
+    return rules_for(_session(row), row.kind)
 
 
 def _publishable(event: EventData) -> bool:
@@ -116,10 +119,7 @@ def _cancel_reason_given(event: EventData) -> bool:
 
 
 def _has_accepted_response(event: EventData) -> bool:
-    from sqlalchemy.orm import object_session
-    session = object_session(event.model)
-    assert session is not None
-    accepted = session.scalar(select(Response.id).where(
+    accepted = _session(event.model).scalar(select(Response.id).where(
         Response.solicitation_id == event.model.id,
         Response.status == ResponseStatus.accepted).limit(1))
     if accepted is None:
