@@ -52,8 +52,10 @@ def init_app(app: Flask) -> None:
     @click.option("--host", default="127.0.0.1")
     @click.option("--port", default=5000, type=int)
     def serve(host: str, port: int) -> None:
-        """Serve on the embedded defaults: web, intake worker and deadline ticks in one process."""
+        """Serve on the embedded defaults: web, intake worker and deadline ticks in one process
+        (the database is brought up to date first)."""
         from procure.intake import jobs
+        upgrade_database()
         recovered = jobs.recover(sole_worker=not current_app.config.get("REDIS_URL"))
         if any(recovered.values()):
             click.echo("Recovered after a stop: " + ", ".join(
