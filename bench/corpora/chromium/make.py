@@ -118,7 +118,7 @@ CENT = Decimal("0.01")
 
 # ---------------------------------------------------------------- drawing the variations
 
-def draw(rng: random.Random, index: int) -> dict:
+def draw(rng: random.Random) -> dict:
     d: dict = {}
     d["pages_target"] = rng.choice([3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 16, 18, 20, 22, 24])
     big = d["pages_target"] >= 8
@@ -411,7 +411,7 @@ def cover_html(d: dict, ctx: dict, budget_truth: dict | None) -> str:
     return "\n".join(out)
 
 
-def build_html(rng: random.Random, d: dict, ctx: dict, paras: dict, toc_pages: dict | None):
+def build_html(d: dict, ctx: dict, paras: dict, toc_pages: dict | None):
     """Return (html, heading strings by id, budget truth)."""
     parts = []
     budget_truth = None
@@ -581,8 +581,8 @@ def render(page, html_doc: str, pdf: Path, d: dict, ctx: dict) -> None:
     pdf.write_bytes(data)
 
 
-def make_one(page, rng: random.Random, index: int, pdf: Path) -> dict:
-    d = draw(rng, index)
+def make_one(page, rng: random.Random, pdf: Path) -> dict:
+    d = draw(rng)
     ctx = make_context(rng)
     ctx["margin"] = rng.choice(["0.75in", "0.9in", "1in"])
     present = d["order"]
@@ -594,7 +594,7 @@ def make_one(page, rng: random.Random, index: int, pdf: Path) -> dict:
         weights = {s: (2 if s == "approach" else 1) for s in present}
         wsum = sum(weights.values())
         paras = {s: max(1, round(paras_total * weights[s] / wsum)) for s in present}
-        doc, headings, budget_truth = build_html(rng, d, ctx, paras, None)
+        doc, headings, budget_truth = build_html(d, ctx, paras, None)
         render(page, doc, pdf, d, ctx)
         n = pdf_pages(pdf)
         if n > 25:
@@ -609,7 +609,7 @@ def make_one(page, rng: random.Random, index: int, pdf: Path) -> dict:
     skip = {2} if d["contents"] else set()
     found = find_heading_pages(page_texts(pdf), headings, skip)
     if d["contents"] in ("dots", "plain"):
-        doc2, _, _ = build_html(rng, d, ctx, paras, found)
+        doc2, _, _ = build_html(d, ctx, paras, found)
         render(page, doc2, pdf, d, ctx)
         again = find_heading_pages(page_texts(pdf), headings, skip)
         if again != found or pdf_pages(pdf) != n:
@@ -653,7 +653,7 @@ def write_truth(path: Path, truth: dict) -> None:
 def make_hostile(page, rng: random.Random, out: Path) -> None:
     chosen = ["junk_prefix", "encrypted"] + rng.sample(["truncated", "text", "zero_pages"], 2)
     base = out / "_tmp_hostile.pdf"
-    truth = make_one(page, random.Random(rng.randrange(1 << 30)), 999, base)
+    truth = make_one(page, random.Random(rng.randrange(1 << 30)), base)
     data = base.read_bytes()
     for k in chosen:
         name = out / f"hostile-{k.replace('_', '-')}.pdf"
@@ -706,7 +706,7 @@ def main(argv=None) -> int:
         for i in range(a.count):
             rng = random.Random(f"chromium-{a.seed}-{i}")
             pdf = a.out / f"response-{a.seed:03d}-{i + 1:02d}.pdf"
-            truth = make_one(page, rng, i, pdf)
+            truth = make_one(page, rng, pdf)
             write_truth(a.out / f"{pdf.stem}.truth.json", truth)
             print(f"{pdf.name}: {truth['pages']} pages, sections {[(s['id'], s['start_page']) for s in truth['sections']]}",
                   file=sys.stderr)
