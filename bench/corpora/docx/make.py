@@ -333,7 +333,7 @@ def draw_budget(p: dict) -> dict:
 
     def amount(lo, hi):
         dollars = rng.randint(lo, hi)
-        cents = rng.choice([0, 0, 25, 50, 60, 75, 40]) if not whole else rng.choice([50, 60, 70, 80, 55])
+        cents = rng.choice([0, 0, 25, 50, 60, 75, 40]) if not whole else rng.choice([20, 40, 50, 60, 70, 80, 55])
         return dollars * 100 + cents
 
     rows = []  # (kind, label, cents, fte)
@@ -368,13 +368,25 @@ def draw_budget(p: dict) -> dict:
         out.append(("total", rng.choice(["Total", "TOTAL", "Total Budget"]), exact_sum, ""))
     else:
         out.append(("total", p["total_label"], exact_sum, ""))
-    # year-2 column: the rightmost money column (two-year total) is the amount.
+    # year-2 column: the rightmost money column (two-year total) is the amount. Year-2 figures
+    # are drawn per line; subtotal and total rows are sums of the lines above them.
     year2 = p["extra_col"] == "year2"
     final = []
+    acc = {"all": [0, 0], "block": [0, 0]}
     for kind, label, cents, fte in out:
-        if year2:
+        if kind == "line":
             y1 = cents
-            y2 = int(Decimal(cents) * Decimal("1.03"))
+            y2 = int(Decimal(cents) * Decimal("1.03")) if year2 else 0
+            for a in acc.values():
+                a[0] += y1
+                a[1] += y2
+        elif label in ("Personnel Subtotal", "Other Costs Subtotal"):
+            y1, y2 = acc["block"]
+            acc["block"] = [0, 0]
+        else:
+            y1, y2 = acc["all"]
+        assert y1 == cents, (label, y1, cents)
+        if year2:
             final.append((kind, label, y1 + y2, fte, y1, y2))
         else:
             final.append((kind, label, cents, fte, None, None))
