@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from flask import Flask, abort
 from flask.views import MethodView
@@ -19,6 +20,7 @@ from procure.api.schemas import (
     SolicitationCreateSchema,
     SolicitationSchema,
     SolicitationSummarySchema,
+    ResponseStatusSchema,
     StatusSchema,
 )
 from procure.extensions import csrf, db
@@ -123,32 +125,32 @@ class ResponseList(MethodView):
                 for r in response_flow.my_responses(db.session, who)]
 
 
-@responses.route("/<int:response_id>")
+@responses.route("/<uuid:response_id>")
 class ResponseItem(MethodView):
     @policy.rule("response.read")  # whose it is and whether it is sealed: decided below
     @responses.response(200, ResponseSchema)
     @responses.alt_response(404, schema=ProblemSchema)
-    def get(self, response_id: int) -> Response:
+    def get(self, response_id: UUID) -> Response:
         """A response and the records read from its documents: its bidder's, or after the opening."""
         who = actor()
         row = response_flow.readable_response(db.session, who, response_id)
         return _with_events(row, response_flow.allowed_events(row, who))
 
 
-@responses.route("/<int:response_id>/events/<event>")
+@responses.route("/<uuid:response_id>/events/<event>")
 class ResponseEvent(MethodView):
     @policy.rule("response.read")  # submit/withdraw: its bidder; accept/reject: the agency
     @responses.arguments(EventArgsSchema)
-    @responses.response(200, StatusSchema)
+    @responses.response(200, ResponseStatusSchema)
     @responses.alt_response(409, schema=ProblemSchema)
-    def post(self, args: dict, response_id: int, event: str) -> dict:
+    def post(self, args: dict, response_id: UUID, event: str) -> dict:
         """Fire a response event; 409 lists the allowed ones."""
         who = actor()
         row = response_flow.readable_response(db.session, who, response_id)
         response_flow.fire(db.session, row, event, who, reason=args.get("reason", ""),
                            received_at=received_at())
         db.session.commit()
-        return {"id": row.id, "status": row.status.name,
+        return {"id": row.public_id, "status": row.status.name,
                 "allowed_events": response_flow.allowed_events(row, who)}
 
 

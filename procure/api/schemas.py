@@ -112,8 +112,12 @@ class StatusSchema(Schema):
     allowed_events = fields.List(fields.String())
 
 
+class ResponseStatusSchema(StatusSchema):
+    id = fields.String(metadata={"description": "the response's public id (UUID)"})
+
+
 class DocumentSchema(Schema):
-    id = fields.Integer()
+    id = fields.String(attribute="public_id")
     kind = fields.Function(lambda d: d.kind.name)
     filename = fields.String()
     sha256 = fields.String()
@@ -127,7 +131,7 @@ class DocumentSchema(Schema):
 
 
 class ResponseSchema(Schema):
-    id = fields.Integer()
+    id = fields.String(attribute="public_id")
     solicitation = fields.Function(lambda r: r.solicitation.number)
     lot = fields.Function(lambda r: r.lot.number)
     organization = fields.Function(lambda r: r.organization.legal_name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -30,6 +31,12 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def new_public_id() -> str:
+    """An unguessable public id (UUID4) for rows named in URLs while their content is sealed:
+    sequential keys would tell a bidder how many responses were started before theirs."""
+    return str(uuid.uuid4())
 
 
 def enum_column(enum_class: type[enum.Enum]) -> Enum:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from procure.models.base import Base, enum_column
+from procure.models.base import Base, enum_column, new_public_id
 from procure.models.org import Organization, User
 from procure.models.solicitation import Lot, Solicitation
 
@@ -47,6 +47,7 @@ class Response(Base):
     __tablename__ = "response"
     __table_args__ = (UniqueConstraint("organization_id", "lot_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_public_id)
     solicitation_id: Mapped[int] = mapped_column(ForeignKey("solicitation.id"), index=True)
     solicitation: Mapped[Solicitation] = relationship()
     lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"), index=True)
@@ -82,6 +83,7 @@ class Document(Base):
 
     __tablename__ = "document"
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_public_id)
     response_id: Mapped[int] = mapped_column(ForeignKey("response.id"), index=True)
     response: Mapped[Response] = relationship(back_populates="documents")
     kind: Mapped[DocumentKind] = mapped_column(enum_column(DocumentKind))
@@ -110,6 +112,7 @@ class Receipt(Base):
     __tablename__ = "receipt"
     __table_args__ = (UniqueConstraint("response_id", "number"),)
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_public_id)
     response_id: Mapped[int] = mapped_column(ForeignKey("response.id"), index=True)
     response: Mapped[Response] = relationship(back_populates="receipts")
     number: Mapped[int]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from flask import (
     Blueprint, abort, current_app, flash, jsonify, redirect, render_template, send_file, url_for,
 )
@@ -34,18 +36,18 @@ def start(lot_id: int):
     lot = db.get_or_404(Lot, lot_id)
     row = flow.start(db.session, current_user, lot)
     db.session.commit()
-    return redirect(url_for("bidder.response", response_id=row.id))
+    return redirect(url_for("bidder.response", response_id=row.public_id))
 
 
-def _my_response(response_id: int):
+def _my_response(response_id: UUID):
     row = flow.readable_response(db.session, current_user, response_id)
     policy.require(current_user, "response.work", row)
     return row
 
 
-@bp.route("/responses/<int:response_id>")
+@bp.route("/responses/<uuid:response_id>")
 @policy.rule("response.work")
-def response(response_id: int):
+def response(response_id: UUID):
     row = _my_response(response_id)
     return render_template("bidder/response.html", r=row, form=UploadForm(),
                            event_form=EventForm(), events=flow.allowed_events(row, current_user),
@@ -53,20 +55,16 @@ def response(response_id: int):
                            accepting=solicitation_flow.is_accepting(row.solicitation))
 
 
-@bp.route("/responses/<int:response_id>/documents", methods=["POST"])
-@bp.route("/responses/<int:response_id>/documents/<int:replaces_id>", methods=["POST"])
+@bp.route("/responses/<uuid:response_id>/documents", methods=["POST"])
+@bp.route("/responses/<uuid:response_id>/documents/<uuid:replaces_id>", methods=["POST"])
 @policy.rule("response.work")
-def upload(response_id: int, replaces_id: int | None = None):
+def upload(response_id: UUID, replaces_id: UUID | None = None):
     row = _my_response(response_id)
     form = UploadForm()
     if not form.validate_on_submit():
         message = "; ".join(m for messages in form.errors.values() for m in messages)
         raise WorkflowError(message or "Choose a PDF file to upload.")
-    replaces = None
-    if replaces_id is not None:
-        replaces = db.session.get(Document, replaces_id)
-        if replaces is None or replaces.response_id != row.id:
-            abort(404)
+    replaces = flow.document_of(row, replaces_id) if replaces_id is not None else None
     # Refuse early, before storing anything, when the response cannot change now.
     flow.require_editable(row, received_at())
     store = store_from_config(current_app.config)
@@ -81,74 +79,74 @@ def upload(response_id: int, replaces_id: int | None = None):
     db.session.commit()
     jobs.enqueue(document.id)
     flash(f"{document.filename} was received and is being read.", "success")
-    return redirect(url_for("bidder.response", response_id=row.id) + f"#document-{document.id}")
+    return redirect(url_for("bidder.response", response_id=row.public_id) + f"#document-{document.public_id}")
 
 
-@bp.route("/responses/<int:response_id>/documents/<int:document_id>/remove", methods=["POST"])
+@bp.route("/responses/<uuid:response_id>/documents/<uuid:document_id>/remove", methods=["POST"])
 @policy.rule("response.work")
-def remove(response_id: int, document_id: int):
+def remove(response_id: UUID, document_id: UUID):
     row = _my_response(response_id)
-    document = db.get_or_404(Document, document_id)
+    document = flow.document_of(row, document_id)
     flow.remove_document(db.session, row, current_user, document)
     db.session.commit()
     flash(f"{document.filename} was removed from the response (it stays in its history).", "info")
-    return redirect(url_for("bidder.response", response_id=row.id))
+    return redirect(url_for("bidder.response", response_id=row.public_id))
 
 
-@bp.route("/responses/<int:response_id>/events/<event>", methods=["POST"])
+@bp.route("/responses/<uuid:response_id>/events/<event>", methods=["POST"])
 @policy.rule("response.work")
-def fire(response_id: int, event: str):
+def fire(response_id: UUID, event: str):
     row = _my_response(response_id)
     flow.fire(db.session, row, event, current_user, received_at=received_at())
     db.session.commit()
     if event == "submit":
         flash("Your response is submitted. Keep the receipt.", "success")
-        return redirect(url_for("bidder.receipt", response_id=row.id))
+        return redirect(url_for("bidder.receipt", response_id=row.public_id))
     flash(f"Response {flow.LABELS.get(event, event).lower()}: it is now "
           f"{row.status.value.lower()}.", "success")
-    return redirect(url_for("bidder.response", response_id=row.id))
+    return redirect(url_for("bidder.response", response_id=row.public_id))
 
 
-@bp.route("/responses/<int:response_id>/receipt")
+@bp.route("/responses/<uuid:response_id>/receipt")
 @policy.rule("response.work")
-def receipt(response_id: int):
+def receipt(response_id: UUID):
     row = _my_response(response_id)
     if not row.receipts:
         abort(404)
     return render_template("bidder/receipt.html", r=row, receipt=row.last_receipt)
 
 
-@bp.route("/responses/<int:response_id>/progress")
+@bp.route("/responses/<uuid:response_id>/progress")
 @policy.rule("response.work")
-def progress(response_id: int):
+def progress(response_id: UUID):
     """Intake progress for the page's script (polled; no reload)."""
     row = _my_response(response_id)
     return jsonify({"documents": [
-        {"id": d.id, "status": d.intake_status.name, "label": d.intake_status.value,
+        {"id": d.public_id, "status": d.intake_status.name, "label": d.intake_status.value,
          "pages_done": d.pages_done, "pages_total": d.pages_total}
         for d in row.current_documents], "now": clock.now().isoformat()})
 
 
-@bp.route("/documents/<int:document_id>")
+@bp.route("/documents/<uuid:document_id>")
 @policy.rule("response.work")
-def document(document_id: int):
+def document(document_id: UUID):
     document = flow.readable_document(db.session, current_user, document_id)
     policy.require(current_user, "response.work", document.response)
     return render_template("document.html", d=document, r=document.response, area="bidder",
-                           back=url_for("bidder.response", response_id=document.response_id))
+                           back=url_for("bidder.response", response_id=document.response.public_id))
 
 
-@bp.route("/documents/<int:document_id>/pages/<int:number>.png")
+@bp.route("/documents/<uuid:document_id>/pages/<int:number>.png")
 @policy.rule("response.work")
-def page_image(document_id: int, number: int):
+def page_image(document_id: UUID, number: int):
     document = flow.readable_document(db.session, current_user, document_id)
     policy.require(current_user, "response.work", document.response)
     return send_page_image(document, number)
 
 
-@bp.route("/documents/<int:document_id>/file")
+@bp.route("/documents/<uuid:document_id>/file")
 @policy.rule("response.work")
-def document_file(document_id: int):
+def document_file(document_id: UUID):
     document = flow.readable_document(db.session, current_user, document_id)
     policy.require(current_user, "response.work", document.response)
     return send_document(document)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -344,18 +345,18 @@ def _invalid(row: Solicitation, form) -> tuple[str, int]:
                            back=url_for("officer.solicitation", solicitation_id=row.id)), 400
 
 
-@bp.route("/responses/<int:response_id>")
+@bp.route("/responses/<uuid:response_id>")
 @policy.rule("response.read_opened")
-def response(response_id: int):
+def response(response_id: UUID):
     row = response_flow.readable_response(db.session, current_user, response_id)
     return render_template("officer/response.html", r=row, event_form=EventForm(),
                            events=response_flow.allowed_events(row, current_user),
                            labels=response_flow.LABELS)
 
 
-@bp.route("/responses/<int:response_id>/events/<event>", methods=["POST"])
+@bp.route("/responses/<uuid:response_id>/events/<event>", methods=["POST"])
 @policy.rule("response.judge")
-def judge(response_id: int, event: str):
+def judge(response_id: UUID, event: str):
     row = response_flow.readable_response(db.session, current_user, response_id)
     form = EventForm()
     if not form.validate_on_submit():
@@ -363,25 +364,25 @@ def judge(response_id: int, event: str):
     response_flow.fire(db.session, row, event, current_user, reason=form.reason.data or "")
     db.session.commit()
     flash(f"Response of {row.organization.legal_name}: {row.status.value.lower()}.", "success")
-    return redirect(url_for("officer.response", response_id=row.id))
+    return redirect(url_for("officer.response", response_id=row.public_id))
 
 
-@bp.route("/documents/<int:document_id>")
+@bp.route("/documents/<uuid:document_id>")
 @policy.rule("response.read_opened")
-def document(document_id: int):
+def document(document_id: UUID):
     document = response_flow.readable_document(db.session, current_user, document_id)
     return render_template("document.html", d=document, r=document.response, area="officer",
-                           back=url_for("officer.response", response_id=document.response_id))
+                           back=url_for("officer.response", response_id=document.response.public_id))
 
 
-@bp.route("/documents/<int:document_id>/file")
+@bp.route("/documents/<uuid:document_id>/file")
 @policy.rule("response.read_opened")
-def document_file(document_id: int):
+def document_file(document_id: UUID):
     return send_document(response_flow.readable_document(db.session, current_user, document_id))
 
 
-@bp.route("/documents/<int:document_id>/pages/<int:number>.png")
+@bp.route("/documents/<uuid:document_id>/pages/<int:number>.png")
 @policy.rule("response.read_opened")
-def page_image(document_id: int, number: int):
+def page_image(document_id: UUID, number: int):
     document = response_flow.readable_document(db.session, current_user, document_id)
     return send_page_image(document, number)

@@ -164,6 +164,14 @@ def add_document(session: Session, row: Response, actor: User, *, kind: Document
     return document
 
 
+def document_of(row: Response, public_id: Any) -> Document:
+    """One of this response's current documents, by its public id."""
+    for document in row.current_documents:
+        if document.public_id == str(public_id):
+            return document
+    raise NotFound("That document is not part of this response.")
+
+
 def remove_document(session: Session, row: Response, actor: User, document: Document) -> None:
     policy.require(actor, "response.work", row)
     require_editable(row)
@@ -243,15 +251,16 @@ def is_unsealed_for(actor: Any, row: Response) -> bool:
     return policy.allows(actor, "response.read_opened", row)
 
 
-def readable_response(session: Session, actor: Any, response_id: int) -> Response:
-    row = session.get(Response, response_id)
+def readable_response(session: Session, actor: Any, public_id: Any) -> Response:
+    """A response by its public id (UUID4: keys are never shown, they would count the others)."""
+    row = session.scalar(select(Response).where(Response.public_id == str(public_id)))
     if row is None or not is_unsealed_for(actor, row):
         raise NotFound("No such response.")
     return row
 
 
-def readable_document(session: Session, actor: Any, document_id: int) -> Document:
-    document = session.get(Document, document_id)
+def readable_document(session: Session, actor: Any, public_id: Any) -> Document:
+    document = session.scalar(select(Document).where(Document.public_id == str(public_id)))
     if document is None or not is_unsealed_for(actor, document.response):
         raise NotFound("No such document.")
     return document

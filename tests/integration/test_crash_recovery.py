@@ -129,7 +129,7 @@ def test_kill_mid_upload_and_mid_parse_then_recover(app, people, tmp_path):
     browser.post(f"/bidder/lots/{lot_id}/respond", {})
     with app.app_context():
         from procure.models import Response
-        response_path = f"/bidder/responses/{db.session.scalar(select(Response.id))}"
+        response_path = f"/bidder/responses/{db.session.scalar(select(Response.public_id))}"
     browser.get(response_path)
     big = _long_pdf(1500)
 

@@ -51,7 +51,7 @@ def test_upload_submit_receipt_and_sealed_to_everyone_else(app, login, rfr):
     receipt = submitted.get_data(as_text=True)
     assert "Submission receipt" in receipt
     assert hashlib.sha256(data).hexdigest() in receipt
-    response_id = int(url.rsplit("/", 1)[1])
+    response_id = url.rsplit("/", 1)[1]
 
     # Nobody else sees anything of it before the opening: not the page, the API, the count.
     for who in ("other_bidder", "officer", "admin", "panelist"):
@@ -89,7 +89,7 @@ def test_withdraw_and_resubmit_keeps_every_receipt(app, login, rfr):
     bidder.get(url)
     assert bidder.post(url + "/events/withdraw", {}).status_code == 302
     with app.app_context():
-        doc_id = db.session.scalar(select(Response)).current_documents[0].id
+        doc_id = db.session.scalar(select(Response)).current_documents[0].public_id
     upload(bidder, url, complete_response(), name="v2.pdf", replaces=doc_id)
     bidder.get(url)
     bidder.post(url + "/events/submit", {})
@@ -151,7 +151,7 @@ def test_opening_shows_submitted_never_drafts(app, login, rfr):
         listing = officer.get(f"/officer/solicitations/{rfr['id']}/responses").get_data(
             as_text=True)
         assert ORG_A in listing and "Beta Family Services" not in listing
-        draft_id = int(url_b.rsplit("/", 1)[1])
+        draft_id = url_b.rsplit("/", 1)[1]
         assert officer.get(f"/officer/responses/{draft_id}").status_code == 404
 
 
@@ -193,7 +193,7 @@ def test_the_record_beside_the_pages_rendered_by_the_worker(app, login, rfr):
     with app.app_context():
         from procure.models import Document
         document = db.session.scalar(select(Document))
-        document_id, pages = document.id, document.record["pages"]
+        document_id, pages = document.public_id, document.record["pages"]
         assert len(document.page_images) == pages == 5
     page = bidder.get(f"/bidder/documents/{document_id}").get_data(as_text=True)
     assert 'alt="Page 1 of proposal.pdf"' in page and "Organizational Capacity" in page

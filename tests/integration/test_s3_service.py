@@ -37,6 +37,6 @@ def test_upload_is_stored_in_s3_and_read(app, people, s3_bucket):
     with scaled.app_context():
         document = db.session.scalar(select(Document))
         assert document.sha256 == digest and document.intake_status is IntakeStatus.parsed
-        document_id = document.id
+        document_id = document.public_id
     download = c.get(f"/bidder/documents/{document_id}/file")
     assert download.status_code == 200 and download.data == data

@@ -68,7 +68,8 @@ def test_every_state_changing_form_refuses_a_missing_csrf_token(app, people):
             continue
         path = rule.rule
         for name in rule.arguments:
-            path = path.replace(f"<int:{name}>", "1").replace(f"<{name}>", "x")
+            path = (path.replace(f"<int:{name}>", "1").replace(f"<{name}>", "x")
+                    .replace(f"<uuid:{name}>", "00000000-0000-4000-8000-000000000001"))
         response = c.post(path, {}, csrf=False)
         refused.append((rule.endpoint, response.status_code))
     assert refused and all(code == 400 for _, code in refused), refused

@@ -79,8 +79,8 @@ def build(app: Flask, *, opened: bool = False) -> World:
             world.tokens[role] = accounts.issue_token(session, people[role], "sweep")
         world.ids = {"solicitation": rfr.id, "draft": draft.id, "rfi": rfi.id,
                      "lot": rfr.lots[0].id, "draft_lot": draft.lots[0].id,
-                     "public_document": public_doc.id, "response": response.id,
-                     "document": document.id, "question": question.id}
+                     "public_document": public_doc.id, "response": response.public_id,
+                     "document": document.public_id, "question": question.id}
         session.commit()
         if opened:
             with time_machine.travel(rfr.deadline + timedelta(seconds=31)):
