@@ -22,13 +22,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     then `config` (tests)."""
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=os.environ.get("PROCURE_INSTANCE_PATH") or None)
-    from procure.config import Defaults, database_url
+    from procure.config import Defaults, configure_security, database_url
     app.config.from_object(Defaults)
     app.config.from_prefixed_env("PROCURE")
     app.config.from_pyfile("config.py", silent=True)
     if config:
         app.config.update(config)
     os.makedirs(app.instance_path, exist_ok=True)
+    configure_security(app)   # signing key, trusted proxy hops, Secure cookies, HSTS
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config, app.instance_path)
     if not app.config["UPLOAD_FOLDER"]:
         app.config["UPLOAD_FOLDER"] = os.path.join(os.path.dirname(app.instance_path), "uploads")

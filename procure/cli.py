@@ -54,7 +54,9 @@ def init_app(app: Flask) -> None:
     def serve(host: str, port: int) -> None:
         """Serve on the embedded defaults: web, intake worker and deadline ticks in one process
         (the database is brought up to date first)."""
+        from procure.config import require_own_key_to_serve
         from procure.intake import jobs
+        require_own_key_to_serve(current_app, host)
         upgrade_database()
         recovered = jobs.recover(sole_worker=not current_app.config.get("REDIS_URL"))
         if any(recovered.values()):

@@ -1,12 +1,22 @@
-"""Defaults. PROCURE_* environment variables override them, and instance/config.py overrides both."""
+"""Defaults. PROCURE_* environment variables override them, and instance/config.py overrides both.
+Also what the settings imply for the app's security: its signing key, the trusted proxy hops,
+Secure cookies and HSTS (`configure_security`, called by create_app)."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import secrets
+from typing import Any
+
+from flask import Flask, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 class Defaults:
-    SECRET_KEY = "dev-only-change-me"          # set PROCURE_SECRET_KEY in any real deployment
+    SECRET_KEY = ""                             # empty: a random key kept in instance/secret_key
+                                                # (a deployment must set PROCURE_SECRET_KEY)
     DATABASE_URL = ""                           # empty: SQLite in instance/procure.sqlite3
     UPLOAD_FOLDER = ""                          # empty: uploads/ beside instance/
     S3_BUCKET = ""                              # set to store documents in S3 instead
@@ -23,13 +33,28 @@ class Defaults:
     INTAKE_CLAIM_STALE_SECONDS = 0              # 0: twice INTAKE_SECONDS + 30 s
     INTAKE_IN_PROCESS = True                    # embedded default: a worker thread in the web process
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True            # Retry-After on a 429
     PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"  # argon2-cffi's profiles
-    LOGIN_RATE_LIMIT = "10 per minute"
-    LOGIN_LOCKOUT_FAILURES = 10
-    LOGIN_LOCKOUT_MINUTES = 15
+    # Failed sign-ins for one account from one address: each window waits longer (no hard lock
+    # anyone else can trigger: the same account from another address is not delayed).
+    LOGIN_ACCOUNT_LIMIT = "5 per minute; 20 per hour; 100 per day"
+    LOGIN_RATE_LIMIT = "50 per minute"          # failed sign-ins and registrations per address
+    MEMBER_RATE_LIMIT = "20 per hour"           # colleagues one person adds
+    UPLOAD_RATE_LIMIT = "120 per hour"          # uploads one person makes
+    ORGANIZATION_STORAGE_BYTES = 2 * 1024**3    # every stored version of an organisation's files
+    AGENCY_EMAIL_DOMAINS = "agency.example.org"  # comma-separated; staff only, no self-registration
+    EMAIL_CONFIRM_DAYS = 7                      # how long an emailed confirmation link works
+    MAIL_FROM = "procure@agency.example.org"
+    SMTP_HOST = ""                              # empty: mail is written to instance/outbox/*.eml
+    SMTP_PORT = 25
+    SMTP_USERNAME = ""
+    SMTP_PASSWORD = ""
+    SMTP_STARTTLS = False
+    PROXY_HOPS = 0                              # proxies in front whose X-Forwarded-* are trusted
+    HSTS_SECONDS = 365 * 24 * 3600              # sent whenever session cookies are Secure
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False               # PROCURE_SESSION_COOKIE_SECURE=true behind HTTPS
+    SESSION_COOKIE_SECURE = None                # None: Secure unless the site is on loopback
     WTF_CSRF_TIME_LIMIT = None
     PAGE_SIZE = 20
     API_TITLE = "procure"
@@ -48,3 +73,105 @@ def database_url(app_config: dict, instance_path: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return url
+
+
+def agency_domains(app_config: Any) -> list[str]:
+    value = app_config.get("AGENCY_EMAIL_DOMAINS") or ""
+    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    return [item.strip().lower() for item in items if item.strip()]
+
+
+def is_loopback(host: str) -> bool:
+    """localhost, 127.0.0.0/8 or ::1, with or without a port."""
+    name = host.strip()
+    if name.startswith("["):
+        name = name[1:].split("]", 1)[0]
+    elif name.count(":") == 1:
+        name = name.split(":", 1)[0]
+    if name.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def is_deployment(app_config: Any) -> bool:
+    """A shared database means a real deployment (several processes or hosts share a key)."""
+    url = app_config.get("DATABASE_URL") or ""
+    return bool(url) and not url.startswith("sqlite")
+
+
+NO_KEY = ("procure: no PROCURE_SECRET_KEY is set. {why} needs a session-signing key of its "
+          "own: set PROCURE_SECRET_KEY to a long random value (for example the output of "
+          "`python -c 'import secrets; print(secrets.token_hex(32))'`) in every process that "
+          "serves it.")
+
+
+def configure_security(app: Flask) -> None:
+    """The signing key, the trusted proxy hops, Secure cookies and HSTS."""
+    _secret_key(app)
+    hops = int(app.config["PROXY_HOPS"] or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+    app.session_interface = _SessionInterface()
+
+    @app.after_request
+    def strict_transport(response: Any) -> Any:
+        if cookies_secure(app):
+            response.headers.setdefault("Strict-Transport-Security",
+                                        f"max-age={int(app.config['HSTS_SECONDS'])}")
+        return response
+
+
+def _secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY_GENERATED"] = False
+        return
+    if is_deployment(app.config):
+        raise SystemExit(NO_KEY.format(why="A deployment on a database server"))
+    app.config["SECRET_KEY"] = _kept_key(app.instance_path)
+    app.config["SECRET_KEY_GENERATED"] = True
+
+
+def _kept_key(instance_path: str) -> str:
+    """The random key in instance/secret_key, made on first start (readable by the owner only)."""
+    os.makedirs(instance_path, exist_ok=True)
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        scratch = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(scratch, path)    # atomic: two processes starting at once keep one key
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(scratch)
+    with open(path) as handle:
+        return handle.read().strip()
+
+
+def require_own_key_to_serve(app: Flask, host: str) -> None:
+    """`procure serve` beyond loopback is a deployment: it needs a key of its own."""
+    if app.config.get("SECRET_KEY_GENERATED") and not is_loopback(host):
+        raise SystemExit(NO_KEY.format(why=f"Serving on {host} (not only this computer)"))
+
+
+def cookies_secure(app: Flask) -> bool:
+    """SESSION_COOKIE_SECURE if set; otherwise Secure unless the request is on loopback."""
+    configured = app.config.get("SESSION_COOKIE_SECURE")
+    if configured is not None:
+        return bool(configured)
+    if not has_request_context():
+        return False
+    return request.is_secure or not is_loopback(request.host)
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return cookies_secure(app)

@@ -37,6 +37,7 @@ RULES: dict[str, tuple[Any, Callable[[Any, Any], bool] | None]] = {
     "auth.register": (ANYONE, None),             # a provider organisation signs up
     "auth.logout": (SIGNED_IN, None),
     "account.tokens": (SIGNED_IN, None),         # own API tokens
+    "account.manage": (SIGNED_IN, None),         # own password and sessions
     "solicitation.manage": (AGENCY, None),       # draft, publish, addenda, answers, open, cancel
     "solicitation.view_internal": (AGENCY, None),  # drafts, audit trail, questions waiting
     "question.ask": ({Role.bidder}, None),

@@ -157,7 +157,8 @@ class ResponseEvent(MethodView):
 def init_app(app: Flask) -> None:
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for blueprint in (solicitations, responses):
+    from procure.api.tokens import tokens
+    for blueprint in (solicitations, responses, tokens):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
     # The spec itself is public.

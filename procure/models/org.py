@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procure.models.base import Base, enum_column
@@ -83,19 +83,26 @@ class User(UserMixin, Base):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     organization: Mapped[Organization | None] = relationship(back_populates="members")
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
+    # False until the person follows the link mailed to the address (self-service accounts).
+    email_confirmed: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Stamped into each session at sign-in; bumped to end every session (sign-out, password
+    # change, deactivation): a cookie carrying an older number is no longer signed in.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     @property
     def is_active(self) -> bool:  # flask-login
         return self.active
+
+    def get_id(self) -> str:  # flask-login: the session holds "id:version" (accounts.py)
+        return f"{self.id}:{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.name}>"
 
 
 class ApiToken(Base):
-    """A bearer token for an API user; only its SHA-256 is kept."""
+    """A bearer token for an API user; only its SHA-256 is kept. It works until it expires or
+    is revoked, and only while its user is active; a read-only token only reads."""
 
     __tablename__ = "api_token"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,4 +111,7 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(100))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    read_only: Mapped[bool] = mapped_column(default=False, server_default=false())
     revoked: Mapped[bool] = mapped_column(default=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from flask import Flask, current_app, g, jsonify, render_template, request
@@ -11,9 +10,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Forbidden, HTTPException
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from procure import clock, policy
+from procure import accounts, clock, policy
 from procure.extensions import db, login_manager
-from procure.models import ApiToken, User
+from procure.models import User
 from procure.workflows.base import NotFound, WorkflowError
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -36,9 +35,8 @@ def _token_user() -> User | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    digest = hashlib.sha256(header[7:].strip().encode()).hexdigest()
-    token = db.session.query(ApiToken).filter_by(token_sha256=digest, revoked=False).one_or_none()
-    return token.user if token is not None and token.user.is_active else None
+    return accounts.user_for_token(db.session, header[7:].strip(),
+                                   needs_write=request.method not in ("GET", "HEAD", "OPTIONS"))
 
 
 def received_at() -> Any:
@@ -86,7 +84,7 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+        return accounts.user_for_session(db.session, user_id)   # None once that session ended
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
@@ -109,7 +107,7 @@ def init_app(app: Flask) -> None:
         if "received_at" in g:   # what the deadline was judged on
             response.headers["X-Received-At"] = g.received_at.isoformat()
         if request.endpoint and not request.endpoint.endswith("static"):
-            response.headers.setdefault("Cache-Control", "no-store")
+            response.headers["Cache-Control"] = "no-store, private"   # send_file says no-cache
         return response
 
     @app.errorhandler(WorkflowError)

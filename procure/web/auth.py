@@ -1,40 +1,96 @@
-"""Sign in, sign out, register a provider organisation, manage its members and API tokens."""
+"""Sign in and out, register a provider organisation (confirmed by an emailed link), manage its
+members, one's own account (password, sessions) and API tokens."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint, abort, current_app, flash, redirect, render_template, request, url_for,
+)
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from procure import accounts, policy
+from procure import accounts, config, mail, policy
 from procure.extensions import db, limiter
-from procure.models import ApiToken, Role, SupplierDiversity
-from procure.web.forms import LoginForm, MemberForm, RegisterForm
+from procure.models import Role, SupplierDiversity, User
+from procure.web.forms import LoginForm, MemberForm, PasswordForm, RegisterForm, TokenForm
 from procure.workflows.base import WorkflowError
 
 bp = Blueprint("auth", __name__)
+
+THROTTLED = ("Too many sign-in attempts for this account from your address. Wait a minute and "
+             "try again; each further failed attempt makes the wait longer. Signing in from "
+             "elsewhere is not affected.")
 
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_LIMIT"]
+
+
+def _member_limit() -> str:
+    return current_app.config["MEMBER_RATE_LIMIT"]
+
+
+def _account_at_address() -> str:
+    return f"{(request.form.get('email') or '').strip().lower()}@{get_remote_address()}"
+
+
+def _failed(response) -> bool:   # a successful sign-in redirects
+    return response.status_code != 302
+
+
+def safe_next(target: str | None) -> str | None:
+    """A path on this site to go to after signing in, or None: no scheme, no host, no control
+    characters or backslashes (browsers read `/\\evil` and `/<tab>/evil` as another site)."""
+    if not target or any(ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def home_for(user: User) -> str:
+    if user.role in (Role.officer, Role.admin):
+        return url_for("officer.dashboard")
+    if user.role is Role.bidder:
+        return url_for("bidder.dashboard")
+    return url_for("public.home")
+
+
+def _link() -> accounts.ConfirmLink:
+    return accounts.ConfirmLink(current_app.config["SECRET_KEY"], request.host_url.rstrip("/"),
+                                current_app.config["EMAIL_CONFIRM_DAYS"])
+
+
+def _send(messages: list[accounts.Mail]) -> None:
+    mail.send(current_app.config, current_app.instance_path, messages)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @policy.rule("auth.login")
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_account_limit, key_func=_account_at_address, methods=["POST"],
+               deduct_when=_failed, error_message=THROTTLED)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed, error_message=THROTTLED)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(
-            db.session, form.email.data, form.password.data,
-            lockout_failures=current_app.config["LOGIN_LOCKOUT_FAILURES"],
-            lockout_minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+        try:
+            user = accounts.authenticate(db.session, form.email.data, form.password.data)
+        except WorkflowError as refused:
+            db.session.rollback()
+            _send(accounts.pending_confirmation(db.session, form.email.data, _link()))
+            flash(refused.message, "warning")
+            return render_template("auth/login.html", form=form)
         db.session.commit()
         if user is not None:
             login_user(user)
-            target = request.args.get("next", "")
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("public.home")
-            return redirect(target)
+            return redirect(safe_next(request.args.get("next")) or home_for(user))
         flash(accounts.SIGN_IN_REFUSED, "danger")
     return render_template("auth/login.html", form=form)
 
@@ -42,6 +98,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @policy.rule("auth.logout")
 def logout():
+    accounts.end_sessions(db.session, current_user)
+    db.session.commit()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("public.home"))
@@ -54,8 +112,9 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register_organization(
-                db.session, legal_name=form.legal_name.data, fein=form.fein.data,
+            messages = accounts.self_register(
+                db.session, agency_domains=config.agency_domains(current_app.config),
+                link=_link(), legal_name=form.legal_name.data, fein=form.fein.data,
                 address=form.address.data, contact_phone=form.contact_phone.data or "",
                 diversity=SupplierDiversity[form.diversity.data], name=form.name.data,
                 email=form.email.data, password=form.password.data)
@@ -64,41 +123,105 @@ def register():
             form.legal_name.errors.append(refused.message)
         else:
             db.session.commit()
-            login_user(user)
-            flash(f"{user.organization.legal_name} is registered. You can respond to open RFRs.",
-                  "success")
-            return redirect(url_for("bidder.dashboard"))
+            _send(messages)
+            flash(f"Check your email: we sent a message to {form.email.data}. Follow its link "
+                  "to confirm the address, then sign in.", "success")
+            return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form)
+
+
+@bp.route("/verify-email/<token>")
+@policy.rule("auth.register")
+def verify_email(token: str):
+    user = accounts.confirm_email(db.session, _link(), token)
+    if user is None:
+        abort(404)
+    db.session.commit()
+    return render_template("auth/confirmed.html", user=user)
 
 
 @bp.route("/organization", methods=["GET", "POST"])
 @policy.rule("organization.manage")
+@limiter.limit(_member_limit, key_func=lambda: f"member:{current_user.id}", methods=["POST"])
 def organization():
     org = current_user.organization
     form = MemberForm()
     if form.validate_on_submit():
         try:
-            accounts.create_user(db.session, email=form.email.data, name=form.name.data,
-                                 password=form.password.data, role=Role.bidder, organization=org,
-                                 actor=current_user)
+            messages = accounts.add_colleague(
+                db.session, org, current_user, name=form.name.data, email=form.email.data,
+                password=form.password.data, link=_link(),
+                agency_domains=config.agency_domains(current_app.config))
         except WorkflowError as refused:
             db.session.rollback()
             form.email.errors.append(refused.message)
         else:
             db.session.commit()
-            flash(f"{form.name.data} can now sign in and work on {org.legal_name}'s responses.",
-                  "success")
+            _send(messages)
+            flash(f"We emailed {form.email.data} a link to confirm the address. Once they follow "
+                  f"it, they can sign in and work on {org.legal_name}'s responses.", "success")
             return redirect(url_for("auth.organization"))
-    return render_template("auth/organization.html", org=org, form=form)
+    members = [m for m in org.members if m.email_confirmed]
+    return render_template("auth/organization.html", org=org, members=members, form=form)
+
+
+@bp.route("/account")
+@policy.rule("account.manage")
+def account():
+    return render_template("auth/account.html")
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@policy.rule("account.manage")
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(db.session, current_user, form.current_password.data,
+                                     form.new_password.data)
+        except WorkflowError as refused:
+            db.session.rollback()
+            form.current_password.errors.append(refused.message)
+        else:
+            return _stay_signed_in("Your password is changed. You were signed out everywhere "
+                                   "else.")
+    return render_template("auth/password.html", form=form)
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@policy.rule("account.manage")
+def sign_out_everywhere():
+    accounts.sign_out_everywhere(db.session, current_user)
+    return _stay_signed_in("You are signed out on every other device and browser.")
+
+
+def _stay_signed_in(message: str):
+    """Commit the ended sessions, and stamp this one with the new version (it goes on)."""
+    db.session.commit()
+    login_user(current_user._get_current_object())
+    flash(message, "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
 @policy.rule("account.tokens")
 def tokens():
+    form = TokenForm()
     new_token = None
-    if request.method == "POST":
-        new_token = accounts.issue_token(db.session, current_user,
-                                         request.form.get("name", "")[:100])
+    if form.validate_on_submit():
+        new_token = accounts.issue_token(db.session, current_user, form.name.data,
+                                         days=int(form.days.data),
+                                         read_only=bool(form.read_only.data))
         db.session.commit()
-    mine = db.session.query(ApiToken).filter_by(user_id=current_user.id, revoked=False).all()
-    return render_template("auth/tokens.html", tokens=mine, new_token=new_token)
+        form = TokenForm(formdata=None)
+    return render_template("auth/tokens.html", tokens=accounts.tokens_of(db.session, current_user),
+                           new_token=new_token, form=form)
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@policy.rule("account.tokens")
+def revoke_token(token_id: int):
+    token = accounts.revoke_token(db.session, current_user, token_id)
+    db.session.commit()
+    flash(f"The token “{token.name}” is revoked: it no longer works.", "success")
+    return redirect(url_for("auth.tokens"))

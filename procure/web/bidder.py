@@ -5,12 +5,13 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import (
-    Blueprint, abort, current_app, flash, jsonify, redirect, render_template, send_file, url_for,
+    Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
+    url_for,
 )
 from flask_login import current_user
 
-from procure import clock, policy
-from procure.extensions import db
+from procure import accounts, clock, policy
+from procure.extensions import db, limiter
 from procure.intake import jobs
 from procure.intake.storage import TooLarge, store_from_config
 from procure.models import Document, DocumentKind, Lot
@@ -58,8 +59,12 @@ def response(response_id: UUID):
 @bp.route("/responses/<uuid:response_id>/documents", methods=["POST"])
 @bp.route("/responses/<uuid:response_id>/documents/<uuid:replaces_id>", methods=["POST"])
 @policy.rule("response.work")
+@limiter.limit(lambda: current_app.config["UPLOAD_RATE_LIMIT"],
+               key_func=lambda: f"upload:{current_user.id}")
 def upload(response_id: UUID, replaces_id: UUID | None = None):
     row = _my_response(response_id)
+    accounts.require_storage(db.session, current_user, request.content_length,
+                             current_app.config["ORGANIZATION_STORAGE_BYTES"])
     form = UploadForm()
     if not form.validate_on_submit():
         message = "; ".join(m for messages in form.errors.values() for m in messages)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     DecimalField,
@@ -20,6 +21,7 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     Email,
+    EqualTo,
     Length,
     NumberRange,
     Optional,
@@ -171,3 +173,19 @@ class SearchForm(FlaskForm):
     status = SelectField("Status", validators=[Optional()])
 
 
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField("New password", description="At least 12 characters.",
+                                 validators=[DataRequired(), Length(min=12, max=200, message="A password has at least 12 characters.")])
+    confirm = PasswordField("New password again", validators=[DataRequired(), EqualTo("new_password", message="The two new passwords differ.")])
+    submit = SubmitField("Change password")
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Token name", description="What it is for, e.g. nightly export.",
+                       validators=[DataRequired(), Length(max=100)])
+    days = SelectField("Works for", choices=[("30", "30 days"), ("90", "90 days"), ("180", "180 days"), ("365", "a year")], default="90")
+    read_only = BooleanField("Read only (it cannot change anything)")
+    submit = SubmitField("Create token")

@@ -80,7 +80,7 @@ def url_for_rule(rule, world: World, role: str) -> str:
               "response_id": ids["response"], "document_id": ids["document"],
               "question_id": ids["question"], "replaces_id": ids["document"],
               "part": "lot", "part_id": ids["draft_lot"], "filename": "procure.css",
-              "number": 1,
+              "number": 1, "token_id": ids["token"], "token": world.confirm_token,
               "event": EVENTS.get(rule.endpoint, "publish")}
     if rule.endpoint == "api_responses.ResponseEvent" and role in AGENCY:
         values["event"] = "accept"   # the agency's own event on a response
@@ -175,3 +175,87 @@ def test_nothing_of_a_sealed_response_leaks_before_the_opening(app):
     print(f"\nleak probes: {probes} (requests x needles), leaks: {len(leaks)}")
     assert leaks == []
     assert seen_by_owners == {"file name", "sha256"}
+
+
+
+# --- Accounts and tokens (security, issue 7): the rows of the account pages, and the same sweep
+# with a revoked token, an expired token, a read-only token and a deactivated user. ------------
+
+EXPECTED.update({
+    ("auth.account", "GET"): (SIGNED_IN, SIGNED_IN),
+    ("auth.password", "GET"): (SIGNED_IN, SIGNED_IN),
+    ("auth.password", "POST"): (SIGNED_IN, SIGNED_IN),
+    ("auth.sign_out_everywhere", "POST"): (SIGNED_IN, SIGNED_IN),
+    ("auth.verify_email", "GET"): (ANYONE, ANYONE),
+    ("auth.revoke_token", "POST"): ({"bidder"}, {"bidder"}),   # the bidder's own token only
+    ("api_tokens.CurrentToken", "DELETE"): (SIGNED_IN, SIGNED_IN),
+})
+
+
+def _api_call(c: Client, rule, method: str, url: str, token: str | None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return c.http.open(url, method=method, headers=headers,
+                       json={} if method in ("POST", "PUT", "PATCH") else None)
+
+
+def _rules(app, api: bool):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
+        if rule.endpoint.startswith("api_") == api:
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule, method
+
+
+def test_tokens_revoked_expired_or_read_only_and_deactivated_users(app):
+    """For every signed-in role: a revoked token and an expired one get exactly what an
+    anonymous caller gets; a read-only token reads what the role reads and writes nothing; once
+    the user is deactivated, both their cookie and their token get what anonymous gets."""
+    from procure import accounts, clock
+    from procure.extensions import db
+    from tests.support.factories import user as person
+    wrong, cells = [], 0
+    for role in ROLES[1:]:
+        wipe(app)
+        world = build(app)
+        with app.app_context():
+            who = person(db.session, role)
+            revoked = accounts.issue_token(db.session, who, "revoked")
+            accounts.revoke_token(db.session, who, accounts.token_row(db.session, revoked).id)
+            expired = accounts.issue_token(db.session, who, "expired", days=1)
+            read_only = accounts.issue_token(db.session, who, "reader", read_only=True)
+            db.session.commit()
+        moment = world.deadline - timedelta(days=2)
+        c = client_for(app, role)
+        for rule, method in _rules(app, api=True):
+            key, url = (rule.endpoint, method), url_for_rule(rule, world, role)
+            anonymous, allowed = "anonymous" in EXPECTED[key][0], role in EXPECTED[key][0]
+            with time_machine.travel(moment):
+                checks = [("revoked", _api_call(c, rule, method, url, revoked), anonymous),
+                          ("read-only", _api_call(c, rule, method, url, read_only),
+                           allowed and method == "GET")]
+            with time_machine.travel(clock.now() + timedelta(days=2)):
+                checks.append(("expired", _api_call(c, rule, method, url, expired),
+                               "anonymous" in EXPECTED[key][1]))
+            for label, response, expected in checks:
+                cells += 1
+                if got_through(response) != expected:
+                    wrong.append(f"{role} {label} token {method} {url} -> "
+                                 f"{response.status_code}")
+        with app.app_context():
+            accounts.deactivate(db.session, person(db.session, role), "test")
+            db.session.commit()
+        with time_machine.travel(moment):
+            for api in (False, True):
+                for rule, method in _rules(app, api):
+                    key, url = (rule.endpoint, method), url_for_rule(rule, world, role)
+                    if api:
+                        response = _api_call(c, rule, method, url, world.tokens[role])
+                    elif method == "POST":
+                        response = c.post(url, {})
+                    else:
+                        response = c.get(url)
+                    cells += 1
+                    if got_through(response) != ("anonymous" in EXPECTED[key][0]):
+                        wrong.append(f"{role} deactivated {method} {url} -> "
+                                     f"{response.status_code}")
+    print(f"\ntoken and deactivation sweep: {cells} cells")
+    assert wrong == [], "\n".join(wrong)

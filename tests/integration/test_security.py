@@ -30,29 +30,29 @@ def test_same_answer_for_unknown_email_and_wrong_password(app, people):
     unknown = Client(app).login("nobody@nowhere.example.org", "whatever-password")
     wrong = Client(app).login(EMAILS["officer"], "wrong-password-123")
     assert unknown.status_code == wrong.status_code == 200
-    message = "Email or password is not right, or the account is locked for a while."
+    message = "Email or password is not right."
     assert message in unknown.get_data(as_text=True) and message in wrong.get_data(as_text=True)
 
 
-def test_lockout_after_repeated_failures_then_right_password_refused(app, people):
-    limit = app.config["LOGIN_LOCKOUT_FAILURES"]
+def test_repeated_failures_delay_that_account_at_that_address_only(app, people):
+    """No hard lock: the wait falls on the account tried from that address (see
+    test_security_probe for the growing delays and the proxy hops)."""
     c = Client(app)
-    for _ in range(limit):
-        c.login(EMAILS["bidder"], "not-the-password!")
-    locked = c.login(EMAILS["bidder"], PASSWORD)
-    assert locked.status_code == 200
-    assert "locked for a while" in locked.get_data(as_text=True)
+    codes = [c.login(EMAILS["bidder"], "not-the-password!").status_code for _ in range(6)]
+    assert codes == [200] * 5 + [429]
+    assert c.login(EMAILS["bidder"], PASSWORD).status_code == 429
+    assert Client(app).login(EMAILS["officer"], PASSWORD).status_code == 302
     with app.app_context():
-        user = db.session.query(User).filter_by(email=EMAILS["bidder"]).one()
-        assert user.locked_until is not None
+        assert db.session.query(User).filter_by(email=EMAILS["bidder"]).one().active
 
 
-def test_login_rate_limit(app, people):
+def test_login_rate_limit_per_address_counts_failures(app, people):
     saved = app.config["LOGIN_RATE_LIMIT"]
     app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
     try:
         c = Client(app)
-        codes = [c.login("someone@x.example.org", "wrong-password-1").status_code for _ in range(5)]
+        codes = [c.login(f"someone{i}@x.example.org", "wrong-password-1").status_code
+                 for i in range(5)]
     finally:
         app.config["LOGIN_RATE_LIMIT"] = saved
     assert codes[:3] == [200, 200, 200]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from datetime import timedelta
 
 import time_machine
@@ -35,6 +36,13 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)
     sha256: str = ""
     deadline: object = None
+    confirm_for: tuple = ()      # (secret key, the bidder) for a working confirmation link
+
+    @property
+    def confirm_token(self) -> str:
+        """An email-confirmation link's token, made now (links expire)."""
+        secret, owner = self.confirm_for
+        return accounts.ConfirmLink(secret, "").for_user(owner).rsplit("/", 1)[1]
 
     @property
     def needles(self) -> list[str]:
@@ -80,7 +88,11 @@ def build(app: Flask, *, opened: bool = False) -> World:
         world.ids = {"solicitation": rfr.id, "draft": draft.id, "rfi": rfi.id,
                      "lot": rfr.lots[0].id, "draft_lot": draft.lots[0].id,
                      "public_document": public_doc.id, "response": response.public_id,
-                     "document": document.public_id, "question": question.id}
+                     "document": document.public_id, "question": question.id,
+                     "token": accounts.token_row(session, accounts.issue_token(
+                         session, owner, "to revoke")).id}
+        world.confirm_for = (app.config["SECRET_KEY"],
+                             SimpleNamespace(id=owner.id, email=owner.email))
         session.commit()
         if opened:
             with time_machine.travel(rfr.deadline + timedelta(seconds=31)):
