@@ -167,12 +167,7 @@ def register_organization(session: Session, *, legal_name: str, fein: str, addre
                           contact_phone: str, diversity: SupplierDiversity, name: str,
                           email: str, password: str, email_confirmed: bool = True) -> User:
     """A provider organisation signs up with its first user (who is its contact)."""
-    if session.scalar(select(Organization.id).where(
-            func.lower(Organization.legal_name) == legal_name.strip().lower())):
-        refuse("An organisation with that legal name is registered; ask a colleague there to "
-               "add you.")
-    if session.scalar(select(Organization.id).where(Organization.fein == fein.strip())):
-        refuse("That FEIN is already registered; ask a colleague there to add you.")
+    _require_new_organization(session, legal_name, fein)
     organization = Organization(legal_name=legal_name.strip(), fein=fein.strip(),
                                 address=address.strip(), contact_name=name.strip(),
                                 contact_email=email.strip().lower(),
@@ -186,6 +181,15 @@ def register_organization(session: Session, *, legal_name: str, fein: str, addre
     return user
 
 
+def _require_new_organization(session: Session, legal_name: str, fein: str) -> None:
+    if session.scalar(select(Organization.id).where(
+            func.lower(Organization.legal_name) == legal_name.strip().lower())):
+        refuse("An organisation with that legal name is registered; ask a colleague there to "
+               "add you.")
+    if session.scalar(select(Organization.id).where(Organization.fein == fein.strip())):
+        refuse("That FEIN is already registered; ask a colleague there to add you.")
+
+
 def self_register(session: Session, *, agency_domains: Sequence[str], link: ConfirmLink,
                   **details: object) -> list[Mail]:
     """Registration from the public page: the same answer whether or not the email has an
@@ -193,8 +197,10 @@ def self_register(session: Session, *, agency_domains: Sequence[str], link: Conf
     email = str(details["email"]).strip().lower()
     _require_not_agency(email, agency_domains)
     _require_strong(str(details["password"]))
+    _require_new_organization(session, str(details["legal_name"]), str(details["fein"]))
     existing = _by_email(session, email)
     if existing is not None:
+        hash_password(str(details["password"]))   # the same work either way (no timing tell)
         return [_already_registered(existing, link.site)]
     user = register_organization(session, email_confirmed=False,
                                  **details)  # type: ignore[arg-type]
@@ -211,6 +217,7 @@ def add_colleague(session: Session, organization: Organization, actor: User, *, 
     _require_strong(password)
     existing = _by_email(session, email)
     if existing is not None:
+        hash_password(password)   # the same work either way (no timing tell)
         return [_already_registered(existing, link.site)]
     user = create_user(session, email=email, name=name, password=password, role=Role.bidder,
                        organization=organization, actor=actor, email_confirmed=False)
@@ -253,7 +260,8 @@ def _already_registered(user: User, site: str) -> Mail:
 
 
 def confirm_email(session: Session, link: ConfirmLink, token: str) -> User | None:
-    """The user whose address the link confirms, or None for a forged, stale or used link."""
+    """The user whose address the link confirms, or None for a forged or stale link (or one
+    for an address the account no longer has). Following it twice does no harm."""
     try:
         user_id, email = link._serializer().loads(token, max_age=link.max_days * 24 * 3600)
     except (BadSignature, ValueError, TypeError):

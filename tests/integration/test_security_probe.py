@@ -379,6 +379,17 @@ def test_registration_answers_the_same_whether_or_not_the_email_exists(app, peop
     assert "already has an account" in sent[EMAILS["other_bidder"]].get_payload(decode=True).decode()
 
 
+def test_a_taken_organisation_is_refused_the_same_whether_or_not_the_email_exists(
+        app, people, empty_outbox):
+    from tests.support.factories import ORG_A
+    answers = [_register(app, legal_name=ORG_A, email=email)[1]
+               for email in (EMAILS["other_bidder"], "new.person@gamma.example.org")]
+    assert [a.status_code for a in answers] == [200, 200]
+    for answer in answers:
+        assert "An organisation with that legal name is registered" in answer.get_data(as_text=True)
+    assert _outbox(app) == []
+
+
 def test_a_new_account_signs_in_only_after_following_the_emailed_link(app, people, empty_outbox):
     _register(app)
     early = Client(app).login(REGISTRATION["email"], REGISTRATION["password"])
