@@ -417,7 +417,8 @@ def test_agency_addresses_are_kept_for_staff(app, people, empty_outbox):
     assert _outbox(app) == []
 
 
-def test_adding_a_colleague_answers_the_same_and_is_rate_limited(app, login, empty_outbox):
+def test_adding_a_colleague_answers_the_same_and_is_rate_limited(app, login, empty_outbox,
+                                                                  monkeypatch):
     c = login("bidder")
     c.get("/organization")
     new = c.post("/organization", {"name": "Dee Alpha", "email": "dee@alpha-care.example.org",
@@ -427,20 +428,16 @@ def test_adding_a_colleague_answers_the_same_and_is_rate_limited(app, login, emp
     assert new.status_code == taken.status_code == 302
     page = c.get("/organization").get_data(as_text=True)
     assert "already exists" not in page
-    saved = app.config["MEMBER_RATE_LIMIT"]
-    app.config["MEMBER_RATE_LIMIT"] = "2 per hour"
-    try:
-        codes = [c.post("/organization", {"name": f"N{i}", "email": f"n{i}@alpha-care.example.org",
-                                          "password": "n-password-20266"}).status_code
-                 for i in range(3)]
-    finally:
-        app.config["MEMBER_RATE_LIMIT"] = saved
+    monkeypatch.setitem(app.config, "MEMBER_RATE_LIMIT", "2 per hour")
+    codes = [c.post("/organization", {"name": f"N{i}", "email": f"n{i}@alpha-care.example.org",
+                                      "password": "n-password-20266"}).status_code
+             for i in range(3)]
     assert codes[-1] == 429
 
 
 # --- Mail: the one path, SMTP when configured -------------------------------------------------
 
-def test_mail_goes_through_smtp_when_configured(app, people, empty_outbox):
+def test_mail_goes_through_smtp_when_configured(app, people, empty_outbox, monkeypatch):
     from aiosmtpd.controller import Controller
 
     received = []
@@ -455,12 +452,11 @@ def test_mail_goes_through_smtp_when_configured(app, people, empty_outbox):
         port = s.getsockname()[1]
     controller = Controller(Handler(), hostname="127.0.0.1", port=port)
     controller.start()
-    saved = {k: app.config[k] for k in ("SMTP_HOST", "SMTP_PORT")}
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", port)
     try:
         _register(app)
     finally:
-        app.config.update(saved)
         controller.stop()
     [envelope] = received
     assert envelope.rcpt_tos == [REGISTRATION["email"]]
@@ -495,22 +491,18 @@ def _open_rfr_response(app, c: Client) -> str:
     return c.respond(*ids)
 
 
-def test_every_stored_version_counts_toward_the_organisations_quota(app, login):
+def test_every_stored_version_counts_toward_the_organisations_quota(app, login, monkeypatch):
     c = login("bidder")
     url = _open_rfr_response(app, c)
     pdf = pdf_with_sections(["1. Program Design", "We keep families together."])
-    saved = app.config["ORGANIZATION_STORAGE_BYTES"]
-    app.config["ORGANIZATION_STORAGE_BYTES"] = len(pdf) * 2 + 1000
-    try:
-        first = c.upload(url, pdf)
-        assert first.status_code == 302
-        document_id = first.headers["Location"].rsplit("#document-", 1)[1]
-        c.get(url)
-        assert c.post(f"{url}/documents/{document_id}/remove", {}).status_code == 302
-        assert c.upload(url, pdf + b"\n% second version").status_code == 302
-        refused = c.upload(url, pdf + b"\n% third version")
-    finally:
-        app.config["ORGANIZATION_STORAGE_BYTES"] = saved
+    monkeypatch.setitem(app.config, "ORGANIZATION_STORAGE_BYTES", len(pdf) * 2 + 1000)
+    first = c.upload(url, pdf)
+    assert first.status_code == 302
+    document_id = first.headers["Location"].rsplit("#document-", 1)[1]
+    c.get(url)
+    assert c.post(f"{url}/documents/{document_id}/remove", {}).status_code == 302
+    assert c.upload(url, pdf + b"\n% second version").status_code == 302
+    refused = c.upload(url, pdf + b"\n% third version")
     assert refused.status_code == 409
     assert "storage" in refused.get_data(as_text=True)
     with app.app_context():
@@ -518,16 +510,12 @@ def test_every_stored_version_counts_toward_the_organisations_quota(app, login):
         assert db.session.scalar(select(func.count(Document.id))) == 2
 
 
-def test_uploads_are_rate_limited(app, login):
+def test_uploads_are_rate_limited(app, login, monkeypatch):
     c = login("bidder")
     url = _open_rfr_response(app, c)
     pdf = pdf_with_sections(["1. Program Design", "We keep families together."])
-    saved = app.config["UPLOAD_RATE_LIMIT"]
-    app.config["UPLOAD_RATE_LIMIT"] = "2 per minute"
-    try:
-        codes = [c.upload(url, pdf + f"\n% {i}".encode()).status_code for i in range(3)]
-    finally:
-        app.config["UPLOAD_RATE_LIMIT"] = saved
+    monkeypatch.setitem(app.config, "UPLOAD_RATE_LIMIT", "2 per minute")
+    codes = [c.upload(url, pdf + f"\n% {i}".encode()).status_code for i in range(3)]
     assert codes == [302, 302, 429]
 
 
