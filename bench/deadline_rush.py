@@ -252,7 +252,7 @@ def check(outcomes, deadline, digest, prepared, rush_seconds, args) -> None:
 
     from procure import create_app
     from procure.extensions import db
-    from procure.intake.storage import store_from_config
+    from procure.storage import store_from_config
     from procure.models import Response
 
     app = create_app()

@@ -97,7 +97,7 @@ def run(document_id: int) -> float | None:
     Returns None, or the seconds until another worker's claim on it goes stale (that worker may
     have died: try again then)."""
     from procure.intake.pdf import Limits, Rejected, parse_file
-    from procure.intake.storage import store_from_config
+    from procure.storage import store_from_config
 
     config = current_app.config
     limits = Limits(seconds=config["INTAKE_SECONDS"], pages=config["INTAKE_PAGES"],
@@ -179,7 +179,7 @@ def recover(grace_seconds: float = 3600, *, sole_worker: bool = False) -> dict[s
     """After a crash: partial uploads removed, stored files no row names (the process died
     between the store and the commit) removed once older than the grace period, rows checked
     for their files, and unread documents queued again."""
-    from procure.intake.storage import LocalStore, store_from_config
+    from procure.storage import LocalStore, store_from_config
     from procure.models import SolicitationDocument
 
     store = store_from_config(current_app.config)

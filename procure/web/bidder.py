@@ -13,7 +13,7 @@ from flask_login import current_user
 from procure import accounts, clock, policy
 from procure.extensions import db, limiter
 from procure.intake import jobs
-from procure.intake.storage import TooLarge, store_from_config
+from procure.storage import TooLarge, store_from_config
 from procure.models import Document, DocumentKind, Lot
 from procure.web import received_at
 from procure.web.forms import EventForm, UploadForm

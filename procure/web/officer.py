@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from procure import clock, policy
 from procure.extensions import db
-from procure.intake.storage import store_from_config
+from procure.storage import store_from_config
 from procure.models import (
     Agency,
     AreaOffice,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from procure import policy
 from procure.extensions import db
-from procure.intake.storage import store_from_config
+from procure.storage import store_from_config
 from procure.models import (
     Agency,
     AreaOffice,
@@ -119,7 +119,7 @@ def document(solicitation_id: int, document_id: int):
 def cover_sheet(solicitation_id: int):
     import io
 
-    from procure.intake.cover_sheet import make_cover_sheet
+    from procure.documents.cover_sheet import make_cover_sheet
     row = published_solicitation(solicitation_id)
     pdf = make_cover_sheet(row.number, row.title, [(str(lot.number), lot.title) for lot in row.lots])
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, object_session
 from transitions import EventData
 
 from procure import audit, clock, policy
-from procure.intake.storage import StoredFile
+from procure.storage import StoredFile
 from procure.models import (
     Addendum,
     Document,

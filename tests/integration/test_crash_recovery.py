@@ -22,7 +22,7 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
 from procure.extensions import db
-from procure.intake.storage import LocalStore
+from procure.storage import LocalStore
 from procure.models import Document, IntakeStatus
 from tests.support.factories import EMAILS, PASSWORD, published_rfr, user
 

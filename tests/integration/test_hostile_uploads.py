@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from procure.extensions import db
 from procure.intake import jobs
-from procure.intake.storage import store_from_config
+from procure.storage import store_from_config
 from procure.models import Document, IntakeStatus
 from tests.conftest import Client
 from tests.fixtures.generator import make_hostile_set

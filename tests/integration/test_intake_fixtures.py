@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from procure.intake.cover_sheet import make_cover_sheet
+from procure.documents.cover_sheet import make_cover_sheet
 from procure.intake.pdf import Limits, Rejected, parse_file
 from tests.fixtures.generator import SECTIONS, ResponseSpec, make_response, random_specs
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from procure import create_app
 from procure.extensions import db
 from procure.intake import jobs
-from procure.intake.storage import S3Store
+from procure.storage import S3Store
 from procure.models import Document, IntakeStatus
 from tests.conftest import Client
 from tests.support.factories import EMAILS, PASSWORD, published_rfr, user

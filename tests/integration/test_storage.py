@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from procure.intake.storage import LocalStore, S3Store, TooLarge
+from procure.storage import LocalStore, S3Store, TooLarge
 
 
 @pytest.fixture(params=["local", "s3"])

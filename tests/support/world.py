@@ -17,7 +17,7 @@ from flask import Flask
 from procure import accounts
 from procure.extensions import db
 from procure.intake import jobs
-from procure.intake.storage import store_from_config
+from procure.storage import store_from_config
 from procure.models import DocumentKind, SolicitationKind
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow

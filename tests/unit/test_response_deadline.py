@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from procure.intake.storage import LocalStore
+from procure.storage import LocalStore
 from procure.models import DocumentKind, IntakeStatus, ResponseStatus
 from procure.workflows import response as flow
 from procure.workflows.base import WorkflowError
