@@ -42,7 +42,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.url_map.converters["int"] = DatabaseId
 
-    from procure.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+    from procure.extensions import (
+        bootstrap, csrf, db, init_celery, limiter, login_manager, migrate,
+    )
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"),
                      render_as_batch=True)
@@ -57,8 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from procure import web
     web.init_app(app)
 
-    from procure.intake import jobs
-    jobs.init_app(app)
+    init_celery(app)
 
     from procure import cli
     cli.init_app(app)

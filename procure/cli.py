@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
-import time
 from pathlib import Path
 
 import click
@@ -62,19 +60,23 @@ def init_app(app: Flask) -> None:
         if any(recovered.values()):
             click.echo("Recovered after a stop: " + ", ".join(
                 f"{k.replace('_', ' ')} {v}" for k, v in recovered.items()))
-        start_ticking(current_app._get_current_object())  # type: ignore[attr-defined]
+        from procure import scheduler
+        scheduler.start_thread(current_app._get_current_object())  # type: ignore[attr-defined]
         from werkzeug.serving import run_simple
         click.echo(f"procure is serving on http://{host}:{port}/")
         run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
     @app.cli.command("tick")
     def tick() -> None:
-        """Close every solicitation whose deadline has passed."""
+        """Run everything due now (close what is past its deadline and seal its responses)."""
+        from procure import scheduler
         from procure.extensions import db
-        from procure.workflows.solicitation import close_due
-        closed = close_due(db.session)
-        db.session.commit()
-        click.echo("Closed: " + (", ".join(closed) if closed else "nothing was due"))
+        try:
+            done = scheduler.run_due(db.session)
+        except scheduler.DueFailed as failed:
+            click.echo(f"Scheduler: {failed}", err=True)
+            sys.exit(1)
+        click.echo(scheduler.describe(done))
 
     audit_group = AppGroup("audit", help="The audit log.")
     app.cli.add_command(audit_group)
@@ -124,28 +126,6 @@ def init_app(app: Flask) -> None:
             click.echo(f"{key.replace('_', ' ')}: {value}")
         if recovered["rows_missing_files"]:
             sys.exit(1)
-
-
-def start_ticking(app: Flask) -> threading.Thread:
-    """The embedded periodic job: close what is due every TICK_SECONDS."""
-    def loop() -> None:
-        from procure.extensions import db
-        from procure.workflows.solicitation import close_due
-        while True:
-            with app.app_context():
-                try:
-                    closed = close_due(db.session)
-                    db.session.commit()
-                    if closed:
-                        app.logger.info("closed at deadline: %s", ", ".join(closed))
-                except Exception:
-                    db.session.rollback()
-                    app.logger.exception("tick failed")
-            time.sleep(app.config["TICK_SECONDS"])
-
-    thread = threading.Thread(target=loop, name="tick", daemon=True)
-    thread.start()
-    return thread
 
 
 if __name__ == "__main__":

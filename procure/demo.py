@@ -24,6 +24,7 @@ from procure.models import (
     SupplierDiversity,
     User,
 )
+from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow
 
 PASSWORD = "procure-demo-2026"
@@ -109,7 +110,7 @@ def _rfi_2005(officer: User, bidders: list[User]) -> None:
         with clock.pinned(_at(2005, 9, day, 10)):
             flow.comment_on_rfi(session, rfi, bidder, text)
     with clock.pinned(_at(2005, 10, 1, 0)):
-        flow.close_due(session)
+        response_flow.close_due(session)
 
 
 def _lead_agency_rfr(officer: User, bidders: list[User]) -> None:
@@ -191,7 +192,7 @@ def _lead_agency_rfr(officer: User, bidders: list[User]) -> None:
             with clock.pinned(published_at + timedelta(days=6 + i)):
                 flow.answer_question(session, q, officer, answer)
     with clock.pinned(published_at + timedelta(days=10)):
-        flow.publish_addendum(
+        response_flow.publish_addendum(
             session, rfr, officer, title="Budget form clarified; deadline extended one week",
             body="The budget section must show lead-agency functions separately from "
                  "network-development costs. The submission deadline moves one week later.",

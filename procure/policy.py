@@ -2,7 +2,9 @@
 
 Every view and API endpoint names its action with @policy.rule("..."); a before-request hook
 refuses any endpoint without one (and tests walk the URL map to prove none is missing).
-Object-level answers (this bidder's own response) take the object as a second argument."""
+Object-level answers (this bidder's own response, sealed or not) take the object as a second
+argument. `require` raises `Denied`, which the faces turn into 403 (the workflows' sealed reads
+answer "not found" instead, so that nothing tells a sealed response exists)."""
 
 from __future__ import annotations
 
@@ -11,9 +13,18 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from werkzeug.exceptions import Forbidden
+from procure.models import ResponseStatus, Role, SolicitationStatus
 
-from procure.models import Role
+# The states in which anyone may see a solicitation (everything but a draft).
+PUBLIC_STATES = tuple(s for s in SolicitationStatus if s is not SolicitationStatus.draft)
+
+
+class Denied(Exception):
+    """This person may not do that (the faces answer 403 with the message)."""
+
+    def __init__(self, message: str = "You do not have permission to do that.") -> None:
+        super().__init__(message)
+        self.message = message
 
 ANYONE = "anyone"
 SIGNED_IN = "signed_in"
@@ -30,9 +41,31 @@ def _has_organization(user: Any, obj: Any) -> bool:
     return user.organization_id is not None and _own_organization(user, obj)
 
 
+def _public_or_agency(user: Any, solicitation: Any) -> bool:
+    """Anyone sees a published solicitation; a draft, only the agency."""
+    return solicitation is None or solicitation.status in PUBLIC_STATES or (
+        _active(user) and user.role in AGENCY)
+
+
+def _unsealed_for(user: Any, response: Any) -> bool:
+    """Who may read a response now: its own bidder's organisation always; the agency only once
+    the solicitation is opened, and never a draft or a withdrawn response."""
+    if response is None:
+        return True
+    if user.role is Role.bidder and _has_organization(user, response):
+        return True
+    return (user.role in AGENCY and response.solicitation.opened_at is not None
+            and response.status not in (ResponseStatus.draft, ResponseStatus.withdrawn))
+
+
+def _active(user: Any) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
 # action -> (roles allowed, or ANYONE / SIGNED_IN; optional check on the object)
 RULES: dict[str, tuple[Any, Callable[[Any, Any], bool] | None]] = {
     "public.browse": (ANYONE, None),             # published solicitations, answers, addenda
+    "solicitation.view": (ANYONE, _public_or_agency),   # this one: published, or the agency's
     "auth.login": (ANYONE, None),
     "auth.register": (ANYONE, None),             # a provider organisation signs up
     "auth.logout": (SIGNED_IN, None),
@@ -44,8 +77,7 @@ RULES: dict[str, tuple[Any, Callable[[Any, Any], bool] | None]] = {
     "rfi.comment": ({Role.bidder}, _has_organization),
     "organization.manage": ({Role.bidder}, _own_organization),
     "response.work": ({Role.bidder}, _has_organization),   # start, upload, submit, withdraw
-    "response.read": (SIGNED_IN, None),          # API: whose and whether sealed is decided in
-                                                 # workflows.response (readable_response)
+    "response.read": (SIGNED_IN, _unsealed_for),  # this response: its bidder's, or opened
     "response.read_opened": (AGENCY, None),      # after the opening only (workflows.response)
     "response.judge": (AGENCY, None),            # accept / reject as responsive
     "audit.view": (AGENCY, None),
@@ -56,8 +88,8 @@ RULES: dict[str, tuple[Any, Callable[[Any, Any], bool] | None]] = {
 def allows(user: Any, action: str, obj: Any = None) -> bool:
     roles, check = RULES.get(action, (frozenset(), None))
     if roles == ANYONE:
-        return True
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return check is None or check(user, obj)
+    if not _active(user):
         return False
     if roles != SIGNED_IN and user.role not in roles:
         return False
@@ -65,8 +97,9 @@ def allows(user: Any, action: str, obj: Any = None) -> bool:
 
 
 def require(user: Any, action: str, obj: Any = None) -> None:
+    """Raise Denied unless `user` may do `action` (to `obj`)."""
     if not allows(user, action, obj):
-        raise Forbidden("You do not have permission to do that.")
+        raise Denied()
 
 
 def rule(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

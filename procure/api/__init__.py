@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Flask, abort
+from flask import Flask
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
-from procure import policy
+from procure import policy, search
 from procure.api.schemas import (
     EventArgsSchema,
     ListArgsSchema,
@@ -24,8 +22,8 @@ from procure.api.schemas import (
     StatusSchema,
 )
 from procure.extensions import csrf, db
-from procure.models import Response, Solicitation, SolicitationKind, SolicitationStatus
-from procure.web import actor, received_at
+from procure.faces import actor, received_at
+from procure.models import Response, Solicitation, SolicitationKind
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as solicitation_flow
 
@@ -34,15 +32,8 @@ solicitations = Blueprint("api_solicitations", __name__, url_prefix="/api/v1/sol
 responses = Blueprint("api_responses", __name__, url_prefix="/api/v1/responses",
                       description="Bidders' responses (sealed until the opening)")
 
-PUBLIC = [s for s in SolicitationStatus if s is not SolicitationStatus.draft]
-
-
 def _visible_solicitation(solicitation_id: int) -> Solicitation:
-    row = db.session.get(Solicitation, solicitation_id)
-    if row is None or (row.status is SolicitationStatus.draft
-                       and not policy.allows(actor(), "solicitation.view_internal")):
-        abort(404)
-    return row
+    return search.visible_solicitation(db.session, actor(), solicitation_id)
 
 
 def _with_events(row: Any, events: list[str]) -> Any:
@@ -58,15 +49,9 @@ class SolicitationList(MethodView):
     @solicitations.paginate()
     def get(self, args: dict, pagination_parameters: Any) -> list[Solicitation]:
         """Published solicitations, open ones first."""
-        query = select(Solicitation).where(Solicitation.status.in_(PUBLIC)).options(
-            selectinload(Solicitation.agencies))
-        for word in (args.get("q") or "").split()[:8]:
-            query = query.where(or_(Solicitation.title.ilike(f"%{word}%"),
-                                    Solicitation.number.ilike(f"%{word}%")))
-        if args.get("status"):
-            query = query.where(Solicitation.status == SolicitationStatus[args["status"]])
-        page = db.paginate(query.order_by(Solicitation.id.desc()),
-                           page=pagination_parameters.page,
+        found = search.filters(db.session, **args)
+        page = db.paginate(search.solicitations(found),
+                           page=search.page_number(pagination_parameters.page),
                            per_page=pagination_parameters.page_size, error_out=False)
         pagination_parameters.item_count = page.total
         return page.items
@@ -107,8 +92,9 @@ class SolicitationEvent(MethodView):
     def post(self, args: dict, solicitation_id: int, event: str) -> dict:
         """Fire a lifecycle event (publish, close, open, cancel...); 409 lists the allowed ones."""
         row = _visible_solicitation(solicitation_id)
-        solicitation_flow.fire(db.session, row, event, actor(), reason=args.get("reason", ""),
-                               cancel_reason=args.get("cancel_reason"))
+        response_flow.fire_solicitation_event(db.session, row, event, actor(),
+                                              reason=args.get("reason", ""),
+                                              cancel_reason=args.get("cancel_reason"))
         db.session.commit()
         return {"id": row.id, "status": row.status.name,
                 "allowed_events": solicitation_flow.allowed_events(row)}

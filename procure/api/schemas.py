@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from procure.models import CancelReason, SolicitationKind
+from procure.policy import PUBLIC_STATES
 
 
 class AgencySchema(Schema):
@@ -95,10 +96,12 @@ class SolicitationCreateSchema(Schema):
 
 
 class ListArgsSchema(Schema):
+    """The public search's filters (procure.search); unknown values are answered 400."""
     q = fields.String(validate=validate.Length(max=200))
-    status = fields.String(validate=validate.OneOf(
-        ["published", "closed", "opened", "in_evaluation", "awarding", "awarded", "archived",
-         "cancelled"]))
+    status = fields.String(validate=validate.OneOf([s.name for s in PUBLIC_STATES]))
+    agency = fields.String(validate=validate.Length(max=8))
+    region = fields.Integer(strict=False)
+    service_model = fields.String(validate=validate.Length(max=40))
 
 
 class EventArgsSchema(Schema):

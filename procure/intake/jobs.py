@@ -10,31 +10,19 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from celery import Celery
-from celery.signals import worker_ready
 from flask import Flask, current_app
 from sqlalchemy import or_, select, update
 
 from procure import clock
-from procure.extensions import db
+from procure.extensions import celery, db
 from procure.models import Document, IntakeStatus
 
 log = logging.getLogger(__name__)
 
-celery = Celery("procure")
-celery.conf.update(task_acks_late=True, task_reject_on_worker_lost=True,
-                   worker_prefetch_multiplier=1, broker_connection_retry_on_startup=True)
+INTAKE_TASK = "procure.intake"   # the Celery task (procure.tasks) that runs `run`
 
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
-
-
-def init_app(app: Flask) -> None:
-    if app.config.get("REDIS_URL"):
-        celery.conf.broker_url = app.config["REDIS_URL"]
-        celery.conf.beat_schedule = {"tick": {"task": "procure.tick",
-                                              "schedule": float(app.config["TICK_SECONDS"])}}
-    app.extensions["procure.jobs"] = True
 
 
 def _in_process_executor() -> ThreadPoolExecutor:
@@ -49,7 +37,7 @@ def enqueue(document_id: int) -> None:
     """Hand a stored, committed document to a worker (call after the commit)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config.get("REDIS_URL"):
-        intake_document.delay(document_id)
+        celery.send_task(INTAKE_TASK, args=[document_id])
     elif app.config.get("INTAKE_IN_PROCESS"):
         _in_process_executor().submit(_run_with_app, app, document_id)
 
@@ -218,43 +206,3 @@ def resume_pending(*, sole_worker: bool = False) -> int:
         enqueue(document_id)
     return len(ids)
 
-
-_worker_app: Flask | None = None
-
-
-def use_worker_app(app: Flask) -> None:
-    """The app whose configuration Celery tasks run with (procure.worker sets it)."""
-    global _worker_app
-    _worker_app = app
-
-
-def _app_for_worker() -> Flask:
-    if _worker_app is None:
-        from procure import create_app
-        use_worker_app(create_app())
-    assert _worker_app is not None
-    return _worker_app
-
-
-@celery.task(name="procure.intake", acks_late=True, bind=True, max_retries=None)
-def intake_document(task, document_id: int) -> None:
-    with _app_for_worker().app_context():
-        wait = run(document_id)
-    if wait is not None:   # another worker holds it, or held it when it died: look again then
-        raise task.retry(countdown=wait)
-
-
-@worker_ready.connect
-def _recover_when_a_worker_starts(**_: object) -> None:
-    """A Celery worker starting after a crash: clean up and queue what was left unread."""
-    with _app_for_worker().app_context():
-        log.info("intake recovery: %s", recover())
-
-
-@celery.task(name="procure.tick")
-def tick() -> list[str]:
-    from procure.workflows.solicitation import close_due
-    with _app_for_worker().app_context():
-        closed = close_due(db.session)
-        db.session.commit()
-        return closed

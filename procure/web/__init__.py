@@ -7,11 +7,12 @@ from typing import Any
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import Forbidden, HTTPException
+from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from procure import accounts, clock, policy
+from procure import clock, policy, search
 from procure.extensions import db, login_manager
+from procure.faces import actor, is_api_request, receive
 from procure.models import User
 from procure.workflows.base import NotFound, WorkflowError
 
@@ -20,46 +21,20 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "base-uri 'none'")
 
 
-def actor() -> Any:
-    """Who is acting: the API's bearer-token user on /api/, the signed-in user elsewhere."""
-    if is_api_request():
-        return g.get("api_user") or login_manager.anonymous_user()
-    return current_user
-
-
-def is_api_request() -> bool:
-    return request.path.startswith("/api/")
-
-
-def _token_user() -> User | None:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        return None
-    return accounts.user_for_token(db.session, header[7:].strip(),
-                                   needs_write=request.method not in ("GET", "HEAD", "OPTIONS"))
-
-
-def received_at() -> Any:
-    """When the service received this request: what counts against a deadline."""
-    return g.received_at
-
-
 def _gate() -> Any:
     """Deny by default: every endpoint must name its policy action, and the actor must hold it."""
-    g.received_at = clock.now()
+    receive()
     if request.endpoint is None:
         return None  # 404 follows
-    if is_api_request():
-        g.api_user = _token_user()
     view = current_app.view_functions.get(request.endpoint)
     action = policy.action_of(view, request.method) if view else None
     if action is None:
-        raise Forbidden("This page has no access rule, so it is closed to everyone.")
+        raise policy.Denied("This page has no access rule, so it is closed to everyone.")
     who = actor()
     if not policy.allows(who, action):
         if not who.is_authenticated and not is_api_request():
             return login_manager.unauthorized()
-        raise Forbidden("You do not have permission to do that.")
+        raise policy.Denied()
     return None
 
 
@@ -119,6 +94,14 @@ def init_app(app: Flask) -> None:
         return _error(409, "Changed by someone else",
                       "Someone else changed this at the same moment. Reload the page and try "
                       "again.", allowed=[])
+
+    @app.errorhandler(policy.Denied)
+    def denied(error: policy.Denied) -> Any:
+        return _error(403, "Forbidden", error.message)
+
+    @app.errorhandler(search.InvalidSearch)
+    def invalid_search(error: search.InvalidSearch) -> Any:
+        return _error(400, "That search cannot be run", str(error))
 
     @app.errorhandler(NotFound)
     def not_found(error: NotFound) -> Any:

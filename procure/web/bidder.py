@@ -5,17 +5,14 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import (
-    Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
-    url_for,
+    Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for,
 )
 from flask_login import current_user
 
 from procure import accounts, clock, policy
 from procure.extensions import db, limiter
-from procure.intake import jobs
-from procure.storage import TooLarge, store_from_config
-from procure.models import Document, DocumentKind, Lot
-from procure.web import received_at
+from procure.faces import received_at, send_document, send_page_image, uploads
+from procure.models import DocumentKind, Lot
 from procure.web.forms import EventForm, UploadForm
 from procure.workflows import response as flow
 from procure.workflows import solicitation as solicitation_flow
@@ -69,20 +66,11 @@ def upload(response_id: UUID, replaces_id: UUID | None = None):
     if not form.validate_on_submit():
         message = "; ".join(m for messages in form.errors.values() for m in messages)
         raise WorkflowError(message or "Choose a PDF file to upload.")
-    replaces = flow.document_of(row, replaces_id) if replaces_id is not None else None
-    # Refuse early, before storing anything, when the response cannot change now.
-    flow.require_editable(row, received_at())
-    store = store_from_config(current_app.config)
-    try:
-        stored = store.put(form.file.data.stream, max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
-    except TooLarge as too_large:
-        raise WorkflowError(str(too_large)) from None
-    document = flow.add_document(db.session, row, current_user, kind=DocumentKind[form.kind.data],
-                                 filename=form.file.data.filename or "document.pdf",
-                                 stored=stored, max_files=current_app.config["MAX_FILES_PER_RESPONSE"],
-                                 replaces=replaces, received_at=received_at())
+    document = flow.upload_document(
+        db.session, row, current_user, stream=form.file.data.stream,
+        filename=form.file.data.filename, kind=DocumentKind[form.kind.data], uploads=uploads(),
+        replaces_id=replaces_id, received_at=received_at())
     db.session.commit()
-    jobs.enqueue(document.id)
     flash(f"{document.filename} was received and is being read.", "success")
     return redirect(url_for("bidder.response", response_id=row.public_id) + f"#document-{document.public_id}")
 
@@ -156,18 +144,3 @@ def document_file(document_id: UUID):
     policy.require(current_user, "response.work", document.response)
     return send_document(document)
 
-
-def send_document(document: Document):
-    store = store_from_config(current_app.config)
-    return send_file(store.open(document.sha256), mimetype="application/pdf",
-                     download_name=document.filename, as_attachment=True)
-
-
-def send_page_image(document: Document, number: int):
-    """One page's picture, made by the isolated worker (the web process never opens a PDF)."""
-    images = document.page_images or []
-    if not 1 <= number <= len(images):
-        abort(404)
-    store = store_from_config(current_app.config)
-    return send_file(store.open(images[number - 1]), mimetype="image/png",
-                     download_name=f"page-{number}.png")

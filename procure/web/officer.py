@@ -10,9 +10,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from procure import clock, policy
+from procure import clock, policy, search
 from procure.extensions import db
-from procure.storage import store_from_config
+from procure.faces import send_document, send_page_image, uploads
 from procure.models import (
     Agency,
     AreaOffice,
@@ -31,7 +31,6 @@ from procure.models import (
     SolicitationKind,
     SolicitationStatus,
 )
-from procure.web.bidder import send_document, send_page_image
 from procure.web.forms import (
     AddendumForm,
     AnswerForm,
@@ -84,7 +83,8 @@ def _fields(form: SolicitationForm) -> dict:
 def dashboard():
     query = select(Solicitation).options(selectinload(Solicitation.agencies)).order_by(
         Solicitation.deadline.is_(None), Solicitation.deadline.desc(), Solicitation.id.desc())
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = db.paginate(query, page=search.page_number(request.args.get("page")),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
     ids = [s.id for s in page.items]
     waiting = dict(db.session.execute(
         select(Question.solicitation_id, func.count()).where(
@@ -212,11 +212,6 @@ def remove_part(solicitation_id: int, part: str, part_id: int):
     return redirect(url_for("officer.solicitation", solicitation_id=row.id))
 
 
-def _store_upload(file_storage):
-    store = store_from_config(current_app.config)
-    return store.put(file_storage.stream, max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
-
-
 @bp.route("/solicitations/<int:solicitation_id>/documents", methods=["POST"])
 @policy.rule("solicitation.manage")
 def attach_document(solicitation_id: int):
@@ -224,10 +219,9 @@ def attach_document(solicitation_id: int):
     form = DocumentForm(prefix="document")
     if not form.validate_on_submit():
         return _invalid(row, form)
-    stored = _store_upload(form.file.data)
-    flow.attach_document(db.session, row, current_user, title=form.title.data,
-                         filename=response_flow.safe_filename(form.file.data.filename),
-                         sha256=stored.sha256, size=stored.size)
+    flow.upload_document(db.session, row, current_user, stream=form.file.data.stream,
+                         filename=form.file.data.filename, title=form.title.data,
+                         uploads=uploads())
     db.session.commit()
     flash("Document attached.", "success")
     return redirect(url_for("officer.solicitation", solicitation_id=row.id) + "#documents")
@@ -247,7 +241,8 @@ def fire(solicitation_id: int, event: str):
         form = EventForm()
         if not form.validate_on_submit():
             return _invalid(row, form)
-        flow.fire(db.session, row, event, current_user, reason=form.reason.data or "")
+        response_flow.fire_solicitation_event(db.session, row, event, current_user,
+                                              reason=form.reason.data or "")
     db.session.commit()
     flash(f"{row.number}: {flow.LABELS.get(event, event).lower()} done; it is now "
           f"{row.status.value.lower()}.", "success")
@@ -261,13 +256,13 @@ def publish_addendum(solicitation_id: int):
     form = AddendumForm(prefix="addendum")
     if not form.validate_on_submit():
         return _invalid(row, form)
-    addendum = flow.publish_addendum(db.session, row, current_user, title=form.title.data,
-                                     body=form.body.data, new_deadline=_utc(form.new_deadline.data))
+    addendum = response_flow.publish_addendum(db.session, row, current_user,
+                                              title=form.title.data, body=form.body.data,
+                                              new_deadline=_utc(form.new_deadline.data))
     if form.file.data:
-        stored = _store_upload(form.file.data)
-        flow.attach_document(db.session, row, current_user, title=form.title.data,
-                             filename=response_flow.safe_filename(form.file.data.filename),
-                             sha256=stored.sha256, size=stored.size, addendum=addendum)
+        flow.upload_document(db.session, row, current_user, stream=form.file.data.stream,
+                             filename=form.file.data.filename, title=form.title.data,
+                             uploads=uploads(), addendum=addendum)
     db.session.commit()
     flash(f"Addendum {addendum.number} published. Deadline: {clock.format_moment(row.deadline)}.",
           "success")

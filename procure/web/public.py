@@ -14,60 +14,20 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
-from procure import policy
+from procure import policy, search
 from procure.extensions import db
-from procure.storage import store_from_config
-from procure.models import (
-    Agency,
-    AreaOffice,
-    Lot,
-    Region,
-    ServiceModel,
-    Solicitation,
-    SolicitationDocument,
-    SolicitationStatus,
-)
+from procure.faces import send_document
+from procure.models import Agency, Region, ServiceModel, Solicitation, SolicitationDocument
 from procure.web.forms import CommentForm, QuestionForm, SearchForm
 from procure.workflows import solicitation as flow
 
 bp = Blueprint("public", __name__)
 
-PUBLIC_STATES = [s for s in SolicitationStatus if s is not SolicitationStatus.draft]
-
-
 def published_solicitation(solicitation_id: int) -> Solicitation:
-    row = db.session.get(Solicitation, solicitation_id)
-    if row is None or row.status is SolicitationStatus.draft:
-        abort(404)
-    return row
-
-
-def search_query(form: SearchForm):
-    query = select(Solicitation).where(Solicitation.status.in_(PUBLIC_STATES))
-    if form.q.data:
-        for word in form.q.data.split()[:8]:
-            like = f"%{word}%"
-            query = query.where(or_(Solicitation.title.ilike(like),
-                                    Solicitation.number.ilike(like),
-                                    Solicitation.description.ilike(like)))
-    if form.agency.data:
-        query = query.where(Solicitation.agencies.any(Agency.code == form.agency.data))
-    if form.region.data:
-        region_id = int(form.region.data)
-        query = query.where(Solicitation.lots.any(or_(
-            Lot.region_id == region_id,
-            Lot.area_offices.any(AreaOffice.region_id == region_id))))
-    if form.service_model.data:
-        query = query.where(Solicitation.lots.any(Lot.service_model_code == form.service_model.data))
-    if form.status.data:
-        query = query.where(Solicitation.status == SolicitationStatus[form.status.data])
-    # Open solicitations first, then the rest; latest deadline first within each.
-    return query.options(selectinload(Solicitation.agencies)).order_by(
-        Solicitation.status != SolicitationStatus.published, Solicitation.deadline.desc(),
-        Solicitation.id.desc())
+    """A solicitation as anyone sees it on the public pages (never a draft)."""
+    return search.visible_solicitation(db.session, None, solicitation_id)
 
 
 def fill_search_choices(form: SearchForm) -> None:
@@ -77,7 +37,7 @@ def fill_search_choices(form: SearchForm) -> None:
         (str(r.id), r.name) for r in db.session.scalars(select(Region).order_by(Region.name))]
     form.service_model.choices = [("", "Any service model")] + [
         (m.code, m.name) for m in db.session.scalars(select(ServiceModel).order_by(ServiceModel.name))]
-    form.status.choices = [("", "Any status")] + [(s.name, s.value) for s in PUBLIC_STATES]
+    form.status.choices = [("", "Any status")] + [(s.name, s.value) for s in policy.PUBLIC_STATES]
 
 
 @bp.route("/")
@@ -85,8 +45,12 @@ def fill_search_choices(form: SearchForm) -> None:
 def home():
     form = SearchForm(request.args)
     fill_search_choices(form)
-    page = db.paginate(search_query(form), per_page=current_app.config["PAGE_SIZE"],
-                       error_out=False)
+    found = search.filters(db.session, q=form.q.data, agency=form.agency.data,
+                           region=form.region.data, service_model=form.service_model.data,
+                           status=form.status.data)
+    page = db.paginate(search.solicitations(found),
+                       page=search.page_number(request.args.get("page")),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("public/list.html", form=form, page=page)
 
 
@@ -109,9 +73,7 @@ def document(solicitation_id: int, document_id: int):
     doc = db.session.get(SolicitationDocument, document_id)
     if doc is None or doc.solicitation_id != row.id:
         abort(404)
-    store = store_from_config(current_app.config)
-    return send_file(store.open(doc.sha256), mimetype="application/pdf", as_attachment=True,
-                     download_name=doc.filename)
+    return send_document(doc)
 
 
 @bp.route("/solicitations/<int:solicitation_id>/cover-sheet.pdf")

@@ -6,14 +6,17 @@ The state lives in the row's `status` column; the machine stores nothing."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, BinaryIO
 
-from sqlalchemy.orm import object_session
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, object_session
 from transitions import EventData, Machine
 from transitions.extensions import GraphMachine
 
 from procure import audit
+from procure.storage import Store, StoredFile, TooLarge
 
 
 class WorkflowError(Exception):
@@ -33,6 +36,54 @@ class NotFound(Exception):
 
 def refuse(message: str) -> None:
     raise WorkflowError(message)
+
+
+# ---------------------------------------------------------------- side effects after the commit
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` once the session's transaction commits (queueing a read, later mail).
+    On a rollback it is dropped: nothing was accepted, so there is nothing to do. A side effect
+    that fails after the commit is found again from the database (`procure intake recover`)."""
+    session.info.setdefault("after_commit", []).append(action)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for action in session.info.pop("after_commit", []):
+        action()
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _drop_after_commit(session: Session) -> None:
+    session.info.pop("after_commit", None)
+
+
+# ---------------------------------------------------------------- uploads
+
+@dataclass(frozen=True)
+class Uploads:
+    """What the upload use cases need from the deployment: where files are stored, the
+    limits, and how a committed document is handed to intake to be read (by its id)."""
+
+    store: Store
+    max_bytes: int
+    max_files: int
+    read: Callable[[int], None] = lambda document_id: None
+
+
+def store_upload(uploads: Uploads, stream: BinaryIO) -> StoredFile:
+    """Store an uploaded file by its SHA-256 (synced to disk before any row names it)."""
+    try:
+        return uploads.store.put(stream, max_bytes=uploads.max_bytes)
+    except TooLarge as too_large:
+        raise WorkflowError(str(too_large)) from None
+
+
+def safe_filename(name: str | None) -> str:
+    """A file name fit to show: no directories, no control characters. Never used as a path."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".")
+    return name[:200] or "document.pdf"
 
 
 def _reraise(event: EventData) -> None:

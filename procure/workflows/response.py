@@ -7,8 +7,8 @@ opened, except for the bidder's own organisation."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, BinaryIO
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
@@ -27,10 +27,20 @@ from procure.models import (
     ResponseStatus,
     Solicitation,
     SolicitationKind,
+    SolicitationStatus,
     User,
 )
-from procure.workflows.base import NotFound, Workflow, refuse
-from procure.workflows.solicitation import is_accepting, lock
+from procure.workflows.base import (
+    NotFound,
+    Uploads,
+    Workflow,
+    after_commit,
+    refuse,
+    safe_filename,
+    store_upload,
+)
+from procure.workflows import solicitation as solicitation_flow
+from procure.workflows.solicitation import CLOSING_GRACE, is_accepting, lock
 
 R = ResponseStatus
 EDITABLE = (R.draft, R.withdrawn)
@@ -138,6 +148,30 @@ def require_editable(row: Response, received_at: datetime | None = None) -> None
                "can no longer change.")
 
 
+def upload_document(session: Session, row: Response, actor: User, *, stream: BinaryIO,
+                    filename: str | None, kind: DocumentKind, uploads: Uploads,
+                    replaces_id: Any = None,
+                    received_at: datetime | None = None) -> Document:
+    """A bidder uploads a PDF to their response, or replaces one of its current documents
+    (`replaces_id`: that document's public id): the one use case the page and the API both call.
+
+    Refused before anything is stored when the response cannot change now; the file is stored
+    by its SHA-256 within `uploads.max_bytes`, then the document row is written (at most
+    `uploads.max_files` current documents) and audited; the read is queued only once the
+    caller commits (`uploads.read(document.id)`). `received_at` is when the service received
+    the request: the deadline is judged on it. The caller commits once."""
+    policy.require(actor, "response.work", row)
+    replaces = document_of(row, replaces_id) if replaces_id is not None else None
+    require_editable(row, received_at)   # refuse early, before storing anything
+    stored = store_upload(uploads, stream)
+    document = add_document(session, row, actor, kind=kind, filename=filename or "",
+                            stored=stored, max_files=uploads.max_files, replaces=replaces,
+                            received_at=received_at)
+    document_id = document.id
+    after_commit(session, lambda: uploads.read(document_id))
+    return document
+
+
 def add_document(session: Session, row: Response, actor: User, *, kind: DocumentKind,
                  filename: str, stored: StoredFile, max_files: int,
                  replaces: Document | None = None,
@@ -212,7 +246,10 @@ def allowed_events(row: Response, actor: User) -> list[str]:
     return [e for e in events if e in mine or e in judge]
 
 
-# ---------------------------------------------------------------- driven by the solicitation
+# ---------------------------------------------------------------- the solicitation's cascades
+# Closing, opening and amending a solicitation move its responses. This module is downstream of
+# the solicitation workflow, so it owns these use cases; the solicitation workflow never
+# imports it (import-linter holds that).
 
 def _responses(solicitation: Solicitation, statuses: tuple[ResponseStatus, ...]) -> list[Response]:
     session = object_session(solicitation)
@@ -222,33 +259,74 @@ def _responses(solicitation: Solicitation, statuses: tuple[ResponseStatus, ...])
         .order_by(Response.id)))
 
 
-def ask_to_confirm(session: Session, solicitation: Solicitation, addendum: Addendum) -> None:
-    for row in _responses(solicitation, (R.submitted,)):
-        RESPONSE.fire(row, "require_confirmation", actor="system (addendum)",
-                      reason=f"Addendum {addendum.number} was published after submission.")
-
-
-def seal_all(solicitation: Solicitation, actor: Any) -> None:
+def _seal_all(solicitation: Solicitation, actor: Any) -> None:
     for row in _responses(solicitation, IN_FORCE):
         row.unconfirmed_at_opening = row.status is R.to_confirm
         RESPONSE.fire(row, "seal", actor=actor or "system (deadline)")
 
 
-def open_all(solicitation: Solicitation, actor: Any) -> None:
+def _open_all(solicitation: Solicitation, actor: Any) -> None:
     for row in _responses(solicitation, (R.sealed,)):
         RESPONSE.fire(row, "open", actor=actor)
+
+
+CASCADES = {"close": _seal_all, "open": _open_all}
+
+
+def fire_solicitation_event(session: Session, solicitation: Solicitation, event: str,
+                            actor: User | str, *, reason: str = "", **data: Any) -> None:
+    """Any lifecycle event on a solicitation, by name (the pages' and the API's events come
+    here): closing seals its responses, opening opens them, in the same transaction."""
+    solicitation_flow.fire(session, solicitation, event, actor, reason=reason,
+                           cascade=CASCADES.get(event), **data)
+
+
+def close_solicitation(session: Session, solicitation: Solicitation, actor: User | str, *,
+                       grace: timedelta = CLOSING_GRACE, at: datetime | None = None) -> None:
+    """Close the solicitation at its deadline and seal its submitted responses."""
+    fire_solicitation_event(session, solicitation, "close", actor, grace=grace, at=at)
+
+
+def close_due(session: Session, moment: datetime | None = None, *,
+              grace: timedelta = CLOSING_GRACE) -> list[str]:
+    """Close every published solicitation whose deadline (and grace) has passed at `moment`
+    and seal their responses; the numbers closed (the scheduler runs this)."""
+    moment = moment or clock.now()
+    closed = []
+    for row in solicitation_flow.due_to_close(session, moment, grace=grace):
+        lock(session, row)   # then look again: another runner may have closed it meanwhile
+        if row.status is SolicitationStatus.published and row.deadline is not None \
+                and row.deadline <= moment - grace:
+            close_solicitation(session, row, "system (deadline)", grace=grace, at=moment)
+            closed.append(row.number)
+    session.flush()
+    return closed
+
+
+def open_responses(session: Session, solicitation: Solicitation, actor: User) -> None:
+    """The opening: the solicitation is opened and its sealed responses become readable to the
+    agency."""
+    fire_solicitation_event(session, solicitation, "open", actor)
+
+
+def publish_addendum(session: Session, solicitation: Solicitation, actor: User, *, title: str,
+                     body: str, new_deadline: datetime | None = None) -> Addendum:
+    """Publish an addendum (workflows.solicitation) and ask every bidder whose response is
+    already submitted to confirm it."""
+    addendum = solicitation_flow.publish_addendum(session, solicitation, actor, title=title,
+                                                  body=body, new_deadline=new_deadline)
+    for row in _responses(solicitation, (R.submitted,)):
+        RESPONSE.fire(row, "require_confirmation", actor="system (addendum)",
+                      reason=f"Addendum {addendum.number} was published after submission.")
+    return addendum
 
 
 # ---------------------------------------------------------------- sealed reads
 
 def is_unsealed_for(actor: Any, row: Response) -> bool:
-    """The one test of who may read a response now: its own bidder always; the agency only
-    once the solicitation is opened, and never a draft or a withdrawn response."""
-    if policy.allows(actor, "response.work", row):
-        return True
-    if row.solicitation.opened_at is None or row.status in EDITABLE:
-        return False
-    return policy.allows(actor, "response.read_opened", row)
+    """The one test of who may read a response now (policy's "response.read" rule, with the
+    response): its own bidder always; the agency only once the solicitation is opened."""
+    return policy.allows(actor, "response.read", row)
 
 
 def readable_response(session: Session, actor: Any, public_id: Any) -> Response:
@@ -328,12 +406,3 @@ def completeness(row: Response) -> list[dict[str, str]]:
             d.record.get("signature", {}).get("found") for d in documents):
         problems = [p for p in problems if p["code"] != "no_signature"]
     return problems
-
-
-def safe_filename(name: str) -> str:
-    """A file name fit to show: no directories, no control characters. Never used as a path."""
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".")
-    return name[:200] or "document.pdf"
-
-

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
@@ -37,7 +38,15 @@ from procure.models import (
     SolicitationStatus,
     User,
 )
-from procure.workflows.base import NotFound, Workflow, WorkflowError, refuse
+from procure.workflows.base import (
+    NotFound,
+    Uploads,
+    Workflow,
+    WorkflowError,
+    refuse,
+    safe_filename,
+    store_upload,
+)
 
 S = SolicitationStatus
 
@@ -99,10 +108,11 @@ def closes_at(row: Solicitation) -> datetime | None:
 
 def _deadline_passed(event: EventData) -> bool:
     row: Solicitation = event.model
-    if row.deadline is None or row.deadline > clock.now():
+    now = min(event.kwargs.get("at") or clock.now(), clock.now())   # never ahead of the clock
+    if row.deadline is None or row.deadline > now:
         refuse(f"The deadline ({clock.format_moment(row.deadline)}) has not passed yet.")
     grace = event.kwargs.get("grace", CLOSING_GRACE)
-    if row.deadline + grace > clock.now():
+    if row.deadline + grace > now:
         refuse("Submissions received before the deadline are still being recorded; it closes at "
                f"{clock.format_moment(row.deadline + grace)}.")
     return True
@@ -142,15 +152,23 @@ def _stamp_cancelled(event: EventData) -> None:
     row.cancel_text = event.kwargs["reason"].strip()
 
 
-def _seal_responses(event: EventData) -> None:
-    from procure.workflows import response as response_flow
-    response_flow.seal_all(event.model, actor=event.kwargs.get("actor"))
+def _cascade_given(event: EventData) -> bool:
+    """Closing or opening an RFR moves its responses too. That cascade belongs to the response
+    workflow (downstream; this module never imports it), which passes it as `cascade`: an RFR
+    is closed or opened only through `workflows.response` (close_solicitation, close_due,
+    open_responses, fire_solicitation_event)."""
+    if not callable(event.kwargs.get("cascade")):
+        raise WorkflowError(f"An RFR is {event.event.name}d only with its responses: use "
+                            "procure.workflows.response.")
+    return True
 
 
-def _open_responses(event: EventData) -> None:
-    from procure.workflows import response as response_flow
+def _run_cascade(event: EventData) -> None:
+    event.kwargs["cascade"](event.model, event.kwargs.get("actor"))
+
+
+def _stamp_opened(event: EventData) -> None:
     event.model.opened_at = clock.now()
-    response_flow.open_all(event.model, actor=event.kwargs.get("actor"))
 
 
 LABELS = {
@@ -162,8 +180,9 @@ RFR = Workflow("an RFR", S, [
     {"trigger": "publish", "source": "draft", "dest": "published",
      "conditions": [_publishable], "before": [_stamp_published]},
     {"trigger": "close", "source": "published", "dest": "closed",
-     "conditions": [_deadline_passed], "after": [_seal_responses]},
-    {"trigger": "open", "source": "closed", "dest": "opened", "after": [_open_responses]},
+     "conditions": [_deadline_passed, _cascade_given], "after": [_run_cascade]},
+    {"trigger": "open", "source": "closed", "dest": "opened", "conditions": [_cascade_given],
+     "before": [_stamp_opened], "after": [_run_cascade]},
     {"trigger": "begin_evaluation", "source": "opened", "dest": "in_evaluation",
      "conditions": [_has_accepted_response]},
     # in_evaluation -> awarding -> awarded arrive with panels and awards (later issues).
@@ -209,22 +228,21 @@ def allowed_events(row: Solicitation) -> list[str]:
 
 
 def fire(session: Session, row: Solicitation, event: str, actor: User | str, *,
-         reason: str = "", **data: Any) -> None:
-    """Fire any lifecycle event by name (the API's uniform events endpoint comes here)."""
+         reason: str = "", cascade: Callable[[Solicitation, Any], None] | None = None,
+         **data: Any) -> None:
+    """Fire any lifecycle event by name. Closing and opening an RFR also move its responses:
+    the faces fire events through `workflows.response.fire_solicitation_event`, which passes
+    that `cascade`."""
     if event == "cancel":
         return cancel(session, row, actor, data.get("cancel_reason"), reason)
     if event == "close":
         lock(session, row)
-    workflow_for(row).fire(row, event, actor=actor, reason=reason)
+    workflow_for(row).fire(row, event, actor=actor, reason=reason, cascade=cascade, **data)
     session.flush()
 
 
 def publish(session: Session, row: Solicitation, actor: User) -> None:
     fire(session, row, "publish", actor)
-
-
-def open_responses(session: Session, row: Solicitation, actor: User) -> None:
-    fire(session, row, "open", actor)
 
 
 def cancel(session: Session, row: Solicitation, actor: User | str,
@@ -381,20 +399,25 @@ def remove_part(session: Session, row: Solicitation, actor: User, part: Lot | Re
                  to_state="draft", data={"id": part.id})
 
 
-def attach_document(session: Session, row: Solicitation, actor: User, *, title: str,
-                    filename: str, sha256: str, size: int,
+def upload_document(session: Session, row: Solicitation, actor: User, *, stream: BinaryIO,
+                    filename: str | None, title: str, uploads: Uploads,
                     addendum: Addendum | None = None) -> SolicitationDocument:
-    """Documents join a draft directly; once published, only through an addendum."""
+    """An officer uploads a document of the solicitation (the RFR itself, a form, an annex):
+    the one use case the page and the API both call. It joins a draft directly; once
+    published, only with an addendum (`addendum`). Refused before anything is stored when the
+    solicitation cannot take it; the file is stored by SHA-256 within `uploads.max_bytes`, then
+    the row is written and audited. The caller commits once."""
     if addendum is None:
         _require_draft(row)
+    stored = store_upload(uploads, stream)
     document = SolicitationDocument(solicitation=row, addendum=addendum, title=title.strip(),
-                                    filename=filename, sha256=sha256, size=size,
-                                    uploaded_at=clock.now())
+                                    filename=safe_filename(filename), sha256=stored.sha256,
+                                    size=stored.size, uploaded_at=clock.now())
     session.add(document)
     session.flush()
     audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
                  event="attach_document", from_state=row.status.name, to_state=row.status.name,
-                 data={"title": document.title, "sha256": sha256})
+                 data={"title": document.title, "sha256": stored.sha256})
     return document
 
 
@@ -442,8 +465,6 @@ def publish_addendum(session: Session, row: Solicitation, actor: User, *, title:
                  event="publish_addendum", from_state=row.status.name, to_state=row.status.name,
                  data={"addendum": number, "previous_deadline": previous,
                        "deadline": row.deadline})
-    from procure.workflows import response as response_flow
-    response_flow.ask_to_confirm(session, row, addendum)
     return addendum
 
 
@@ -497,21 +518,13 @@ def comment_on_rfi(session: Session, row: Solicitation, actor: User, body: str) 
 
 # ---------------------------------------------------------------- the clock moves the workflow
 
-def close_due(session: Session, *, grace: timedelta = CLOSING_GRACE) -> list[str]:
-    """Close every published solicitation whose deadline (and grace) has passed (`procure tick`)."""
-    now = clock.now()
-    due = session.scalars(select(Solicitation).where(
-        Solicitation.status == S.published, Solicitation.deadline <= now - grace)
-        .order_by(Solicitation.id)).all()
-    closed = []
-    for row in due:
-        lock(session, row)
-        if row.status is S.published and row.deadline is not None \
-                and row.deadline <= now - grace:
-            workflow_for(row).fire(row, "close", actor="system (deadline)", grace=grace)
-            closed.append(row.number)
-    session.flush()
-    return closed
+def due_to_close(session: Session, moment: datetime, *,
+                 grace: timedelta = CLOSING_GRACE) -> list[Solicitation]:
+    """Published solicitations whose deadline (and grace) had passed at `moment`. The response
+    workflow's `close_due` closes them and seals their responses (the scheduler calls it)."""
+    return list(session.scalars(select(Solicitation).where(
+        Solicitation.status == S.published, Solicitation.deadline <= moment - grace)
+        .order_by(Solicitation.id)))
 
 
 def is_accepting(row: Solicitation, at: datetime | None = None) -> bool:

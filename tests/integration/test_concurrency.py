@@ -14,6 +14,7 @@ from sqlalchemy import select
 from procure import clock
 from procure.extensions import db
 from procure.models import Response, ResponseStatus, Solicitation, SolicitationStatus
+from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow
 from tests.conftest import Client
 from tests.support.factories import EMAILS, PASSWORD, draft_rfr, published_rfr, user
@@ -108,7 +109,7 @@ def test_submit_racing_the_deadline_tick_is_in_or_refused_never_both(app, attemp
             while clock.now() < world.deadline:
                 time.sleep(0.005)
             with app.app_context():
-                closed = flow.close_due(db.session, grace=timedelta(0))   # the lock race itself
+                closed = response_flow.close_due(db.session, grace=timedelta(0))   # the lock race itself
                 db.session.commit()
                 return closed
         code, closed = _race(submit, tick)

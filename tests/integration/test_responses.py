@@ -14,6 +14,7 @@ from sqlalchemy import select
 from procure.extensions import db
 from procure.intake import jobs
 from procure.models import Response, ResponseStatus
+from procure.workflows import response as response_flow
 from procure.workflows import solicitation as solicitation_flow
 from tests.support.factories import ORG_A, published_rfr, user
 from tests.support.pdfs import complete_response, missing_budget_response
@@ -118,7 +119,7 @@ def test_addendum_asks_to_confirm_and_unconfirmed_shows_at_opening(app, login, r
         assert "An addendum was published after you submitted" in page
     with time_machine.travel(rfr["deadline"] + timedelta(seconds=35)):
         with app.app_context():
-            assert solicitation_flow.close_due(db.session) == [rfr["number"]]
+            assert response_flow.close_due(db.session) == [rfr["number"]]
             db.session.commit()
             assert db.session.scalar(select(Response.status)) is ResponseStatus.sealed
         officer.get(f"/officer/solicitations/{rfr['id']}")
@@ -140,7 +141,7 @@ def test_opening_shows_submitted_never_drafts(app, login, rfr):
         officer = login("officer")
     with time_machine.travel(rfr["deadline"] + timedelta(seconds=35)):
         with app.app_context():
-            solicitation_flow.close_due(db.session)
+            response_flow.close_due(db.session)
             db.session.commit()
         sealed_page = officer.get(f"/officer/solicitations/{rfr['id']}").get_data(as_text=True)
         assert "Responses are sealed until you open them" in sealed_page

@@ -18,6 +18,7 @@ from procure import accounts
 from procure.extensions import db
 from procure.intake import jobs
 from procure.storage import store_from_config
+from procure.workflows.base import Uploads
 from procure.models import DocumentKind, SolicitationKind
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow
@@ -57,12 +58,10 @@ def build(app: Flask, *, opened: bool = False) -> World:
         people = make_people(session)
         officer, owner, other = people["officer"], people["bidder"], people["other_bidder"]
         rfr = draft_rfr(session, officer, days_open=31)
-        store = store_from_config(app.config)
+        uploads = Uploads(store=store_from_config(app.config), max_bytes=10**8, max_files=20)
         public_pdf = pdf_with_sections(["Request for Responses", "Service description."])
-        stored = store.put(io.BytesIO(public_pdf))
-        public_doc = flow.attach_document(session, rfr, officer, title="The RFR",
-                                          filename="rfr.pdf", sha256=stored.sha256,
-                                          size=stored.size)
+        public_doc = flow.upload_document(session, rfr, officer, stream=io.BytesIO(public_pdf),
+                                          filename="rfr.pdf", title="The RFR", uploads=uploads)
         flow.publish(session, rfr, officer)
         draft = draft_rfr(session, officer, title="Draft for later")
         rfi = flow.create(session, officer, kind=SolicitationKind.RFI, agencies=["DCF"],
@@ -73,10 +72,9 @@ def build(app: Flask, *, opened: bool = False) -> World:
         content = pdf_with_sections(
             ["Organization Name: " + ORG_A, "FEIN: 04-1111111"],
             ["1. Program Design", f"Our approach {SECRET_MARKER} keeps families together."])
-        stored = store.put(io.BytesIO(content))
-        document = response_flow.add_document(
-            session, response, owner, kind=DocumentKind.narrative, filename=SECRET_FILENAME,
-            stored=stored, max_files=20)
+        document = response_flow.upload_document(
+            session, response, owner, stream=io.BytesIO(content), filename=SECRET_FILENAME,
+            kind=DocumentKind.narrative, uploads=uploads)
         session.commit()
         jobs.run(document.id)
         session.refresh(response)
@@ -96,7 +94,7 @@ def build(app: Flask, *, opened: bool = False) -> World:
         session.commit()
         if opened:
             with time_machine.travel(rfr.deadline + timedelta(seconds=31)):
-                flow.close_due(session)
-                flow.open_responses(session, rfr, officer)
+                response_flow.close_due(session)
+                response_flow.open_responses(session, rfr, officer)
                 session.commit()
     return world

@@ -13,7 +13,7 @@ import time_machine
 from procure.storage import LocalStore
 from procure.models import DocumentKind, IntakeStatus, ResponseStatus
 from procure.workflows import response as flow
-from procure.workflows.base import WorkflowError
+from procure.workflows.base import Uploads, WorkflowError
 from tests.support.factories import published_rfr, user
 from tests.support.pdfs import complete_response
 
@@ -23,9 +23,10 @@ def draft(ctx, people, tmp_path):
     rfr = published_rfr(ctx, user(ctx, "officer"), days_open=31)
     bidder = user(ctx, "bidder")
     row = flow.start(ctx, bidder, rfr.lots[0])
-    stored = LocalStore(tmp_path).put(io.BytesIO(complete_response()))
-    document = flow.add_document(ctx, row, bidder, kind=DocumentKind.narrative,
-                                 filename="p.pdf", stored=stored, max_files=5)
+    uploads = Uploads(store=LocalStore(tmp_path), max_bytes=10**7, max_files=5)
+    document = flow.upload_document(ctx, row, bidder, stream=io.BytesIO(complete_response()),
+                                    filename="p.pdf", kind=DocumentKind.narrative,
+                                    uploads=uploads)
     document.intake_status = IntakeStatus.parsed
     document.record = {"pages": 1, "sections": [], "problems": []}
     return row, bidder

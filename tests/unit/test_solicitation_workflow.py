@@ -17,6 +17,7 @@ from procure.models import (
 from procure.models import (
     SolicitationStatus as S,
 )
+from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow
 from procure.workflows.base import WorkflowError
 from tests.support.factories import draft_rfr, published_rfr, user
@@ -90,21 +91,21 @@ def test_close_only_after_deadline_and_grace_then_open(ctx, officer):
     with pytest.raises(WorkflowError, match="has not passed"):
         flow.fire(ctx, row, "close", officer)
     with time_machine.travel(row.deadline + timedelta(seconds=1)):
-        assert flow.close_due(ctx) == []         # what was received in time is still recorded
+        assert response_flow.close_due(ctx) == []         # what was received in time is still recorded
         assert "close" not in flow.allowed_events(row)
         with pytest.raises(WorkflowError, match="still being recorded"):
             flow.fire(ctx, row, "close", officer)
     with time_machine.travel(flow.closes_at(row) + timedelta(seconds=1)):
         assert "close" in flow.allowed_events(row)
-        assert flow.close_due(ctx) == [row.number]
+        assert response_flow.close_due(ctx) == [row.number]
         assert row.status is S.closed
-        flow.open_responses(ctx, row, officer)
+        response_flow.open_responses(ctx, row, officer)
         assert row.status is S.opened and row.opened_at is not None
 
 
 def test_tick_leaves_open_solicitations(ctx, officer):
     row = published_rfr(ctx, officer, days_open=31)
-    assert flow.close_due(ctx) == []
+    assert response_flow.close_due(ctx) == []
     assert row.status is S.published
 
 
@@ -170,7 +171,7 @@ def test_rfi_lifecycle_with_comments(ctx, officer):
     with time_machine.travel(rfi.deadline + timedelta(seconds=31)):
         with pytest.raises(WorkflowError, match="not taking comments"):
             flow.comment_on_rfi(ctx, rfi, user(ctx, "bidder"), "late")
-        flow.close_due(ctx)
+        response_flow.close_due(ctx)
         assert rfi.status is S.closed
         flow.fire(ctx, rfi, "archive", officer)
         assert rfi.status is S.archived

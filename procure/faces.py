@@ -1,0 +1,78 @@
+"""What the faces (the pages in `procure.web`, the JSON API in `procure.api`, the CLI) share
+about a request, so that none of them imports another: who is acting, when the service received
+the request, bearer-token sign-in, the deployment's upload settings, and sending a stored file.
+
+The faces sit on top of this module; the workflows never import it (they know nothing of Flask).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, g, request, send_file
+from flask_login import current_user
+
+from procure import accounts, clock
+from procure.extensions import db, login_manager
+from procure.intake import jobs
+from procure.models import Document, User
+from procure.storage import store_from_config
+from procure.workflows.base import Uploads
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def actor() -> Any:
+    """Who is acting: the API's bearer-token user on /api/, the signed-in user elsewhere."""
+    if is_api_request():
+        return g.get("api_user") or login_manager.anonymous_user()
+    return current_user
+
+
+def token_user() -> User | None:
+    """The user of the request's `Authorization: Bearer` token, if it is valid (accounts
+    decides; a read-only token signs nobody in for a change)."""
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    return accounts.user_for_token(db.session, header[7:].strip(),
+                                   needs_write=request.method not in ("GET", "HEAD", "OPTIONS"))
+
+
+def receive() -> None:
+    """Note when the service received this request (the first thing done for every request),
+    and who sent it on the API."""
+    g.received_at = clock.now()
+    if request.endpoint is not None and is_api_request():
+        g.api_user = token_user()
+
+
+def received_at() -> Any:
+    """When the service received this request: what counts against a deadline."""
+    return g.received_at
+
+
+def uploads() -> Uploads:
+    """This deployment's store, upload limits and intake queue, for the upload use cases."""
+    config = current_app.config
+    return Uploads(store=store_from_config(config), max_bytes=config["MAX_UPLOAD_BYTES"],
+                   max_files=config["MAX_FILES_PER_RESPONSE"], read=jobs.enqueue)
+
+
+def send_document(document: Any) -> Any:
+    """A stored PDF (a response's document or a solicitation's) as a download."""
+    store = store_from_config(current_app.config)
+    return send_file(store.open(document.sha256), mimetype="application/pdf",
+                     download_name=document.filename, as_attachment=True)
+
+
+def send_page_image(document: Document, number: int) -> Any:
+    """One page's picture, made by the isolated worker (the web process never opens a PDF)."""
+    images = document.page_images or []
+    if not 1 <= number <= len(images):
+        abort(404)
+    store = store_from_config(current_app.config)
+    return send_file(store.open(images[number - 1]), mimetype="image/png",
+                     download_name=f"page-{number}.png")

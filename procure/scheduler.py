@@ -1,0 +1,82 @@
+"""One scheduler for time: `run_due(session, moment)` runs everything due at a moment.
+
+Today that is closing the solicitations whose deadline has passed (and sealing their responses);
+ending standstill periods, expiring contracts, reminders and retrying mail register in `DUE` as
+they arrive. Three runners call it, never anything else: the embedded thread of `procure serve`
+(`start_thread`), `procure tick`, and Celery beat (`procure.tasks.run_due`). Each job is its own
+transaction, so one failing job neither undoes nor stops the others; all are idempotent (what a
+job did is no longer due), so two runners at once do no harm."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from procure import clock
+from procure.workflows import response as response_flow
+
+log = logging.getLogger(__name__)
+
+# What is due, in the order it runs: (what a person reads in the log, job(session, moment)).
+# A job returns what it did (e.g. the numbers of the solicitations it closed).
+DUE: list[tuple[str, Callable[[Session, datetime], list[str]]]] = [
+    ("closed at the deadline", response_flow.close_due),
+]
+
+
+class DueFailed(Exception):
+    """Some jobs failed (each was rolled back; the others were done and committed)."""
+
+
+def run_due(session: Session, moment: datetime | None = None) -> dict[str, list[str]]:
+    """Run every job due at `moment` (now by default), committing each; what each did.
+    Raises DueFailed after running the others if any job failed."""
+    moment = moment or clock.now()
+    done: dict[str, list[str]] = {}
+    failed: list[str] = []
+    for name, job in DUE:
+        try:
+            done[name] = job(session, moment)
+            session.commit()
+        except Exception:
+            session.rollback()
+            log.exception("scheduled job failed: %s", name)
+            failed.append(name)
+    if failed:
+        raise DueFailed("failed: " + ", ".join(failed))
+    return done
+
+
+def describe(done: dict[str, list[str]]) -> str:
+    """What a run did, in a line for the log or the terminal."""
+    parts = [f"{name}: {', '.join(items)}" for name, items in done.items() if items]
+    return "; ".join(parts) if parts else "nothing was due"
+
+
+def start_thread(app: Flask, stop: threading.Event | None = None) -> threading.Thread:
+    """The embedded runner (`procure serve` without Celery): run_due every TICK_SECONDS until
+    `stop` is set."""
+    stop = stop or threading.Event()
+
+    def loop() -> None:
+        from procure.extensions import db
+        while not stop.is_set():
+            with app.app_context():
+                try:
+                    done = run_due(db.session)
+                    if any(done.values()):
+                        app.logger.info("scheduler: %s", describe(done))
+                except Exception:
+                    app.logger.exception("scheduler run failed")
+                finally:
+                    db.session.remove()
+            stop.wait(app.config["TICK_SECONDS"])
+
+    thread = threading.Thread(target=loop, name="scheduler", daemon=True)
+    thread.start()
+    return thread
