@@ -23,6 +23,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/procure serve --port $(PORT)
 
 test: $(VENV)/.installed-dev
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:
