@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from procure import clock
-from procure.models import AuditEvent, AuditHead, User
+from procure.models import AuditEvent, AuditHead, Response, User
 
 GENESIS = "0" * 64
 
@@ -36,8 +37,13 @@ def actor_label(actor: User | str | None) -> str:
 
 def record(session: Session, *, actor: User | str | None, entity_type: str, entity_id: int,
            event: str, from_state: str | None = None, to_state: str | None = None,
-           reason: str = "", data: dict[str, Any] | None = None) -> AuditEvent:
-    """Append one event to the chain, in the caller's transaction (the head row is locked)."""
+           reason: str = "", data: dict[str, Any] | None = None,
+           solicitation_id: int | None = None) -> AuditEvent:
+    """Append one event to the chain, in the caller's transaction (the head row is locked).
+    `solicitation_id`: the procurement the event belongs to (a solicitation's own events need
+    not say it); its trail shows every event that names it."""
+    if entity_type == "solicitation":
+        solicitation_id = entity_id
     head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar()
     if head is None:
         head = AuditHead(id=1, seq=0, hash=GENESIS)
@@ -47,6 +53,7 @@ def record(session: Session, *, actor: User | str | None, entity_type: str, enti
         seq=head.seq + 1, at=clock.now(), actor_id=actor.id if isinstance(actor, User) else None,
         actor_label=actor_label(actor), entity_type=entity_type, entity_id=entity_id, event=event,
         from_state=from_state, to_state=to_state, reason=reason or "",
+        solicitation_id=solicitation_id,
         data=json.loads(json.dumps(data or {}, default=str)), prev_hash=head.hash,
     )
     # The stored timestamp keeps microseconds on every database; hash what will be read back.
@@ -67,9 +74,25 @@ class Verification:
         return not self.problem
 
 
+def _owner(session: Session) -> Callable[[AuditEvent], int | None]:
+    """The solicitation an event must name, from its (hashed) entity."""
+    of_response = {id_: owner for id_, owner in session.execute(
+        select(Response.id, Response.solicitation_id))}
+
+    def owner(event: AuditEvent) -> int | None:
+        if event.entity_type == "solicitation":
+            return event.entity_id
+        if event.entity_type == "response":
+            return of_response.get(event.entity_id)
+        return None
+    return owner
+
+
 def verify(session: Session) -> Verification:
-    """Walk the chain in order; name the first event whose hash or link does not hold."""
+    """Walk the chain in order; name the first event whose hash or link does not hold, or
+    that names another procurement than its entity's."""
     expected_prev, expected_seq, count = GENESIS, 1, 0
+    owner = _owner(session)
     for event in session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars():
         count += 1
         if event.seq != expected_seq:
@@ -78,6 +101,9 @@ def verify(session: Session) -> Verification:
             return Verification(count, event, "its link to the previous event does not match")
         if _digest(event) != event.hash:
             return Verification(count, event, "its content does not match its hash")
+        if event.solicitation_id != owner(event):
+            return Verification(count, event, "it is filed under another solicitation than its "
+                                              f"{event.entity_type}'s")
         expected_prev, expected_seq = event.hash, expected_seq + 1
     head = session.get(AuditHead, 1)
     if head is not None and (head.seq, head.hash) != (expected_seq - 1, expected_prev):

@@ -20,6 +20,9 @@ class AuditEvent(Base):
     actor_label: Mapped[str] = mapped_column(String(200))    # "officer@...", "system (deadline)"
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int]
+    # The procurement the event belongs to (its own, or its response's...), for its trail. Derived
+    # from the hashed entity, so not hashed itself: `audit.verify` checks it against the entity.
+    solicitation_id: Mapped[int | None] = mapped_column(ForeignKey("solicitation.id"), index=True)
     event: Mapped[str] = mapped_column(String(60))
     from_state: Mapped[str | None] = mapped_column(String(32))
     to_state: Mapped[str | None] = mapped_column(String(32))

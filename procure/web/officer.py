@@ -16,7 +16,6 @@ from procure.faces import send_document, send_page_image, uploads
 from procure.models import (
     Agency,
     AreaOffice,
-    AuditEvent,
     CancelReason,
     Criterion,
     Envelope,
@@ -304,9 +303,7 @@ def comments(solicitation_id: int):
 @policy.rule("audit.view")
 def audit_trail(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
-    events = db.session.scalars(select(AuditEvent).where(
-        AuditEvent.entity_type == "solicitation", AuditEvent.entity_id == row.id)
-        .order_by(AuditEvent.seq)).all()
+    events = response_flow.audit_trail(db.session, current_user, row)
     return render_template("officer/audit.html", s=row, events=events)
 
 

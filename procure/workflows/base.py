@@ -98,7 +98,8 @@ def _audit(event: EventData) -> None:
     dest = event.transition.dest
     audit.record(session, actor=event.kwargs.get("actor"), entity_type=type(row).__name__.lower(),
                  entity_id=row.id, event=event.event.name, from_state=source, to_state=dest,
-                 reason=event.kwargs.get("reason") or "", data=event.kwargs.get("audit_data"))
+                 reason=event.kwargs.get("reason") or "", data=event.kwargs.get("audit_data"),
+                 solicitation_id=getattr(row, "solicitation_id", None))
 
 
 class Workflow:

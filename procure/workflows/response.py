@@ -18,6 +18,7 @@ from procure import audit, clock, policy
 from procure.storage import StoredFile
 from procure.models import (
     Addendum,
+    AuditEvent,
     Document,
     DocumentKind,
     IntakeStatus,
@@ -134,7 +135,8 @@ def start(session: Session, actor: User, lot: Lot) -> Response:
                    status=R.draft, created_at=clock.now())
     session.add(row)
     session.flush()
-    audit.record(session, actor=actor, entity_type="response", entity_id=row.id, event="start",
+    audit.record(session, actor=actor, entity_type="response", entity_id=row.id,
+                 solicitation_id=row.solicitation_id, event="start",
                  to_state=R.draft.name)
     return row
 
@@ -192,6 +194,7 @@ def add_document(session: Session, row: Response, actor: User, *, kind: Document
     session.add(document)
     session.flush()
     audit.record(session, actor=actor, entity_type="response", entity_id=row.id,
+                 solicitation_id=row.solicitation_id,
                  event="upload", from_state=row.status.name, to_state=row.status.name,
                  data={"document": document.id, "sha256": stored.sha256,
                        "replaces": replaces.id if replaces else None})
@@ -214,6 +217,7 @@ def remove_document(session: Session, row: Response, actor: User, document: Docu
     document.removed_at = clock.now()
     session.flush()
     audit.record(session, actor=actor, entity_type="response", entity_id=row.id,
+                 solicitation_id=row.solicitation_id,
                  event="remove_document", from_state=row.status.name, to_state=row.status.name,
                  data={"document": document.id})
 
@@ -356,6 +360,16 @@ def responses_for(session: Session, actor: Any, solicitation: Solicitation) -> l
         return []
     return [r for r in session.scalars(query.order_by(Response.lot_id, Response.id))
             if is_unsealed_for(actor, r)]
+
+
+def audit_trail(session: Session, actor: Any, solicitation: Solicitation) -> list[AuditEvent]:
+    """Every audit event of the procurement, oldest first: the solicitation's own and, of its
+    responses, only those this person may read now (for the agency: after the opening, and
+    never a draft's or a withdrawn response's), so the trail counts no sealed response."""
+    readable = {r.id for r in responses_for(session, actor, solicitation)}
+    events = session.scalars(select(AuditEvent).where(
+        AuditEvent.solicitation_id == solicitation.id).order_by(AuditEvent.seq))
+    return [e for e in events if e.entity_type != "response" or e.entity_id in readable]
 
 
 def my_responses(session: Session, actor: User) -> list[Response]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import time_machine
 from sqlalchemy import select, update
 
 from procure.extensions import db
-from procure.models import AuditEvent
+from procure.models import AuditEvent, Solicitation
+from procure.workflows import response as response_flow
 from tests.support.factories import published_rfr, user
 
 
@@ -47,3 +51,38 @@ def test_removing_the_last_events_is_caught(app, people):
         db.session.commit()
     broken = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert broken.exit_code == 1 and "BROKEN at its end" in broken.output
+
+
+def test_the_trail_shows_the_responses_events_only_after_the_opening(app):
+    """Events carry their solicitation: its trail lists the responses' events once opened,
+    none before (the trail counts no sealed response); moving an event to another solicitation's
+    trail is caught by verify."""
+    from tests.conftest import Client
+    from tests.support import world as world_support
+    from tests.support.factories import EMAILS, PASSWORD
+    world = world_support.build(app)
+    officer = Client(app)
+    officer.login(EMAILS["officer"], PASSWORD)
+    trail = f"/officer/solicitations/{world.ids['solicitation']}/audit"
+    sealed = officer.get(trail).get_data(as_text=True)
+    assert "publish" in sealed and f"response {world.ids['response']}" not in sealed
+    assert "(response " not in sealed
+
+    with app.app_context(), time_machine.travel(world.deadline + timedelta(seconds=31)):
+        rfr = db.session.get(Solicitation, world.ids["solicitation"])
+        response_flow.close_due(db.session)
+        response_flow.open_responses(db.session, rfr, user(db.session, "officer"))
+        db.session.commit()
+    opened = officer.get(trail).get_data(as_text=True)
+    assert f"(response {world.ids['response']})" in opened and "<td>submit <span" in opened
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.event == "submit"))
+        seq = event.seq
+        db.session.execute(update(AuditEvent).where(AuditEvent.id == event.id)
+                           .values(solicitation_id=world.ids["draft"]))
+        db.session.commit()
+    broken = runner.invoke(args=["audit", "verify"])
+    assert broken.exit_code == 1 and f"#{seq}" in broken.output
+    assert "another solicitation" in broken.output
