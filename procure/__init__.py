@@ -19,13 +19,17 @@ class DatabaseId(IntegerConverter):
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The app factory: defaults, then PROCURE_* environment variables, then instance/config.py,
-    then `config` (tests)."""
+    then `config`. A `config` with TESTING (the tests) is the whole story: neither the machine's
+    PROCURE_* variables nor its instance/config.py are read, so no developer's settings (a real
+    database, S3, Redis) reach a test."""
+    isolated = bool(config and config.get("TESTING"))
     app = Flask(__name__, instance_relative_config=True,
-                instance_path=os.environ.get("PROCURE_INSTANCE_PATH") or None)
+                instance_path=None if isolated else os.environ.get("PROCURE_INSTANCE_PATH") or None)
     from procure.config import Defaults, configure_security, database_url
     app.config.from_object(Defaults)
-    app.config.from_prefixed_env("PROCURE")
-    app.config.from_pyfile("config.py", silent=True)
+    if not isolated:
+        app.config.from_prefixed_env("PROCURE")
+        app.config.from_pyfile("config.py", silent=True)
     if config:
         app.config.update(config)
     os.makedirs(app.instance_path, exist_ok=True)
