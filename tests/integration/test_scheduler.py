@@ -1,0 +1,115 @@
+"""One scheduler, three runners: `procure.scheduler.run_due` closes what is past its deadline
+(and seals its responses) whether the embedded thread, `procure tick` or Celery beat on Redis
+calls it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from procure import clock, scheduler
+from procure.extensions import celery, db
+from procure.models import Response, ResponseStatus, Solicitation, SolicitationStatus
+from tests.conftest import require_or_skip
+from tests.integration.test_intake_queue import REDIS_URL, _redis_up
+from tests.support.factories import published_rfr, user
+
+
+@pytest.fixture
+def past_deadline(app, people):
+    """An RFR published 40 days ago whose deadline passed 9 days ago (by the real clock, which
+    the thread and the Celery processes read), with a submitted response."""
+    with app.app_context(), time_machine.travel(clock.now() - timedelta(days=40), tick=False):
+        row = published_rfr(db.session, user(db.session, "officer"), days_open=31)
+        bidder = user(db.session, "bidder")
+        db.session.add(Response(solicitation=row, lot=row.lots[0], status=ResponseStatus.submitted,
+                                organization_id=bidder.organization_id, created_at=clock.now()))
+        db.session.commit()
+        return row.id
+
+
+def _status(app, solicitation_id: int) -> tuple[SolicitationStatus, list[ResponseStatus]]:
+    with app.app_context():
+        row = db.session.get(Solicitation, solicitation_id)
+        responses = list(db.session.scalars(select(Response.status).where(
+            Response.solicitation_id == solicitation_id)))
+        status = row.status
+        db.session.remove()
+        return status, responses
+
+
+def _wait_closed(app, solicitation_id: int, seconds: float = 90) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if _status(app, solicitation_id)[0] is SolicitationStatus.closed:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"solicitation {solicitation_id} was not closed within {seconds} s")
+
+
+def test_run_due_closes_and_seals_once(app, past_deadline):
+    with app.app_context():
+        done = scheduler.run_due(db.session)
+        number = db.session.get(Solicitation, past_deadline).number
+        assert done == {"closed at the deadline": [number]}
+        assert scheduler.run_due(db.session) == {"closed at the deadline": []}   # nothing twice
+    assert _status(app, past_deadline) == (SolicitationStatus.closed, [ResponseStatus.sealed])
+
+
+def test_the_embedded_thread_runs_it(app, past_deadline):
+    stop = threading.Event()
+    app.config["TICK_SECONDS"] = 0.1
+    try:
+        thread = scheduler.start_thread(app, stop)
+        _wait_closed(app, past_deadline)
+    finally:
+        stop.set()
+        app.config["TICK_SECONDS"] = 30
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert _status(app, past_deadline) == (SolicitationStatus.closed, [ResponseStatus.sealed])
+
+
+def test_procure_tick_runs_it(app, past_deadline):
+    with app.app_context():
+        number = db.session.get(Solicitation, past_deadline).number
+    result = app.test_cli_runner().invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+    assert f"closed at the deadline: {number}" in result.output
+    assert _status(app, past_deadline) == (SolicitationStatus.closed, [ResponseStatus.sealed])
+    again = app.test_cli_runner().invoke(args=["tick"])
+    assert "nothing was due" in again.output
+
+
+def test_celery_beat_runs_it_on_a_worker(app, past_deadline, tmp_path):
+    require_or_skip(_redis_up(), f"Redis is not reachable at {REDIS_URL}")
+    import redis
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    env = {**os.environ, "PROCURE_INSTANCE_PATH": str(tmp_path),
+           "PROCURE_DATABASE_URL": app.config["DATABASE_URL"],
+           "PROCURE_UPLOAD_FOLDER": app.config["UPLOAD_FOLDER"],
+           "PROCURE_REDIS_URL": REDIS_URL, "PROCURE_TICK_SECONDS": "1"}
+    # A worker with an embedded beat (-B): beat sends procure.run_due, the worker runs it.
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "procure.worker", "worker", "-B",
+         "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle",
+         "--without-heartbeat", "-s", str(tmp_path / "beat-schedule")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+    try:
+        _wait_closed(app, past_deadline)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        output = worker.communicate(timeout=60)[0]
+        celery.conf.broker_url = None
+    assert "procure.run_due" in output
+    assert _status(app, past_deadline) == (SolicitationStatus.closed, [ResponseStatus.sealed])
