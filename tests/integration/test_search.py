@@ -1,0 +1,110 @@
+"""One search for the public list and the API: the same answers, `%` and `_` matched as
+themselves, unknown filters and impossible pages answered 400 with a message (never 500), and
+no query string makes any page fail."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from procure.extensions import db
+from procure.workflows import solicitation as flow
+from tests.support.factories import published_rfr, user
+
+HUGE = "2822924083145103900672"
+
+
+@pytest.fixture
+def listed(app, people):
+    with app.app_context():
+        officer = user(db.session, "officer")
+        first = published_rfr(db.session, officer, title="Family stabilization services")
+        second = published_rfr(db.session, officer, title="Regional resource centers")
+        flow.update(db.session, flow.create(db.session, officer, kind=first.kind,
+                                            agencies=["DCF"], title="Draft: 100% new"),
+                    officer, description="kept back")
+        db.session.commit()
+        return {"first": first.number, "second": second.number}
+
+
+def _api_numbers(client, query: str) -> set[str]:
+    answer = client.get("/api/v1/solicitations/" + query)
+    assert answer.status_code == 200, answer.get_json()
+    return {row["number"] for row in answer.get_json()}
+
+
+def test_percent_and_underscore_are_matched_as_themselves(client, listed):
+    for word in ("%", "_", "%25", "100%"):
+        page = client.get("/", query_string={"q": word}).get_data(as_text=True)
+        assert listed["first"] not in page and listed["second"] not in page, word
+        assert _api_numbers(client, f"?q={word}") == set(), word
+    page = client.get("/", query_string={"q": "stabilization"}).get_data(as_text=True)
+    assert listed["first"] in page and listed["second"] not in page
+
+
+def test_the_pages_and_the_api_find_the_same(client, listed):
+    for words in ("", "resource", "services", "centers regional", "nothing-like-this"):
+        page = client.get("/", query_string={"q": words}).get_data(as_text=True)
+        on_page = {n for n in listed.values() if n in page}
+        assert _api_numbers(client, f"?q={words}") == on_page, words
+
+
+@pytest.mark.parametrize("query, says", [
+    ("status=bogus", "bogus"), ("status=draft", "draft"), ("region=abc", "abc"),
+    ("region=" + HUGE, "no region"), ("region=999999", "no region"), ("agency=XYZ", "XYZ"),
+    ("service_model=nope", "nope"), ("page=" + HUGE, "no page"), ("page=0", "no page"),
+    ("page=-3", "no page"), ("page=two", "two"),
+])
+def test_unknown_filters_and_pages_on_the_list_are_a_clear_400(client, listed, query, says):
+    answer = client.get("/?" + query)
+    assert answer.status_code == 400
+    assert says in answer.get_data(as_text=True)
+
+
+def test_the_officers_list_refuses_an_impossible_page(login, listed):
+    answer = login("officer").get("/officer/?page=" + HUGE)
+    assert answer.status_code == 400 and "no page" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["page=" + HUGE, "status=bogus", "region=" + HUGE,
+                                   "region=abc", "agency=XYZ", "page=0"])
+def test_the_api_refuses_unknown_filters_and_pages_without_a_500(client, listed, query):
+    answer = client.get("/api/v1/solicitations/?" + query)
+    assert answer.status_code in (400, 422), (query, answer.status_code)
+    assert answer.get_json()["message"]
+
+
+PARAMETERS = ["q", "agency", "region", "service_model", "status", "page", "page_size", "next",
+              "per_page"]
+VALUES = st.one_of(
+    st.text(max_size=30),
+    st.integers(min_value=-2**80, max_value=2**80).map(str),
+    st.sampled_from(["%", "_", "\\", "'", "\"", "DCF", "published", "draft", "1", "0", "-1",
+                     "1e9", "NaN", "%00", "\x00", HUGE]),
+)
+QUERIES = st.dictionaries(st.one_of(st.sampled_from(PARAMETERS), st.text(max_size=10)), VALUES,
+                          max_size=5)
+
+
+def _pages_without_ids(app) -> list[str]:
+    """Every GET page whose address takes no id (each reads its query string, if any)."""
+    return sorted({rule.rule for rule in app.url_map.iter_rules()
+                   if "GET" in rule.methods and not rule.arguments
+                   and "static" not in rule.endpoint and "openapi" not in rule.rule
+                   and rule.endpoint not in ("auth.logout",)})
+
+
+def test_no_query_string_makes_a_page_fail(app, login, listed):
+    people = {who: login(who) for who in ("anonymous", "bidder", "officer")}
+    pages = _pages_without_ids(app)
+    assert "/" in pages and "/officer/" in pages and "/api/v1/solicitations/" in pages
+
+    @settings(max_examples=150, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(who=st.sampled_from(sorted(people)), page=st.sampled_from(pages), query=QUERIES)
+    def fuzz(who: str, page: str, query: dict[str, str]) -> None:
+        answer = people[who].http.get(page, query_string=query)
+        assert answer.status_code < 500, (who, page, query, answer.status_code)
+
+    fuzz()
