@@ -2,8 +2,9 @@
 says whether this person may see a solicitation at all, and the one way to page a list.
 
 Search words match the title, number and description; `%` and `_` are matched as themselves.
-A filter that names nothing known (a status, a region id) is refused with `InvalidSearch` (the
-faces answer 400 with its message), never a server error."""
+A value that cannot be a filter (a status no public solicitation has, a region or page that is
+not a number) is refused with `InvalidSearch` (the faces answer 400 with its message); a
+well-formed one that names nothing finds nothing. Never a server error."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from procure import policy
-from procure.models import Agency, AreaOffice, Lot, Region, ServiceModel, Solicitation
+from procure.models import Agency, AreaOffice, Lot, Solicitation
 from procure.models import SolicitationStatus as S
 from procure.workflows.base import NotFound
 
@@ -40,23 +41,20 @@ def _like(word: str) -> str:
     return f"%{escaped}%"
 
 
-def filters(session: Session, *, q: str | None = None, agency: str | None = None,
+def filters(*, q: str | None = None, agency: str | None = None,
             region: str | int | None = None, service_model: str | None = None,
             status: str | None = None) -> Filters:
-    """Read filters as a person or a client sent them (strings), refusing unknown values."""
+    """Read filters as a person or a client sent them (strings). A value that cannot be a
+    filter (a status no public solicitation has, a region that is not a number) is refused; a
+    well-formed one that names nothing we know simply finds nothing."""
     region_id = None
     if region not in (None, ""):
         try:
             region_id = int(region)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             raise InvalidSearch(f"“{region}” is not a region; choose one from the list.") from None
-        if not -2**31 <= region_id < 2**31 or session.get(Region, region_id) is None:
-            raise InvalidSearch(f"There is no region {region_id}; choose one from the list.")
-    if agency and session.get(Agency, agency) is None:
-        raise InvalidSearch(f"There is no agency “{agency}”; choose one from the list.")
-    if service_model and session.get(ServiceModel, service_model) is None:
-        raise InvalidSearch(f"There is no service model “{service_model}”; choose one from the "
-                            "list.")
+        if not 0 < region_id < 2**31:   # no such region: outside every database's ids
+            region_id = 0
     state = None
     if status:
         state = S.__members__.get(status)
@@ -92,16 +90,17 @@ def solicitations(found: Filters) -> Select[Any]:
 
 
 def page_number(raw: Any) -> int:
-    """A page number from a query string: 1 when absent, refused when not a page there can be."""
+    """A page number from a query string: 1 when absent, refused when not a page number; a page
+    past any real list is simply empty (never an offset the database cannot hold)."""
     if raw in (None, ""):
         return 1
     try:
         number = int(raw)
     except (TypeError, ValueError):
         raise InvalidSearch(f"“{raw}” is not a page number.") from None
-    if not 1 <= number <= MAX_PAGE:
+    if number < 1:
         raise InvalidSearch(f"There is no page {number}; pages start at 1.")
-    return number
+    return min(number, MAX_PAGE)
 
 
 def visible_solicitation(session: Session, actor: Any, solicitation_id: int) -> Solicitation:

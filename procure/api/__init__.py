@@ -49,7 +49,7 @@ class SolicitationList(MethodView):
     @solicitations.paginate()
     def get(self, args: dict, pagination_parameters: Any) -> list[Solicitation]:
         """Published solicitations, open ones first."""
-        found = search.filters(db.session, **args)
+        found = search.filters(**args)
         page = db.paginate(search.solicitations(found),
                            page=search.page_number(pagination_parameters.page),
                            per_page=pagination_parameters.page_size, error_out=False)

@@ -45,7 +45,7 @@ def fill_search_choices(form: SearchForm) -> None:
 def home():
     form = SearchForm(request.args)
     fill_search_choices(form)
-    found = search.filters(db.session, q=form.q.data, agency=form.agency.data,
+    found = search.filters(q=form.q.data, agency=form.agency.data,
                            region=form.region.data, service_model=form.service_model.data,
                            status=form.status.data)
     page = db.paginate(search.solicitations(found),
