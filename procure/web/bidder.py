@@ -38,9 +38,7 @@ def start(lot_id: int):
 
 
 def _my_response(response_id: UUID):
-    row = flow.readable_response(db.session, current_user, response_id)
-    policy.require(current_user, "response.work", row)
-    return row
+    return flow.own_response(db.session, current_user, response_id)
 
 
 @bp.route("/responses/<uuid:response_id>")
@@ -122,25 +120,22 @@ def progress(response_id: UUID):
 
 @bp.route("/documents/<uuid:document_id>")
 @policy.rule("response.work")
-def document(document_id: UUID):
-    document = flow.readable_document(db.session, current_user, document_id)
-    policy.require(current_user, "response.work", document.response)
+def document(document_id: int):
+    document = flow.own_document(db.session, current_user, document_id)
     return render_template("document.html", d=document, r=document.response, area="bidder",
                            back=url_for("bidder.response", response_id=document.response.public_id))
 
 
 @bp.route("/documents/<uuid:document_id>/pages/<int:number>.png")
 @policy.rule("response.work")
-def page_image(document_id: UUID, number: int):
-    document = flow.readable_document(db.session, current_user, document_id)
-    policy.require(current_user, "response.work", document.response)
+def page_image(document_id: int, number: int):
+    document = flow.own_document(db.session, current_user, document_id)
     return send_page_image(document, number)
 
 
 @bp.route("/documents/<uuid:document_id>/file")
 @policy.rule("response.work")
-def document_file(document_id: UUID):
-    document = flow.readable_document(db.session, current_user, document_id)
-    policy.require(current_user, "response.work", document.response)
+def document_file(document_id: int):
+    document = flow.own_document(db.session, current_user, document_id)
     return send_document(document)
 

@@ -348,6 +348,24 @@ def readable_document(session: Session, actor: Any, public_id: Any) -> Document:
     return document
 
 
+def own_response(session: Session, actor: Any, public_id: Any) -> Response:
+    """A response of this person's own organisation, by its public id (the bidder's pages and
+    actions): policy's "response.work" rule with the response; anyone else's is not found."""
+    row = session.scalar(select(Response).where(Response.public_id == str(public_id)))
+    if row is None or not policy.allows(actor, "response.work", row):
+        raise NotFound("No such response.")
+    return row
+
+
+def own_document(session: Session, actor: Any, public_id: Any) -> Document:
+    """A document of this person's own organisation's response, by its public id; anyone
+    else's is not found."""
+    document = session.scalar(select(Document).where(Document.public_id == str(public_id)))
+    if document is None or not policy.allows(actor, "response.work", document.response):
+        raise NotFound("No such document.")
+    return document
+
+
 def responses_for(session: Session, actor: Any, solicitation: Solicitation) -> list[Response]:
     """What this person may see of a solicitation's responses: their own organisation's, or,
     for the agency after the opening, every opened one. Before the opening: not even a count."""

@@ -35,3 +35,29 @@ def test_api_forbidden_is_json(app, login):
     response = app.test_client().post("/api/v1/solicitations/", json={})
     assert response.status_code == 403
     assert response.get_json()["message"] == "You do not have permission to do that."
+
+
+def test_policy_decides_with_the_object_and_raises_its_own_denied(ctx, people):
+    """Whose response and whether it is sealed are policy rules with the object; a refusal is
+    policy.Denied (no web exception below the faces), which the faces answer 403."""
+    import pytest
+    from werkzeug.exceptions import HTTPException
+
+    from procure.workflows import response as response_flow
+    from tests.support.factories import published_rfr, user
+    officer, bidder, colleague, other = (user(ctx, k) for k in (
+        "officer", "bidder", "bidder_colleague", "other_bidder"))
+    rfr = published_rfr(ctx, officer, days_open=31)
+    row = response_flow.start(ctx, bidder, rfr.lots[0])
+    assert policy.allows(bidder, "response.read", row)
+    assert policy.allows(colleague, "response.read", row)      # same organisation
+    assert not policy.allows(other, "response.read", row)
+    assert not policy.allows(officer, "response.read", row)    # sealed until the opening
+    draft = published_rfr(ctx, officer)
+    draft.status = type(draft.status).draft
+    assert not policy.allows(None, "solicitation.view", draft)
+    assert policy.allows(officer, "solicitation.view", draft)
+    assert policy.allows(None, "solicitation.view", rfr)
+    with pytest.raises(policy.Denied) as denied:
+        policy.require(other, "response.work", row)
+    assert not isinstance(denied.value, HTTPException)
