@@ -1,1 +1,2 @@
-"""The PDF documents the service itself makes (the fillable cover sheet; later receipts and reports)."""
+"""The PDF documents the service itself makes: the fillable cover sheet (later receipts and
+reports)."""

@@ -109,7 +109,7 @@ def test_submit_racing_the_deadline_tick_is_in_or_refused_never_both(app, attemp
             while clock.now() < world.deadline:
                 time.sleep(0.005)
             with app.app_context():
-                closed = response_flow.close_due(db.session, grace=timedelta(0))   # the lock race itself
+                closed = response_flow.close_due(db.session, grace=timedelta(0))  # the lock race
                 db.session.commit()
                 return closed
         code, closed = _race(submit, tick)
