@@ -158,8 +158,8 @@ def _cascade_given(event: EventData) -> bool:
     is closed or opened only through `workflows.response` (close_solicitation, close_due,
     open_responses, fire_solicitation_event)."""
     if not callable(event.kwargs.get("cascade")):
-        raise WorkflowError(f"An RFR is {event.event.name}d only with its responses: use "
-                            "procure.workflows.response.")
+        raise WorkflowError(f"An RFR's {event.event.name} moves its responses too: fire it "
+                            "through procure.workflows.response.")
     return True
 
 

@@ -198,3 +198,15 @@ def test_joint_procurement_and_lot_kinds(ctx, officer):
     with pytest.raises(WorkflowError, match="service model"):
         flow.add_lot(ctx, row, officer, kind=flow.LotKind.network_services, title="NS",
                      estimated_annual_value=1, service_model_code="nope")
+
+
+def test_an_rfr_closes_only_with_its_responses(ctx, officer):
+    """The solicitation workflow does not know the response workflow; closing an RFR without
+    the cascade it passes (sealing the responses) is refused."""
+    row = published_rfr(ctx, officer, days_open=31)
+    with time_machine.travel(flow.closes_at(row) + timedelta(seconds=1)):
+        with pytest.raises(WorkflowError, match="moves its responses too"):
+            flow.fire(ctx, row, "close", officer)
+        assert row.status is S.published
+        response_flow.close_solicitation(ctx, row, officer)
+        assert row.status is S.closed
