@@ -65,8 +65,7 @@ def test_the_trail_shows_the_responses_events_only_after_the_opening(app):
     officer.login(EMAILS["officer"], PASSWORD)
     trail = f"/officer/solicitations/{world.ids['solicitation']}/audit"
     sealed = officer.get(trail).get_data(as_text=True)
-    assert "publish" in sealed and f"response {world.ids['response']}" not in sealed
-    assert "(response " not in sealed
+    assert "publish" in sealed and "(response)" not in sealed
 
     with app.app_context(), time_machine.travel(world.deadline + timedelta(seconds=31)):
         rfr = db.session.get(Solicitation, world.ids["solicitation"])
@@ -74,7 +73,7 @@ def test_the_trail_shows_the_responses_events_only_after_the_opening(app):
         response_flow.open_responses(db.session, rfr, user(db.session, "officer"))
         db.session.commit()
     opened = officer.get(trail).get_data(as_text=True)
-    assert f"(response {world.ids['response']})" in opened and "<td>submit <span" in opened
+    assert "<td>submit <span" in opened and "(response)" in opened
     runner = app.test_cli_runner()
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
     with app.app_context():
