@@ -94,12 +94,13 @@ def test_submit_racing_the_deadline_tick_is_in_or_refused_never_both(app, attemp
         # Put Alpha's response back to a draft-like state: withdraw it, ready to resubmit.
         owner_id = db.session.scalar(select(Response.organization_id))
     bidder = Client(app)
+    # Withdrawn well before the deadline (by the real clock), so only the race is timed.
+    assert bidder.login(EMAILS["bidder"], PASSWORD).status_code == 302
+    url = f"/bidder/responses/{world.ids['response']}"
+    bidder.get(url)
+    assert bidder.post(url + "/events/withdraw", {}).status_code == 302
+    bidder.get(url)
     with time_machine.travel(world.deadline - timedelta(milliseconds=300), tick=True):
-        assert bidder.login(EMAILS["bidder"], PASSWORD).status_code == 302
-        url = f"/bidder/responses/{world.ids['response']}"
-        bidder.get(url)
-        assert bidder.post(url + "/events/withdraw", {}).status_code == 302
-        bidder.get(url)
 
         def submit():
             time.sleep(random.uniform(0.15, 0.45))
