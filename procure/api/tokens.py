@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from procure import accounts, policy
 from procure.extensions import db
-from procure.web import actor
+from procure.faces import actor
 
 tokens = Blueprint("api_tokens", __name__, url_prefix="/api/v1/tokens",
                    description="The caller's own API token")

@@ -1,7 +1,7 @@
 """audit events filed under their solicitation
 
 Revision ID: audit_by_solicitation
-Revises: public_ids
+Revises: security
 
 Each event names the procurement it belongs to (indexed), so a solicitation's trail shows its
 responses' events too. Existing events are filed from their entity; hashes are unchanged (the
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "audit_by_solicitation"
-down_revision = "public_ids"
+down_revision = "security"
 branch_labels = None
 depends_on = None
 
