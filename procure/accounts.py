@@ -18,9 +18,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import Forbidden
 
-from procure import audit, clock
+from procure import audit, clock, policy
 from procure.models import ApiToken, Document, Organization, Response, Role, SupplierDiversity, User
 from procure.workflows.base import NotFound, refuse
 
@@ -337,8 +336,8 @@ def user_for_token(session: Session, raw_token: str, needs_write: bool) -> User 
     if token is None:
         return None
     if needs_write and token.read_only:
-        raise Forbidden("This API token is read-only: it cannot change anything. Use a token "
-                        "made without the read-only choice.")
+        raise policy.Denied("This API token is read-only: it cannot change anything. Use a token "
+                            "made without the read-only choice.")
     now = clock.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, g, jsonify, render_template, request
-from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from procure import clock, policy, search
+from procure import accounts, clock, policy, search
 from procure.extensions import db, login_manager
 from procure.faces import actor, is_api_request, receive
 from procure.models import User
