@@ -1,152 +1,47 @@
-"""The JSON API under /api/v1 (flask-smorest). Bearer tokens only: no session, so no CSRF."""
+"""The JSON API under /api/v1 (flask-smorest): one module per collection, each with its
+schemas; every operation names its policy action and calls the same workflow use cases as the
+pages. Bearer tokens only: no session, so no CSRF. Every refusal is documented in the spec in
+the one shape of `common.ProblemSchema`."""
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import UUID
-
 from flask import Flask
-from flask.views import MethodView
-from flask_smorest import Api, Blueprint
+from flask_smorest import Api
 
-from procure import policy, search
-from procure.api.schemas import (
-    EventArgsSchema,
-    ListArgsSchema,
-    ProblemSchema,
-    ResponseSchema,
-    SolicitationCreateSchema,
-    SolicitationSchema,
-    SolicitationSummarySchema,
-    ResponseStatusSchema,
-    StatusSchema,
+from procure import policy
+from procure.api import (
+    addenda,
+    audit,
+    comments,
+    criteria,
+    documents,
+    lots,
+    questions,
+    receipts,
+    response_documents,
+    responses,
+    sections,
+    solicitations,
+    tokens,
 )
-from procure.extensions import csrf, db
-from procure.faces import actor, received_at
-from procure.models import Response, Solicitation, SolicitationKind
-from procure.workflows import response as response_flow
-from procure.workflows import solicitation as solicitation_flow
+from procure.api.common import ProblemSchema
+from procure.extensions import csrf
 
-solicitations = Blueprint("api_solicitations", __name__, url_prefix="/api/v1/solicitations",
-                          description="RFIs and RFRs")
-responses = Blueprint("api_responses", __name__, url_prefix="/api/v1/responses",
-                      description="Bidders' responses (sealed until the opening)")
-
-def _visible_solicitation(solicitation_id: int) -> Solicitation:
-    return search.visible_solicitation(db.session, actor(), solicitation_id)
+COLLECTIONS = (solicitations, lots, sections, criteria, documents, addenda, questions, comments,
+               audit, responses, response_documents, receipts, tokens)
 
 
-def _with_events(row: Any, events: list[str]) -> Any:
-    row.allowed_events = events
-    return row
-
-
-@solicitations.route("/")
-class SolicitationList(MethodView):
-    @policy.rule("public.browse")
-    @solicitations.arguments(ListArgsSchema, location="query")
-    @solicitations.response(200, SolicitationSummarySchema(many=True))
-    @solicitations.paginate()
-    def get(self, args: dict, pagination_parameters: Any) -> list[Solicitation]:
-        """Published solicitations, open ones first."""
-        found = search.filters(**args)
-        page = db.paginate(search.solicitations(found),
-                           page=search.page_number(pagination_parameters.page),
-                           per_page=pagination_parameters.page_size, error_out=False)
-        pagination_parameters.item_count = page.total
-        return page.items
-
-    @policy.rule("solicitation.manage")
-    @solicitations.arguments(SolicitationCreateSchema)
-    @solicitations.response(201, SolicitationSchema)
-    @solicitations.alt_response(409, schema=ProblemSchema)
-    def post(self, data: dict) -> Solicitation:
-        """Create a draft RFI or RFR."""
-        row = solicitation_flow.create(
-            db.session, actor(), kind=SolicitationKind[data["kind"]], agencies=data["agencies"],
-            number=data.get("number"), title=data["title"],
-            description=data.get("description", ""), deadline=data.get("deadline"),
-            questions_due=data.get("questions_due"))
-        db.session.commit()
-        return _with_events(row, solicitation_flow.allowed_events(row))
-
-
-@solicitations.route("/<int:solicitation_id>")
-class SolicitationItem(MethodView):
-    @policy.rule("public.browse")
-    @solicitations.response(200, SolicitationSchema)
-    def get(self, solicitation_id: int) -> Solicitation:
-        """One solicitation with its lots, sections, criteria, addenda and published answers."""
-        row = _visible_solicitation(solicitation_id)
-        events = (solicitation_flow.allowed_events(row)
-                  if policy.allows(actor(), "solicitation.manage") else [])
-        return _with_events(row, events)
-
-
-@solicitations.route("/<int:solicitation_id>/events/<event>")
-class SolicitationEvent(MethodView):
-    @policy.rule("solicitation.manage")
-    @solicitations.arguments(EventArgsSchema)
-    @solicitations.response(200, StatusSchema)
-    @solicitations.alt_response(409, schema=ProblemSchema)
-    def post(self, args: dict, solicitation_id: int, event: str) -> dict:
-        """Fire a lifecycle event (publish, close, open, cancel...); 409 lists the allowed ones."""
-        row = _visible_solicitation(solicitation_id)
-        response_flow.fire_solicitation_event(db.session, row, event, actor(),
-                                              reason=args.get("reason", ""),
-                                              cancel_reason=args.get("cancel_reason"))
-        db.session.commit()
-        return {"id": row.id, "status": row.status.name,
-                "allowed_events": solicitation_flow.allowed_events(row)}
-
-
-@responses.route("/")
-class ResponseList(MethodView):
-    @policy.rule("response.work")
-    @responses.response(200, ResponseSchema(many=True))
-    def get(self) -> list[Response]:
-        """My organisation's responses."""
-        who = actor()
-        return [_with_events(r, response_flow.allowed_events(r, who))
-                for r in response_flow.my_responses(db.session, who)]
-
-
-@responses.route("/<uuid:response_id>")
-class ResponseItem(MethodView):
-    @policy.rule("response.read")  # whose it is and whether it is sealed: decided below
-    @responses.response(200, ResponseSchema)
-    @responses.alt_response(404, schema=ProblemSchema)
-    def get(self, response_id: UUID) -> Response:
-        """A response and the records read from its documents: its bidder's, or after the opening."""
-        who = actor()
-        row = response_flow.readable_response(db.session, who, response_id)
-        return _with_events(row, response_flow.allowed_events(row, who))
-
-
-@responses.route("/<uuid:response_id>/events/<event>")
-class ResponseEvent(MethodView):
-    @policy.rule("response.read")  # submit/withdraw: its bidder; accept/reject: the agency
-    @responses.arguments(EventArgsSchema)
-    @responses.response(200, ResponseStatusSchema)
-    @responses.alt_response(409, schema=ProblemSchema)
-    def post(self, args: dict, response_id: UUID, event: str) -> dict:
-        """Fire a response event; 409 lists the allowed ones."""
-        who = actor()
-        row = response_flow.readable_response(db.session, who, response_id)
-        response_flow.fire(db.session, row, event, who, reason=args.get("reason", ""),
-                           received_at=received_at())
-        db.session.commit()
-        return {"id": row.public_id, "status": row.status.name,
-                "allowed_events": response_flow.allowed_events(row, who)}
+class ProcureApi(Api):
+    ERROR_SCHEMA = ProblemSchema         # what the error handlers answer with
+    DEFAULT_ERROR_RESPONSE_NAME = None   # each operation documents the refusals it can give
 
 
 def init_app(app: Flask) -> None:
-    api = Api(app)
+    api = ProcureApi(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    from procure.api.tokens import tokens
-    for blueprint in (solicitations, responses, tokens):
-        api.register_blueprint(blueprint)
-        csrf.exempt(blueprint)
+    for module in COLLECTIONS:
+        api.register_blueprint(module.bp)
+        csrf.exempt(module.bp)
     # The spec itself is public.
     for endpoint, view in list(app.view_functions.items()):
         if endpoint.startswith("api-docs."):

@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from flask import abort, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from procure import accounts, policy
+from procure.api.common import PREFIX, Blueprint
 from procure.extensions import db
 from procure.faces import actor
 
-tokens = Blueprint("api_tokens", __name__, url_prefix="/api/v1/tokens",
-                   description="The caller's own API token")
+bp = Blueprint("api_tokens", __name__, url_prefix=PREFIX + "/tokens",
+               description="The caller's own API token")
 
 
-@tokens.route("/current")
+@bp.route("/current")
 class CurrentToken(MethodView):
     @policy.rule("account.tokens")
-    @tokens.response(204)
+    @bp.response(204)
+    @bp.errors(403, 404)
     def delete(self) -> None:
         """Revoke the token this request carries: it stops working at once."""
         raw = request.headers.get("Authorization", "")[7:].strip()

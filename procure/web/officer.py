@@ -24,7 +24,6 @@ from procure.models import (
     Question,
     Region,
     RequiredSection,
-    RfiComment,
     ServiceModel,
     Solicitation,
     SolicitationKind,
@@ -293,10 +292,8 @@ def questions(solicitation_id: int):
 @policy.rule("solicitation.view_internal")
 def comments(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
-    rows = db.session.scalars(select(RfiComment).where(RfiComment.solicitation_id == row.id)
-                              .options(selectinload(RfiComment.organization))
-                              .order_by(RfiComment.submitted_at)).all()
-    return render_template("officer/comments.html", s=row, comments=rows)
+    return render_template("officer/comments.html", s=row,
+                           comments=flow.comments_on(db.session, row))
 
 
 @bp.route("/solicitations/<int:solicitation_id>/audit")

@@ -58,9 +58,10 @@ def home():
 @policy.rule("public.browse")
 def solicitation(solicitation_id: int):
     row = published_solicitation(solicitation_id)
-    answered = [q for q in row.questions if q.answer is not None]
-    mine = [q for q in row.questions if q.answer is None and current_user.is_authenticated
-            and q.asked_by_id == current_user.id]
+    visible = flow.questions_for(row, current_user)
+    answered = [q for q in visible if q.answer is not None]
+    mine = [q for q in visible if q.answer is None
+            and q.asked_by_id == getattr(current_user, "id", None)]
     return render_template("public/solicitation.html", s=row, answered=answered, mine=mine,
                            question_form=QuestionForm(), comment_form=CommentForm(),
                            accepting=flow.is_accepting(row))

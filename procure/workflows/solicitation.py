@@ -11,10 +11,10 @@ from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, object_session, selectinload
 from transitions import EventData
 
-from procure import audit, clock
+from procure import audit, clock, policy
 from procure.models import (
     Addendum,
     Agency,
@@ -547,3 +547,22 @@ def next_deadline(row: Solicitation) -> tuple[str, datetime] | None:
         if moment is not None and moment > now:
             return label, moment
     return None
+
+
+# ---------------------------------------------------------------- what each person sees
+
+def questions_for(row: Solicitation, actor: Any) -> list[Question]:
+    """The questions this person may read: the agency all of them; anyone else the answered
+    ones (published without the asker's name) and, signed in, their own still waiting."""
+    if policy.allows(actor, "solicitation.view_internal"):
+        return list(row.questions)
+    me = actor.id if getattr(actor, "is_authenticated", False) else None
+    return [q for q in row.questions
+            if q.answer is not None or (me is not None and q.asked_by_id == me)]
+
+
+def comments_on(session: Session, row: Solicitation) -> list[RfiComment]:
+    """The comments received on an RFI, first received first (the agency reads them)."""
+    return list(session.scalars(select(RfiComment).where(RfiComment.solicitation_id == row.id)
+                                .options(selectinload(RfiComment.organization))
+                                .order_by(RfiComment.submitted_at, RfiComment.id)))
