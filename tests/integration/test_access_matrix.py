@@ -21,6 +21,37 @@ OWNERS = {"bidder", "bidder_colleague"}
 AGENCY = {"officer", "admin"}
 NOBODY: set[str] = set()
 
+# ---- the API's collections (issue 8: the API does what the pages do) -------------------------
+API_OPERATIONS: dict[tuple[str, str], tuple[set[str], set[str]]] = {
+    ("api_solicitations.SolicitationItem", "PATCH"): (AGENCY, AGENCY),
+    **{(f"api_{collection}", method): (who, who) for collection, method, who in [
+        ("lots.Lots", "GET", ANYONE), ("lots.Lots", "POST", AGENCY),
+        ("lots.LotItem", "DELETE", AGENCY),
+        ("sections.Sections", "GET", ANYONE), ("sections.Sections", "POST", AGENCY),
+        ("sections.SectionItem", "DELETE", AGENCY),
+        ("criteria.Criteria", "GET", ANYONE), ("criteria.Criteria", "POST", AGENCY),
+        ("criteria.CriterionItem", "DELETE", AGENCY),
+        ("documents.Documents", "GET", ANYONE), ("documents.Documents", "POST", AGENCY),
+        ("documents.DocumentFile", "GET", ANYONE),
+        ("addenda.Addenda", "GET", ANYONE), ("addenda.Addenda", "POST", AGENCY),
+        ("questions.Questions", "GET", ANYONE), ("questions.Questions", "POST", BIDDERS),
+        ("questions.QuestionAnswer", "PUT", AGENCY),
+        ("comments.Comments", "GET", AGENCY), ("comments.Comments", "POST", BIDDERS),
+        ("audit.AuditTrail", "GET", AGENCY),
+        ("responses.ResponseList", "POST", BIDDERS),
+        ("response_documents.ResponseDocuments", "POST", OWNERS),
+        ("response_documents.ResponseDocument", "PUT", OWNERS),
+        ("response_documents.ResponseDocument", "DELETE", OWNERS),
+        ("receipts.Receipts", "GET", OWNERS)]},
+    # Read: its bidder's people before the opening; the agency too after it.
+    **{(f"api_response_documents.{name}", "GET"): (OWNERS, OWNERS | AGENCY)
+       for name in ("ResponseDocuments", "ResponseDocument", "ResponseDocumentFile")},
+}
+# Parts removed from the draft (not the lot the pages' row removes; the published RFR's parts
+# cannot be removed at all: that is a 409).
+API_DRAFT_PARTS = {"api_lots.LotItem", "api_sections.SectionItem", "api_criteria.CriterionItem"}
+# ---- end of the API's collections -------------------------------------------------------------
+
 # (endpoint, method) -> who gets through, before the opening (sealed) and after it (opened).
 EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("static", "GET"): (ANYONE, ANYONE),
@@ -66,6 +97,7 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("api_responses.ResponseList", "GET"): (BIDDERS, BIDDERS),
     ("api_responses.ResponseItem", "GET"): (OWNERS, OWNERS | AGENCY),
     ("api_responses.ResponseEvent", "POST"): (OWNERS, OWNERS | AGENCY),
+    **API_OPERATIONS,
 }
 
 # Values for the URL's variables: the world's objects (the sealed response where it applies).
@@ -84,8 +116,11 @@ def url_for_rule(rule, world: World, role: str) -> str:
               "event": EVENTS.get(rule.endpoint, "publish")}
     if rule.endpoint == "api_responses.ResponseEvent" and role in AGENCY:
         values["event"] = "accept"   # the agency's own event on a response
-    if rule.endpoint == "public.document":
+    if rule.endpoint in ("public.document", "api_documents.DocumentFile"):
         values["document_id"] = ids["public_document"]
+    if rule.endpoint in API_DRAFT_PARTS:
+        values.update(solicitation_id=ids["draft"], lot_id=ids["draft_other_lot"],
+                      section_id=ids["draft_section"], criterion_id=ids["draft_criterion"])
     if rule.endpoint == "officer.remove_part":
         values["solicitation_id"] = ids["draft"]
     if rule.endpoint == "bootstrap.static":

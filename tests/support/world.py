@@ -85,6 +85,8 @@ def build(app: Flask, *, opened: bool = False) -> World:
             world.tokens[role] = accounts.issue_token(session, people[role], "sweep")
         world.ids = {"solicitation": rfr.id, "draft": draft.id, "rfi": rfi.id,
                      "lot": rfr.lots[0].id, "draft_lot": draft.lots[0].id,
+                     "draft_other_lot": draft.lots[1].id, "draft_section": draft.sections[0].id,
+                     "draft_criterion": draft.criteria[0].id,
                      "public_document": public_doc.id, "response": response.public_id,
                      "document": document.public_id, "question": question.id,
                      "token": accounts.token_row(session, accounts.issue_token(

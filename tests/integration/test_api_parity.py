@@ -1,0 +1,91 @@
+"""The API does what the pages do: every state-changing page endpoint (POST, PUT or DELETE
+outside /api/, from Flask's URL map) has its API operation, named here; a new page action
+without one fails this test until it gets one (or a reasoned place on the exception list)."""
+
+from __future__ import annotations
+
+import re
+
+from procure import policy
+
+# page endpoint -> the API operations (endpoint, method) that do the same.
+PARITY: dict[str, set[tuple[str, str]]] = {
+    "public.ask": {("api_questions.Questions", "POST")},
+    "public.comment": {("api_comments.Comments", "POST")},
+    "officer.new": {("api_solicitations.SolicitationList", "POST")},
+    "officer.solicitation": {("api_solicitations.SolicitationItem", "PATCH")},
+    "officer.add_lot": {("api_lots.Lots", "POST")},
+    "officer.add_section": {("api_sections.Sections", "POST")},
+    "officer.add_criterion": {("api_criteria.Criteria", "POST")},
+    "officer.remove_part": {("api_lots.LotItem", "DELETE"), ("api_sections.SectionItem", "DELETE"),
+                            ("api_criteria.CriterionItem", "DELETE")},
+    "officer.attach_document": {("api_documents.Documents", "POST")},
+    "officer.fire": {("api_solicitations.SolicitationEvent", "POST")},
+    "officer.publish_addendum": {("api_addenda.Addenda", "POST")},
+    "officer.answer": {("api_questions.QuestionAnswer", "PUT")},
+    "officer.judge": {("api_responses.ResponseEvent", "POST")},
+    "bidder.start": {("api_responses.ResponseList", "POST")},
+    "bidder.upload": {("api_response_documents.ResponseDocuments", "POST"),      # a new one
+                      ("api_response_documents.ResponseDocument", "PUT")},       # a replacement
+    "bidder.remove": {("api_response_documents.ResponseDocument", "DELETE")},
+    "bidder.fire": {("api_responses.ResponseEvent", "POST")},
+}
+
+# Page actions the API deliberately does not offer, and why.
+EXCEPTIONS = {
+    # The API signs nobody in or out: each request carries its bearer token.
+    "auth.login": "signing in by password makes a browser session; API callers send a token",
+    "auth.logout": "ends the browser session; an API client simply stops sending its token",
+    # What a token may not do: whoever holds a leaked token must not be able to make more ways
+    # in (accounts, tokens) that outlive revoking it. These stay with a person signed in by
+    # password, on forms bound to their session (CSRF).
+    "auth.register": "creates an organisation and its first account, with a password",
+    "auth.organization": "adds a colleague's account, with a password",
+    "auth.tokens": "issues API tokens",
+}
+
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _operations(app) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        found.setdefault(rule.endpoint, set()).update(rule.methods or ())
+    return found
+
+
+def test_every_page_action_has_an_api_operation(app):
+    operations = _operations(app)
+    page_actions = {rule.endpoint for rule in app.url_map.iter_rules()
+                    if not rule.rule.startswith("/api/") and rule.methods & STATE_CHANGING}
+    missing = sorted(page_actions - set(PARITY) - set(EXCEPTIONS))
+    assert missing == [], f"page actions without an API operation: {missing}"
+    # The lists name only what exists (no stale rows hiding a removed action).
+    assert set(PARITY) | set(EXCEPTIONS) <= page_actions
+    absent = sorted(f"{method} {endpoint}" for mapped in PARITY.values()
+                    for endpoint, method in mapped if method not in operations.get(endpoint, ()))
+    assert absent == [], f"API operations named here but not served: {absent}"
+    assert set(PARITY).isdisjoint(EXCEPTIONS)
+
+
+def test_every_api_operation_is_in_the_spec_and_names_its_policy_action(app):
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    documented = {(path, method.upper()) for path, item in spec["paths"].items()
+                  for method in item if method.upper() in STATE_CHANGING | {"GET"}}
+    unnamed, undocumented = [], []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api_"):
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            if policy.action_of(app.view_functions[rule.endpoint], method) is None:
+                unnamed.append(f"{method} {rule.rule}")
+            if (path, method) not in documented:
+                undocumented.append(f"{method} {path}")
+    assert unnamed == [] and undocumented == []
+    # Every mapped page action's operation documents its refusals in the one problem shape.
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method.upper() in STATE_CHANGING:
+                refusals = {code for code in operation["responses"] if code.startswith("4")}
+                assert {"403", "404"} & refusals, f"{method.upper()} {path}: no refusal documented"
