@@ -20,7 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from procure import audit, clock, policy
-from procure.models import ApiToken, Document, Organization, Response, Role, SupplierDiversity, User
+from procure.models import ApiToken, Organization, Role, SupplierDiversity, User
 from procure.workflows.base import NotFound, refuse
 
 _hasher = PasswordHasher()
@@ -343,23 +343,3 @@ def user_for_token(session: Session, raw_token: str, needs_write: bool) -> User 
         session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
         session.commit()
     return token.user
-
-
-# --- storage quota -----------------------------------------------------------------------------
-
-def stored_bytes(session: Session, organization_id: int) -> int:
-    """Every stored version of every file the organisation uploaded (removed ones included)."""
-    return session.scalar(select(func.coalesce(func.sum(Document.size), 0)).join(
-        Response, Document.response_id == Response.id).where(
-        Response.organization_id == organization_id)) or 0
-
-
-def require_storage(session: Session, user: User, incoming: int | None, quota: int) -> None:
-    """Refuse an upload that would take the organisation past its storage quota."""
-    if user.organization_id is None:
-        return
-    used = stored_bytes(session, user.organization_id)
-    if used + (incoming or 0) > quota:
-        refuse(f"Your organisation has used {used / 1024**2:.1f} MB of its {quota / 1024**2:.0f} "
-               "MB of storage (every version of every file uploaded counts). Nothing was "
-               "stored; ask the procurement office if you need more.")

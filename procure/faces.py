@@ -58,7 +58,8 @@ def uploads() -> Uploads:
     """This deployment's store, upload limits and intake queue, for the upload use cases."""
     config = current_app.config
     return Uploads(store=store_from_config(config), max_bytes=config["MAX_UPLOAD_BYTES"],
-                   max_files=config["MAX_FILES_PER_RESPONSE"], read=jobs.enqueue)
+                   max_files=config["MAX_FILES_PER_RESPONSE"], read=jobs.enqueue,
+                   organization_quota=config["ORGANIZATION_STORAGE_BYTES"])
 
 
 def send_document(document: Any) -> Any:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import (
-    Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for,
+    Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for,
 )
 from flask_login import current_user
 
-from procure import accounts, clock, policy
+from procure import clock, policy
 from procure.extensions import db, limiter
 from procure.faces import received_at, send_document, send_page_image, uploads
 from procure.models import DocumentKind, Lot
@@ -58,8 +58,6 @@ def response(response_id: UUID):
                key_func=lambda: f"upload:{current_user.id}")
 def upload(response_id: UUID, replaces_id: UUID | None = None):
     row = _my_response(response_id)
-    accounts.require_storage(db.session, current_user, request.content_length,
-                             current_app.config["ORGANIZATION_STORAGE_BYTES"])
     form = UploadForm()
     if not form.validate_on_submit():
         message = "; ".join(m for messages in form.errors.values() for m in messages)

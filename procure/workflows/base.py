@@ -69,6 +69,7 @@ class Uploads:
     max_bytes: int
     max_files: int
     read: Callable[[int], None] = lambda document_id: None
+    organization_quota: int | None = None     # bytes an organisation may store, every version
 
 
 def store_upload(uploads: Uploads, stream: BinaryIO) -> StoredFile:

@@ -165,13 +165,33 @@ def upload_document(session: Session, row: Response, actor: User, *, stream: Bin
     policy.require(actor, "response.work", row)
     replaces = document_of(row, replaces_id) if replaces_id is not None else None
     require_editable(row, received_at)   # refuse early, before storing anything
+    if uploads.organization_quota is not None:
+        require_storage(session, row.organization_id, 0, uploads.organization_quota)
     stored = store_upload(uploads, stream)
+    if uploads.organization_quota is not None:
+        require_storage(session, row.organization_id, stored.size, uploads.organization_quota)
     document = add_document(session, row, actor, kind=kind, filename=filename or "",
                             stored=stored, max_files=uploads.max_files, replaces=replaces,
                             received_at=received_at)
     document_id = document.id
     after_commit(session, lambda: uploads.read(document_id))
     return document
+
+
+def stored_bytes(session: Session, organization_id: int) -> int:
+    """Every stored version of every file the organisation uploaded (removed ones included)."""
+    return session.scalar(select(func.coalesce(func.sum(Document.size), 0)).join(
+        Response, Document.response_id == Response.id).where(
+        Response.organization_id == organization_id)) or 0
+
+
+def require_storage(session: Session, organization_id: int, incoming: int, quota: int) -> None:
+    """Refuse an upload that would take the organisation past its storage quota."""
+    used = stored_bytes(session, organization_id)
+    if used + incoming > quota:
+        refuse(f"Your organisation has used {used / 1024**2:.1f} MB of its {quota / 1024**2:.0f} "
+               "MB of storage (every version of every file uploaded counts). Nothing was "
+               "added to your response; ask the procurement office if you need more.")
 
 
 def add_document(session: Session, row: Response, actor: User, *, kind: DocumentKind,

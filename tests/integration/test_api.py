@@ -314,3 +314,25 @@ def test_a_file_too_large_is_refused_with_413_and_nothing_changes(app, token):
     assert {"code", "status", "message"} <= set(refused.get_json())
     assert "Nothing was stored" in refused.get_json()["message"]
     assert http.get(f"/api/v1/responses/{rid}/documents", headers=bidder).get_json() == []
+
+
+def test_the_storage_quota_holds_through_the_api_too(app, token, monkeypatch):
+    """The quota is the upload use case's: a client of the API meets it as a page user does."""
+    bidder = token("bidder")
+    http = app.test_client()
+    with app.app_context():
+        rfr = published_rfr(db.session, user(db.session, "officer"))
+        db.session.commit()
+        lot_id = rfr.lots[0].id
+    rid = http.post("/api/v1/responses/", headers=bidder, json={"lot_id": lot_id}).get_json()["id"]
+    content = complete_response()
+    monkeypatch.setitem(app.config, "ORGANIZATION_STORAGE_BYTES", len(content) + 100)
+    base = f"/api/v1/responses/{rid}/documents"
+    first = http.post(base, headers=bidder, content_type="multipart/form-data",
+                      data={"kind": "narrative", "file": _pdf_part(content, "one.pdf")})
+    assert first.status_code == 201
+    second = http.post(base, headers=bidder, content_type="multipart/form-data",
+                       data={"kind": "budget", "file": _pdf_part(content + b"%2", "two.pdf")})
+    assert second.status_code == 409
+    assert "storage" in second.get_json()["message"]
+    assert [d["filename"] for d in http.get(base, headers=bidder).get_json()] == ["one.pdf"]

@@ -29,6 +29,7 @@ PARITY: dict[str, set[tuple[str, str]]] = {
                       ("api_response_documents.ResponseDocument", "PUT")},       # a replacement
     "bidder.remove": {("api_response_documents.ResponseDocument", "DELETE")},
     "bidder.fire": {("api_responses.ResponseEvent", "POST")},
+    "auth.revoke_token": {("api_tokens.CurrentToken", "DELETE")},   # the calling token
 }
 
 # Page actions the API deliberately does not offer, and why.
@@ -42,6 +43,9 @@ EXCEPTIONS = {
     "auth.register": "creates an organisation and its first account, with a password",
     "auth.organization": "adds a colleague's account, with a password",
     "auth.tokens": "issues API tokens",
+    "auth.password": "changes the password: a token must never be a way to take an account over",
+    "auth.sign_out_everywhere": "ends the person's browser sessions; tokens are revoked one by "
+                                "one (DELETE /api/v1/tokens/current)",
 }
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
