@@ -247,11 +247,14 @@ def _open_pdfium(data: bytes):
         raise Rejected("corrupt", MESSAGES["corrupt"]) from e
 
 
-def _pdfium_texts(doc, n: int) -> tuple[list[str], dict[int, str], int]:
-    """Text of every page (content-stream order); for pages with an empty vertical strip
-    down the middle (a two-column gutter) also the text read column by column, used when
-    the stream interleaves the columns; and how many pages failed."""
-    texts, columns, failed = [], {}, 0
+def _pdfium_texts(doc, n: int) -> tuple[list[str], list[list[dict]], dict[int, str], int]:
+    """Text of every page (content-stream order) and its lines with size, weight and box
+    (``layout``); for pages with an empty vertical strip down the middle (a two-column
+    gutter) also the text read column by column, used when the stream interleaves the
+    columns; and how many pages failed."""
+    from procure.intake.layout import page_lines
+
+    texts, layout, columns, failed = [], [], {}, 0
     for i in range(n):
         try:
             page = doc[i]
@@ -260,6 +263,10 @@ def _pdfium_texts(doc, n: int) -> tuple[list[str], dict[int, str], int]:
                 try:
                     text = tp.get_text_range() or ""
                     texts.append(text)
+                    try:
+                        layout.append(page_lines(tp, page.get_height(), text))
+                    except Exception:
+                        layout.append([])
                     if len(text.strip()) > 200:
                         w, h = page.get_size()
                         gutter = tp.get_text_bounded(left=w / 2 - 4, bottom=0, right=w / 2 + 4, top=h)
@@ -273,9 +280,83 @@ def _pdfium_texts(doc, n: int) -> tuple[list[str], dict[int, str], int]:
         except Exception:  # a broken page must not sink the document
             if len(texts) == i:
                 texts.append("")
+            if len(layout) == i:
+                layout.append([])
             failed += 1
         _emit({"progress": [i + 1, n]})
-    return texts, columns, failed
+    return texts, layout, columns, failed
+
+
+def _has_image(doc, index: int) -> bool:
+    import pypdfium2.raw as pdfium_c
+
+    page = doc[index]
+    try:
+        return next(iter(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3)), None) is not None
+    finally:
+        page.close()
+
+
+def ocr_available() -> bool:
+    """Whether Tesseract (the ``tesseract`` program) is installed for reading scanned pages."""
+    import shutil
+
+    return shutil.which(os.environ.get("PROCURE_TESSERACT", "tesseract")) is not None
+
+
+def _ocr_page(doc, index: int, seconds: float) -> str:
+    """Text of one scanned page by Tesseract, the page rendered at 300 dpi."""
+    import pytesseract
+
+    cmd = os.environ.get("PROCURE_TESSERACT")
+    if cmd:
+        pytesseract.pytesseract.tesseract_cmd = cmd
+    page = doc[index]
+    try:
+        image = page.render(scale=300 / 72, grayscale=True).to_pil()
+    finally:
+        page.close()
+    return pytesseract.image_to_string(image, timeout=max(1, int(seconds)))
+
+
+def _scanned_pages(doc, texts: list[str], layout: list[list[dict]], limits: "Limits",
+                   started: float) -> list[dict]:
+    """Pages with no text but a picture are scanned: read them by OCR when Tesseract is
+    installed (within the time left), and say so in the record's notes either way."""
+    scanned = [i for i, t in enumerate(texts) if len(t.strip()) < 3 and _has_image(doc, i)]
+    if not scanned:
+        return []
+    pages = ", ".join(str(i + 1) for i in scanned)
+    if not ocr_available():
+        return [{"code": "scanned_not_read", "pages": [i + 1 for i in scanned],
+                 "message": f"Scanned page(s) {pages}: text not read (OCR is off on this service: "
+                            "Tesseract is not installed). Check these pages in the pictures."}]
+    done, failed, read = [], [], {}
+    for i in scanned:
+        left = limits.seconds - (time.monotonic() - started) - 5
+        if left <= 1:
+            failed.append(i)
+            continue
+        try:
+            text = _ocr_page(doc, i, left)
+        except Exception:
+            failed.append(i)
+            continue
+        texts[i] = text
+        read[i + 1] = " ".join(text.split())[:2000]
+        from procure.intake.structure import as_line, split_lines
+        layout[i] = [as_line(ln) for ln in split_lines(text)]
+        done.append(i)
+    notes = []
+    if done:
+        notes.append({"code": "ocr", "pages": [i + 1 for i in done], "text": read,
+                      "message": "Scanned page(s) " + ", ".join(str(i + 1) for i in done)
+                                 + ": text read by OCR (Tesseract); check it against the pictures."})
+    if failed:
+        notes.append({"code": "scanned_not_read", "pages": [i + 1 for i in failed],
+                      "message": "Scanned page(s) " + ", ".join(str(i + 1) for i in failed)
+                                 + ": text not read (OCR did not finish). Check these pages in the pictures."})
+    return notes
 
 
 def _form_fields(data: bytes) -> tuple[dict, bool, int | None, list[dict]]:
@@ -414,6 +495,7 @@ def _plumber_table_rows(data: bytes, regions: dict[int, tuple[float, float]]):
 def _child(request: dict) -> dict:
     from procure.intake import structure as st
 
+    started = time.monotonic()
     limits = Limits(**request["limits"])
     sections = request["sections"]
     data = _read_pdf_bytes(request["path"])
@@ -433,10 +515,11 @@ def _child(request: dict) -> dict:
             raise Rejected("too_many_pages", f"This PDF has {n:,} pages; the limit is {limits.pages:,}. "
                                              "Remove unneeded pages and upload it again.")
         _emit({"progress": [0, n]})
-        texts, columns, failed = _pdfium_texts(doc, n)
+        texts, layout, columns, failed = _pdfium_texts(doc, n)
         if failed == n:
             raise Rejected("corrupt", MESSAGES["corrupt"])
-        if not any(t.strip() for t in texts):
+        notes = _scanned_pages(doc, texts, layout, limits, started)
+        if not any(t.strip() for t in texts) and not notes:
             raise Rejected("no_text", MESSAGES["no_text"])
         if failed:
             problems.append({"code": "pages_unreadable",
@@ -454,23 +537,26 @@ def _child(request: dict) -> dict:
         else:
             fields, signed, signed_page = {}, False, None
 
-        # first pass on text only: sections, cover, signature, budget from text lines
-        rec = st.build_record(texts, sections, fields, None, signed, signed_page, problems)
-        bids = set(st.budget_section_ids(sections))
+        def build(pages_layout, rows=None, extra=()):
+            return st.build_record(texts, sections, fields, rows, signed, signed_page,
+                                   problems + list(extra), layout=pages_layout, notes=notes)
+
+        rec = build(layout)
         if rec["missing_sections"] and columns:
             # columns interleaved in the content stream: read two-column pages column by column
             # (only pages where that reveals more headings; covers and tables read better by rows)
-            texts2 = [columns[i] if i in columns and st.count_heading_lines(columns[i], sections)
-                      > st.count_heading_lines(t, sections) else t for i, t in enumerate(texts)]
-            rec2 = st.build_record(texts2, sections, fields, None, signed, signed_page, problems)
+            layout2 = [[st.as_line(x) for x in st.split_lines(columns[i])]
+                       if i in columns and st.count_heading_lines(columns[i], sections)
+                       > st.count_heading_lines(t, sections) else layout[i] for i, t in enumerate(texts)]
+            rec2 = build(layout2)
             if len(rec2["sections"]) > len(rec["sections"]):
-                texts, rec = texts2, rec2
+                layout, rec = layout2, rec2
         found = rec["sections"]
+        bids = set(st.budget_section_ids(sections))
         bsec = next((f for f in found if f["id"] in bids), None)
         regions = {}
-        # pdfplumber's tables only where the text reading is in doubt: the budget rows read
-        # from the text lines must have a total row that the other lines add up to exactly
-        if bsec is not None and not st.budget_rows_add_up(st.text_budget_rows(texts, rec, sections)):
+        # pdfplumber's tables only where the lines read no budget rows at all
+        if bsec is not None and not st.text_budget_rows(layout, rec, sections):
             idx = found.index(bsec)
             nxt = found[idx + 1] if idx + 1 < len(found) else None
             pages = list(range(bsec["start_page"], bsec["end_page"] + 1))
@@ -485,7 +571,7 @@ def _child(request: dict) -> dict:
         # ruled tables: pdfplumber, only on the budget pages that have lines
         rows, bproblems = _plumber_table_rows(data, regions)
         if rows:
-            rec = st.build_record(texts, sections, fields, rows, signed, signed_page, problems + bproblems)
+            rec = build(layout, rows, bproblems)
         else:
             rec["problems"] = bproblems + rec["problems"]
     return rec

@@ -82,13 +82,15 @@ def fmt_amount(value: Decimal | None) -> str | None:
 # headings and sections
 
 _NUMBERING = [
-    re.compile(r"^(?:section|part|article|chapter)\s+(?:\d+(?:\.\d+)*|[ivxlcdm]+|[a-z])\s*[:.)\-\u2013\u2014]?\s*", re.I),
+    re.compile(r"^(?:section|part|article|chapter|tab)\s+(?:\d+(?:\.\d+)*|[ivxlcdm]+|[a-z])\s*[:.)\-\u2013\u2014]?\s*", re.I),
     re.compile(r"^\d+(?:\.\d+)*[.):]?\s+"),
     re.compile(r"^(?:[ivxlcdm]+|[a-z])[.)]\s+", re.I),
+    re.compile(r"^[\u2022\u25aa\u25a0\u2013\u2014\-*#]+\s*"),
 ]
-_DOT_LEADER = re.compile(r"(?:\.\s?){3,}|(?:_\s?){3,}|\u2026")
-_TRAILING_PAGENO = re.compile(r"\s+\d{1,4}$")
+_DOT_LEADER = re.compile(r"(?:\.\s?){3,}|(?:_\s?){3,}|\u2026|(?:\u00b7\s?){3,}")
+_TRAILING_PAGENO = re.compile(r"\s+(?:page\s+)?\d{1,4}$", re.I)
 _TOC_TITLE = re.compile(r"^(?:table\s+of\s+contents|contents)\s*:?$", re.I)
+_STOP = frozenset("a an the and of for our to in on with by at as its their we my".split())
 
 
 def normalize(s: str) -> str:
@@ -115,6 +117,8 @@ def heading_key(line: str) -> str | None:
     s = re.sub(r"^[:\-\u2013\u2014]\s*", "", s)
     s = s.rstrip(":").strip()
     s = re.sub(r"\s*[\u2013\u2014-]\s*$", "", s)
+    if s.endswith((".", ",", ";")):
+        return None  # the end of a sentence, not a title
     return normalize(s) or None
 
 
@@ -129,19 +133,79 @@ def section_names(section: dict) -> list[str]:
     return [normalize(n) for n in names if n and n.strip()]
 
 
-def _toc_mask(pages_lines: list[list[str]]) -> list[list[bool]]:
-    """True for lines that belong to a table of contents."""
-    masks = []
-    for lines in pages_lines:
-        mask = [False] * len(lines)
-        in_toc = False
-        for i, ln in enumerate(lines):
-            if _TOC_TITLE.match(ln.strip()):
-                in_toc = True
-            if in_toc or _DOT_LEADER.search(ln):
-                mask[i] = True
-        masks.append(mask)
-    return masks
+def as_line(line) -> dict:
+    """A page line as a dict; plain strings (text without layout) get no size, weight or box."""
+    if isinstance(line, dict):
+        return line
+    return {"text": line, "size": None, "bold": None, "x0": None, "x1": None, "top": None, "bottom": None}
+
+
+def as_pages(pages) -> list[list[dict]]:
+    return [[as_line(ln) for ln in lines] for lines in pages]
+
+
+def texts_of(pages) -> list[list[str]]:
+    return [[ln["text"] if isinstance(ln, dict) else ln for ln in lines] for lines in pages]
+
+
+def _words(s: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", s)
+
+
+def _stem(w: str) -> str:
+    w = w.replace("isation", "ization").replace("isational", "izational")
+    for suf in ("ational", "ation", "ing", "es", "s"):
+        if len(w) > len(suf) + 3 and w.endswith(suf):
+            return w[: -len(suf)]
+    return w
+
+
+def _content(ws) -> list[str]:
+    return [_stem(w) for w in ws if w not in _STOP]
+
+
+def match_score(key: str | None, name: str) -> int:
+    """How well a heading's normalized text names a section: 3 exactly, 2 the name inside a
+    short embellished heading or a near spelling, 0 not at all."""
+    if not key:
+        return 0
+    if key == name:
+        return 3
+    kw, nw = _words(key), _words(name)
+    if not kw or not nw or len(kw) > len(nw) + 6:
+        return 0
+    kc, nc = _content(kw), _content(nw)
+    if kc == nc:
+        return 3
+    # the name's words, in order, inside the heading ("Our Staffing Plan and Key Personnel")
+    n = len(nc)
+    if n and any(kc[i:i + n] == nc for i in range(len(kc) - n + 1)):
+        return 2
+    if len(nc) >= 2 and len(kc) <= len(nc) + 1:
+        import difflib
+        if difflib.SequenceMatcher(None, " ".join(kc), " ".join(nc)).ratio() >= 0.86:
+            return 2
+    return 0
+
+
+def _toc_pages(pages: list[list[dict]], lookup: dict[str, dict]) -> set[int]:
+    """Pages that are a table of contents: a contents title, or mostly lines naming sections."""
+    out = set()
+    for p, lines in enumerate(pages):
+        texts = [ln["text"] for ln in lines]
+        if any(_TOC_TITLE.match(t.strip()) for t in texts[:8]):
+            out.add(p)
+            continue
+        hits = 0
+        for t in texts:
+            if not (_TRAILING_PAGENO.search(t) or _DOT_LEADER.search(t)):
+                continue
+            key = heading_key(_TRAILING_PAGENO.sub("", _DOT_LEADER.sub(" ", t)).strip())
+            if key and any(match_score(key, n) for n in lookup):
+                hits += 1
+        if hits >= 3:
+            out.add(p)
+    return out
 
 
 def _last_word(s: str) -> str:
@@ -155,38 +219,146 @@ def _part_of_running(line: str, running: set[str]) -> bool:
     return len(line) >= 10 and any(r.startswith(line) or r.endswith(line) for r in running)
 
 
-def find_headings(pages_lines: list[list[str]], sections: list[dict]) -> list[dict]:
+def _body_size(pages: list[list[dict]]) -> float | None:
+    """The most common font size, weighted by characters: the body text's size."""
+    weight: dict[float, int] = {}
+    for lines in pages:
+        for ln in lines:
+            if ln.get("size"):
+                weight[ln["size"]] = weight.get(ln["size"], 0) + len(ln["text"])
+    return max(weight, key=weight.get) if weight else None
+
+
+def _styled(ln: dict, body: float | None, bold_body: bool) -> bool:
+    """Does the line look like a heading: larger than the body, or bold where the body is not."""
+    if body is None or ln.get("size") is None:
+        return False
+    return ln["size"] >= body * 1.1 or (bool(ln.get("bold")) and not bold_body)
+
+
+def _sentence(text: str) -> bool:
+    t = text.strip()
+    return len(t.split()) > 14 or (t.endswith((".", ",", ";")) and len(t.split()) > 3 and not re.match(r"^[A-Za-z0-9]{1,4}\.", t))
+
+
+def _margin(pages: list[list[dict]]) -> list[set[int]]:
+    """Per page, indexes of running header/footer lines: lines near the top or bottom edge whose
+    text (digits aside) repeats on other pages, and page numbers."""
+    heights = []
+    for lines in pages:
+        bottoms = [ln["bottom"] for ln in lines if ln.get("bottom") is not None]
+        heights.append(max(bottoms) if bottoms else None)
+    sig = lambda t: re.sub(r"\d+", "#", t.lower())
+    counts: dict[str, int] = {}
+    for p, lines in enumerate(pages):
+        seen = set()
+        for i, ln in enumerate(lines):
+            if _edge(ln, i, lines, heights[p]):
+                seen.add(sig(ln["text"]))
+        for k in seen:
+            counts[k] = counts.get(k, 0) + 1
+    need = 2 if len(pages) <= 4 else 3
+    out = []
+    for p, lines in enumerate(pages):
+        idx = set()
+        for i, ln in enumerate(lines):
+            if _edge(ln, i, lines, heights[p]) and (counts.get(sig(ln["text"]), 0) >= need
+                                                    or _PAGE_NO.fullmatch(ln["text"].strip())):
+                idx.add(i)
+        out.append(idx)
+    return out
+
+
+def _edge(ln: dict, i: int, lines: list[dict], height: float | None) -> bool:
+    if ln.get("top") is not None and height:
+        tops = [x["top"] for x in lines if x.get("top") is not None]
+        lo, hi = min(tops), max(x["bottom"] for x in lines if x.get("bottom") is not None)
+        span = max(hi - lo, 1.0)
+        return ln["top"] <= lo + span * 0.07 or ln["bottom"] >= hi - span * 0.07
+    return i < 2 or i >= len(lines) - 2
+
+
+def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
     """First heading of each required section, in document order.
 
-    Returns dicts ``{"id", "title", "heading", "page", "line", "top"}`` where page is
-    1-based, line the index in that page's lines and top whether it is the first line
-    of the page's body (only running headers/footers above it).
+    A heading is a short line, not a sentence, outside the running header and footer and the
+    contents pages, that names a section (its title or an alias, exactly, embellished or near
+    spelt) and, when the layout is known, looks like a heading (larger or bolder than the body;
+    the style most section headings share wins over a sub-heading that happens to match).
+    Returns dicts ``{"id", "title", "heading", "page", "line", "top", "score"}``; page 1-based,
+    line the index in that page's lines, top whether it is the first line of the page's body.
     """
+    pages = as_pages(pages_lines)
     lookup: dict[str, dict] = {}
     for sec in sections:
         for name in section_names(sec):
             lookup.setdefault(name, sec)
-    last_words = {_last_word(n) for n in lookup}
-    toc = _toc_mask(pages_lines)
-    running = running_lines(pages_lines, set(lookup))
-    found: dict[str, dict] = {}
-    for p, lines in enumerate(pages_lines):
+    if not lookup:
+        return []
+    toc = _toc_pages(pages, lookup)
+    margin = _margin(pages)
+    body = _body_size(pages)
+    bold_chars = sum(len(ln["text"]) for lines in pages for ln in lines if ln.get("bold"))
+    all_chars = sum(len(ln["text"]) for lines in pages for ln in lines) or 1
+    bold_body = bold_chars * 2 > all_chars
+    cands = []
+    for p, lines in enumerate(pages):
+        if p in toc:
+            continue
         body_seen = False
+        skip = set()
         for i, ln in enumerate(lines):
-            if ln in running or (i < 3 and _part_of_running(ln, running)):
+            if i in margin[p] or i in skip:
                 continue
-            if toc[p][i]:
+            text = ln["text"]
+            if _DOT_LEADER.search(text) or _sentence(text):
                 body_seen = True
                 continue
-            key = heading_key(ln) if _last_word(ln) in last_words else None
-            sec = lookup.get(key) if key else None
-            if sec is not None and sec["id"] not in found:
-                found[sec["id"]] = {
-                    "id": sec["id"], "title": sec.get("title"), "heading": ln,
-                    "page": p + 1, "line": i, "top": not body_seen,
-                }
+            styled = _styled(ln, body, bold_body)
+            options = [(text, 1)]
+            nxt = lines[i + 1] if i + 1 < len(lines) else None
+            if nxt is not None and i + 1 not in margin[p] and len(text.split()) <= 8 \
+                    and not _sentence(nxt["text"]) and len(nxt["text"].split()) <= 6 \
+                    and (not styled or (_styled(nxt, body, bold_body) and nxt.get("size") == ln.get("size")
+                                        and nxt.get("bold") == ln.get("bold"))):
+                options.append((text + " " + nxt["text"], 2))
+            best = None
+            for candidate, used in options:
+                key = heading_key(candidate)
+                for name, sec in lookup.items():
+                    sc = match_score(key, name)
+                    if sc == 2 and not styled:
+                        sc = 0  # an embellished or near match must look like a heading
+                    if used == 2 and sc < 3 and not styled:
+                        sc = 0
+                    if sc and (best is None or sc > best[0]):
+                        best = (sc, sec, candidate, used)
+            if best:
+                sc, sec, candidate, used = best
+                cands.append({"id": sec["id"], "title": sec.get("title"), "heading": candidate,
+                              "page": p + 1, "line": i, "top": not body_seen, "score": sc,
+                              "styled": styled, "style": (ln.get("size"), ln.get("bold")),
+                              "upper": candidate.isupper()})
+                if used == 2:
+                    skip.add(i + 1)
             body_seen = True
-    return sorted(found.values(), key=lambda h: (h["page"], h["line"]))
+    # the style of the section headings: most common among exact, styled matches
+    styles: dict = {}
+    for c in cands:
+        if c["styled"]:
+            styles[c["style"]] = styles.get(c["style"], 0) + (2 if c["score"] == 3 else 1)
+    main_style = max(styles, key=styles.get) if styles else None
+    found: dict[str, dict] = {}
+    for c in cands:
+        rank = (c["style"] == main_style if main_style else True, c["score"] >= 2 or not main_style)
+        prev = found.get(c["id"])
+        if prev is None or rank > prev["_rank"]:
+            c["_rank"] = rank
+            found[c["id"]] = c
+    out = []
+    for c in found.values():
+        out.append({k: c[k] for k in ("id", "title", "heading", "page", "line", "top", "score")})
+    return sorted(out, key=lambda h: (h["page"], h["line"]))
 
 
 def count_heading_lines(text: str, sections: list[dict]) -> int:
@@ -195,31 +367,22 @@ def count_heading_lines(text: str, sections: list[dict]) -> int:
     return sum(1 for ln in split_lines(text) if heading_key(ln) in names)
 
 
-def running_lines(pages_lines: list[list[str]], names: set[str] | frozenset = frozenset()) -> set[str]:
-    """Lines repeated at the top or bottom of many pages (running headers/footers) and page
-    numbers. Headings of required sections (``names``) never count as running lines."""
-    if len(pages_lines) < 2:
-        return set()
-    counts: dict[str, int] = {}
-    for lines in pages_lines:
-        for ln in set(lines[:2] + lines[-2:]):
-            counts[ln] = counts.get(ln, 0) + 1
-    need = max(2, int(len(pages_lines) * 0.4))
-    out = {ln for ln, n in counts.items() if n >= need and heading_key(ln) not in names}
-    # "Page 3", "Page 3 of 9", "- 3 -", "3"
-    for lines in pages_lines:
-        for ln in lines[:2] + lines[-2:]:
-            if _PAGE_NO.fullmatch(ln):
-                out.add(ln)
+def running_lines(pages_lines, names=frozenset()) -> set[str]:
+    """Text of the running header/footer lines and page numbers (see ``_margin``)."""
+    pages = as_pages(pages_lines)
+    out = set()
+    for lines, idx in zip(pages, _margin(pages)):
+        out |= {lines[i]["text"] for i in idx}
     return out
 
 
-def build_sections(pages_lines: list[list[str]], sections: list[dict],
+def build_sections(pages_lines, sections: list[dict],
                    signature_page: int | None = None) -> tuple[list[dict], list[str], list[dict]]:
     """Found sections with their page ranges and word counts, missing ids, problems."""
-    heads = find_headings(pages_lines, sections)
-    n_pages = len(pages_lines)
-    running = running_lines(pages_lines, {n for s in sections for n in section_names(s)})
+    pages = as_pages(pages_lines)
+    heads = find_headings(pages, sections)
+    n_pages = len(pages)
+    margin = _margin(pages)
     by_id = {s["id"]: s for s in sections}
     found = []
     for k, h in enumerate(heads):
@@ -235,14 +398,14 @@ def build_sections(pages_lines: list[list[str]], sections: list[dict],
             stop = (end + 1, 0)
         words = 0
         for p in range(h["page"], min(stop[0], n_pages) + 1):
-            lines = pages_lines[p - 1]
+            lines = pages[p - 1]
             lo = h["line"] + 1 if p == h["page"] else 0
             hi = stop[1] if p == stop[0] else len(lines)
-            words += count_words([ln for ln in lines[lo:hi] if ln not in running])
+            words += count_words([ln["text"] for j, ln in enumerate(lines[lo:hi], lo) if j not in margin[p - 1]])
         found.append({
             "id": h["id"], "title": by_id[h["id"]].get("title"), "heading": h["heading"],
             "start_page": h["page"], "end_page": end, "pages": end - h["page"] + 1,
-            "words": words,
+            "words": words, "line": h["line"],
         })
     found_ids = {f["id"] for f in found}
     missing = [s["id"] for s in sections if s["id"] not in found_ids]
@@ -274,28 +437,50 @@ def budget_section_ids(sections: list[dict]) -> list[str]:
 # ---------------------------------------------------------------------------
 # cover sheet
 
+_ORG = (r"(?:legal\s+name\s+of\s+(?:the\s+)?(?:organi[sz]ation|applicant|bidder|agency|entity|provider)"
+        r"|name\s+of\s+(?:the\s+)?(?:organi[sz]ation|agency|applicant|bidder|provider|entity|respondent)"
+        r"|(?:applicant|bidder|respondent|provider|vendor|company)(?:'s)?\s+(?:legal\s+)?(?:organi[sz]ation\s+)?name"
+        r"|(?:legal\s+)?organi[sz]ation(?:'s)?\s+(?:legal\s+)?name|legal\s+name|agency\s+name|business\s+name"
+        r"|applicant\s+organi[sz]ation|organi[sz]ation|applicant|bidder|respondent|provider|vendor|company)")
 _LABELS = [
-    ("organization_name", r"(?:organi[sz]ation(?:\s+name)?|bidder(?:\s+name)?|applicant(?:\s+name)?|company(?:\s+name)?|vendor(?:\s+name)?|legal\s+name)"),
-    ("tax_id", r"(?:fein|tax\s*id(?:entification)?(?:\s+(?:number|no\.?|#))?|ein|tin)"),
-    ("contact_email", r"(?:contact\s+)?e-?mail(?:\s+address)?"),
-    ("contact_name", r"(?:contact(?:\s+(?:name|person))?)"),
-    ("lot", r"(?:lots?(?:\s+(?:number|no\.?|#))?)"),
-    ("total_price", r"(?:total\s+(?:price|cost|bid|amount|proposed\s+price))"),
+    ("tax_id", r"(?:federal\s+(?:employer\s+)?(?:tax\s+)?id(?:entification)?\s*(?:number|no\.?|#)?(?:\s*\((?:fein|ein|tin)\))?"
+               r"|federal\s+employer\s+identification\s+number(?:\s*\((?:fein|ein)\))?"
+               r"|(?:fein|ein|tin)(?:\s*(?:number|no\.?|#))?|tax\s*id(?:entification)?(?:\s+(?:number|no\.?|#))?(?:\s*\((?:fein|ein|tin)\))?)"),
+    ("contact_email", r"(?:contact\s+)?e-?\s?mail(?:\s+address)?(?:\s+of\s+contact)?"),
+    ("contact_name", r"(?:contact(?:\s+(?:name|person))?|authori[sz]ed\s+representative|primary\s+contact)"),
+    ("lot", r"(?:lots?(?:\s+(?:number|no\.?|#|bid|applied\s+for))?(?:\(s\))?(?:\s+bid)?)"),
+    ("total_price", r"(?:total\s+(?:price|cost|bid|amount|proposed\s+(?:price|cost|budget)|budget(?:\s+request(?:ed)?)?"
+                    r"|funding\s+request(?:ed)?|program\s+cost)|amount\s+requested|proposed\s+price)"),
+    ("organization_name", _ORG),
 ]
-_LABEL_RX = [(k, re.compile(r"^\s*" + rx + r"\s*[:#]\s*(?P<v>\S.*?)\s*$", re.I)) for k, rx in _LABELS]
+_LABEL_RX = [(k, re.compile(r"^\s*" + rx + r"\s*(?:[:#\u2013\u2014-]\s*|\s{1,}|$)(?P<v>.*?)\s*$", re.I))
+             for k, rx in _LABELS]
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_FEIN = re.compile(r"(?<![\d-])\d{2}\s?[-\u2010\u2011\u2013]\s?\d{7}(?![\d-])")
 
 
 def _clean_value(key: str, value: str) -> str | None:
     value = value.strip().strip("_").strip()
+    value = re.sub(r"^\([^)]*[A-Za-z][^)]*\)\s*", "", value)  # "(legal name of the bidder)": the label's hint
     if not value or re.fullmatch(r"[_.\s-]*", value):
         return None
+    if key == "lot" and not re.search(r"\d", value):
+        return None
     if key == "total_price":
-        amt = parse_amount(value)
-        return fmt_amount(amt)
+        m = re.search(r"\(?[-\u2212]?\$?\s?\d[\d,]*(?:\.\d{1,2})?\)?", value)
+        return fmt_amount(parse_amount(m.group(0))) if m else None
     if key == "contact_email":
         m = _EMAIL.search(value)
         return m.group(0) if m else None
+    if key == "tax_id":
+        m = _FEIN.search(value)
+        if m:
+            return re.sub(r"\s", "", m.group(0)).replace("\u2010", "-").replace("\u2011", "-").replace("\u2013", "-")
+        return value if re.search(r"\d{3,}", value) else None
+    if key == "organization_name":
+        value = value.lstrip(":").strip()
+        if _EMAIL.search(value) or _FEIN.search(value) or not re.search(r"[A-Za-z]{2,}", value):
+            return None
     return value
 
 
@@ -308,34 +493,68 @@ def cover_from_fields(fields: dict) -> dict:
     return out
 
 
-def cover_from_text(pages_lines: list[list[str]], max_pages: int = 2) -> dict:
+def _label_of(text: str):
+    """(key, value text after the label) when the line starts with a cover label."""
+    for key, rx in _LABEL_RX:
+        m = rx.match(text)
+        if m:
+            return key, m.group("v")
+    return None
+
+
+def cover_from_text(pages_lines, max_pages: int = 2) -> tuple[dict, dict]:
+    """Cover values read by their labels (value after a colon, at a fixed x on the same line,
+    or in the cell below), then by what values look like (a FEIN, an e-mail address).
+    Returns (values, where each was read: {"page", "words"})."""
     out = {k: None for k in COVER_KEYS}
-    for lines in pages_lines[:max_pages]:
-        for ln in lines:
-            for key, rx in _LABEL_RX:
-                m = rx.match(ln)
-                if m and out[key] is None:
-                    out[key] = _clean_value(key, m.group("v"))
+    where: dict = {}
+    pages = texts_of(pages_lines)
+    for p, lines in enumerate(pages[:max_pages]):
+        for i, ln in enumerate(lines):
+            hit = _label_of(ln)
+            if not hit:
+                continue
+            key, raw_value = hit
+            if out[key] is not None:
+                continue
+            value = _clean_value(key, raw_value) if raw_value else None
+            if value is None and not raw_value.strip() and i + 1 < len(lines) and not _label_of(lines[i + 1]):
+                value = _clean_value(key, lines[i + 1])  # the value on the next line (table cell below)
+                ln = ln + " / " + lines[i + 1]
+            if value is not None:
+                out[key] = value
+                where[key] = {"page": p + 1, "words": ln}
+    for key, rx in (("tax_id", _FEIN), ("contact_email", _EMAIL)):
+        if out[key] is None:
+            for p, lines in enumerate(pages[:max_pages]):
+                hit = next(((ln, m) for ln in lines for m in [rx.search(ln)] if m), None)
+                if hit:
+                    out[key] = _clean_value(key, hit[1].group(0))
+                    where[key] = {"page": p + 1, "words": hit[0]}
                     break
-    return out
+    return out, where
 
 
-def build_cover(fields: dict, pages_lines: list[list[str]]) -> dict:
+def build_cover(fields: dict, pages_lines, with_sources: bool = False):
     cover = cover_from_fields(fields)
-    text = cover_from_text(pages_lines)
+    where = {k: {"page": None, "words": f"form field {k}"} for k, v in cover.items() if v is not None}
+    text, text_where = cover_from_text(pages_lines)
     for k in COVER_KEYS:
-        if cover[k] is None:
+        if cover[k] is None and text[k] is not None:
             cover[k] = text[k]
-    return cover
+            where[k] = text_where[k]
+    return (cover, where) if with_sources else cover
 
 
 # ---------------------------------------------------------------------------
 # budget
 
-_TOTAL = re.compile(r"^\s*(?:grand\s+)?total\b(?!\s+(?:personnel|staff|fringe|travel))", re.I)
-_SUBTOTAL = re.compile(r"^\s*sub[\s-]?total\b", re.I)
-_TEXT_ROW = re.compile(
-    r"^(?P<desc>.*?[A-Za-z].*?)(?:\s*(?:\.\s?){2,}\s*|\s+)(?P<amt>\(?-?\$?\s?\d[\d,]*(?:\.\d{1,2})?\)?)$")
+_TOTAL = re.compile(r"^\s*(?:grand\s+|overall\s+)?total\b|\btotal\s*$|^\s*sub[\s-]?total\b", re.I)
+_SUBTOTAL = re.compile(r"^\s*sub[\s-]?total\b|\bsub[\s-]?total\s*$", re.I)
+_MONEY = re.compile(
+    r"(?<![\w.,$])(?:\(\s*)?[-\u2212\u2013]?\s?(?:\$|USD\s?)?\s?[-\u2212]?"
+    r"(?:\d{1,3}(?:,\d{3})+(?:\.\d{2})?|\d+\.\d{2}|(?<=\$)\d+|(?<=\$ )\d+|(?<=USD )\d+|(?<=USD)\d+)"
+    r"(?:\s*\))?(?![\w.,]*\d)")
 
 
 def _row_from_cells(cells: list, strict: bool) -> tuple[str, Decimal] | None:
@@ -366,56 +585,75 @@ def budget_rows_from_tables(tables: list[list[list]]) -> list[tuple[str, Decimal
 _PAGE_NO = re.compile(r"(?:page\s+)?[-\u2013 ]*\d+[-\u2013 ]*(?:\s*(?:of|/)\s*\d+)?", re.I)
 
 
+def budget_row(line: str) -> tuple[str, Decimal] | None:
+    """(label, amount) of a budget row: a short label followed by amounts; the amount is the
+    last one on the line (an FTE or a first column may come before it)."""
+    ln = line.strip()
+    if _PAGE_NO.fullmatch(ln):
+        return None
+    hits = list(_MONEY.finditer(ln))
+    if not hits:
+        return None
+    last = hits[-1]
+    if ln[last.end():].strip() and len(ln[last.end():].split()) > 6:
+        return None  # prose after the amount
+    amt = parse_amount(last.group(0).replace("\u2212", "-").replace("\u2013", "-"), strict=True)
+    if amt is None:
+        return None
+    desc = ln[:hits[0].start()]
+    desc = _DOT_LEADER.sub(" ", desc).strip().rstrip(".:").strip()
+    if not desc or not re.search(r"[A-Za-z]", desc) or len(desc) > 80 or len(desc.split()) > 12:
+        return None
+    if desc.endswith((".", ",")):
+        return None
+    return desc, amt
+
+
 def budget_rows_from_lines(lines: list[str]) -> list[tuple[str, Decimal]]:
-    rows = []
-    for ln in lines:
-        if _PAGE_NO.fullmatch(ln.strip()):
-            continue
-        m = _TEXT_ROW.match(ln.strip())
-        if not m:
-            continue
-        amt = parse_amount(m.group("amt"), strict=True)
-        if amt is None:
-            continue
-        desc = m.group("desc").strip().rstrip(".:").strip()
-        if len(desc) > 80:  # prose ending with an amount
-            continue
-        rows.append((desc, amt))
-    return rows
+    return [r for r in (budget_row(ln) for ln in lines) if r]
 
 
-def build_budget(rows: list[tuple[str, Decimal]], cover_total: str | None,
-                 has_section: bool) -> tuple[dict, list[dict]]:
-    lines, stated = [], None
-    for desc, amt in rows:
-        if _SUBTOTAL.match(desc):
-            continue
-        if _TOTAL.match(desc):
-            if stated is None:
+def _whole(amounts) -> bool:
+    return all(a == a.to_integral_value() for a in amounts)
+
+
+def build_budget(rows, cover_total: str | None, has_section: bool) -> tuple[dict, list[dict]]:
+    """The budget from (label, amount[, where]) rows: line items, and the final total row
+    (``stated_total``: the last row labelled as a total; subtotals and intermediate totals are
+    neither lines nor the total). Whole-dollar budgets whose lines are rounded may sum a few
+    dollars off the total row: that is rounding, not an inconsistency."""
+    lines, stated, stated_where = [], None, None
+    for row in rows:
+        desc, amt = row[0], row[1]
+        if _TOTAL.search(desc):
+            if not _SUBTOTAL.search(desc):
                 stated = amt
+                stated_where = row[2] if len(row) > 2 else None
             continue
         lines.append({"description": desc, "amount": fmt_amount(amt)})
     total = sum((Decimal(l["amount"]) for l in lines), Decimal("0.00")) if lines else None
     cover = Decimal(cover_total) if cover_total else None
+    amounts = [Decimal(l["amount"]) for l in lines]
+    slack = Decimal(len(lines)) if amounts and _whole(amounts + [stated or Decimal(0)]) else Decimal(0)
     problems = []
     consistent = None
     if total is not None and (stated is not None or cover is not None):
         consistent = True
-        if stated is not None and stated != total:
+        if stated is not None and abs(stated - total) > slack:
             consistent = False
             problems.append({
                 "code": "budget_inconsistent",
                 "message": f"The budget lines add up to ${total:,.2f} but the table's total row "
                            f"says ${stated:,.2f}. Correct the lines or the total.",
             })
-        if cover is not None and cover != total:
+        if cover is not None and abs(cover - total) > slack:
             consistent = False
             problems.append({
                 "code": "budget_mismatch_cover",
                 "message": f"The budget lines add up to ${total:,.2f} but the cover sheet's total "
                            f"price is ${cover:,.2f}. Make them match.",
             })
-    elif has_section and total is None:
+    elif has_section and total is None and stated is None:
         problems.append({
             "code": "budget_unreadable",
             "message": "No budget line items with amounts were found in the budget section. "
@@ -427,24 +665,65 @@ def build_budget(rows: list[tuple[str, Decimal]], cover_total: str | None,
         "stated_total": fmt_amount(stated) if stated is not None else (fmt_amount(cover) if cover is not None else None),
         "consistent": consistent,
     }
+    if stated_where:
+        budget["stated_total_where"] = stated_where
     return budget, problems
 
 
-def slice_section_lines(lines: list[str], start_names: list[str] | None,
-                        stop_names: list[str] | None) -> list[str]:
-    """Lines of one page after the heading matching start_names and before stop_names."""
-    lo, hi = 0, len(lines)
-    if start_names:
-        for i, ln in enumerate(lines):
-            if heading_key(ln) in start_names:
-                lo = i + 1
+def visual_rows(lines: list[dict]) -> list[dict]:
+    """Lines on the same baseline joined left to right (a table's label and amount cells that
+    the text order split), each with the text joined by spaces."""
+    if not lines or any(ln.get("top") is None for ln in lines):
+        return list(lines)
+    rows: list[list[dict]] = []
+    for ln in sorted(lines, key=lambda x: (x["top"], x["x0"] or 0)):
+        h = max(ln["bottom"] - ln["top"], 1.0)
+        for row in rows:
+            r0 = row[0]
+            overlap = min(r0["bottom"], ln["bottom"]) - max(r0["top"], ln["top"])
+            if overlap >= 0.5 * min(h, max(r0["bottom"] - r0["top"], 1.0)):
+                row.append(ln)
                 break
-    if stop_names:
-        for i in range(lo, len(lines)):
-            if heading_key(lines[i]) in stop_names:
-                hi = i
-                break
-    return lines[lo:hi]
+        else:
+            rows.append([ln])
+    out = []
+    for row in rows:
+        row.sort(key=lambda x: x["x0"] or 0)
+        out.append(dict(row[0], text=" ".join(x["text"] for x in row), x1=row[-1]["x1"]))
+    return out
+
+
+def section_lines(pages_lines, found: list[dict], sec: dict) -> list[tuple[int, dict]]:
+    """(page, line) of one found section's body: after its heading, up to the next found
+    heading (in page and line order), running headers and footers left out."""
+    pages = as_pages(pages_lines)
+    margin = _margin(pages)
+    order = sorted(found, key=lambda f: (f["start_page"], f.get("line", 0)))
+    idx = order.index(sec)
+    nxt = order[idx + 1] if idx + 1 < len(order) else None
+    start = (sec["start_page"], sec.get("line", 0) + (len(sec["heading"]) > len(pages[sec["start_page"] - 1][sec.get("line", 0)]["text"]) if pages[sec["start_page"] - 1] else 0))
+    stop = (nxt["start_page"], nxt.get("line", 0)) if nxt else (sec["end_page"] + 1, 0)
+    out = []
+    for p in range(sec["start_page"], min(stop[0], len(pages)) + 1):
+        lines = pages[p - 1]
+        lo = start[1] + 1 if p == start[0] else 0
+        hi = stop[1] if p == stop[0] else len(lines)
+        out += [(p, ln) for j, ln in enumerate(lines[lo:hi], lo) if j not in margin[p - 1]]
+    return out
+
+
+def budget_rows_of_section(pages_lines, found: list[dict], sec: dict) -> list[tuple]:
+    """Budget rows of a found budget section, each with where it was read."""
+    by_page: dict[int, list[dict]] = {}
+    for p, ln in section_lines(pages_lines, found, sec):
+        by_page.setdefault(p, []).append(ln)
+    rows = []
+    for p in sorted(by_page):
+        for ln in visual_rows(by_page[p]):
+            r = budget_row(ln["text"])
+            if r:
+                rows.append((r[0], r[1], {"page": p, "words": ln["text"]}))
+    return rows
 
 
 # ---------------------------------------------------------------------------
@@ -509,50 +788,54 @@ def signature_problem(sig: dict) -> list[dict]:
 # ---------------------------------------------------------------------------
 # the record
 
-def budget_rows_add_up(rows: list[tuple[str, Decimal]]) -> bool:
-    """True when the rows have a total row and the other lines add up to it exactly."""
-    total_rows = [amt for desc, amt in rows if _TOTAL.match(desc)]
-    lines = [amt for desc, amt in rows if not _TOTAL.match(desc) and not _SUBTOTAL.match(desc)]
-    return bool(total_rows and lines) and sum(lines, Decimal("0.00")) == total_rows[0]
+def budget_rows_add_up(rows) -> bool:
+    """True when the rows have a final total row and the other lines add up to it (within
+    rounding for whole-dollar budgets)."""
+    budget, _ = build_budget(rows, None, True)
+    return budget["consistent"] is True and bool(budget["lines"])
 
 
-def text_budget_rows(page_texts: list[str], record: dict, sections: list[dict]) -> list[tuple[str, Decimal]]:
-    """Budget rows read from the text lines of the record's budget section(s)."""
-    pages_lines = [split_lines(t) for t in page_texts]
+def text_budget_rows(pages_lines, record: dict, sections: list[dict]) -> list[tuple]:
+    """Budget rows read from the lines of the record's budget section(s)."""
     bids = set(budget_section_ids(sections))
     rows = []
     for f in record["sections"]:
         if f["id"] in bids:
-            rows += budget_rows_from_lines(section_text_lines(pages_lines, record["sections"], f, sections))
+            rows += budget_rows_of_section(pages_lines, record["sections"], f)
     return rows
 
 
-def build_record(page_texts: list[str], sections: list[dict], form_fields: dict | None = None,
-                 budget_rows: list[tuple[str, Decimal]] | None = None,
+def build_record(page_texts, sections: list[dict], form_fields: dict | None = None,
+                 budget_rows: list[tuple] | None = None,
                  signed_field: bool = False, signed_field_page: int | None = None,
-                 extra_problems: list[dict] | None = None) -> dict:
-    """Assemble the record from per-page text.
+                 extra_problems: list[dict] | None = None, layout: list[list[dict]] | None = None,
+                 notes: list[dict] | None = None) -> dict:
+    """Assemble the record from per-page text (and, when the parser read it, each page's lines
+    with size, weight and position: ``layout``).
 
     ``budget_rows`` are (description, amount) rows read from the budget section's tables;
-    when None they are read from the budget section's text lines.
+    when None they are read from the budget section's lines. ``sources`` says where each cover
+    value and the budget total were read (page and words), for checking beside the page.
     """
     form_fields = dict(form_fields or {})
-    pages_lines = [split_lines(t) for t in page_texts]
-    cover = build_cover(form_fields, pages_lines)
-    sig = find_signature(pages_lines, signed_field, signed_field_page)
-    sig_block = sig["page"] if sig["found"] and sig["page"] else signature_block_page(pages_lines)
-    found, missing, problems = build_sections(pages_lines, sections, sig_block)
+    pages = layout if layout is not None else [split_lines(t) for t in page_texts]
+    texts = texts_of(pages)
+    cover, cover_where = build_cover(form_fields, pages, with_sources=True)
+    sig = find_signature(texts, signed_field, signed_field_page)
+    sig_block = sig["page"] if sig["found"] and sig["page"] else signature_block_page(texts)
+    found, missing, problems = build_sections(pages, sections, sig_block)
     bids = set(budget_section_ids(sections))
     bsecs = [f for f in found if f["id"] in bids]
     if budget_rows is None:
-        budget_rows = []
-        for f in bsecs:
-            budget_rows += budget_rows_from_lines(section_text_lines(pages_lines, found, f, sections))
-    budget_rows = list(budget_rows)
-    budget, bproblems = build_budget(budget_rows, cover["total_price"], bool(bsecs))
+        budget_rows = text_budget_rows(pages, {"sections": found}, sections)
+    budget, bproblems = build_budget(list(budget_rows), cover["total_price"], bool(bsecs))
     problems = list(extra_problems or []) + problems + bproblems + signature_problem(sig)
+    sources = {"cover": cover_where,
+               "sections": {f["id"]: {"page": f["start_page"], "words": f["heading"]} for f in found}}
+    if budget.get("stated_total_where"):
+        sources["budget_total"] = budget.pop("stated_total_where")
     return {
-        "pages": len(page_texts),
+        "pages": len(pages),
         "cover": cover,
         "form_fields": {str(k): v for k, v in form_fields.items()},
         "sections": found,
@@ -560,18 +843,6 @@ def build_record(page_texts: list[str], sections: list[dict], form_fields: dict 
         "budget": budget,
         "signature": sig,
         "problems": problems,
+        "sources": sources,
+        "notes": list(notes or []),
     }
-
-
-def section_text_lines(pages_lines: list[list[str]], found: list[dict], sec: dict,
-                       sections: list[dict]) -> list[str]:
-    idx = next(i for i, f in enumerate(found) if f["id"] == sec["id"])
-    nxt = found[idx + 1] if idx + 1 < len(found) else None
-    start_names = [normalize(heading_key(sec["heading"]) or "")]
-    stop_names = [heading_key(nxt["heading"])] if nxt else None
-    out = []
-    for p in range(sec["start_page"], sec["end_page"] + 1):
-        lines = pages_lines[p - 1]
-        out += slice_section_lines(lines, start_names if p == sec["start_page"] else None,
-                                   stop_names if nxt and p == nxt["start_page"] else None)
-    return out

@@ -47,7 +47,7 @@ def test_real_pdf_parses_or_is_rejected(path):
         outcome = None
         assert rec["pages"] >= 1
         assert set(rec) == {"pages", "cover", "form_fields", "sections", "missing_sections", "budget",
-                            "signature", "problems"}
+                            "signature", "problems", "sources", "notes"}
     except Rejected as e:
         outcome = e.code
         assert e.code in CODES and e.message.endswith(".")

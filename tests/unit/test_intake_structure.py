@@ -143,7 +143,7 @@ def test_unsigned_signature_line_is_not_a_signature():
 def test_record_keys():
     rec = st.build_record(["hello"], SECTIONS)
     assert set(rec) == {"pages", "cover", "form_fields", "sections", "missing_sections", "budget",
-                        "signature", "problems"}
+                        "signature", "problems", "sources", "notes"}
     assert set(rec["cover"]) == set(st.COVER_KEYS)
     assert {"code": "no_signature"}.items() <= rec["problems"][-1].items()
 
