@@ -8,9 +8,12 @@ import threading
 import time
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import click
-from flask import Flask, current_app
-from flask.cli import AppGroup, FlaskGroup
+
+if TYPE_CHECKING:   # Flask is imported only where the web application is needed
+    from flask import Flask
 
 
 def main() -> None:
@@ -18,6 +21,8 @@ def main() -> None:
         from procure.intake.command import parse
         parse(args=sys.argv[3:], prog_name="procure intake parse")
         return
+    from flask.cli import FlaskGroup
+
     from procure import create_app
     FlaskGroup(create_app=create_app, add_version_option=False,
                help="procure: procurement and RFR lifecycle service.")(prog_name="procure")
@@ -35,6 +40,9 @@ def upgrade_database() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from flask import current_app
+    from flask.cli import AppGroup
+
     @app.cli.command("init-db")
     def init_db() -> None:
         """Create or upgrade the database and load the reference data."""

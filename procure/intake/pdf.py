@@ -24,6 +24,7 @@ import os
 import queue
 import resource
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -114,7 +115,7 @@ def parse_file(path, sections: list[dict], limits: Limits = Limits(),
         raise Rejected("not_pdf", MESSAGES["not_pdf"])
 
     final = _run_child({"mode": "parse", "path": os.path.abspath(path), "sections": sections,
-                        "limits": asdict(limits)}, limits, progress)
+                        "limits": asdict(limits), "tesseract": tesseract_command()}, limits, progress)
     return final["record"]
 
 
@@ -128,10 +129,86 @@ def render_pages(path, out_dir, limits: Limits = Limits(), *, max_pages: int = 5
     return [Path(p) for p in final["images"]]
 
 
+def _timeout(limits: Limits) -> Rejected:
+    return Rejected("timeout", f"Reading this PDF took longer than {limits.seconds:g} seconds. "
+                               "Upload a smaller or simpler PDF (for example, without scanned pages).")
+
+
+def _answer(final: dict | None, rc: int | None, err: str, path: str) -> dict:
+    """The child's final message, or the Rejected that says how it ended without one."""
+    if final is not None:
+        if "rejected" not in final:
+            return final
+        r = final["rejected"]
+        raise Rejected(r.get("code") if r.get("code") in CODES else "corrupt",
+                       r.get("message") or MESSAGES["corrupt"])
+    # pdfium aborts (SIGABRT/SIGTRAP) when an allocation fails under RLIMIT_AS
+    if rc in (-signal.SIGABRT, -signal.SIGTRAP) or "MemoryError" in err or "std::bad_alloc" in err \
+            or "Cannot allocate memory" in err or "out of memory" in err.lower():
+        raise Rejected("corrupt", MESSAGES["memory"])
+    log.warning("intake child for %s ended without an answer (exit %s): %s", path, rc, err[-2000:])
+    raise Rejected("corrupt", MESSAGES["crash"])
+
+
+def _run_forked(request: dict, limits: Limits,
+                progress: Callable[[int, int], None] | None) -> dict | None:
+    """Run one request in a child forked by this process's fork server (None: no server)."""
+    from procure.intake import forkserver
+
+    srv = forkserver.server()
+    if srv is None:
+        return None
+    try:
+        sock = srv.submit(request)
+    except OSError:
+        return None
+    deadline = time.monotonic() + limits.seconds
+    final, rc, err, buf = None, None, "", b""
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _timeout(limits)  # the worker's own timer kills it
+            sock.settimeout(min(remaining, 1.0))
+            try:
+                chunk = sock.recv(65536)
+            except socket.timeout:
+                continue
+            if not chunk:
+                break
+            buf += chunk
+            *lines, buf = buf.split(b"\n")
+            for raw in lines:
+                try:
+                    msg = json.loads(raw)
+                except ValueError:
+                    continue
+                if "progress" in msg:
+                    if progress is not None:
+                        done, total = msg["progress"]
+                        progress(int(done), int(total))
+                elif "exit" in msg:
+                    rc, err = msg["exit"], msg.get("stderr") or ""
+                elif "record" in msg or "rejected" in msg or "images" in msg:
+                    final = msg
+    finally:
+        sock.close()
+    if final is None and rc is None:
+        rc = -signal.SIGKILL
+    if final is None and rc == -signal.SIGALRM:
+        raise _timeout(limits)
+    return _answer(final, rc, err, request["path"])
+
+
 def _run_child(request: dict, limits: Limits,
                progress: Callable[[int, int], None] | None) -> dict:
-    """Run one request in a fresh child process under the limits; its final message, or
-    Rejected (including when the child dies or overruns the time limit)."""
+    """Run one request in a child process under the limits: forked by the fork server, or
+    (where that cannot start, or PROCURE_INTAKE_FORKSERVER=0) a fresh interpreter; its final
+    message, or Rejected (including when the child dies or overruns the time limit)."""
+    if os.environ.get("PROCURE_INTAKE_FORKSERVER", "1") != "0":
+        answer = _run_forked(request, limits, progress)
+        if answer is not None:
+            return answer
     path = request["path"]
     payload = json.dumps(request)
     env = dict(os.environ)
@@ -204,18 +281,7 @@ def _run_child(request: dict, limits: Limits,
         stderr.seek(max(0, stderr.tell() - 4000))
         err = stderr.read().decode("utf-8", "replace")
         stderr.close()
-    if final is not None:
-        if "rejected" not in final:
-            return final
-        r = final["rejected"]
-        raise Rejected(r.get("code") if r.get("code") in CODES else "corrupt",
-                       r.get("message") or MESSAGES["corrupt"])
-    # pdfium aborts (SIGABRT/SIGTRAP) when an allocation fails under RLIMIT_AS
-    if rc in (-signal.SIGABRT, -signal.SIGTRAP) or "MemoryError" in err or "std::bad_alloc" in err \
-            or "Cannot allocate memory" in err or "out of memory" in err.lower():
-        raise Rejected("corrupt", MESSAGES["memory"])
-    log.warning("intake child for %s ended without an answer (exit %s): %s", path, rc, err[-2000:])
-    raise Rejected("corrupt", MESSAGES["crash"])
+    return _answer(final, rc, err, path)
 
 
 # ---------------------------------------------------------------------------
@@ -297,20 +363,19 @@ def _has_image(doc, index: int) -> bool:
         page.close()
 
 
-def ocr_available() -> bool:
-    """Whether Tesseract (the ``tesseract`` program) is installed for reading scanned pages."""
+def tesseract_command() -> str | None:
+    """The Tesseract program that reads scanned pages (``PROCURE_TESSERACT``, else
+    ``tesseract`` on the PATH), or None: OCR is off."""
     import shutil
 
-    return shutil.which(os.environ.get("PROCURE_TESSERACT", "tesseract")) is not None
+    return shutil.which(os.environ.get("PROCURE_TESSERACT") or "tesseract")
 
 
-def _ocr_page(doc, index: int, seconds: float) -> str:
+def _ocr_page(doc, index: int, seconds: float, cmd: str) -> str:
     """Text of one scanned page by Tesseract, the page rendered at 300 dpi."""
     import pytesseract
 
-    cmd = os.environ.get("PROCURE_TESSERACT")
-    if cmd:
-        pytesseract.pytesseract.tesseract_cmd = cmd
+    pytesseract.pytesseract.tesseract_cmd = cmd
     page = doc[index]
     try:
         image = page.render(scale=300 / 72, grayscale=True).to_pil()
@@ -320,14 +385,14 @@ def _ocr_page(doc, index: int, seconds: float) -> str:
 
 
 def _scanned_pages(doc, texts: list[str], layout: list[list[dict]], limits: "Limits",
-                   started: float) -> list[dict]:
+                   started: float, tesseract: str | None) -> list[dict]:
     """Pages with no text but a picture are scanned: read them by OCR when Tesseract is
     installed (within the time left), and say so in the record's notes either way."""
     scanned = [i for i, t in enumerate(texts) if len(t.strip()) < 3 and _has_image(doc, i)]
     if not scanned:
         return []
     pages = ", ".join(str(i + 1) for i in scanned)
-    if not ocr_available():
+    if not tesseract:
         return [{"code": "scanned_not_read", "pages": [i + 1 for i in scanned],
                  "message": f"Scanned page(s) {pages}: text not read (OCR is off on this service: "
                             "Tesseract is not installed). Check these pages in the pictures."}]
@@ -338,7 +403,7 @@ def _scanned_pages(doc, texts: list[str], layout: list[list[dict]], limits: "Lim
             failed.append(i)
             continue
         try:
-            text = _ocr_page(doc, i, left)
+            text = _ocr_page(doc, i, left, tesseract)
         except Exception:
             failed.append(i)
             continue
@@ -518,7 +583,7 @@ def _child(request: dict) -> dict:
         texts, layout, columns, failed = _pdfium_texts(doc, n)
         if failed == n:
             raise Rejected("corrupt", MESSAGES["corrupt"])
-        notes = _scanned_pages(doc, texts, layout, limits, started)
+        notes = _scanned_pages(doc, texts, layout, limits, started, request.get("tesseract"))
         if not any(t.strip() for t in texts) and not notes:
             raise Rejected("no_text", MESSAGES["no_text"])
         if failed:
@@ -599,9 +664,9 @@ def _child_render(request: dict) -> list[str]:
     return images
 
 
-def _child_main() -> int:
+def run_request(request: dict) -> int:
+    """Run one request in this (child) process, answering in JSON lines on stdout."""
     try:
-        request = json.loads(sys.stdin.read())
         _limit_self(int(request["limits"]["memory_bytes"]))
         if request.get("mode") == "render":
             _emit({"images": _child_render(request)})
@@ -623,6 +688,10 @@ def _child_main() -> int:
         print(f"intake child: {type(e).__name__}: {e}", file=sys.stderr)
         _emit({"rejected": {"code": "corrupt", "message": MESSAGES["corrupt"]}})
         return 0
+
+
+def _child_main() -> int:
+    return run_request(json.loads(sys.stdin.read()))
 
 
 if __name__ == "__main__":
