@@ -52,21 +52,20 @@ def page_lines(textpage, page_height: float, text: str | None = None) -> list[di
             if aligned:
                 idx = [i for i in range(start, end) if not text[i].isspace()]
                 sample = idx[:3] + idx[len(idx) // 2: len(idx) // 2 + 1] + idx[-1:]
-                sizes, bolds, tops, bottoms = [], 0, [], []
+                sizes, weights, tops, bottoms = [], [], [], []
                 for i in sample:
                     sizes.append(raw.FPDFText_GetFontSize(tp, i))
-                    w = raw.FPDFText_GetFontWeight(tp, i)
-                    if w >= 600 or (w <= 0 and any(k in _font_name(raw, tp, i, buf) for k in _BOLD_NAMES)):
-                        bolds += 1
-                    elif 0 < w < 600 and any(k in _font_name(raw, tp, i, buf) for k in _BOLD_NAMES):
-                        bolds += 1
+                    weights.append(raw.FPDFText_GetFontWeight(tp, i))
                     bx = box(i)
                     if bx:
                         tops.append(bx[2])
                         bottoms.append(bx[3])
+                weights.sort()
+                weight = weights[len(weights) // 2]
+                bold = weight >= 600 or any(k in _font_name(raw, tp, idx[len(idx) // 2], buf) for k in _BOLD_NAMES)
                 first, last = box(idx[0]), box(idx[-1])
                 line["size"] = round(max(sizes), 1) if sizes else None
-                line["bold"] = bolds * 2 > len(sample)
+                line["bold"] = bold
                 if first and last:
                     line["x0"], line["x1"] = round(first[0], 1), round(last[1], 1)
                 if tops:

@@ -7,6 +7,7 @@ deterministic and unit-testable with plain strings.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 
 COVER_KEYS = ("organization_name", "tax_id", "contact_name", "contact_email", "lot", "total_price")
@@ -152,6 +153,7 @@ def _words(s: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", s)
 
 
+@lru_cache(maxsize=4096)
 def _stem(w: str) -> str:
     w = w.replace("isation", "ization").replace("isational", "izational")
     for suf in ("ational", "ation", "ing", "es", "s"):
@@ -164,6 +166,7 @@ def _content(ws) -> list[str]:
     return [_stem(w) for w in ws if w not in _STOP]
 
 
+@lru_cache(maxsize=16384)
 def match_score(key: str | None, name: str) -> int:
     """How well a heading's normalized text names a section: 3 exactly, 2 the name inside a
     short embellished heading or a near spelling, 0 not at all."""
@@ -183,7 +186,8 @@ def match_score(key: str | None, name: str) -> int:
         return 2
     if len(nc) >= 2 and len(kc) <= len(nc) + 1:
         import difflib
-        if difflib.SequenceMatcher(None, " ".join(kc), " ".join(nc)).ratio() >= 0.86:
+        sm = difflib.SequenceMatcher(None, " ".join(kc), " ".join(nc))
+        if sm.real_quick_ratio() >= 0.86 and sm.quick_ratio() >= 0.86 and sm.ratio() >= 0.86:
             return 2
     return 0
 
@@ -244,38 +248,29 @@ def _sentence(text: str) -> bool:
 def _margin(pages: list[list[dict]]) -> list[set[int]]:
     """Per page, indexes of running header/footer lines: lines near the top or bottom edge whose
     text (digits aside) repeats on other pages, and page numbers."""
-    heights = []
-    for lines in pages:
-        bottoms = [ln["bottom"] for ln in lines if ln.get("bottom") is not None]
-        heights.append(max(bottoms) if bottoms else None)
     sig = lambda t: re.sub(r"\d+", "#", t.lower())
+    edges = [_edge_lines(lines) for lines in pages]
     counts: dict[str, int] = {}
-    for p, lines in enumerate(pages):
-        seen = set()
-        for i, ln in enumerate(lines):
-            if _edge(ln, i, lines, heights[p]):
-                seen.add(sig(ln["text"]))
-        for k in seen:
+    for lines, edge in zip(pages, edges):
+        for k in {sig(lines[i]["text"]) for i in edge}:
             counts[k] = counts.get(k, 0) + 1
     need = 2 if len(pages) <= 4 else 3
     out = []
-    for p, lines in enumerate(pages):
-        idx = set()
-        for i, ln in enumerate(lines):
-            if _edge(ln, i, lines, heights[p]) and (counts.get(sig(ln["text"]), 0) >= need
-                                                    or _PAGE_NO.fullmatch(ln["text"].strip())):
-                idx.add(i)
-        out.append(idx)
+    for lines, edge in zip(pages, edges):
+        out.append({i for i in edge if counts.get(sig(lines[i]["text"]), 0) >= need
+                    or _PAGE_NO.fullmatch(lines[i]["text"].strip())})
     return out
 
 
-def _edge(ln: dict, i: int, lines: list[dict], height: float | None) -> bool:
-    if ln.get("top") is not None and height:
-        tops = [x["top"] for x in lines if x.get("top") is not None]
-        lo, hi = min(tops), max(x["bottom"] for x in lines if x.get("bottom") is not None)
-        span = max(hi - lo, 1.0)
-        return ln["top"] <= lo + span * 0.07 or ln["bottom"] >= hi - span * 0.07
-    return i < 2 or i >= len(lines) - 2
+def _edge_lines(lines: list[dict]) -> list[int]:
+    """Indexes of the lines in the top or bottom 7 % of the page's text (the first and last
+    two lines when positions are unknown)."""
+    tops = [x["top"] for x in lines if x.get("top") is not None]
+    if not tops or len(tops) < len(lines):
+        return [i for i in range(len(lines)) if i < 2 or i >= len(lines) - 2]
+    lo, hi = min(tops), max(x["bottom"] for x in lines)
+    span = max(hi - lo, 1.0)
+    return [i for i, x in enumerate(lines) if x["top"] <= lo + span * 0.07 or x["bottom"] >= hi - span * 0.07]
 
 
 def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
