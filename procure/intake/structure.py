@@ -503,7 +503,8 @@ def cover_from_text(pages_lines, max_pages: int = 2) -> tuple[dict, dict]:
     Returns (values, where each was read: {"page", "words"})."""
     out = {k: None for k in COVER_KEYS}
     where: dict = {}
-    pages = texts_of(pages_lines)
+    # a label cell and its value cell on the same baseline read as one line
+    pages = texts_of([visual_rows(as_pages([lines])[0]) for lines in pages_lines[:max_pages]])
     for p, lines in enumerate(pages[:max_pages]):
         for i, ln in enumerate(lines):
             hit = _label_of(ln)
