@@ -192,23 +192,61 @@ def match_score(key: str | None, name: str) -> int:
     return 0
 
 
-def _toc_pages(pages: list[list[dict]], lookup: dict[str, dict]) -> set[int]:
-    """Pages that are a table of contents: a contents title, or mostly lines naming sections."""
-    out = set()
+def _entry_section(text: str, lookup: dict[str, dict]) -> str | None:
+    """The section a contents entry names (its page number and leader dots aside)."""
+    key = heading_key(_TRAILING_PAGENO.sub("", _DOT_LEADER.sub(" ", text)).strip())
+    if not key:
+        return None
+    for name, sec in lookup.items():
+        if match_score(key, name):
+            return sec["id"]
+    return None
+
+
+def _toc_lines(pages: list[list[dict]], lookup: dict[str, dict]) -> list[set[int]]:
+    """Per page, the lines of a table of contents: from a "Contents" title, the entries that
+    follow (short lines in the entries' own style), until a sentence, a line styled otherwise
+    than the entries, or a section named a second time (the real heading after the list).
+    Also runs of three or more lines naming different sections with nothing between."""
+    out = [set() for _ in pages]
     for p, lines in enumerate(pages):
-        texts = [ln["text"] for ln in lines]
-        if any(_TOC_TITLE.match(t.strip()) for t in texts[:8]):
-            out.add(p)
-            continue
-        hits = 0
-        for t in texts:
-            if not (_TRAILING_PAGENO.search(t) or _DOT_LEADER.search(t)):
+        i = 0
+        while i < len(lines):
+            if not _TOC_TITLE.match(lines[i]["text"].strip()):
+                i += 1
                 continue
-            key = heading_key(_TRAILING_PAGENO.sub("", _DOT_LEADER.sub(" ", t)).strip())
-            if key and any(match_score(key, n) for n in lookup):
-                hits += 1
-        if hits >= 3:
-            out.add(p)
+            out[p].add(i)
+            style, seen = None, set()
+            j = i + 1
+            while j < len(lines):
+                ln = lines[j]
+                t = ln["text"]
+                if _sentence(t) and not (_DOT_LEADER.search(t) or _TRAILING_PAGENO.search(t)):
+                    break
+                this = (ln.get("size"), ln.get("bold"))
+                if style is None:
+                    style = this
+                elif this != style and not (_DOT_LEADER.search(t) or _TRAILING_PAGENO.search(t)):
+                    break
+                sid = _entry_section(t, lookup)
+                if sid is not None:
+                    if sid in seen:
+                        break
+                    seen.add(sid)
+                out[p].add(j)
+                j += 1
+            i = j
+        run: list[int] = []
+        run_ids: set = set()
+        for i, ln in enumerate(lines + [{"text": ""}]):
+            sid = _entry_section(ln["text"], lookup) if ln["text"] and not _sentence(ln["text"]) else None
+            if sid is not None and sid not in run_ids and (not run or run[-1] == i - 1):
+                run.append(i)
+                run_ids.add(sid)
+                continue
+            if len(run) >= 3:
+                out[p].update(run)
+            run, run_ids = ([i], {sid}) if sid is not None else ([], set())
     return out
 
 
@@ -290,7 +328,7 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
             lookup.setdefault(name, sec)
     if not lookup:
         return []
-    toc = _toc_pages(pages, lookup)
+    toc = _toc_lines(pages, lookup)
     margin = _margin(pages)
     body = _body_size(pages)
     bold_chars = sum(len(ln["text"]) for lines in pages for ln in lines if ln.get("bold"))
@@ -298,12 +336,13 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
     bold_body = bold_chars * 2 > all_chars
     cands = []
     for p, lines in enumerate(pages):
-        if p in toc:
-            continue
         body_seen = False
         skip = set()
         for i, ln in enumerate(lines):
             if i in margin[p] or i in skip:
+                continue
+            if i in toc[p]:
+                body_seen = True
                 continue
             text = ln["text"]
             if _DOT_LEADER.search(text) or _sentence(text):
@@ -698,7 +737,7 @@ def section_lines(pages_lines, found: list[dict], sec: dict) -> list[tuple[int, 
     idx = order.index(sec)
     nxt = order[idx + 1] if idx + 1 < len(order) else None
     start = (sec["start_page"], sec.get("line", 0) + (len(sec["heading"]) > len(pages[sec["start_page"] - 1][sec.get("line", 0)]["text"]) if pages[sec["start_page"] - 1] else 0))
-    stop = (nxt["start_page"], nxt.get("line", 0)) if nxt else (sec["end_page"] + 1, 0)
+    stop = (nxt["start_page"], nxt.get("line", 0)) if nxt else (len(pages) + 1, 0)
     out = []
     for p in range(sec["start_page"], min(stop[0], len(pages)) + 1):
         lines = pages[p - 1]
@@ -715,10 +754,17 @@ def budget_rows_of_section(pages_lines, found: list[dict], sec: dict) -> list[tu
         by_page.setdefault(p, []).append(ln)
     rows = []
     for p in sorted(by_page):
+        before = None  # a label cell that wrapped: its first line has no amount
         for ln in visual_rows(by_page[p]):
-            r = budget_row(ln["text"])
+            text = ln["text"]
+            r = budget_row(text)
+            if r is None and before is not None:
+                r = budget_row(before + " " + text)
+                text = before + " " + text
             if r:
-                rows.append((r[0], r[1], {"page": p, "words": ln["text"]}))
+                rows.append((r[0], r[1], {"page": p, "words": text}))
+            before = ln["text"] if (not _MONEY.search(ln["text"]) and len(ln["text"].split()) <= 8
+                                    and not _sentence(ln["text"])) else None
     return rows
 
 
