@@ -286,16 +286,18 @@ def _sentence(text: str) -> bool:
 def _margin(pages: list[list[dict]]) -> list[set[int]]:
     """Per page, indexes of running header/footer lines: lines near the top or bottom edge whose
     text (digits aside) repeats on other pages, and page numbers."""
-    sig = lambda t: re.sub(r"\d+", "#", t.lower())
+    def sig(ln):  # text with its numbers aside, in its own size and weight
+        return re.sub(r"\d+", "#", ln["text"].lower()), ln.get("size"), ln.get("bold")
+
     edges = [_edge_lines(lines) for lines in pages]
-    counts: dict[str, int] = {}
+    counts: dict = {}
     for lines, edge in zip(pages, edges):
-        for k in {sig(lines[i]["text"]) for i in edge}:
+        for k in {sig(lines[i]) for i in edge}:
             counts[k] = counts.get(k, 0) + 1
     need = 2 if len(pages) <= 4 else 3
     out = []
     for lines, edge in zip(pages, edges):
-        out.append({i for i in edge if counts.get(sig(lines[i]["text"]), 0) >= need
+        out.append({i for i in edge if counts.get(sig(lines[i]), 0) >= need
                     or _PAGE_NO.fullmatch(lines[i]["text"].strip())})
     return out
 
