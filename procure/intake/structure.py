@@ -286,19 +286,34 @@ def _sentence(text: str) -> bool:
 def _margin(pages: list[list[dict]]) -> list[set[int]]:
     """Per page, indexes of running header/footer lines: lines near the top or bottom edge whose
     text (digits aside) repeats on other pages, and page numbers."""
-    def sig(ln):  # text with its numbers aside, in its own size and weight
-        return re.sub(r"\d+", "#", ln["text"].lower()), ln.get("size"), ln.get("bold")
+    def sig(ln):  # the text, numbers aside
+        return re.sub(r"\d+", "#", ln["text"].lower())
 
     edges = [_edge_lines(lines) for lines in pages]
     counts: dict = {}
+    styles: dict = {}
     for lines, edge in zip(pages, edges):
-        for k in {sig(lines[i]) for i in edge}:
+        seen = {}
+        for i in edge:
+            seen.setdefault(sig(lines[i]), (lines[i].get("size"), lines[i].get("bold")))
+        for k, style in seen.items():
             counts[k] = counts.get(k, 0) + 1
+            if style[0] is not None:
+                styles.setdefault(k, {}).setdefault(style, 0)
+                styles[k][style] += 1
     need = 2 if len(pages) <= 4 else 3
+
+    def running(ln):
+        k = sig(ln)
+        if counts.get(k, 0) < need:
+            return False
+        if ln.get("size") is None or k not in styles:
+            return True
+        return (ln.get("size"), ln.get("bold")) == max(styles[k], key=styles[k].get)
+
     out = []
     for lines, edge in zip(pages, edges):
-        out.append({i for i in edge if counts.get(sig(lines[i]), 0) >= need
-                    or _PAGE_NO.fullmatch(lines[i]["text"].strip())})
+        out.append({i for i in edge if running(lines[i]) or _PAGE_NO.fullmatch(lines[i]["text"].strip())})
     return out
 
 
@@ -330,6 +345,7 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
             lookup.setdefault(name, sec)
     if not lookup:
         return []
+    names = set(lookup)
     toc = _toc_lines(pages, lookup)
     margin = _margin(pages)
     body = _body_size(pages)
@@ -386,7 +402,11 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
     main_style = max(styles, key=styles.get) if styles else None
     found: dict[str, dict] = {}
     for c in cands:
-        rank = (c["style"] == main_style if main_style else True, c["score"] >= 2 or not main_style)
+        if main_style is not None and c["style"] != main_style:
+            # outside the section headings' style: only the exact title, styled or alone on its line
+            if c["score"] < 3 or not (c["styled"] or heading_key(c["heading"]) in names):
+                continue
+        rank = (c["style"] == main_style,)
         prev = found.get(c["id"])
         if prev is None or rank > prev["_rank"]:
             c["_rank"] = rank
@@ -476,7 +496,7 @@ def budget_section_ids(sections: list[dict]) -> list[str]:
 _ORG = (r"(?:legal\s+name\s+of\s+(?:the\s+)?(?:organi[sz]ation|applicant|bidder|agency|entity|provider)"
         r"|name\s+of\s+(?:the\s+)?(?:organi[sz]ation|agency|applicant|bidder|provider|entity|respondent)"
         r"|(?:applicant|bidder|respondent|provider|vendor|company)(?:'s)?\s+(?:legal\s+)?(?:organi[sz]ation\s+)?name"
-        r"|(?:legal\s+)?organi[sz]ation(?:'s)?\s+(?:legal\s+)?name|legal\s+name|agency\s+name|business\s+name"
+        r"|(?:legal\s+)?organi[sz]ation(?:'s)?\s+(?:legal\s+)?name|legal\s+name(?!\s+of\b)|agency\s+name|business\s+name"
         r"|applicant\s+organi[sz]ation|organi[sz]ation|applicant|bidder|respondent|provider|vendor|company)")
 _LABELS = [
     ("tax_id", r"(?:federal\s+(?:employer\s+)?(?:tax\s+)?id(?:entification)?\s*(?:number|no\.?|#)?(?:\s*\((?:fein|ein|tin)\))?"
