@@ -203,6 +203,22 @@ def _entry_section(text: str, lookup: dict[str, dict]) -> str | None:
     return None
 
 
+def _names_alone(text: str, lookup: dict[str, dict]) -> bool:
+    """Whether a line names a section by itself (then it is not the second half of another)."""
+    key = heading_key(text)
+    return bool(key) and any(match_score(key, n) for n in lookup)
+
+
+def _first_vocabulary_section(key: str | None, vocab: dict[str, set]) -> str | None:
+    """The section named by the first word of a heading that any section's names use, when that
+    word belongs to one section only ("Summary of Our Proposal": summary)."""
+    for w in _content(_words(key or "")):
+        if w in vocab:
+            ids = vocab[w]
+            return next(iter(ids)) if len(ids) == 1 else None
+    return None
+
+
 def _toc_lines(pages: list[list[dict]], lookup: dict[str, dict]) -> list[set[int]]:
     """Per page, the lines of a table of contents: from a "Contents" title, the entries that
     follow (short lines in the entries' own style), until a sentence, a line styled otherwise
@@ -346,6 +362,11 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
     if not lookup:
         return []
     names = set(lookup)
+    by_id = {sec["id"]: sec for sec in sections}
+    vocab: dict[str, set] = {}
+    for name, sec in lookup.items():
+        for w in _content(_words(name)):
+            vocab.setdefault(w, set()).add(sec["id"])
     toc = _toc_lines(pages, lookup)
     margin = _margin(pages)
     body = _body_size(pages)
@@ -363,14 +384,15 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
                 body_seen = True
                 continue
             text = ln["text"]
-            if _DOT_LEADER.search(text) or _sentence(text):
-                body_seen = True
+            if _DOT_LEADER.search(text) or _sentence(text) or _MONEY.search(text):
+                body_seen = True  # headings carry no amounts (a table's subtotal row is no heading)
                 continue
             styled = _styled(ln, body, bold_body)
             options = [(text, 1)]
             nxt = lines[i + 1] if i + 1 < len(lines) else None
             if nxt is not None and i + 1 not in margin[p] and len(text.split()) <= 8 \
                     and not _sentence(nxt["text"]) and len(nxt["text"].split()) <= 6 \
+                    and not _MONEY.search(text) and not _names_alone(nxt["text"], lookup) \
                     and (not styled or (_styled(nxt, body, bold_body) and nxt.get("size") == ln.get("size")
                                         and nxt.get("bold") == ln.get("bold"))):
                 options.append((text + " " + nxt["text"], 2))
@@ -385,6 +407,10 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
                         sc = 0
                     if sc and (best is None or sc > best[0]):
                         best = (sc, sec, candidate, used)
+            if best is None and styled and len(text.split()) <= 8:
+                sid = _first_vocabulary_section(heading_key(text), vocab)
+                if sid is not None:
+                    best = (1, by_id[sid], text, 1)
             if best:
                 sc, sec, candidate, used = best
                 cands.append({"id": sec["id"], "title": sec.get("title"), "heading": candidate,
@@ -765,7 +791,13 @@ def section_lines(pages_lines, found: list[dict], sec: dict) -> list[tuple[int, 
         lines = pages[p - 1]
         lo = start[1] + 1 if p == start[0] else 0
         hi = stop[1] if p == stop[0] else len(lines)
-        out += [(p, ln) for j, ln in enumerate(lines[lo:hi], lo) if j not in margin[p - 1]]
+        keep = set(range(lo, hi))
+        if p == stop[0] and hi < len(lines) and lines[hi].get("top") is not None:
+            # drawn above the next heading though later in the text order (a table's last row)
+            keep |= {j for j in range(hi + 1, len(lines))
+                     if lines[j].get("top") is not None and lines[j]["top"] < lines[hi]["top"]
+                     and (p != start[0] or j > start[1])}
+        out += [(p, lines[j]) for j in sorted(keep) if j not in margin[p - 1]]
     return out
 
 
