@@ -210,13 +210,11 @@ def _names_alone(text: str, lookup: dict[str, dict]) -> bool:
 
 
 def _first_vocabulary_section(key: str | None, vocab: dict[str, set]) -> str | None:
-    """The section named by the first word of a heading that any section's names use, when that
-    word belongs to one section only ("Summary of Our Proposal": summary)."""
-    for w in _content(_words(key or "")):
-        if w in vocab:
-            ids = vocab[w]
-            return next(iter(ids)) if len(ids) == 1 else None
-    return None
+    """The section named by the first word of a heading, when the sections' names use that word
+    in one section only ("Summary of Our Proposal": summary; "Work Plan": none)."""
+    words = _content(_words(key or ""))
+    ids = vocab.get(words[0]) if words else None
+    return next(iter(ids)) if ids and len(ids) == 1 else None
 
 
 def _toc_lines(pages: list[list[dict]], lookup: dict[str, dict]) -> list[set[int]]:
@@ -417,8 +415,8 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
                               "page": p + 1, "line": i, "top": not body_seen, "score": sc,
                               "styled": styled, "style": (ln.get("size"), ln.get("bold")),
                               "upper": candidate.isupper()})
-                if used == 2:
-                    skip.add(i + 1)
+                if len(options) == 2:
+                    skip.add(i + 1)  # the heading's second line, whether or not it was needed
             body_seen = True
     # the style of the section headings: most common among exact, styled matches
     styles: dict = {}
@@ -591,7 +589,8 @@ def cover_from_text(pages_lines, max_pages: int = 2) -> tuple[dict, dict]:
     out = {k: None for k in COVER_KEYS}
     where: dict = {}
     # a label cell and its value cell on the same baseline read as one line
-    pages = texts_of([visual_rows(as_pages([lines])[0]) for lines in pages_lines[:max_pages]])
+    rows = [visual_rows(as_pages([lines])[0]) for lines in pages_lines[:max_pages]]
+    pages = texts_of(rows)
     for p, lines in enumerate(pages[:max_pages]):
         for i, ln in enumerate(lines):
             hit = _label_of(ln)
@@ -603,6 +602,9 @@ def cover_from_text(pages_lines, max_pages: int = 2) -> tuple[dict, dict]:
             value = _clean_value(key, raw_value) if raw_value else None
             if value is None and not raw_value.strip() and i + 1 < len(lines) and not _label_of(lines[i + 1]):
                 value = _clean_value(key, lines[i + 1])  # the value on the next line (table cell below)
+                ln = ln + " / " + lines[i + 1]
+            elif value is not None and key == "organization_name" and _wrapped_value(rows[p], i):
+                value = _clean_value(key, raw_value + " " + lines[i + 1])  # the value cell wrapped
                 ln = ln + " / " + lines[i + 1]
             if value is not None:
                 out[key] = value
@@ -616,6 +618,18 @@ def cover_from_text(pages_lines, max_pages: int = 2) -> tuple[dict, dict]:
                     where[key] = {"page": p + 1, "words": hit[0]}
                     break
     return out, where
+
+
+def _wrapped_value(rows: list[dict], i: int) -> bool:
+    """Whether row i+1 continues row i's value: no label of its own, starting well right of the
+    label's left edge (in the value column), right below."""
+    if i + 1 >= len(rows):
+        return False
+    a, b = rows[i], rows[i + 1]
+    if None in (a.get("x0"), b.get("x0"), a.get("bottom"), b.get("top")) or _label_of(b["text"]):
+        return False
+    height = max(a["bottom"] - a["top"], 1.0)
+    return b["x0"] >= a["x0"] + 40 and b["top"] - a["bottom"] <= height and len(b["text"].split()) <= 6
 
 
 def build_cover(fields: dict, pages_lines, with_sources: bool = False):
