@@ -203,6 +203,14 @@ def _entry_section(text: str, lookup: dict[str, dict]) -> str | None:
     return None
 
 
+def _cover_block_end(lines: list[dict]) -> int:
+    """Index of the last cover-sheet label line of a page with at least two of them (the title
+    above them, "Technical and Cost Proposal", names no section); -1 if none."""
+    hits = [i for i, ln in enumerate(lines) if _label_of(ln["text"]) and _label_of(ln["text"])[0]
+            in ("organization_name", "tax_id", "contact_email", "contact_name", "total_price")]
+    return hits[-1] if len(hits) >= 2 else -1
+
+
 def _names_alone(text: str, lookup: dict[str, dict]) -> bool:
     """Whether a line names a section by itself (then it is not the second half of another)."""
     key = heading_key(text)
@@ -374,7 +382,7 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
     cands = []
     for p, lines in enumerate(pages):
         body_seen = False
-        skip = set()
+        skip = set(range(_cover_block_end(lines) + 1)) if p < 2 else set()
         for i, ln in enumerate(lines):
             if i in margin[p] or i in skip:
                 continue
@@ -427,8 +435,9 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
     found: dict[str, dict] = {}
     for c in cands:
         if main_style is not None and c["style"] != main_style:
-            # outside the section headings' style: only the exact title, styled or alone on its line
-            if c["score"] < 3 or not (c["styled"] or heading_key(c["heading"]) in names):
+            # outside the section headings' style (a fallback when no heading in that style names
+            # the section): a styled line naming it, or the exact title alone on its line
+            if c["score"] < 2 or not (c["styled"] or (c["score"] == 3 and heading_key(c["heading"]) in names)):
                 continue
         rank = (c["style"] == main_style,)
         prev = found.get(c["id"])
@@ -594,6 +603,10 @@ def cover_from_text(pages_lines, max_pages: int = 2) -> tuple[dict, dict]:
     for p, lines in enumerate(pages[:max_pages]):
         for i, ln in enumerate(lines):
             hit = _label_of(ln)
+            if not hit and i + 1 < len(lines):
+                hit = _wrapped_label(ln, lines[i + 1])
+                if hit:
+                    ln = ln + " / " + lines[i + 1]
             if not hit:
                 continue
             key, raw_value = hit
@@ -620,6 +633,20 @@ def cover_from_text(pages_lines, max_pages: int = 2) -> tuple[dict, dict]:
     return out, where
 
 
+def _wrapped_label(row: str, below: str):
+    """A label cell that wrapped ("Legal Name of" / "Organization") beside its value: the row
+    below completes the label inside the row's text. (key, value) or None."""
+    words, more = row.split(), below.split()
+    if not 1 <= len(more) <= 3 or _label_of(below) and _label_of(below)[1]:
+        return None
+    for n in range(1, min(6, len(words))):
+        joined = " ".join(words[:n] + more)
+        hit = _label_of(joined + " " + " ".join(words[n:]))
+        if hit and hit[1].strip() == " ".join(words[n:]).strip() and _label_of(joined):
+            return hit
+    return None
+
+
 def _wrapped_value(rows: list[dict], i: int) -> bool:
     """Whether row i+1 continues row i's value: no label of its own, starting well right of the
     label's left edge (in the value column), right below."""
@@ -629,7 +656,8 @@ def _wrapped_value(rows: list[dict], i: int) -> bool:
     if None in (a.get("x0"), b.get("x0"), a.get("bottom"), b.get("top")) or _label_of(b["text"]):
         return False
     height = max(a["bottom"] - a["top"], 1.0)
-    return b["x0"] >= a["x0"] + 40 and b["top"] - a["bottom"] <= height and len(b["text"].split()) <= 6
+    return (b["top"] - a["bottom"] <= height and len(b["text"].split()) <= 6
+            and not re.search(r"\d|@", b["text"]) and not _sentence(b["text"]))
 
 
 def build_cover(fields: dict, pages_lines, with_sources: bool = False):
