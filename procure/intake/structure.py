@@ -203,6 +203,14 @@ def _entry_section(text: str, lookup: dict[str, dict]) -> str | None:
     return None
 
 
+def _same_style(a: tuple, b: tuple) -> bool:
+    """Same heading level: same weight and a size within 15 % (a page printed at another scale,
+    a two-column section, changes the size a little)."""
+    if a[1] != b[1] or a[0] is None or b[0] is None:
+        return a == b
+    return max(a[0], b[0]) <= 1.15 * min(a[0], b[0])
+
+
 def _cover_block_end(lines: list[dict]) -> int:
     """Index of the last cover-sheet label line of a page with at least two of them (the title
     above them, "Technical and Cost Proposal", names no section); -1 if none."""
@@ -434,12 +442,15 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
     main_style = max(styles, key=styles.get) if styles else None
     found: dict[str, dict] = {}
     for c in cands:
-        if main_style is not None and c["style"] != main_style:
+        in_main = main_style is None or _same_style(c["style"], main_style)
+        if not in_main:
             # outside the section headings' style (a fallback when no heading in that style names
             # the section): a styled line naming it, or the exact title alone on its line
             if c["score"] < 2 or not (c["styled"] or (c["score"] == 3 and heading_key(c["heading"]) in names)):
                 continue
-        rank = (c["style"] == main_style,)
+        # "2.1 Our History", "E.1 Budget Narrative": numbered below a section, a sub-heading
+        sub = bool(re.match(r"^\s*(?:\d+|[A-Za-z])\.[1-9]\d*(?:\.\d+)*\.?\s", c["heading"]))
+        rank = (in_main and not sub,)
         prev = found.get(c["id"])
         if prev is None or rank > prev["_rank"]:
             c["_rank"] = rank
