@@ -184,6 +184,10 @@ def match_score(key: str | None, name: str) -> int:
     n = len(nc)
     if n and any(kc[i:i + n] == nc for i in range(len(kc) - n + 1)):
         return 2
+    # words run together by the text layer ("TECHNICALAPPROACH AND WORK PLAN")
+    squeezed_key, squeezed_name = "".join(kw), "".join(nw)
+    if len(squeezed_name) >= 6 and squeezed_name in squeezed_key:
+        return 3 if squeezed_key == squeezed_name else 2
     if len(nc) >= 2 and len(kc) <= len(nc) + 1:
         import difflib
         sm = difflib.SequenceMatcher(None, " ".join(kc), " ".join(nc))
@@ -450,7 +454,7 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
                 continue
         # "2.1 Our History", "E.1 Budget Narrative": numbered below a section, a sub-heading
         sub = bool(re.match(r"^\s*(?:\d+|[A-Za-z])\.[1-9]\d*(?:\.\d+)*\.?\s", c["heading"]))
-        rank = (in_main and not sub,)
+        rank = (in_main and not sub, not sub)
         prev = found.get(c["id"])
         if prev is None or rank > prev["_rank"]:
             c["_rank"] = rank

@@ -248,3 +248,28 @@ def test_budget_final_total_after_direct_costs_negative_offset_and_rounding():
 def test_budget_row_shapes(line, expected):
     row = st.budget_row(line)
     assert (row and (row[0], st.fmt_amount(row[1]))) == (expected or None)
+
+
+def test_words_run_together_and_numbered_sub_headings():
+    sections = SECTIONS + [{"id": "staffing", "title": "Staffing Plan", "aliases": [], "page_limit": None}]
+    pages = [
+        _page(("SECTION 2: TECHNICALAPPROACH AND WORK PLAN", 14.0, True), BODY, ("D. Staffing Plan", 14.0, True),
+              BODY, ("Work Plan", 14.0, True), BODY),
+        _page(BODY, ("E.1 Budget Narrative", 14.0, True), BODY),
+        _page(BODY, ("E. Budget", 20.0, True), BODY),
+    ]
+    heads = st.find_headings(pages, sections)
+    assert [(h["id"], h["page"]) for h in heads] == [("approach", 1), ("staffing", 1), ("budget", 3)]
+
+
+def test_wrapped_cover_cells():
+    rows = [_ln("Legal Name of Berkshire Family Services, LLC", 10, False, 100),
+            _ln("Organization", 10, False, 112),
+            _ln("FEIN 90-4041408", 10, False, 130),
+            _ln("Applicant Organization Merrimack Valley Youth and Family", 10, False, 150),
+            _ln("Services, Inc.", 10, False, 162)]
+    cover, where = st.cover_from_text([rows[:3]])
+    assert cover["organization_name"] == "Berkshire Family Services, LLC"
+    cover, where = st.cover_from_text([rows[2:]])
+    assert cover["organization_name"] == "Merrimack Valley Youth and Family Services, Inc."
+    assert where["organization_name"]["words"].endswith("/ Services, Inc.")
