@@ -618,10 +618,11 @@ def cover_from_text(pages_lines, max_pages: int = 2) -> tuple[dict, dict]:
     for p, lines in enumerate(pages[:max_pages]):
         for i, ln in enumerate(lines):
             hit = _label_of(ln)
+            label_wrapped = False
             if not hit and i + 1 < len(lines):
                 hit = _wrapped_label(ln, lines[i + 1])
                 if hit:
-                    ln = ln + " / " + lines[i + 1]
+                    ln, label_wrapped = ln + " / " + lines[i + 1], True
             if not hit:
                 continue
             key, raw_value = hit
@@ -631,7 +632,8 @@ def cover_from_text(pages_lines, max_pages: int = 2) -> tuple[dict, dict]:
             if value is None and not raw_value.strip() and i + 1 < len(lines) and not _label_of(lines[i + 1]):
                 value = _clean_value(key, lines[i + 1])  # the value on the next line (table cell below)
                 ln = ln + " / " + lines[i + 1]
-            elif value is not None and key == "organization_name" and _wrapped_value(rows[p], i):
+            elif value is not None and key == "organization_name" and not label_wrapped \
+                    and _wrapped_value(rows[p], i):
                 value = _clean_value(key, raw_value + " " + lines[i + 1])  # the value cell wrapped
                 ln = ln + " / " + lines[i + 1]
             if value is not None:
