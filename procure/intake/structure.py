@@ -444,9 +444,13 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
         if c["styled"]:
             styles[c["style"]] = styles.get(c["style"], 0) + (2 if c["score"] == 3 else 1)
     main_style = max(styles, key=styles.get) if styles else None
+    # a document may style its section headings in more than one way (larger in a two-column
+    # section): every style in which some line gives a section's exact title counts
+    heading_styles = {c["style"] for c in cands if c["styled"] and c["score"] == 3} or \
+        ({main_style} if main_style else set())
     found: dict[str, dict] = {}
     for c in cands:
-        in_main = main_style is None or _same_style(c["style"], main_style)
+        in_main = main_style is None or any(_same_style(c["style"], st_) for st_ in heading_styles)
         if not in_main:
             # outside the section headings' style (a fallback when no heading in that style names
             # the section): a styled line naming it, or the exact title alone on its line
