@@ -150,6 +150,23 @@ def _answer(final: dict | None, rc: int | None, err: str, path: str) -> dict:
     raise Rejected("corrupt", MESSAGES["crash"])
 
 
+def _message(raw: bytes, progress: Callable[[int, int], None] | None) -> dict | None:
+    """One JSON line from the child: progress is reported; the final answer (record, rejection,
+    images) or the fork server's word on how the child ended is returned."""
+    try:
+        msg = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(msg, dict):
+        return None
+    if "progress" in msg:
+        if progress is not None:
+            done, total = msg["progress"]
+            progress(int(done), int(total))
+        return None
+    return msg if {"record", "rejected", "images", "exit"} & set(msg) else None
+
+
 def _run_forked(request: dict, limits: Limits,
                 progress: Callable[[int, int], None] | None) -> dict | None:
     """Run one request in a child forked by this process's fork server (None: no server)."""
@@ -179,17 +196,10 @@ def _run_forked(request: dict, limits: Limits,
             buf += chunk
             *lines, buf = buf.split(b"\n")
             for raw in lines:
-                try:
-                    msg = json.loads(raw)
-                except ValueError:
-                    continue
-                if "progress" in msg:
-                    if progress is not None:
-                        done, total = msg["progress"]
-                        progress(int(done), int(total))
-                elif "exit" in msg:
+                msg = _message(raw, progress)
+                if msg and "exit" in msg:
                     rc, err = msg["exit"], msg.get("stderr") or ""
-                elif "record" in msg or "rejected" in msg or "images" in msg:
+                elif msg:
                     final = msg
     finally:
         sock.close()
@@ -256,15 +266,8 @@ def _run_child(request: dict, limits: Limits,
                 continue
             if raw is None:
                 break
-            try:
-                msg = json.loads(raw)
-            except ValueError:
-                continue
-            if "progress" in msg:
-                if progress is not None:
-                    done, total = msg["progress"]
-                    progress(int(done), int(total))
-            elif "record" in msg or "rejected" in msg or "images" in msg:
+            msg = _message(raw, progress)
+            if msg and "exit" not in msg:
                 final = msg
         try:
             rc = proc.wait(timeout=max(0.1, deadline - time.monotonic()))

@@ -123,10 +123,6 @@ def heading_key(line: str) -> str | None:
     return normalize(s) or None
 
 
-def is_toc_line(line: str) -> bool:
-    return bool(_DOT_LEADER.search(line)) or bool(
-        _TRAILING_PAGENO.search(line) and heading_key(_TRAILING_PAGENO.sub("", line))
-    )
 
 
 def section_names(section: dict) -> list[str]:
@@ -284,15 +280,8 @@ def _toc_lines(pages: list[list[dict]], lookup: dict[str, dict]) -> list[set[int
     return out
 
 
-def _last_word(s: str) -> str:
-    """Cheap pre-check for heading matching: the last word, normalized."""
-    words = normalize(s).rstrip(" :-\u2013\u2014").split()
-    return words[-1] if words else ""
 
 
-def _part_of_running(line: str, running: set[str]) -> bool:
-    """A running header cut in two (a page read column by column)."""
-    return len(line) >= 10 and any(r.startswith(line) or r.endswith(line) for r in running)
 
 
 def _body_size(pages: list[list[dict]]) -> float | None:
@@ -475,13 +464,6 @@ def count_heading_lines(text: str, sections: list[dict]) -> int:
     return sum(1 for ln in split_lines(text) if heading_key(ln) in names)
 
 
-def running_lines(pages_lines, names=frozenset()) -> set[str]:
-    """Text of the running header/footer lines and page numbers (see ``_margin``)."""
-    pages = as_pages(pages_lines)
-    out = set()
-    for lines, idx in zip(pages, _margin(pages)):
-        out |= {lines[i]["text"] for i in idx}
-    return out
 
 
 def build_sections(pages_lines, sections: list[dict],
