@@ -55,7 +55,7 @@ def test_scanned_signed_page_uploads_with_its_picture_and_text(app, login, rfr):
     with app.app_context():
         from procure.models import Document
         document = db.session.scalar(select(Document))
-        record, document_id, images = document.record, document.id, len(document.page_images)
+        record, document_id, images = document.record, document.public_id, len(document.page_images)
     assert images == 1
     assert [n["code"] for n in record["notes"]] == ["ocr"] and record["notes"][0]["pages"] == [1]
     assert "Harbor Family Center" in record["notes"][0]["text"]["1"]
