@@ -1,6 +1,14 @@
-"""Intake benchmark: pipeline pages/s vs bare pdfplumber, and the child's peak memory.
+"""Intake benchmark: pipeline time vs bare pdfplumber, and the child's peak memory.
 
-Run from the repository root:  .venv/bin/python bench/intake.py [--fixtures 40]
+Run from the repository root:
+
+    .venv/bin/python bench/intake.py DIR [DIR ...]    # corpora: intake / bare pdfplumber time
+    .venv/bin/python bench/intake.py [--fixtures 40]  # generated fixtures, big response, memory
+
+With corpus directories: every PDF of each, in one run, through ``parse_file`` (the service's
+parse path: the fork server started on the first file, a limited child forked per file) and
+through bare pdfplumber (``extract_text`` and ``extract_tables`` on every page) in a fresh
+Python process per file; prints both times and intake / bare pdfplumber (target <= 0.5).
 
 * pipeline: ``procure.intake.pdf.parse_file`` (child process per file, pypdfium2 text on
   every page, pdfplumber on budget pages only, pypdf form fields).
@@ -45,14 +53,56 @@ def bare_pdfplumber(path) -> int:
     return n
 
 
+BARE = """
+import sys, logging
+logging.disable(logging.WARNING)
+import pdfplumber
+with pdfplumber.open(sys.argv[1]) as pdf:
+    for page in pdf.pages:
+        page.extract_text()
+        page.extract_tables()
+        page.close()
+"""
+
+
+def compare_dirs(dirs: list[Path]) -> None:
+    import json
+    import subprocess
+
+    for d in dirs:
+        files = sorted(d.glob("*.pdf"))
+        own = d / "sections.json"
+        sections = json.loads((own if own.exists() else ROOT / "bench" / "corpora" / "sections.json").read_text())
+        t = time.perf_counter()
+        rejected = 0
+        for p in files:
+            try:
+                parse_file(p, sections)
+            except Rejected:
+                rejected += 1
+        pipe_s = time.perf_counter() - t
+        t = time.perf_counter()
+        for p in files:
+            subprocess.run([sys.executable, "-c", BARE, str(p)], capture_output=True)
+        bare_s = time.perf_counter() - t
+        print(f"{d}: {len(files)} files ({rejected} refused); intake {pipe_s:.2f}s, bare pdfplumber "
+              f"(a process per file) {bare_s:.2f}s; intake / bare pdfplumber {pipe_s / bare_s:.2f}; "
+              f"load average {os.getloadavg()[0]:.1f}")
+
+
 def main():
     import logging
 
     logging.disable(logging.WARNING)  # pdfminer's font warnings on the real PDFs
     ap = argparse.ArgumentParser()
+    ap.add_argument("dirs", nargs="*", type=Path, help="corpus directories (bench/corpora/SPEC.md)")
     ap.add_argument("--fixtures", type=int, default=40)
     ap.add_argument("--big-pages", type=int, default=300)
     args = ap.parse_args()
+    if args.dirs:
+        print(f"cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.1f}")
+        compare_dirs(args.dirs)
+        return
     tmp = Path(tempfile.mkdtemp(prefix="intake-bench-"))
     print(f"cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.1f}")
 

@@ -6,12 +6,21 @@ import json
 import sys
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import click
-from flask import Flask, current_app
-from flask.cli import AppGroup, FlaskGroup
+
+if TYPE_CHECKING:   # Flask is imported only where the web application is needed
+    from flask import Flask
 
 
 def main() -> None:
+    if sys.argv[1:3] == ["intake", "parse"]:   # reading a PDF needs no web application
+        from procure.intake.command import parse
+        parse(args=sys.argv[3:], prog_name="procure intake parse")
+        return
+    from flask.cli import FlaskGroup
+
     from procure import create_app
     FlaskGroup(create_app=create_app, add_version_option=False,
                help="procure: procurement and RFR lifecycle service.")(prog_name="procure")
@@ -29,6 +38,9 @@ def upgrade_database() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from flask import current_app
+    from flask.cli import AppGroup
+
     @app.cli.command("init-db")
     def init_db() -> None:
         """Create or upgrade the database and load the reference data."""
@@ -99,21 +111,8 @@ def init_app(app: Flask) -> None:
     intake_group = AppGroup("intake", help="Document intake.")
     app.cli.add_command(intake_group)
 
-    @intake_group.command("parse", with_appcontext=False)
-    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--sections", "sections_file", type=click.Path(exists=True, dir_okay=False),
-                  help='JSON: [{"id", "title", "aliases", "page_limit"}]')
-    def intake_parse(file: Path, sections_file: str | None) -> None:
-        """Print the structured record read from FILE (exit 0), or its rejection (exit 1)."""
-        from procure.intake.pdf import Rejected, parse_file, record_to_json
-        sections = json.loads(Path(sections_file).read_text()) if sections_file else []
-        try:
-            record = parse_file(file, sections)
-        except Rejected as rejected:
-            click.echo(json.dumps({"rejected": {"code": rejected.code,
-                                                "message": rejected.message}}, indent=2))
-            sys.exit(1)
-        click.echo(record_to_json(record))
+    from procure.intake.command import parse
+    intake_group.add_command(parse)
 
     @intake_group.command("recover")
     @click.option("--grace", default=3600, help="seconds before an unnamed file is an orphan")

@@ -24,6 +24,7 @@ import os
 import queue
 import resource
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -114,7 +115,7 @@ def parse_file(path, sections: list[dict], limits: Limits = Limits(),
         raise Rejected("not_pdf", MESSAGES["not_pdf"])
 
     final = _run_child({"mode": "parse", "path": os.path.abspath(path), "sections": sections,
-                        "limits": asdict(limits)}, limits, progress)
+                        "limits": asdict(limits), "tesseract": tesseract_command()}, limits, progress)
     return final["record"]
 
 
@@ -128,10 +129,96 @@ def render_pages(path, out_dir, limits: Limits = Limits(), *, max_pages: int = 5
     return [Path(p) for p in final["images"]]
 
 
+def _timeout(limits: Limits) -> Rejected:
+    return Rejected("timeout", f"Reading this PDF took longer than {limits.seconds:g} seconds. "
+                               "Upload a smaller or simpler PDF (for example, without scanned pages).")
+
+
+def _answer(final: dict | None, rc: int | None, err: str, path: str) -> dict:
+    """The child's final message, or the Rejected that says how it ended without one."""
+    if final is not None:
+        if "rejected" not in final:
+            return final
+        r = final["rejected"]
+        raise Rejected(r.get("code") if r.get("code") in CODES else "corrupt",
+                       r.get("message") or MESSAGES["corrupt"])
+    # pdfium aborts (SIGABRT/SIGTRAP) when an allocation fails under RLIMIT_AS
+    if rc in (-signal.SIGABRT, -signal.SIGTRAP) or "MemoryError" in err or "std::bad_alloc" in err \
+            or "Cannot allocate memory" in err or "out of memory" in err.lower():
+        raise Rejected("corrupt", MESSAGES["memory"])
+    log.warning("intake child for %s ended without an answer (exit %s): %s", path, rc, err[-2000:])
+    raise Rejected("corrupt", MESSAGES["crash"])
+
+
+def _message(raw: bytes, progress: Callable[[int, int], None] | None) -> dict | None:
+    """One JSON line from the child: progress is reported; the final answer (record, rejection,
+    images) or the fork server's word on how the child ended is returned."""
+    try:
+        msg = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(msg, dict):
+        return None
+    if "progress" in msg:
+        if progress is not None:
+            done, total = msg["progress"]
+            progress(int(done), int(total))
+        return None
+    return msg if {"record", "rejected", "images", "exit"} & set(msg) else None
+
+
+def _run_forked(request: dict, limits: Limits,
+                progress: Callable[[int, int], None] | None) -> dict | None:
+    """Run one request in a child forked by this process's fork server (None: no server)."""
+    from procure.intake import forkserver
+
+    srv = forkserver.server()
+    if srv is None:
+        return None
+    try:
+        sock = srv.submit(request)
+    except OSError:
+        return None
+    deadline = time.monotonic() + limits.seconds
+    final, rc, err, buf = None, None, "", b""
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _timeout(limits)  # the worker's own timer kills it
+            sock.settimeout(min(remaining, 1.0))
+            try:
+                chunk = sock.recv(65536)
+            except socket.timeout:
+                continue
+            if not chunk:
+                break
+            buf += chunk
+            *lines, buf = buf.split(b"\n")
+            for raw in lines:
+                msg = _message(raw, progress)
+                if msg and "exit" in msg:
+                    rc, err = msg["exit"], msg.get("stderr") or ""
+                elif msg:
+                    final = msg
+    finally:
+        sock.close()
+    if final is None and rc is None:
+        rc = -signal.SIGKILL
+    if final is None and rc == -signal.SIGALRM:
+        raise _timeout(limits)
+    return _answer(final, rc, err, request["path"])
+
+
 def _run_child(request: dict, limits: Limits,
                progress: Callable[[int, int], None] | None) -> dict:
-    """Run one request in a fresh child process under the limits; its final message, or
-    Rejected (including when the child dies or overruns the time limit)."""
+    """Run one request in a child process under the limits: forked by the fork server, or
+    (where that cannot start, or PROCURE_INTAKE_FORKSERVER=0) a fresh interpreter; its final
+    message, or Rejected (including when the child dies or overruns the time limit)."""
+    if os.environ.get("PROCURE_INTAKE_FORKSERVER", "1") != "0":
+        answer = _run_forked(request, limits, progress)
+        if answer is not None:
+            return answer
     path = request["path"]
     payload = json.dumps(request)
     env = dict(os.environ)
@@ -179,15 +266,8 @@ def _run_child(request: dict, limits: Limits,
                 continue
             if raw is None:
                 break
-            try:
-                msg = json.loads(raw)
-            except ValueError:
-                continue
-            if "progress" in msg:
-                if progress is not None:
-                    done, total = msg["progress"]
-                    progress(int(done), int(total))
-            elif "record" in msg or "rejected" in msg or "images" in msg:
+            msg = _message(raw, progress)
+            if msg and "exit" not in msg:
                 final = msg
         try:
             rc = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
@@ -204,18 +284,7 @@ def _run_child(request: dict, limits: Limits,
         stderr.seek(max(0, stderr.tell() - 4000))
         err = stderr.read().decode("utf-8", "replace")
         stderr.close()
-    if final is not None:
-        if "rejected" not in final:
-            return final
-        r = final["rejected"]
-        raise Rejected(r.get("code") if r.get("code") in CODES else "corrupt",
-                       r.get("message") or MESSAGES["corrupt"])
-    # pdfium aborts (SIGABRT/SIGTRAP) when an allocation fails under RLIMIT_AS
-    if rc in (-signal.SIGABRT, -signal.SIGTRAP) or "MemoryError" in err or "std::bad_alloc" in err \
-            or "Cannot allocate memory" in err or "out of memory" in err.lower():
-        raise Rejected("corrupt", MESSAGES["memory"])
-    log.warning("intake child for %s ended without an answer (exit %s): %s", path, rc, err[-2000:])
-    raise Rejected("corrupt", MESSAGES["crash"])
+    return _answer(final, rc, err, path)
 
 
 # ---------------------------------------------------------------------------
@@ -247,11 +316,14 @@ def _open_pdfium(data: bytes):
         raise Rejected("corrupt", MESSAGES["corrupt"]) from e
 
 
-def _pdfium_texts(doc, n: int) -> tuple[list[str], dict[int, str], int]:
-    """Text of every page (content-stream order); for pages with an empty vertical strip
-    down the middle (a two-column gutter) also the text read column by column, used when
-    the stream interleaves the columns; and how many pages failed."""
-    texts, columns, failed = [], {}, 0
+def _pdfium_texts(doc, n: int) -> tuple[list[str], list[list[dict]], dict[int, str], int]:
+    """Text of every page (content-stream order) and its lines with size, weight and box
+    (``layout``); for pages with an empty vertical strip down the middle (a two-column
+    gutter) also the text read column by column, used when the stream interleaves the
+    columns; and how many pages failed."""
+    from procure.intake.layout import page_lines
+
+    texts, layout, columns, failed = [], [], {}, 0
     for i in range(n):
         try:
             page = doc[i]
@@ -260,6 +332,10 @@ def _pdfium_texts(doc, n: int) -> tuple[list[str], dict[int, str], int]:
                 try:
                     text = tp.get_text_range() or ""
                     texts.append(text)
+                    try:
+                        layout.append(page_lines(tp, page.get_height(), text))
+                    except Exception:
+                        layout.append([])
                     if len(text.strip()) > 200:
                         w, h = page.get_size()
                         gutter = tp.get_text_bounded(left=w / 2 - 4, bottom=0, right=w / 2 + 4, top=h)
@@ -273,9 +349,82 @@ def _pdfium_texts(doc, n: int) -> tuple[list[str], dict[int, str], int]:
         except Exception:  # a broken page must not sink the document
             if len(texts) == i:
                 texts.append("")
+            if len(layout) == i:
+                layout.append([])
             failed += 1
         _emit({"progress": [i + 1, n]})
-    return texts, columns, failed
+    return texts, layout, columns, failed
+
+
+def _has_image(doc, index: int) -> bool:
+    import pypdfium2.raw as pdfium_c
+
+    page = doc[index]
+    try:
+        return next(iter(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3)), None) is not None
+    finally:
+        page.close()
+
+
+def tesseract_command() -> str | None:
+    """The Tesseract program that reads scanned pages (``PROCURE_TESSERACT``, else
+    ``tesseract`` on the PATH), or None: OCR is off."""
+    import shutil
+
+    return shutil.which(os.environ.get("PROCURE_TESSERACT") or "tesseract")
+
+
+def _ocr_page(doc, index: int, seconds: float, cmd: str) -> str:
+    """Text of one scanned page by Tesseract, the page rendered at 300 dpi."""
+    import pytesseract
+
+    pytesseract.pytesseract.tesseract_cmd = cmd
+    page = doc[index]
+    try:
+        image = page.render(scale=300 / 72, grayscale=True).to_pil()
+    finally:
+        page.close()
+    return pytesseract.image_to_string(image, timeout=max(1, int(seconds)))
+
+
+def _scanned_pages(doc, texts: list[str], layout: list[list[dict]], limits: "Limits",
+                   started: float, tesseract: str | None) -> list[dict]:
+    """Pages with no text but a picture are scanned: read them by OCR when Tesseract is
+    installed (within the time left), and say so in the record's notes either way."""
+    scanned = [i for i, t in enumerate(texts) if len(t.strip()) < 3 and _has_image(doc, i)]
+    if not scanned:
+        return []
+    pages = ", ".join(str(i + 1) for i in scanned)
+    if not tesseract:
+        return [{"code": "scanned_not_read", "pages": [i + 1 for i in scanned],
+                 "message": f"Scanned page(s) {pages}: text not read (OCR is off on this service: "
+                            "Tesseract is not installed). Check these pages in the pictures."}]
+    done, failed, read = [], [], {}
+    for i in scanned:
+        left = limits.seconds - (time.monotonic() - started) - 5
+        if left <= 1:
+            failed.append(i)
+            continue
+        try:
+            text = _ocr_page(doc, i, left, tesseract)
+        except Exception:
+            failed.append(i)
+            continue
+        texts[i] = text
+        read[i + 1] = " ".join(text.split())[:2000]
+        from procure.intake.structure import as_line, split_lines
+        layout[i] = [as_line(ln) for ln in split_lines(text)]
+        done.append(i)
+    notes = []
+    if done:
+        notes.append({"code": "ocr", "pages": [i + 1 for i in done], "text": read,
+                      "message": "Scanned page(s) " + ", ".join(str(i + 1) for i in done)
+                                 + ": text read by OCR (Tesseract); check it against the pictures."})
+    if failed:
+        notes.append({"code": "scanned_not_read", "pages": [i + 1 for i in failed],
+                      "message": "Scanned page(s) " + ", ".join(str(i + 1) for i in failed)
+                                 + ": text not read (OCR did not finish). Check these pages in the pictures."})
+    return notes
 
 
 def _form_fields(data: bytes) -> tuple[dict, bool, int | None, list[dict]]:
@@ -414,6 +563,7 @@ def _plumber_table_rows(data: bytes, regions: dict[int, tuple[float, float]]):
 def _child(request: dict) -> dict:
     from procure.intake import structure as st
 
+    started = time.monotonic()
     limits = Limits(**request["limits"])
     sections = request["sections"]
     data = _read_pdf_bytes(request["path"])
@@ -433,10 +583,11 @@ def _child(request: dict) -> dict:
             raise Rejected("too_many_pages", f"This PDF has {n:,} pages; the limit is {limits.pages:,}. "
                                              "Remove unneeded pages and upload it again.")
         _emit({"progress": [0, n]})
-        texts, columns, failed = _pdfium_texts(doc, n)
+        texts, layout, columns, failed = _pdfium_texts(doc, n)
         if failed == n:
             raise Rejected("corrupt", MESSAGES["corrupt"])
-        if not any(t.strip() for t in texts):
+        notes = _scanned_pages(doc, texts, layout, limits, started, request.get("tesseract"))
+        if not any(t.strip() for t in texts) and not notes:
             raise Rejected("no_text", MESSAGES["no_text"])
         if failed:
             problems.append({"code": "pages_unreadable",
@@ -454,23 +605,26 @@ def _child(request: dict) -> dict:
         else:
             fields, signed, signed_page = {}, False, None
 
-        # first pass on text only: sections, cover, signature, budget from text lines
-        rec = st.build_record(texts, sections, fields, None, signed, signed_page, problems)
-        bids = set(st.budget_section_ids(sections))
+        def build(pages_layout, rows=None, extra=()):
+            return st.build_record(texts, sections, fields, rows, signed, signed_page,
+                                   problems + list(extra), layout=pages_layout, notes=notes)
+
+        rec = build(layout)
         if rec["missing_sections"] and columns:
             # columns interleaved in the content stream: read two-column pages column by column
             # (only pages where that reveals more headings; covers and tables read better by rows)
-            texts2 = [columns[i] if i in columns and st.count_heading_lines(columns[i], sections)
-                      > st.count_heading_lines(t, sections) else t for i, t in enumerate(texts)]
-            rec2 = st.build_record(texts2, sections, fields, None, signed, signed_page, problems)
+            layout2 = [[st.as_line(x) for x in st.split_lines(columns[i])]
+                       if i in columns and st.count_heading_lines(columns[i], sections)
+                       > st.count_heading_lines(t, sections) else layout[i] for i, t in enumerate(texts)]
+            rec2 = build(layout2)
             if len(rec2["sections"]) > len(rec["sections"]):
-                texts, rec = texts2, rec2
+                layout, rec = layout2, rec2
         found = rec["sections"]
+        bids = set(st.budget_section_ids(sections))
         bsec = next((f for f in found if f["id"] in bids), None)
         regions = {}
-        # pdfplumber's tables only where the text reading is in doubt: the budget rows read
-        # from the text lines must have a total row that the other lines add up to exactly
-        if bsec is not None and not st.budget_rows_add_up(st.text_budget_rows(texts, rec, sections)):
+        # pdfplumber's tables only where the lines read no budget rows at all
+        if bsec is not None and not st.text_budget_rows(layout, rec, sections):
             idx = found.index(bsec)
             nxt = found[idx + 1] if idx + 1 < len(found) else None
             pages = list(range(bsec["start_page"], bsec["end_page"] + 1))
@@ -485,7 +639,7 @@ def _child(request: dict) -> dict:
         # ruled tables: pdfplumber, only on the budget pages that have lines
         rows, bproblems = _plumber_table_rows(data, regions)
         if rows:
-            rec = st.build_record(texts, sections, fields, rows, signed, signed_page, problems + bproblems)
+            rec = build(layout, rows, bproblems)
         else:
             rec["problems"] = bproblems + rec["problems"]
     return rec
@@ -513,9 +667,9 @@ def _child_render(request: dict) -> list[str]:
     return images
 
 
-def _child_main() -> int:
+def run_request(request: dict) -> int:
+    """Run one request in this (child) process, answering in JSON lines on stdout."""
     try:
-        request = json.loads(sys.stdin.read())
         _limit_self(int(request["limits"]["memory_bytes"]))
         if request.get("mode") == "render":
             _emit({"images": _child_render(request)})
@@ -537,6 +691,10 @@ def _child_main() -> int:
         print(f"intake child: {type(e).__name__}: {e}", file=sys.stderr)
         _emit({"rejected": {"code": "corrupt", "message": MESSAGES["corrupt"]}})
         return 0
+
+
+def _child_main() -> int:
+    return run_request(json.loads(sys.stdin.read()))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ deterministic and unit-testable with plain strings.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 
 COVER_KEYS = ("organization_name", "tax_id", "contact_name", "contact_email", "lot", "total_price")
@@ -82,13 +83,15 @@ def fmt_amount(value: Decimal | None) -> str | None:
 # headings and sections
 
 _NUMBERING = [
-    re.compile(r"^(?:section|part|article|chapter)\s+(?:\d+(?:\.\d+)*|[ivxlcdm]+|[a-z])\s*[:.)\-\u2013\u2014]?\s*", re.I),
+    re.compile(r"^(?:section|part|article|chapter|tab)\s+(?:\d+(?:\.\d+)*|[ivxlcdm]+|[a-z])\s*[:.)\-\u2013\u2014]?\s*", re.I),
     re.compile(r"^\d+(?:\.\d+)*[.):]?\s+"),
     re.compile(r"^(?:[ivxlcdm]+|[a-z])[.)]\s+", re.I),
+    re.compile(r"^[\u2022\u25aa\u25a0\u2013\u2014\-*#]+\s*"),
 ]
-_DOT_LEADER = re.compile(r"(?:\.\s?){3,}|(?:_\s?){3,}|\u2026")
-_TRAILING_PAGENO = re.compile(r"\s+\d{1,4}$")
+_DOT_LEADER = re.compile(r"(?:\.\s?){3,}|(?:_\s?){3,}|\u2026|(?:\u00b7\s?){3,}")
+_TRAILING_PAGENO = re.compile(r"\s+(?:page\s+)?\d{1,4}$", re.I)
 _TOC_TITLE = re.compile(r"^(?:table\s+of\s+contents|contents)\s*:?$", re.I)
+_STOP = frozenset("a an the and of for our to in on with by at as its their we my".split())
 
 
 def normalize(s: str) -> str:
@@ -115,13 +118,11 @@ def heading_key(line: str) -> str | None:
     s = re.sub(r"^[:\-\u2013\u2014]\s*", "", s)
     s = s.rstrip(":").strip()
     s = re.sub(r"\s*[\u2013\u2014-]\s*$", "", s)
+    if s.endswith((".", ",", ";")):
+        return None  # the end of a sentence, not a title
     return normalize(s) or None
 
 
-def is_toc_line(line: str) -> bool:
-    return bool(_DOT_LEADER.search(line)) or bool(
-        _TRAILING_PAGENO.search(line) and heading_key(_TRAILING_PAGENO.sub("", line))
-    )
 
 
 def section_names(section: dict) -> list[str]:
@@ -129,64 +130,332 @@ def section_names(section: dict) -> list[str]:
     return [normalize(n) for n in names if n and n.strip()]
 
 
-def _toc_mask(pages_lines: list[list[str]]) -> list[list[bool]]:
-    """True for lines that belong to a table of contents."""
-    masks = []
-    for lines in pages_lines:
-        mask = [False] * len(lines)
-        in_toc = False
-        for i, ln in enumerate(lines):
-            if _TOC_TITLE.match(ln.strip()):
-                in_toc = True
-            if in_toc or _DOT_LEADER.search(ln):
-                mask[i] = True
-        masks.append(mask)
-    return masks
+def as_line(line) -> dict:
+    """A page line as a dict; plain strings (text without layout) get no size, weight or box."""
+    if isinstance(line, dict):
+        return line
+    return {"text": line, "size": None, "bold": None, "x0": None, "x1": None, "top": None, "bottom": None}
 
 
-def _last_word(s: str) -> str:
-    """Cheap pre-check for heading matching: the last word, normalized."""
-    words = normalize(s).rstrip(" :-\u2013\u2014").split()
-    return words[-1] if words else ""
+def as_pages(pages) -> list[list[dict]]:
+    return [[as_line(ln) for ln in lines] for lines in pages]
 
 
-def _part_of_running(line: str, running: set[str]) -> bool:
-    """A running header cut in two (a page read column by column)."""
-    return len(line) >= 10 and any(r.startswith(line) or r.endswith(line) for r in running)
+def texts_of(pages) -> list[list[str]]:
+    return [[ln["text"] if isinstance(ln, dict) else ln for ln in lines] for lines in pages]
 
 
-def find_headings(pages_lines: list[list[str]], sections: list[dict]) -> list[dict]:
+def _words(s: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", s)
+
+
+@lru_cache(maxsize=4096)
+def _stem(w: str) -> str:
+    w = w.replace("isation", "ization").replace("isational", "izational")
+    for suf in ("ational", "ation", "ing", "es", "s"):
+        if len(w) > len(suf) + 3 and w.endswith(suf):
+            return w[: -len(suf)]
+    return w
+
+
+def _content(ws) -> list[str]:
+    return [_stem(w) for w in ws if w not in _STOP]
+
+
+@lru_cache(maxsize=16384)
+def match_score(key: str | None, name: str) -> int:
+    """How well a heading's normalized text names a section: 3 exactly, 2 the name inside a
+    short embellished heading or a near spelling, 0 not at all."""
+    if not key:
+        return 0
+    if key == name:
+        return 3
+    kw, nw = _words(key), _words(name)
+    if not kw or not nw or len(kw) > len(nw) + 6:
+        return 0
+    kc, nc = _content(kw), _content(nw)
+    if kc == nc:
+        return 3
+    # the name's words, in order, inside the heading ("Our Staffing Plan and Key Personnel")
+    n = len(nc)
+    if n and any(kc[i:i + n] == nc for i in range(len(kc) - n + 1)):
+        return 2
+    # words run together by the text layer ("TECHNICALAPPROACH AND WORK PLAN")
+    squeezed_key, squeezed_name = "".join(kw), "".join(nw)
+    if len(squeezed_name) >= 6 and squeezed_name in squeezed_key:
+        return 3 if squeezed_key == squeezed_name else 2
+    if len(nc) >= 2 and len(kc) <= len(nc) + 1:
+        import difflib
+        sm = difflib.SequenceMatcher(None, " ".join(kc), " ".join(nc))
+        if sm.real_quick_ratio() >= 0.86 and sm.quick_ratio() >= 0.86 and sm.ratio() >= 0.86:
+            return 2
+    return 0
+
+
+def _entry_section(text: str, lookup: dict[str, dict]) -> str | None:
+    """The section a contents entry names (its page number and leader dots aside)."""
+    key = heading_key(_TRAILING_PAGENO.sub("", _DOT_LEADER.sub(" ", text)).strip())
+    if not key:
+        return None
+    for name, sec in lookup.items():
+        if match_score(key, name):
+            return sec["id"]
+    return None
+
+
+def _same_style(a: tuple, b: tuple) -> bool:
+    """Same heading level: same weight and a size within 15 % (a page printed at another scale,
+    a two-column section, changes the size a little)."""
+    if a[1] != b[1] or a[0] is None or b[0] is None:
+        return a == b
+    return max(a[0], b[0]) <= 1.15 * min(a[0], b[0])
+
+
+def _cover_block_end(lines: list[dict]) -> int:
+    """Index of the last cover-sheet label line of a page with at least two of them (the title
+    above them, "Technical and Cost Proposal", names no section); -1 if none."""
+    hits = [i for i, ln in enumerate(lines) if _label_of(ln["text"]) and _label_of(ln["text"])[0]
+            in ("organization_name", "tax_id", "contact_email", "contact_name", "total_price")]
+    return hits[-1] if len(hits) >= 2 else -1
+
+
+def _names_alone(text: str, lookup: dict[str, dict]) -> bool:
+    """Whether a line names a section by itself (then it is not the second half of another)."""
+    key = heading_key(text)
+    return bool(key) and any(match_score(key, n) for n in lookup)
+
+
+def _first_vocabulary_section(key: str | None, vocab: dict[str, set]) -> str | None:
+    """The section named by the first word of a heading, when the sections' names use that word
+    in one section only ("Summary of Our Proposal": summary; "Work Plan": none)."""
+    words = _content(_words(key or ""))
+    ids = vocab.get(words[0]) if words else None
+    return next(iter(ids)) if ids and len(ids) == 1 else None
+
+
+def _toc_lines(pages: list[list[dict]], lookup: dict[str, dict]) -> list[set[int]]:
+    """Per page, the lines of a table of contents: from a "Contents" title, the entries that
+    follow (short lines in the entries' own style), until a sentence, a line styled otherwise
+    than the entries, or a section named a second time (the real heading after the list).
+    Also runs of three or more lines naming different sections with nothing between."""
+    out = [set() for _ in pages]
+    for p, lines in enumerate(pages):
+        i = 0
+        while i < len(lines):
+            if not _TOC_TITLE.match(lines[i]["text"].strip()):
+                i += 1
+                continue
+            out[p].add(i)
+            style, seen = None, set()
+            j = i + 1
+            while j < len(lines):
+                ln = lines[j]
+                t = ln["text"]
+                if _sentence(t) and not (_DOT_LEADER.search(t) or _TRAILING_PAGENO.search(t)):
+                    break
+                this = (ln.get("size"), ln.get("bold"))
+                if style is None:
+                    style = this
+                elif this != style and not (_DOT_LEADER.search(t) or _TRAILING_PAGENO.search(t)):
+                    break
+                sid = _entry_section(t, lookup)
+                if sid is not None:
+                    if sid in seen:
+                        break
+                    seen.add(sid)
+                out[p].add(j)
+                j += 1
+            i = j
+        run: list[int] = []
+        run_ids: set = set()
+        for i, ln in enumerate(lines + [{"text": ""}]):
+            sid = _entry_section(ln["text"], lookup) if ln["text"] and not _sentence(ln["text"]) else None
+            if sid is not None and sid not in run_ids and (not run or run[-1] == i - 1):
+                run.append(i)
+                run_ids.add(sid)
+                continue
+            if len(run) >= 3:
+                out[p].update(run)
+            run, run_ids = ([i], {sid}) if sid is not None else ([], set())
+    return out
+
+
+
+
+
+
+def _body_size(pages: list[list[dict]]) -> float | None:
+    """The most common font size, weighted by characters: the body text's size."""
+    weight: dict[float, int] = {}
+    for lines in pages:
+        for ln in lines:
+            if ln.get("size"):
+                weight[ln["size"]] = weight.get(ln["size"], 0) + len(ln["text"])
+    return max(weight, key=weight.get) if weight else None
+
+
+def _styled(ln: dict, body: float | None, bold_body: bool) -> bool:
+    """Does the line look like a heading: larger than the body, or bold where the body is not."""
+    if body is None or ln.get("size") is None:
+        return False
+    return ln["size"] >= body * 1.1 or (bool(ln.get("bold")) and not bold_body)
+
+
+def _sentence(text: str) -> bool:
+    t = text.strip()
+    return len(t.split()) > 14 or (t.endswith((".", ",", ";")) and len(t.split()) > 3 and not re.match(r"^[A-Za-z0-9]{1,4}\.", t))
+
+
+def _margin(pages: list[list[dict]]) -> list[set[int]]:
+    """Per page, indexes of running header/footer lines: lines near the top or bottom edge whose
+    text (digits aside) repeats on other pages, and page numbers."""
+    def sig(ln):  # the text, numbers aside
+        return re.sub(r"\d+", "#", ln["text"].lower())
+
+    edges = [_edge_lines(lines) for lines in pages]
+    counts: dict = {}
+    styles: dict = {}
+    for lines, edge in zip(pages, edges):
+        seen = {}
+        for i in edge:
+            seen.setdefault(sig(lines[i]), (lines[i].get("size"), lines[i].get("bold")))
+        for k, style in seen.items():
+            counts[k] = counts.get(k, 0) + 1
+            if style[0] is not None:
+                styles.setdefault(k, {}).setdefault(style, 0)
+                styles[k][style] += 1
+    need = 2 if len(pages) <= 4 else 3
+
+    def running(ln):
+        k = sig(ln)
+        if counts.get(k, 0) < need:
+            return False
+        if ln.get("size") is None or k not in styles:
+            return True
+        return (ln.get("size"), ln.get("bold")) == max(styles[k], key=styles[k].get)
+
+    out = []
+    for lines, edge in zip(pages, edges):
+        out.append({i for i in edge if running(lines[i]) or _PAGE_NO.fullmatch(lines[i]["text"].strip())})
+    return out
+
+
+def _edge_lines(lines: list[dict]) -> list[int]:
+    """Indexes of the lines in the top or bottom 7 % of the page's text (the first and last
+    two lines when positions are unknown)."""
+    tops = [x["top"] for x in lines if x.get("top") is not None]
+    if not tops or len(tops) < len(lines):
+        return [i for i in range(len(lines)) if i < 2 or i >= len(lines) - 2]
+    lo, hi = min(tops), max(x["bottom"] for x in lines)
+    span = max(hi - lo, 1.0)
+    return [i for i, x in enumerate(lines) if x["top"] <= lo + span * 0.07 or x["bottom"] >= hi - span * 0.07]
+
+
+def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
     """First heading of each required section, in document order.
 
-    Returns dicts ``{"id", "title", "heading", "page", "line", "top"}`` where page is
-    1-based, line the index in that page's lines and top whether it is the first line
-    of the page's body (only running headers/footers above it).
+    A heading is a short line, not a sentence, outside the running header and footer and the
+    contents pages, that names a section (its title or an alias, exactly, embellished or near
+    spelt) and, when the layout is known, looks like a heading (larger or bolder than the body;
+    the style most section headings share wins over a sub-heading that happens to match).
+    Returns dicts ``{"id", "title", "heading", "page", "line", "top", "score"}``; page 1-based,
+    line the index in that page's lines, top whether it is the first line of the page's body.
     """
+    pages = as_pages(pages_lines)
     lookup: dict[str, dict] = {}
     for sec in sections:
         for name in section_names(sec):
             lookup.setdefault(name, sec)
-    last_words = {_last_word(n) for n in lookup}
-    toc = _toc_mask(pages_lines)
-    running = running_lines(pages_lines, set(lookup))
-    found: dict[str, dict] = {}
-    for p, lines in enumerate(pages_lines):
+    if not lookup:
+        return []
+    names = set(lookup)
+    by_id = {sec["id"]: sec for sec in sections}
+    vocab: dict[str, set] = {}
+    for name, sec in lookup.items():
+        for w in _content(_words(name)):
+            vocab.setdefault(w, set()).add(sec["id"])
+    toc = _toc_lines(pages, lookup)
+    margin = _margin(pages)
+    body = _body_size(pages)
+    bold_chars = sum(len(ln["text"]) for lines in pages for ln in lines if ln.get("bold"))
+    all_chars = sum(len(ln["text"]) for lines in pages for ln in lines) or 1
+    bold_body = bold_chars * 2 > all_chars
+    cands = []
+    for p, lines in enumerate(pages):
         body_seen = False
+        skip = set(range(_cover_block_end(lines) + 1)) if p < 2 else set()
         for i, ln in enumerate(lines):
-            if ln in running or (i < 3 and _part_of_running(ln, running)):
+            if i in margin[p] or i in skip:
                 continue
-            if toc[p][i]:
+            if i in toc[p]:
                 body_seen = True
                 continue
-            key = heading_key(ln) if _last_word(ln) in last_words else None
-            sec = lookup.get(key) if key else None
-            if sec is not None and sec["id"] not in found:
-                found[sec["id"]] = {
-                    "id": sec["id"], "title": sec.get("title"), "heading": ln,
-                    "page": p + 1, "line": i, "top": not body_seen,
-                }
+            text = ln["text"]
+            if _DOT_LEADER.search(text) or _sentence(text) or _MONEY.search(text):
+                body_seen = True  # headings carry no amounts (a table's subtotal row is no heading)
+                continue
+            styled = _styled(ln, body, bold_body)
+            options = [(text, 1)]
+            nxt = lines[i + 1] if i + 1 < len(lines) else None
+            if nxt is not None and i + 1 not in margin[p] and len(text.split()) <= 8 \
+                    and not _sentence(nxt["text"]) and len(nxt["text"].split()) <= 6 \
+                    and not _MONEY.search(text) and not _names_alone(nxt["text"], lookup) \
+                    and (not styled or (_styled(nxt, body, bold_body) and nxt.get("size") == ln.get("size")
+                                        and nxt.get("bold") == ln.get("bold"))):
+                options.append((text + " " + nxt["text"], 2))
+            best = None
+            for candidate, used in options:
+                key = heading_key(candidate)
+                for name, sec in lookup.items():
+                    sc = match_score(key, name)
+                    if sc == 2 and not styled:
+                        sc = 0  # an embellished or near match must look like a heading
+                    if used == 2 and sc < 3 and not styled:
+                        sc = 0
+                    if sc and (best is None or sc > best[0]):
+                        best = (sc, sec, candidate, used)
+            if best is None and styled and len(text.split()) <= 8:
+                sid = _first_vocabulary_section(heading_key(text), vocab)
+                if sid is not None:
+                    best = (1, by_id[sid], text, 1)
+            if best:
+                sc, sec, candidate, used = best
+                cands.append({"id": sec["id"], "title": sec.get("title"), "heading": candidate,
+                              "page": p + 1, "line": i, "top": not body_seen, "score": sc,
+                              "styled": styled, "style": (ln.get("size"), ln.get("bold")),
+                              "upper": candidate.isupper()})
+                if len(options) == 2:
+                    skip.add(i + 1)  # the heading's second line, whether or not it was needed
             body_seen = True
-    return sorted(found.values(), key=lambda h: (h["page"], h["line"]))
+    # the style of the section headings: most common among exact, styled matches
+    styles: dict = {}
+    for c in cands:
+        if c["styled"]:
+            styles[c["style"]] = styles.get(c["style"], 0) + (2 if c["score"] == 3 else 1)
+    main_style = max(styles, key=styles.get) if styles else None
+    # a document may style its section headings in more than one way (larger in a two-column
+    # section): every style in which some line gives a section's exact title counts
+    heading_styles = {c["style"] for c in cands if c["styled"] and c["score"] == 3} or \
+        ({main_style} if main_style else set())
+    found: dict[str, dict] = {}
+    for c in cands:
+        in_main = main_style is None or any(_same_style(c["style"], st_) for st_ in heading_styles)
+        if not in_main:
+            # outside the section headings' style (a fallback when no heading in that style names
+            # the section): a styled line naming it, or the exact title alone on its line
+            if c["score"] < 2 or not (c["styled"] or (c["score"] == 3 and heading_key(c["heading"]) in names)):
+                continue
+        # "2.1 Our History", "E.1 Budget Narrative": numbered below a section, a sub-heading
+        sub = bool(re.match(r"^\s*(?:\d+|[A-Za-z])\.[1-9]\d*(?:\.\d+)*\.?\s", c["heading"]))
+        rank = (in_main and not sub, not sub)
+        prev = found.get(c["id"])
+        if prev is None or rank > prev["_rank"]:
+            c["_rank"] = rank
+            found[c["id"]] = c
+    out = []
+    for c in found.values():
+        out.append({k: c[k] for k in ("id", "title", "heading", "page", "line", "top", "score")})
+    return sorted(out, key=lambda h: (h["page"], h["line"]))
 
 
 def count_heading_lines(text: str, sections: list[dict]) -> int:
@@ -195,31 +464,15 @@ def count_heading_lines(text: str, sections: list[dict]) -> int:
     return sum(1 for ln in split_lines(text) if heading_key(ln) in names)
 
 
-def running_lines(pages_lines: list[list[str]], names: set[str] | frozenset = frozenset()) -> set[str]:
-    """Lines repeated at the top or bottom of many pages (running headers/footers) and page
-    numbers. Headings of required sections (``names``) never count as running lines."""
-    if len(pages_lines) < 2:
-        return set()
-    counts: dict[str, int] = {}
-    for lines in pages_lines:
-        for ln in set(lines[:2] + lines[-2:]):
-            counts[ln] = counts.get(ln, 0) + 1
-    need = max(2, int(len(pages_lines) * 0.4))
-    out = {ln for ln, n in counts.items() if n >= need and heading_key(ln) not in names}
-    # "Page 3", "Page 3 of 9", "- 3 -", "3"
-    for lines in pages_lines:
-        for ln in lines[:2] + lines[-2:]:
-            if _PAGE_NO.fullmatch(ln):
-                out.add(ln)
-    return out
 
 
-def build_sections(pages_lines: list[list[str]], sections: list[dict],
+def build_sections(pages_lines, sections: list[dict],
                    signature_page: int | None = None) -> tuple[list[dict], list[str], list[dict]]:
     """Found sections with their page ranges and word counts, missing ids, problems."""
-    heads = find_headings(pages_lines, sections)
-    n_pages = len(pages_lines)
-    running = running_lines(pages_lines, {n for s in sections for n in section_names(s)})
+    pages = as_pages(pages_lines)
+    heads = find_headings(pages, sections)
+    n_pages = len(pages)
+    margin = _margin(pages)
     by_id = {s["id"]: s for s in sections}
     found = []
     for k, h in enumerate(heads):
@@ -235,14 +488,14 @@ def build_sections(pages_lines: list[list[str]], sections: list[dict],
             stop = (end + 1, 0)
         words = 0
         for p in range(h["page"], min(stop[0], n_pages) + 1):
-            lines = pages_lines[p - 1]
+            lines = pages[p - 1]
             lo = h["line"] + 1 if p == h["page"] else 0
             hi = stop[1] if p == stop[0] else len(lines)
-            words += count_words([ln for ln in lines[lo:hi] if ln not in running])
+            words += count_words([ln["text"] for j, ln in enumerate(lines[lo:hi], lo) if j not in margin[p - 1]])
         found.append({
             "id": h["id"], "title": by_id[h["id"]].get("title"), "heading": h["heading"],
             "start_page": h["page"], "end_page": end, "pages": end - h["page"] + 1,
-            "words": words,
+            "words": words, "line": h["line"],
         })
     found_ids = {f["id"] for f in found}
     missing = [s["id"] for s in sections if s["id"] not in found_ids]
@@ -274,28 +527,50 @@ def budget_section_ids(sections: list[dict]) -> list[str]:
 # ---------------------------------------------------------------------------
 # cover sheet
 
+_ORG = (r"(?:legal\s+name\s+of\s+(?:the\s+)?(?:organi[sz]ation|applicant|bidder|agency|entity|provider)"
+        r"|name\s+of\s+(?:the\s+)?(?:organi[sz]ation|agency|applicant|bidder|provider|entity|respondent)"
+        r"|(?:applicant|bidder|respondent|provider|vendor|company)(?:'s)?\s+(?:legal\s+)?(?:organi[sz]ation\s+)?name"
+        r"|(?:legal\s+)?organi[sz]ation(?:'s)?\s+(?:legal\s+)?name|legal\s+name(?!\s+of\b)|agency\s+name|business\s+name"
+        r"|applicant\s+organi[sz]ation|organi[sz]ation|applicant|bidder|respondent|provider|vendor|company)")
 _LABELS = [
-    ("organization_name", r"(?:organi[sz]ation(?:\s+name)?|bidder(?:\s+name)?|applicant(?:\s+name)?|company(?:\s+name)?|vendor(?:\s+name)?|legal\s+name)"),
-    ("tax_id", r"(?:fein|tax\s*id(?:entification)?(?:\s+(?:number|no\.?|#))?|ein|tin)"),
-    ("contact_email", r"(?:contact\s+)?e-?mail(?:\s+address)?"),
-    ("contact_name", r"(?:contact(?:\s+(?:name|person))?)"),
-    ("lot", r"(?:lots?(?:\s+(?:number|no\.?|#))?)"),
-    ("total_price", r"(?:total\s+(?:price|cost|bid|amount|proposed\s+price))"),
+    ("tax_id", r"(?:federal\s+(?:employer\s+)?(?:tax\s+)?id(?:entification)?\s*(?:number|no\.?|#)?(?:\s*\((?:fein|ein|tin)\))?"
+               r"|federal\s+employer\s+identification\s+number(?:\s*\((?:fein|ein)\))?"
+               r"|(?:fein|ein|tin)(?:\s*(?:number|no\.?|#))?|tax\s*id(?:entification)?(?:\s+(?:number|no\.?|#))?(?:\s*\((?:fein|ein|tin)\))?)"),
+    ("contact_email", r"(?:contact\s+)?e-?\s?mail(?:\s+address)?(?:\s+of\s+contact)?"),
+    ("contact_name", r"(?:contact(?:\s+(?:name|person))?|authori[sz]ed\s+representative|primary\s+contact)"),
+    ("lot", r"(?:lots?(?:\s+(?:number|no\.?|#|bid|applied\s+for))?(?:\(s\))?(?:\s+bid)?)"),
+    ("total_price", r"(?:total\s+(?:price|cost|bid|amount|proposed\s+(?:price|cost|budget)|budget(?:\s+request(?:ed)?)?"
+                    r"|funding\s+request(?:ed)?|program\s+cost)|amount\s+requested|proposed\s+price)"),
+    ("organization_name", _ORG),
 ]
-_LABEL_RX = [(k, re.compile(r"^\s*" + rx + r"\s*[:#]\s*(?P<v>\S.*?)\s*$", re.I)) for k, rx in _LABELS]
+_LABEL_RX = [(k, re.compile(r"^\s*" + rx + r"\s*(?:[:#\u2013\u2014-]\s*|\s{1,}|$)(?P<v>.*?)\s*$", re.I))
+             for k, rx in _LABELS]
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_FEIN = re.compile(r"(?<![\d-])\d{2}\s?[-\u2010\u2011\u2013]\s?\d{7}(?![\d-])")
 
 
 def _clean_value(key: str, value: str) -> str | None:
     value = value.strip().strip("_").strip()
+    value = re.sub(r"^\([^)]*[A-Za-z][^)]*\)\s*", "", value)  # "(legal name of the bidder)": the label's hint
     if not value or re.fullmatch(r"[_.\s-]*", value):
         return None
+    if key == "lot" and not re.search(r"\d", value):
+        return None
     if key == "total_price":
-        amt = parse_amount(value)
-        return fmt_amount(amt)
+        m = re.search(r"\(?[-\u2212]?\$?\s?\d[\d,]*(?:\.\d{1,2})?\)?", value)
+        return fmt_amount(parse_amount(m.group(0))) if m else None
     if key == "contact_email":
         m = _EMAIL.search(value)
         return m.group(0) if m else None
+    if key == "tax_id":
+        m = _FEIN.search(value)
+        if m:
+            return re.sub(r"\s", "", m.group(0)).replace("\u2010", "-").replace("\u2011", "-").replace("\u2013", "-")
+        return value if re.search(r"\d{3,}", value) else None
+    if key == "organization_name":
+        value = value.lstrip(":").strip()
+        if _EMAIL.search(value) or _FEIN.search(value) or not re.search(r"[A-Za-z]{2,}", value):
+            return None
     return value
 
 
@@ -308,34 +583,106 @@ def cover_from_fields(fields: dict) -> dict:
     return out
 
 
-def cover_from_text(pages_lines: list[list[str]], max_pages: int = 2) -> dict:
+def _label_of(text: str):
+    """(key, value text after the label) when the line starts with a cover label."""
+    for key, rx in _LABEL_RX:
+        m = rx.match(text)
+        if m:
+            return key, m.group("v")
+    return None
+
+
+def cover_from_text(pages_lines, max_pages: int = 2) -> tuple[dict, dict]:
+    """Cover values read by their labels (value after a colon, at a fixed x on the same line,
+    or in the cell below), then by what values look like (a FEIN, an e-mail address).
+    Returns (values, where each was read: {"page", "words"})."""
     out = {k: None for k in COVER_KEYS}
-    for lines in pages_lines[:max_pages]:
-        for ln in lines:
-            for key, rx in _LABEL_RX:
-                m = rx.match(ln)
-                if m and out[key] is None:
-                    out[key] = _clean_value(key, m.group("v"))
+    where: dict = {}
+    # a label cell and its value cell on the same baseline read as one line
+    rows = [visual_rows(as_pages([lines])[0]) for lines in pages_lines[:max_pages]]
+    pages = texts_of(rows)
+    for p, lines in enumerate(pages[:max_pages]):
+        for i, ln in enumerate(lines):
+            hit = _label_of(ln)
+            label_wrapped = False
+            if not hit and i + 1 < len(lines):
+                hit = _wrapped_label(ln, lines[i + 1])
+                if hit:
+                    ln, label_wrapped = ln + " / " + lines[i + 1], True
+            if not hit:
+                continue
+            key, raw_value = hit
+            if out[key] is not None:
+                continue
+            value = _clean_value(key, raw_value) if raw_value else None
+            if value is None and not raw_value.strip() and i + 1 < len(lines) and not _label_of(lines[i + 1]):
+                value = _clean_value(key, lines[i + 1])  # the value on the next line (table cell below)
+                ln = ln + " / " + lines[i + 1]
+            elif value is not None and key == "organization_name" and not label_wrapped \
+                    and _wrapped_value(rows[p], i):
+                value = _clean_value(key, raw_value + " " + lines[i + 1])  # the value cell wrapped
+                ln = ln + " / " + lines[i + 1]
+            if value is not None:
+                out[key] = value
+                where[key] = {"page": p + 1, "words": ln}
+    for key, rx in (("tax_id", _FEIN), ("contact_email", _EMAIL)):
+        if out[key] is None:
+            for p, lines in enumerate(pages[:max_pages]):
+                hit = next(((ln, m) for ln in lines for m in [rx.search(ln)] if m), None)
+                if hit:
+                    out[key] = _clean_value(key, hit[1].group(0))
+                    where[key] = {"page": p + 1, "words": hit[0]}
                     break
-    return out
+    return out, where
 
 
-def build_cover(fields: dict, pages_lines: list[list[str]]) -> dict:
+def _wrapped_label(row: str, below: str):
+    """A label cell that wrapped ("Legal Name of" / "Organization") beside its value: the row
+    below completes the label inside the row's text. (key, value) or None."""
+    words, more = row.split(), below.split()
+    if not 1 <= len(more) <= 3 or _label_of(below) and _label_of(below)[1]:
+        return None
+    for n in range(1, min(6, len(words))):
+        joined = " ".join(words[:n] + more)
+        hit = _label_of(joined + " " + " ".join(words[n:]))
+        if hit and hit[1].strip() == " ".join(words[n:]).strip() and _label_of(joined):
+            return hit
+    return None
+
+
+def _wrapped_value(rows: list[dict], i: int) -> bool:
+    """Whether row i+1 continues row i's value: no label of its own, starting well right of the
+    label's left edge (in the value column), right below."""
+    if i + 1 >= len(rows):
+        return False
+    a, b = rows[i], rows[i + 1]
+    if None in (a.get("x0"), b.get("x0"), a.get("bottom"), b.get("top")) or _label_of(b["text"]):
+        return False
+    height = max(a["bottom"] - a["top"], 1.0)
+    return (b["top"] - a["bottom"] <= height and len(b["text"].split()) <= 6
+            and not re.search(r"\d|@", b["text"]) and not _sentence(b["text"]))
+
+
+def build_cover(fields: dict, pages_lines, with_sources: bool = False):
     cover = cover_from_fields(fields)
-    text = cover_from_text(pages_lines)
+    where = {k: {"page": None, "words": f"form field {k}"} for k, v in cover.items() if v is not None}
+    text, text_where = cover_from_text(pages_lines)
     for k in COVER_KEYS:
-        if cover[k] is None:
+        if cover[k] is None and text[k] is not None:
             cover[k] = text[k]
-    return cover
+            where[k] = text_where[k]
+    return (cover, where) if with_sources else cover
 
 
 # ---------------------------------------------------------------------------
 # budget
 
-_TOTAL = re.compile(r"^\s*(?:grand\s+)?total\b(?!\s+(?:personnel|staff|fringe|travel))", re.I)
-_SUBTOTAL = re.compile(r"^\s*sub[\s-]?total\b", re.I)
-_TEXT_ROW = re.compile(
-    r"^(?P<desc>.*?[A-Za-z].*?)(?:\s*(?:\.\s?){2,}\s*|\s+)(?P<amt>\(?-?\$?\s?\d[\d,]*(?:\.\d{1,2})?\)?)$")
+_TOTAL = re.compile(r"^\s*(?:grand\s+|overall\s+)?total\b|\btotal\s*$|^\s*sub[\s-]?total\b", re.I)
+_SUBTOTAL = re.compile(r"^\s*sub[\s-]?total\b|\bsub[\s-]?total\s*$", re.I)
+_MONEY = re.compile(
+    r"(?<![\w.,$])(?:\(\s*)?[-\u2212\u2013]?\s?(?:\$|USD\s?)?\s?[-\u2212]?"
+    r"(?:\d{1,3}(?:,\d{3})+(?:\.\d{2})?|\d+\.\d{2}|(?<=\$)\d+|(?<=\$ )\d+|(?<=USD )\d+|(?<=USD)\d+)"
+    r"(?:\s*\))?(?![\w.,]*\d)")
 
 
 def _row_from_cells(cells: list, strict: bool) -> tuple[str, Decimal] | None:
@@ -366,56 +713,75 @@ def budget_rows_from_tables(tables: list[list[list]]) -> list[tuple[str, Decimal
 _PAGE_NO = re.compile(r"(?:page\s+)?[-\u2013 ]*\d+[-\u2013 ]*(?:\s*(?:of|/)\s*\d+)?", re.I)
 
 
+def budget_row(line: str) -> tuple[str, Decimal] | None:
+    """(label, amount) of a budget row: a short label followed by amounts; the amount is the
+    last one on the line (an FTE or a first column may come before it)."""
+    ln = line.strip()
+    if _PAGE_NO.fullmatch(ln):
+        return None
+    hits = list(_MONEY.finditer(ln))
+    if not hits:
+        return None
+    last = hits[-1]
+    if ln[last.end():].strip() and len(ln[last.end():].split()) > 6:
+        return None  # prose after the amount
+    amt = parse_amount(last.group(0).replace("\u2212", "-").replace("\u2013", "-"), strict=True)
+    if amt is None:
+        return None
+    desc = ln[:hits[0].start()]
+    desc = _DOT_LEADER.sub(" ", desc).strip().rstrip(".:").strip()
+    if not desc or not re.search(r"[A-Za-z]", desc) or len(desc) > 80 or len(desc.split()) > 12:
+        return None
+    if desc.endswith((".", ",")):
+        return None
+    return desc, amt
+
+
 def budget_rows_from_lines(lines: list[str]) -> list[tuple[str, Decimal]]:
-    rows = []
-    for ln in lines:
-        if _PAGE_NO.fullmatch(ln.strip()):
-            continue
-        m = _TEXT_ROW.match(ln.strip())
-        if not m:
-            continue
-        amt = parse_amount(m.group("amt"), strict=True)
-        if amt is None:
-            continue
-        desc = m.group("desc").strip().rstrip(".:").strip()
-        if len(desc) > 80:  # prose ending with an amount
-            continue
-        rows.append((desc, amt))
-    return rows
+    return [r for r in (budget_row(ln) for ln in lines) if r]
 
 
-def build_budget(rows: list[tuple[str, Decimal]], cover_total: str | None,
-                 has_section: bool) -> tuple[dict, list[dict]]:
-    lines, stated = [], None
-    for desc, amt in rows:
-        if _SUBTOTAL.match(desc):
-            continue
-        if _TOTAL.match(desc):
-            if stated is None:
+def _whole(amounts) -> bool:
+    return all(a == a.to_integral_value() for a in amounts)
+
+
+def build_budget(rows, cover_total: str | None, has_section: bool) -> tuple[dict, list[dict]]:
+    """The budget from (label, amount[, where]) rows: line items, and the final total row
+    (``stated_total``: the last row labelled as a total; subtotals and intermediate totals are
+    neither lines nor the total). Whole-dollar budgets whose lines are rounded may sum a few
+    dollars off the total row: that is rounding, not an inconsistency."""
+    lines, stated, stated_where = [], None, None
+    for row in rows:
+        desc, amt = row[0], row[1]
+        if _TOTAL.search(desc):
+            if not _SUBTOTAL.search(desc):
                 stated = amt
+                stated_where = row[2] if len(row) > 2 else None
             continue
         lines.append({"description": desc, "amount": fmt_amount(amt)})
     total = sum((Decimal(l["amount"]) for l in lines), Decimal("0.00")) if lines else None
     cover = Decimal(cover_total) if cover_total else None
+    amounts = [Decimal(l["amount"]) for l in lines]
+    slack = Decimal(len(lines)) if amounts and _whole(amounts + [stated or Decimal(0)]) else Decimal(0)
     problems = []
     consistent = None
     if total is not None and (stated is not None or cover is not None):
         consistent = True
-        if stated is not None and stated != total:
+        if stated is not None and abs(stated - total) > slack:
             consistent = False
             problems.append({
                 "code": "budget_inconsistent",
                 "message": f"The budget lines add up to ${total:,.2f} but the table's total row "
                            f"says ${stated:,.2f}. Correct the lines or the total.",
             })
-        if cover is not None and cover != total:
+        if cover is not None and abs(cover - total) > slack:
             consistent = False
             problems.append({
                 "code": "budget_mismatch_cover",
                 "message": f"The budget lines add up to ${total:,.2f} but the cover sheet's total "
                            f"price is ${cover:,.2f}. Make them match.",
             })
-    elif has_section and total is None:
+    elif has_section and total is None and stated is None:
         problems.append({
             "code": "budget_unreadable",
             "message": "No budget line items with amounts were found in the budget section. "
@@ -427,24 +793,78 @@ def build_budget(rows: list[tuple[str, Decimal]], cover_total: str | None,
         "stated_total": fmt_amount(stated) if stated is not None else (fmt_amount(cover) if cover is not None else None),
         "consistent": consistent,
     }
+    if stated_where:
+        budget["stated_total_where"] = stated_where
     return budget, problems
 
 
-def slice_section_lines(lines: list[str], start_names: list[str] | None,
-                        stop_names: list[str] | None) -> list[str]:
-    """Lines of one page after the heading matching start_names and before stop_names."""
-    lo, hi = 0, len(lines)
-    if start_names:
-        for i, ln in enumerate(lines):
-            if heading_key(ln) in start_names:
-                lo = i + 1
+def visual_rows(lines: list[dict]) -> list[dict]:
+    """Lines on the same baseline joined left to right (a table's label and amount cells that
+    the text order split), each with the text joined by spaces."""
+    if not lines or any(ln.get("top") is None for ln in lines):
+        return list(lines)
+    rows: list[list[dict]] = []
+    for ln in sorted(lines, key=lambda x: (x["top"], x["x0"] or 0)):
+        h = max(ln["bottom"] - ln["top"], 1.0)
+        for row in rows:
+            r0 = row[0]
+            overlap = min(r0["bottom"], ln["bottom"]) - max(r0["top"], ln["top"])
+            if overlap >= 0.5 * min(h, max(r0["bottom"] - r0["top"], 1.0)):
+                row.append(ln)
                 break
-    if stop_names:
-        for i in range(lo, len(lines)):
-            if heading_key(lines[i]) in stop_names:
-                hi = i
-                break
-    return lines[lo:hi]
+        else:
+            rows.append([ln])
+    out = []
+    for row in rows:
+        row.sort(key=lambda x: x["x0"] or 0)
+        out.append(dict(row[0], text=" ".join(x["text"] for x in row), x1=row[-1]["x1"]))
+    return out
+
+
+def section_lines(pages_lines, found: list[dict], sec: dict) -> list[tuple[int, dict]]:
+    """(page, line) of one found section's body: after its heading, up to the next found
+    heading (in page and line order), running headers and footers left out."""
+    pages = as_pages(pages_lines)
+    margin = _margin(pages)
+    order = sorted(found, key=lambda f: (f["start_page"], f.get("line", 0)))
+    idx = order.index(sec)
+    nxt = order[idx + 1] if idx + 1 < len(order) else None
+    start = (sec["start_page"], sec.get("line", 0) + (len(sec["heading"]) > len(pages[sec["start_page"] - 1][sec.get("line", 0)]["text"]) if pages[sec["start_page"] - 1] else 0))
+    stop = (nxt["start_page"], nxt.get("line", 0)) if nxt else (len(pages) + 1, 0)
+    out = []
+    for p in range(sec["start_page"], min(stop[0], len(pages)) + 1):
+        lines = pages[p - 1]
+        lo = start[1] + 1 if p == start[0] else 0
+        hi = stop[1] if p == stop[0] else len(lines)
+        keep = set(range(lo, hi))
+        if p == stop[0] and hi < len(lines) and lines[hi].get("top") is not None:
+            # drawn above the next heading though later in the text order (a table's last row)
+            keep |= {j for j in range(hi + 1, len(lines))
+                     if lines[j].get("top") is not None and lines[j]["top"] < lines[hi]["top"]
+                     and (p != start[0] or j > start[1])}
+        out += [(p, lines[j]) for j in sorted(keep) if j not in margin[p - 1]]
+    return out
+
+
+def budget_rows_of_section(pages_lines, found: list[dict], sec: dict) -> list[tuple]:
+    """Budget rows of a found budget section, each with where it was read."""
+    by_page: dict[int, list[dict]] = {}
+    for p, ln in section_lines(pages_lines, found, sec):
+        by_page.setdefault(p, []).append(ln)
+    rows = []
+    for p in sorted(by_page):
+        before = None  # a label cell that wrapped: its first line has no amount
+        for ln in visual_rows(by_page[p]):
+            text = ln["text"]
+            r = budget_row(text)
+            if r is None and before is not None:
+                r = budget_row(before + " " + text)
+                text = before + " " + text
+            if r:
+                rows.append((r[0], r[1], {"page": p, "words": text}))
+            before = ln["text"] if (not _MONEY.search(ln["text"]) and len(ln["text"].split()) <= 8
+                                    and not _sentence(ln["text"])) else None
+    return rows
 
 
 # ---------------------------------------------------------------------------
@@ -509,50 +929,54 @@ def signature_problem(sig: dict) -> list[dict]:
 # ---------------------------------------------------------------------------
 # the record
 
-def budget_rows_add_up(rows: list[tuple[str, Decimal]]) -> bool:
-    """True when the rows have a total row and the other lines add up to it exactly."""
-    total_rows = [amt for desc, amt in rows if _TOTAL.match(desc)]
-    lines = [amt for desc, amt in rows if not _TOTAL.match(desc) and not _SUBTOTAL.match(desc)]
-    return bool(total_rows and lines) and sum(lines, Decimal("0.00")) == total_rows[0]
+def budget_rows_add_up(rows) -> bool:
+    """True when the rows have a final total row and the other lines add up to it (within
+    rounding for whole-dollar budgets)."""
+    budget, _ = build_budget(rows, None, True)
+    return budget["consistent"] is True and bool(budget["lines"])
 
 
-def text_budget_rows(page_texts: list[str], record: dict, sections: list[dict]) -> list[tuple[str, Decimal]]:
-    """Budget rows read from the text lines of the record's budget section(s)."""
-    pages_lines = [split_lines(t) for t in page_texts]
+def text_budget_rows(pages_lines, record: dict, sections: list[dict]) -> list[tuple]:
+    """Budget rows read from the lines of the record's budget section(s)."""
     bids = set(budget_section_ids(sections))
     rows = []
     for f in record["sections"]:
         if f["id"] in bids:
-            rows += budget_rows_from_lines(section_text_lines(pages_lines, record["sections"], f, sections))
+            rows += budget_rows_of_section(pages_lines, record["sections"], f)
     return rows
 
 
-def build_record(page_texts: list[str], sections: list[dict], form_fields: dict | None = None,
-                 budget_rows: list[tuple[str, Decimal]] | None = None,
+def build_record(page_texts, sections: list[dict], form_fields: dict | None = None,
+                 budget_rows: list[tuple] | None = None,
                  signed_field: bool = False, signed_field_page: int | None = None,
-                 extra_problems: list[dict] | None = None) -> dict:
-    """Assemble the record from per-page text.
+                 extra_problems: list[dict] | None = None, layout: list[list[dict]] | None = None,
+                 notes: list[dict] | None = None) -> dict:
+    """Assemble the record from per-page text (and, when the parser read it, each page's lines
+    with size, weight and position: ``layout``).
 
     ``budget_rows`` are (description, amount) rows read from the budget section's tables;
-    when None they are read from the budget section's text lines.
+    when None they are read from the budget section's lines. ``sources`` says where each cover
+    value and the budget total were read (page and words), for checking beside the page.
     """
     form_fields = dict(form_fields or {})
-    pages_lines = [split_lines(t) for t in page_texts]
-    cover = build_cover(form_fields, pages_lines)
-    sig = find_signature(pages_lines, signed_field, signed_field_page)
-    sig_block = sig["page"] if sig["found"] and sig["page"] else signature_block_page(pages_lines)
-    found, missing, problems = build_sections(pages_lines, sections, sig_block)
+    pages = layout if layout is not None else [split_lines(t) for t in page_texts]
+    texts = texts_of(pages)
+    cover, cover_where = build_cover(form_fields, pages, with_sources=True)
+    sig = find_signature(texts, signed_field, signed_field_page)
+    sig_block = sig["page"] if sig["found"] and sig["page"] else signature_block_page(texts)
+    found, missing, problems = build_sections(pages, sections, sig_block)
     bids = set(budget_section_ids(sections))
     bsecs = [f for f in found if f["id"] in bids]
     if budget_rows is None:
-        budget_rows = []
-        for f in bsecs:
-            budget_rows += budget_rows_from_lines(section_text_lines(pages_lines, found, f, sections))
-    budget_rows = list(budget_rows)
-    budget, bproblems = build_budget(budget_rows, cover["total_price"], bool(bsecs))
+        budget_rows = text_budget_rows(pages, {"sections": found}, sections)
+    budget, bproblems = build_budget(list(budget_rows), cover["total_price"], bool(bsecs))
     problems = list(extra_problems or []) + problems + bproblems + signature_problem(sig)
+    sources = {"cover": cover_where,
+               "sections": {f["id"]: {"page": f["start_page"], "words": f["heading"]} for f in found}}
+    if budget.get("stated_total_where"):
+        sources["budget_total"] = budget.pop("stated_total_where")
     return {
-        "pages": len(page_texts),
+        "pages": len(pages),
         "cover": cover,
         "form_fields": {str(k): v for k, v in form_fields.items()},
         "sections": found,
@@ -560,18 +984,6 @@ def build_record(page_texts: list[str], sections: list[dict], form_fields: dict 
         "budget": budget,
         "signature": sig,
         "problems": problems,
+        "sources": sources,
+        "notes": list(notes or []),
     }
-
-
-def section_text_lines(pages_lines: list[list[str]], found: list[dict], sec: dict,
-                       sections: list[dict]) -> list[str]:
-    idx = next(i for i, f in enumerate(found) if f["id"] == sec["id"])
-    nxt = found[idx + 1] if idx + 1 < len(found) else None
-    start_names = [normalize(heading_key(sec["heading"]) or "")]
-    stop_names = [heading_key(nxt["heading"])] if nxt else None
-    out = []
-    for p in range(sec["start_page"], sec["end_page"] + 1):
-        lines = pages_lines[p - 1]
-        out += slice_section_lines(lines, start_names if p == sec["start_page"] else None,
-                                   stop_names if nxt and p == nxt["start_page"] else None)
-    return out

@@ -42,3 +42,20 @@ def test_parse_rejects_with_a_code(tmp_path):
     done = _parse(tmp_path, b"<html>hello</html>")
     assert done.returncode == 1
     assert json.loads(done.stdout)["rejected"]["code"] == "not_pdf"
+
+
+def test_parse_loads_no_web_application(tmp_path):
+    """`procure intake parse` (and the parse child it starts) import neither Flask nor the app."""
+    pdf = tmp_path / "response.pdf"
+    pdf.write_bytes(complete_response())
+    sections = tmp_path / "sections.json"
+    sections.write_text(json.dumps(SECTIONS))
+    done = subprocess.run([sys.executable, "-m", "procure.cli", "intake", "parse",
+                           str(pdf), "--sections", str(sections)], capture_output=True, text=True,
+                          timeout=120, env={"PROCURE_INSTANCE_PATH": str(tmp_path / "i"),
+                                            "PATH": "/usr/bin:/bin", "PYTHONPROFILEIMPORTTIME": "1"})
+    assert done.returncode == 0, done.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    assert {"procure.intake.pdf", "procure.intake.forkserver", "pypdfium2"} <= imported  # both processes
+    assert not {m for m in imported if m.split(".")[0] in {"flask", "werkzeug", "sqlalchemy"}
+                or m in {"procure.app", "procure.web", "procure.extensions"}}

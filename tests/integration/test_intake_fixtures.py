@@ -75,13 +75,8 @@ def test_accuracy_floors(results):
         "missing_sections_accuracy": round(missing_ok / n, 4),
     }
     print("\nintake fixture accuracy:", figures)
-    assert precision >= 0.95 and recall >= 0.95
-    assert figures["section_page_range_accuracy"] >= 0.9
-    assert figures["cover_field_accuracy"] >= 0.95
-    assert figures["budget_total_accuracy"] >= 0.95
-    assert figures["budget_consistent_accuracy"] >= 0.95
-    assert figures["signature_accuracy"] >= 0.95
-    assert figures["page_limit_accuracy"] >= 0.9
+    # floors at the measured figures (40 responses, seed 2026): every one is read right
+    assert figures == {"responses": n, **{k: 1.0 for k in figures if k != "responses"}}
 
 
 def test_records_are_what_the_bidder_sees(results):

@@ -45,7 +45,14 @@ def test_rejections_tell_the_bidder_what_to_do(hostile):
         assert "Traceback" not in msg and "Error" not in msg
     assert _outcome(d / "encrypted.pdf")[1] == \
         "This PDF is password-protected. Remove the password and upload it again."
-    assert "selectable text" in _outcome(d / "image-only.pdf")[1]
+
+
+def test_image_only_pdf_is_accepted_as_scanned(hostile):
+    d, _ = hostile
+    rec = parse_file(d / "image-only.pdf", SECTIONS)
+    assert rec["pages"] == 1
+    assert [n["code"] for n in rec["notes"]] in (["ocr"], ["scanned_not_read"])
+    assert rec["notes"][0]["pages"] == [1] and "Scanned page(s) 1" in rec["notes"][0]["message"]
 
 
 def test_polyglot_zip_parses_with_a_warning(hostile):

@@ -143,7 +143,7 @@ def test_unsigned_signature_line_is_not_a_signature():
 def test_record_keys():
     rec = st.build_record(["hello"], SECTIONS)
     assert set(rec) == {"pages", "cover", "form_fields", "sections", "missing_sections", "budget",
-                        "signature", "problems"}
+                        "signature", "problems", "sources", "notes"}
     assert set(rec["cover"]) == set(st.COVER_KEYS)
     assert {"code": "no_signature"}.items() <= rec["problems"][-1].items()
 
@@ -153,3 +153,123 @@ def test_budget_rows_add_up_decides_whether_tables_are_needed():
     assert st.budget_rows_add_up(rows)
     assert not st.budget_rows_add_up(rows[:2])  # no total row
     assert not st.budget_rows_add_up(rows[:1] + rows[2:])  # does not add up
+
+
+def _ln(text, size=10.0, bold=False, top=None):
+    return {"text": text, "size": size, "bold": bold, "x0": 72.0, "x1": 300.0,
+            "top": top, "bottom": None if top is None else top + size}
+
+
+def _page(*lines):
+    """Lines laid out down a letter page, 14 pt apart, from y = 72."""
+    out = []
+    for i, (text, size, bold) in enumerate(lines):
+        out.append(_ln(text, size, bold, 72.0 + 14 * i))
+    return out
+
+
+BODY = ("We serve families in every town of the region with trained staff and partners.", 10.0, False)
+
+
+def test_headings_by_layout_embellished_and_styled():
+    pages = [
+        _page(("Our Executive Summary and Overview", 14.0, True), BODY, BODY,
+              ("PART 2 \u2013 ORGANISATIONAL CAPACITY", 14.0, True), BODY,
+              ("Staffing", 10.0, True), BODY),  # a bold sub-heading: not the Staffing Plan
+        _page(("See the Budget section below for the costs of the program we propose.", 10.0, False), BODY,
+              ("Our Staffing Plan and Key Personnel", 14.0, True), BODY, BODY),
+        _page(("Cost", 14.0, True), ("Proposal", 14.0, True), BODY, BODY),   # a heading on two lines
+    ]
+    heads = st.find_headings(pages, SECTIONS + [
+        {"id": "capacity", "title": "Organizational Capacity", "aliases": [], "page_limit": None},
+        {"id": "staffing", "title": "Staffing Plan", "aliases": ["Key Personnel"], "page_limit": None}])
+    assert [(h["id"], h["page"]) for h in heads] == [("summary", 1), ("capacity", 1), ("staffing", 2),
+                                                      ("budget", 3)]
+
+
+def test_contents_list_sharing_a_page_with_the_text():
+    pages = [_page(("Table of Contents", 14.0, True), ("Executive Summary", 10.0, False),
+                   ("Technical Approach", 10.0, False), ("Budget", 10.0, False),
+                   ("Executive Summary", 14.0, True), BODY, ("Technical Approach", 14.0, True), BODY),
+             _page(("Budget", 14.0, True), BODY)]
+    heads = st.find_headings(pages, SECTIONS)
+    assert [(h["id"], h["page"], h["line"]) for h in heads] == [("summary", 1, 4), ("approach", 1, 6),
+                                                                 ("budget", 2, 0)]
+
+
+def test_running_header_naming_a_section_is_not_its_heading():
+    header = ("Technical Approach", 8.0, False)
+    pages = [_page(header, ("Executive Summary", 14.0, True), BODY, BODY) + [_ln("Page 1 of 3", 8.0, False, 740)],
+             _page(header, BODY, ("Technical Approach", 14.0, True), BODY) + [_ln("Page 2 of 3", 8.0, False, 740)],
+             _page(header, BODY, BODY, BODY) + [_ln("Page 3 of 3", 8.0, False, 740)]]
+    heads = st.find_headings(pages, SECTIONS)
+    assert [(h["id"], h["page"], h["line"]) for h in heads] == [("summary", 1, 1), ("approach", 2, 2)]
+
+
+@pytest.mark.parametrize("lines,expected", [
+    (["Legal Name of Organization Harbor & Hills Family Center, Inc.", "Federal Tax ID (FEIN) 04-1234567",
+      "E-mail Address jdoe@harborhills.org"],
+     ("Harbor & Hills Family Center, Inc.", "04-1234567", "jdoe@harborhills.org")),
+    (["Applicant Organization:", "O'Neil Youth Services, LLC", "Tax ID Number: 22-7654321",
+      "Contact Email: Pat@oneil.org"], ("O'Neil Youth Services, LLC", "22-7654321", "Pat@oneil.org")),
+    (["Name of Agency   Bridgeways, Inc.", "Federal Employer Identification Number 11-2223334"],
+     ("Bridgeways, Inc.", "11-2223334", None)),
+    (["Response to RFR-2026-014", "Bidder Pioneer Valley Services", "Our FEIN is 33-4445556.",
+      "Write to info@pvs.org"], ("Pioneer Valley Services", "33-4445556", "info@pvs.org")),
+])
+def test_cover_labels_and_value_shapes(lines, expected):
+    cover, where = st.cover_from_text([lines])
+    assert (cover["organization_name"], cover["tax_id"], cover["contact_email"]) == expected
+    if expected[1]:
+        assert where["tax_id"]["page"] == 1 and expected[1] in where["tax_id"]["words"]
+
+
+def test_budget_final_total_after_direct_costs_negative_offset_and_rounding():
+    lines = ["Personnel $1,200,000", "Program Supplies 671,775", "Revenue offset ($12,000)",
+             "Total Direct Costs $1,859,775", "Indirect (13.7%) 254,789", "Total $2,114,566"]
+    rows = st.budget_rows_from_lines(lines)
+    budget, problems = st.build_budget(rows, None, True)
+    assert budget["stated_total"] == "2114566.00" and budget["total"] == "2114564.00"
+    assert [l["amount"] for l in budget["lines"]] == ["1200000.00", "671775.00", "-12000.00", "254789.00"]
+    assert budget["consistent"] is True and problems == []  # 2 dollars off: rounding of whole dollars
+    budget, problems = st.build_budget(rows[:-1] + [("Grand Total", Decimal("2114600.00"))], None, True)
+    assert [p["code"] for p in problems] == ["budget_inconsistent"]
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("Program Supplies $671,775.25", ("Program Supplies", "671775.25")),
+    ("Case Manager 2.50 $90,000.00", ("Case Manager", "90000.00")),
+    ("Travel .......... $ 1,234", ("Travel", "1234.00")),
+    ("Offset -12,000.00", ("Offset", "-12000.00")),
+    ("Training 1234.50", ("Training", "1234.50")),
+    ("In 2026 we will serve 1,200 families across the region, as the plan shows.", None),
+    ("Page 3 of 12", None),
+])
+def test_budget_row_shapes(line, expected):
+    row = st.budget_row(line)
+    assert (row and (row[0], st.fmt_amount(row[1]))) == (expected or None)
+
+
+def test_words_run_together_and_numbered_sub_headings():
+    sections = SECTIONS + [{"id": "staffing", "title": "Staffing Plan", "aliases": [], "page_limit": None}]
+    pages = [
+        _page(("SECTION 2: TECHNICALAPPROACH AND WORK PLAN", 14.0, True), BODY, ("D. Staffing Plan", 14.0, True),
+              BODY, ("Work Plan", 14.0, True), BODY),
+        _page(BODY, ("E.1 Budget Narrative", 14.0, True), BODY),
+        _page(BODY, ("E. Budget", 20.0, True), BODY),
+    ]
+    heads = st.find_headings(pages, sections)
+    assert [(h["id"], h["page"]) for h in heads] == [("approach", 1), ("staffing", 1), ("budget", 3)]
+
+
+def test_wrapped_cover_cells():
+    rows = [_ln("Legal Name of Berkshire Family Services, LLC", 10, False, 100),
+            _ln("Organization", 10, False, 112),
+            _ln("FEIN 90-4041408", 10, False, 130),
+            _ln("Applicant Organization Merrimack Valley Youth and Family", 10, False, 150),
+            _ln("Services, Inc.", 10, False, 162)]
+    cover, where = st.cover_from_text([rows[:3]])
+    assert cover["organization_name"] == "Berkshire Family Services, LLC"
+    cover, where = st.cover_from_text([rows[2:]])
+    assert cover["organization_name"] == "Merrimack Valley Youth and Family Services, Inc."
+    assert where["organization_name"]["words"].endswith("/ Services, Inc.")

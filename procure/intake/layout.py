@@ -1,0 +1,77 @@
+"""The page's lines with what makes a heading a heading: font size, weight, position.
+
+Runs in the parse child (``procure.intake.pdf``) on an open pypdfium2 text page. Each line is a
+dict ``{"text", "size", "bold", "x0", "x1", "top", "bottom"}`` in PDF points, ``top`` measured
+from the top of the page. pdfium already orders the characters and inserts the line breaks;
+here only a few characters per line are asked for their font and box, which keeps it fast.
+"""
+from __future__ import annotations
+
+import ctypes
+
+_BOLD_NAMES = ("bold", "black", "heavy", "semibold", "demi")
+
+
+def _font_name(raw, tp, i: int, buf) -> str:
+    try:
+        n = raw.FPDFText_GetFontInfo(tp, i, buf, 128, None)
+        return bytes(buf[: max(0, min(n, 128) - 1)]).decode("latin-1").lower() if n else ""
+    except Exception:
+        return ""
+
+
+def page_lines(textpage, page_height: float, text: str | None = None) -> list[dict]:
+    """Lines of one page, in pdfium's reading order, with size, boldness and box."""
+    import pypdfium2.raw as raw
+
+    tp = textpage.raw
+    if text is None:
+        text = textpage.get_text_range() or ""
+    n = raw.FPDFText_CountChars(tp)
+    aligned = n == len(text)  # surrogate pairs would shift indices: then text only
+    buf = (ctypes.c_ubyte * 128)()
+    l, r, b, t = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+
+    def box(i):
+        if not raw.FPDFText_GetCharBox(tp, i, l, r, b, t):
+            return None
+        return l.value, r.value, page_height - t.value, page_height - b.value
+
+    out = []
+    start = 0
+    length = len(text)
+    while start <= length:
+        end = start
+        while end < length and text[end] not in "\r\n":
+            end += 1
+        seg = text[start:end]
+        stripped = " ".join(seg.split())
+        if stripped:
+            line = {"text": stripped, "size": None, "bold": None, "x0": None, "x1": None,
+                    "top": None, "bottom": None}
+            if aligned:
+                idx = [i for i in range(start, end) if not text[i].isspace()]
+                sample = idx[:3] + idx[len(idx) // 2: len(idx) // 2 + 1] + idx[-1:]
+                sizes, weights, tops, bottoms = [], [], [], []
+                for i in sample:
+                    sizes.append(raw.FPDFText_GetFontSize(tp, i))
+                    weights.append(raw.FPDFText_GetFontWeight(tp, i))
+                    bx = box(i)
+                    if bx:
+                        tops.append(bx[2])
+                        bottoms.append(bx[3])
+                weights.sort()
+                weight = weights[len(weights) // 2]
+                bold = weight >= 600 or any(k in _font_name(raw, tp, idx[len(idx) // 2], buf) for k in _BOLD_NAMES)
+                first, last = box(idx[0]), box(idx[-1])
+                line["size"] = round(max(sizes), 1) if sizes else None
+                line["bold"] = bold
+                if first and last:
+                    line["x0"], line["x1"] = round(first[0], 1), round(last[1], 1)
+                if tops:
+                    line["top"], line["bottom"] = round(min(tops), 1), round(max(bottoms), 1)
+            out.append(line)
+        start = end + 1
+        if start <= length and start - 1 < length and text[start - 1] == "\r" and start < length and text[start] == "\n":
+            start += 1
+    return out
