@@ -52,15 +52,22 @@ def test_real_pdf_parses_or_is_rejected(path):
         outcome = e.code
         assert e.code in CODES and e.message.endswith(".")
     elapsed = time.monotonic() - t
-    print(f"{path.name}: {outcome or 'parsed'} in {elapsed:.2f}s")
-    assert elapsed < LIMITS.seconds
+    print(f"{path.name}: {outcome or 'parsed'} in {elapsed:.2f}s")   # a figure, not a test:
+    # the parse limit itself ends a slow parse as outcome "timeout"
     if path.name in KNOWN:
         assert outcome == KNOWN[path.name]
 
 
 def test_shared_pdfs_present():
+    """The corpus the tests above read is there, whole: every file they name, each a PDF.
+    Absent, this skips; with PROCURE_REQUIRE_* set (CI) the skip is a failure (tests/conftest.py)."""
     if not PDFS:
         pytest.skip(ABSENT)
+    names = {p.name for p in PDFS}
+    named = set(KNOWN) | {"libreoffice-form.pdf", "GeoTopo-komprimiert.pdf", "pdflatex-outline.pdf"}
+    assert named <= names, f"missing from {PDF_DIR}: {sorted(named - names)}"
+    assert len(PDFS) >= 31, f"{len(PDFS)} PDFs in {PDF_DIR}, 31 expected"
+    assert all(p.read_bytes()[:1024].lstrip().startswith(b"%PDF") for p in PDFS)
 
 
 @pytest.mark.skipif(not PDFS, reason=ABSENT)
