@@ -127,3 +127,82 @@ def test_edit_without_rehash_is_named_by_its_own_hash(app, chain):
 def test_a_chain_of_real_work_verifies(app, chain):
     ok = _verify(app)
     assert ok.exit_code == 0 and f"Audit chain intact: {chain} events." in ok.output
+
+
+def test_the_hash_recipe_is_fixed(ctx, people):
+    """Every stored chain was hashed with this recipe: a change to it (a field renamed, dropped,
+    another separator) would make every existing chain fail verification. Written out by hand."""
+    from datetime import UTC, datetime
+    import hashlib
+    event = AuditEvent(seq=7, at=datetime(2026, 4, 14, 18, 0, 0, 250000, tzinfo=UTC), actor_id=3,
+                       actor_label="officer@agency.example.org", entity_type="solicitation",
+                       entity_id=12, event="publish", from_state="draft", to_state="published",
+                       reason="", data={"number": "DCF-2026-RFR-001", "lots": [1, 2]},
+                       prev_hash="a" * 64)
+    canonical = ('{"actor_id":3,"actor_label":"officer@agency.example.org",'
+                 '"at":"2026-04-14T18:00:00.250000+00:00","data":{"lots":[1,2],'
+                 '"number":"DCF-2026-RFR-001"},"entity_id":12,"entity_type":"solicitation",'
+                 '"event":"publish","from_state":"draft","prev_hash":"' + "a" * 64 + '",'
+                 '"reason":"","seq":7,"to_state":"published"}')
+    assert audit._digest(event) == hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def test_each_event_records_who_did_it(ctx, people):
+    officer = user(ctx, "officer")
+    before = _events(ctx)             # making the people wrote the first events
+    n = len(before)
+    first = audit.record(ctx, actor=officer, entity_type="solicitation", entity_id=1,
+                         event="edit", reason="typo", data={"fields": ["title"]})
+    second = audit.record(ctx, actor=None, entity_type="solicitation", entity_id=1, event="close")
+    third = audit.record(ctx, actor="system (deadline)", entity_type="response", entity_id=2,
+                         event="seal", from_state="submitted", to_state="sealed")
+    assert (first.actor_id, first.actor_label, first.reason, first.data) == (
+        officer.id, officer.email, "typo", {"fields": ["title"]})
+    assert (second.actor_id, second.actor_label, second.reason, second.data) == (
+        None, "system", "", {})
+    assert (third.actor_label, third.from_state, third.to_state) == (
+        "system (deadline)", "submitted", "sealed")
+    assert [e.seq for e in (first, second, third)] == [n + 1, n + 2, n + 3]
+    assert before[0].prev_hash == audit.GENESIS and first.prev_hash == before[-1].hash
+    assert second.prev_hash == first.hash and third.prev_hash == second.hash
+    ctx.flush()
+    head = ctx.get(AuditHead, 1)
+    assert (head.seq, head.hash) == (n + 3, third.hash)
+    result = audit.verify(ctx)
+    assert result.ok and result.events == n + 3 and result.broken_at is None
+    assert result.problem == ""
+
+
+def test_verify_says_what_is_wrong(ctx, people):
+    officer = user(ctx, "officer")
+    for n in range(4):
+        audit.record(ctx, actor=officer, entity_type="solicitation", entity_id=n, event=f"edit{n}")
+    ctx.flush()
+    events = _events(ctx)
+    k = len(events) - 2                                 # the seq of the second of the four
+    events[k - 1].prev_hash = "f" * 64                  # a link cut, its own hash left stale
+    ctx.flush()
+    result = audit.verify(ctx)
+    assert not result.ok and result.events == k and result.broken_at.seq == k
+    assert result.problem == (f"its link does not continue from event #{k - 1} (edit0): that "
+                              "event was changed, or events after it were removed or reordered")
+    events[k - 1].prev_hash = events[k - 2].hash
+    first = events[0].prev_hash
+    events[0].prev_hash = "f" * 64
+    ctx.flush()
+    result = audit.verify(ctx)
+    assert result.broken_at.seq == 1 and result.events == 1
+    assert result.problem.startswith("its link does not continue from the start of the chain")
+    events[0].prev_hash = first
+    ctx.delete(events[-1])
+    ctx.flush()
+    result = audit.verify(ctx)
+    last = len(events)
+    assert result.broken_at is None and result.events == last - 1 and not result.ok
+    assert result.problem == (f"the chain ends at event #{last - 1} but #{last} was written: "
+                              "the last events are gone")
+    ctx.delete(events[k - 1])
+    ctx.flush()
+    result = audit.verify(ctx)
+    assert result.broken_at.seq == k + 1 and result.events == k
+    assert result.problem == f"sequence {k + 1} where {k} was due"
