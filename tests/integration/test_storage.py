@@ -93,3 +93,17 @@ def test_s3_objects_carry_their_sha256_and_type(s3_bucket):
                                     ChecksumMode="ENABLED")
     assert head["ContentType"] == "application/pdf"
     assert base64.b64decode(head["ChecksumSHA256"]).hex() == hashlib.sha256(data).hexdigest()
+
+
+def test_s3_stores_sharing_a_bucket_see_only_their_own_prefix(s3_bucket):
+    """Objects live at documents/<sha256> (existing buckets are laid out so); another prefix in
+    the same bucket (another deployment's) is not listed, even with a name that looks alike."""
+    endpoint, bucket = s3_bucket
+    ours = S3Store(bucket, endpoint_url=endpoint)
+    theirs = S3Store(bucket, endpoint_url=endpoint, prefix="elsewhere/")   # same length
+    mine = ours.put(io.BytesIO(b"%PDF-1.7 ours"))
+    other = theirs.put(io.BytesIO(b"%PDF-1.7 theirs"))
+    assert ours.key(mine.sha256) == "documents/" + mine.sha256
+    ours.client.head_object(Bucket=bucket, Key="documents/" + mine.sha256)
+    assert list(ours.iter_hashes()) == [mine.sha256]
+    assert list(theirs.iter_hashes()) == [other.sha256]
