@@ -201,6 +201,11 @@ def test_verify_says_what_is_wrong(ctx, people):
     assert result.broken_at is None and result.events == last - 1 and not result.ok
     assert result.problem == (f"the chain ends at event #{last - 1} but #{last} was written: "
                               "the last events are gone")
+    events[k].reason = "rewritten"                      # its hash left as it was
+    ctx.flush()
+    result = audit.verify(ctx)
+    assert result.broken_at.seq == k + 1 and result.events == k + 1
+    assert result.problem == "its content does not match its hash"
     ctx.delete(events[k - 1])
     ctx.flush()
     result = audit.verify(ctx)
