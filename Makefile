@@ -36,4 +36,4 @@ mutants: $(VENV)/.installed-mutation
 	$(BIN)/python bench/mutants.py $(MODULES)
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite3 uploads/*/ mutants/
+	rm -rf $(VENV) instance/*.sqlite3 uploads/*/ build/mutants/

@@ -1,14 +1,19 @@
 """Mutation testing of the code that decides: policy, the workflows' guards, the audit chain and
-document storage (mutmut 3, configured in pyproject.toml [tool.mutmut]). Run by `make mutants`,
-not part of `make test` nor CI. mutmut records which tests run each function and gives each mutant
-only those (the selection is the [tool.mutmut] list: the tests of these modules, not the suite).
+document storage (mutmut 3). Run by `make mutants`, not part of `make test` nor CI.
 
-    .venv/bin/python bench/mutants.py                 # every module below
+Each module runs in its own copy under build/mutants/<module>/ (a fresh copy each run) with its
+own test selection below, so a mutant runs only the tests written for that module; within them
+mutmut gives each mutant only the tests that call the mutated function.
+
+    .venv/bin/python bench/mutants.py                 # every module (policy guards audit storage)
     .venv/bin/python bench/mutants.py policy audit    # some of them
-    .venv/bin/python bench/mutants.py --report        # scores and survivors of the last run
+    .venv/bin/python bench/mutants.py --report        # scores and survivors of the last runs
+    .venv/bin/python bench/mutants.py --survivors     # rerun only the survivors, with the
+                                                      # tests as they are now (after adding some)
 
-Prints the mutation score per module and each surviving mutant (`mutmut show NAME` shows its
-diff). bench/RESULTS.md keeps the figures of the last full run with every survivor explained."""
+Prints the mutation score per module and each surviving mutant; to see one:
+`cd build/mutants/<module> && ../../../.venv/bin/mutmut show NAME`. bench/RESULTS.md keeps the
+figures of the last run with every survivor explained."""
 
 from __future__ import annotations
 
@@ -16,12 +21,16 @@ import argparse
 import fnmatch
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STORAGE = "procure.storage" if (ROOT / "procure/storage.py").exists() else "procure.intake.storage"
+WORK = ROOT / "build" / "mutants"
+STORAGE = "procure/storage.py" if (ROOT / "procure/storage.py").exists() else "procure/intake/storage.py"
+STORAGE_MODULE = STORAGE.removesuffix(".py").replace("/", ".")
 
 SOLICITATION_GUARDS = ["_publishable", "_deadline_passed", "_cancel_reason_given",
                        "_has_accepted_response", "_require_draft", "closes_at", "allowed_events",
@@ -29,74 +38,123 @@ SOLICITATION_GUARDS = ["_publishable", "_deadline_passed", "_cancel_reason_given
 RESPONSE_GUARDS = ["_before_deadline", "_complete_enough", "require_editable", "is_unsealed_for",
                    "allowed_events"]
 
-MODULES: dict[str, list[str]] = {
-    "policy": ["procure.policy.*"],
-    "workflow guards": [f"procure.workflows.solicitation.x_{name}__mutmut_*"
-                        for name in SOLICITATION_GUARDS]
-                       + [f"procure.workflows.response.x_{name}__mutmut_*"
-                          for name in RESPONSE_GUARDS]
-                       + ["procure.workflows.base.xǁWorkflowǁfire__mutmut_*"],
-    "audit": ["procure.audit.*"],
-    "storage": [f"{STORAGE}.*"],
+# module -> (files mutmut mutates, names of the mutants to run, the tests that answer for it)
+MODULES: dict[str, tuple[list[str], list[str], list[str]]] = {
+    "policy": (["procure/policy.py"], ["procure.policy.*"],
+               ["tests/unit/test_policy_rules.py", "tests/integration/test_policy.py"]),
+    "guards": (["procure/workflows/*.py"],
+               [f"procure.workflows.solicitation.x_{name}__mutmut_*" for name in SOLICITATION_GUARDS]
+               + [f"procure.workflows.response.x_{name}__mutmut_*" for name in RESPONSE_GUARDS]
+               + ["procure.workflows.base.xǁWorkflowǁfire__mutmut_*"],
+               ["tests/unit/test_boundaries.py", "tests/unit/test_guard_messages.py",
+                "tests/unit/test_solicitation_workflow.py", "tests/unit/test_response_deadline.py"]),
+    "audit": (["procure/audit.py"], ["procure.audit.*"],
+              ["tests/integration/test_audit_chain.py", "tests/integration/test_audit_forgery.py"]),
+    "storage": ([STORAGE], [f"{STORAGE_MODULE}.*"],
+                ["tests/integration/test_storage.py",
+                 "tests/integration/test_storage_durability.py"]),
 }
-KEYS = {"policy": "policy", "guards": "workflow guards", "audit": "audit", "storage": "storage"}
 
 
+def prepare(module: str) -> Path:
+    """A fresh copy of the code and tests, configured for this module."""
+    files, _, tests = MODULES[module]
+    work = WORK / module
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for part in ("procure", "tests"):
+        shutil.copytree(ROOT / part, work / part, ignore=ignore)
+    config = "\n".join([
+        "[tool.mutmut]",
+        'source_paths = ["procure"]',
+        f"only_mutate = {json.dumps(files)}",
+        'pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider", "-q"]',
+        f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
+        'process_isolation = "forkserver"',
+        "use_git_change_detection = false",
+    ])
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    pyproject = re.sub(r"\n\[tool\.mutmut\].*?(?=\n\[|\Z)", "", pyproject, flags=re.S)
+    (work / "pyproject.toml").write_text(pyproject + "\n" + config + "\n")
+    return work
 
-def status_of(code: int) -> str:
+
+def run(module: str, max_children: str) -> None:
+    work = prepare(module)
+    env = {**os.environ, "HYPOTHESIS_PROFILE": "quick", "PYTHONDONTWRITEBYTECODE": "1"}
+    print(f"== {module}: mutmut in {work.relative_to(ROOT)}", flush=True)
+    with (work / "mutmut.log").open("w") as log:
+        subprocess.call([str(ROOT / ".venv/bin/mutmut"), "run", "--max-children", max_children,
+                         *MODULES[module][1]], cwd=work, env=env, stdout=log,
+                        stderr=subprocess.STDOUT)
+
+
+def rerun_survivors(module: str, max_children: str) -> None:
+    work = WORK / module
+    survivors = [n for n, status in results(module).items() if status == "survived"]
+    if not survivors:
+        return
+    shutil.copytree(ROOT / "tests", work / "tests", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)   # new tests: new stats
+    env = {**os.environ, "HYPOTHESIS_PROFILE": "quick", "PYTHONDONTWRITEBYTECODE": "1"}
+    print(f"== {module}: {len(survivors)} survivors again", flush=True)
+    with (work / "mutmut.log").open("a") as log:
+        subprocess.call([str(ROOT / ".venv/bin/mutmut"), "run", "--max-children", max_children,
+                         *survivors], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def results(module: str) -> dict[str, str]:
+    found: dict[str, int | None] = {}
+    for meta in (WORK / module / "mutants").rglob("*.py.meta"):
+        for name, code in json.loads(meta.read_text()).get("exit_code_by_key", {}).items():
+            found[name.replace("__init__.", "")] = code
+    return {n: status_of(code) for n, code in sorted(found.items())
+            if any(fnmatch.fnmatch(n, p) for p in MODULES[module][1])}
+
+
+def status_of(code: int | None) -> str:
     from mutmut.stats import status_by_exit_code   # mutmut's own names for its exit codes
     return status_by_exit_code[code]
 
 
-def mutmut(*args: str) -> int:
-    env = {**os.environ, "HYPOTHESIS_PROFILE": "quick", "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.call([str(ROOT / ".venv/bin/mutmut"), *args], cwd=ROOT, env=env)
-
-
-def results() -> dict[str, int]:
-    """Every mutant's exit code, from mutmut's own records (mutants/**/*.meta)."""
-    found: dict[str, int] = {}
-    for meta in (ROOT / "mutants").rglob("*.py.meta"):
-        data = json.loads(meta.read_text())
-        for name, code in data.get("exit_code_by_key", {}).items():
-            if code is not None:
-                found[name.replace("__init__.", "")] = code
-    return found
-
-
-def report(modules: list[str]) -> int:
-    found = results()
-    unexplained = 0
-    for module in modules:
-        names = sorted(n for n in found if any(fnmatch.fnmatch(n, p) for p in MODULES[module]))
-        if not names:
-            print(f"{module}: not run yet")
-            continue
-        status = {n: status_of(found[n]) for n in names}
-        killed = sum(s in ("killed", "timeout", "caught by type check") for s in status.values())
-        print(f"{module}: {killed}/{len(names)} killed, score {killed / len(names):.1%}")
-        for name in names:
-            if status[name] not in ("killed", "timeout", "caught by type check"):
-                print(f"    {status[name]}: {name}")
-                unexplained += 1
-    return unexplained
+def report(module: str) -> None:
+    status = results(module)
+    done = [n for n in status if status[n] != "not checked"]
+    if not done:
+        print(f"{module}: not run yet")
+        return
+    killed = [n for n in done if status[n] in ("killed", "timeout", "caught by type check")]
+    unfinished = f" ({len(status) - len(done)} of {len(status)} not run)" if len(done) < len(status) else ""
+    print(f"{module}: {len(killed)}/{len(done)} killed, score {len(killed) / len(done):.1%}"
+          + unfinished)
+    for name in done:
+        if name not in killed:
+            print(f"    {status[name]}: {name}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("modules", nargs="*", help="policy, guards, audit, storage (default: all)")
+    parser.add_argument("modules", nargs="*", help=f"{', '.join(MODULES)} (default: all)")
     parser.add_argument("--report", action="store_true", help="only print the last results")
+    parser.add_argument("--survivors", action="store_true",
+                        help="rerun only the last run's survivors with the current tests")
     parser.add_argument("--max-children", default="2")
     args = parser.parse_args()
-    unknown = [m for m in args.modules if m not in KEYS]
+    unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
-        parser.error(f"unknown module {unknown}: choose from {', '.join(KEYS)}")
-    modules = [KEYS[m] for m in args.modules] or list(MODULES)
-    if not args.report:
-        patterns = [p for m in modules for p in MODULES[m]]
-        mutmut("run", "--max-children", args.max_children, *patterns)
+        parser.error(f"unknown module {unknown}: choose from {', '.join(MODULES)}")
+    modules = args.modules or list(MODULES)
+    if args.survivors:
+        for module in modules:
+            rerun_survivors(module, args.max_children)
+    elif not args.report:
+        for module in modules:
+            run(module, args.max_children)
     print()
-    report(modules)
+    for module in modules:
+        report(module)
     return 0
 
 

@@ -75,8 +75,9 @@ def test_who_may_do_what(action, who):
     if allowed:
         policy.require(PEOPLE[who], action)
     else:
-        with pytest.raises(Forbidden, match="You do not have permission to do that."):
+        with pytest.raises(Forbidden) as refused:
             policy.require(PEOPLE[who], action)
+        assert refused.value.description == "You do not have permission to do that."
 
 
 @pytest.mark.parametrize("who", sorted(PEOPLE))
@@ -101,6 +102,9 @@ def test_a_bidder_works_only_on_their_own_organisations_things(action, own, othe
     assert policy.allows(bidder, action, Owned(ORG_B)) is other
     assert policy.allows(bidder, action, Owned(None)) is unowned
     assert policy.allows(bidder, action, object()) is False       # no organisation at all
+    policy.require(bidder, action, Owned(ORG_A))
+    with pytest.raises(Forbidden):
+        policy.require(bidder, action, Owned(ORG_B))
     lonely = PEOPLE["bidder_without_organization"]
     assert policy.allows(lonely, action, Owned(None)) is False     # None is not a match
     assert policy.allows(PEOPLE["officer"], action, Owned(ORG_A)) is False
@@ -149,4 +153,19 @@ def test_action_of_a_method_view_asks_its_method():
     assert policy.action_of(View, "HEAD") == "response.read"       # HEAD is a GET
     assert policy.action_of(View, "POST") is None                   # unnamed: the gate refuses
     assert policy.action_of(View, "DELETE") is None
+
+    class PostOnly:
+        def post(self):
+            return "write"
+
+    class Form:
+        view_class = PostOnly
+
+    assert policy.action_of(Form, "HEAD") is None                   # no GET to fall back on
     assert policy.action_of(lambda: None, "GET") is None
+
+
+@pytest.mark.parametrize("action", sorted(TABLE))
+def test_the_system_acting_is_no_person_signed_in(action):
+    """The workflows name the clock as an actor ("system (deadline)"): it is nobody signed in."""
+    assert policy.allows("system (deadline)", action) is (TABLE[action] == EVERYONE)
