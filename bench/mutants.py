@@ -72,6 +72,9 @@ def prepare(module: str) -> Path:
         'pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider", "-q"]',
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
         'process_isolation = "forkserver"',
+        # mutmut's limit is (the tests' time + this) x 15: on a loaded machine a fixture's set-up
+        # (the app, the migrations) alone passes the default of 1 s and every mutant "times out"
+        "timeout_constant = 20.0",
         "use_git_change_detection = false",
     ])
     pyproject = (ROOT / "pyproject.toml").read_text()
@@ -92,7 +95,7 @@ def run(module: str, max_children: str) -> None:
 
 def rerun_survivors(module: str, max_children: str) -> None:
     work = WORK / module
-    survivors = [n for n, status in results(module).items() if status == "survived"]
+    survivors = [n for n, status in results(module).items() if status in ("survived", "timeout")]
     if not survivors:
         return
     shutil.copytree(ROOT / "tests", work / "tests", dirs_exist_ok=True,
@@ -125,10 +128,11 @@ def report(module: str) -> None:
     if not done:
         print(f"{module}: not run yet")
         return
-    killed = [n for n in done if status[n] in ("killed", "timeout", "caught by type check")]
-    unfinished = f" ({len(status) - len(done)} of {len(status)} not run)" if len(done) < len(status) else ""
-    print(f"{module}: {len(killed)}/{len(done)} killed, score {len(killed) / len(done):.1%}"
-          + unfinished)
+    killed = [n for n in done if status[n] in ("killed", "caught by type check")]
+    timeouts = [n for n in done if status[n] == "timeout"]
+    unfinished = f"; {len(status) - len(done)} of {len(status)} not run" if len(done) < len(status) else ""
+    print(f"{module}: {len(killed)}/{len(done)} killed by a failing test, score "
+          f"{len(killed) / len(done):.1%} ({len(timeouts)} timed out{unfinished})")
     for name in done:
         if name not in killed:
             print(f"    {status[name]}: {name}")
