@@ -9,20 +9,17 @@ questions closing at the latest the cut-off before the deadline."""
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import pytest
 import time_machine
 
-from procure.intake.storage import LocalStore
-from procure.models import DocumentKind, IntakeStatus, ResponseStatus
+from procure.models import ResponseStatus
 from procure.models import SolicitationStatus as S
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow
 from procure.workflows.base import WorkflowError
-from tests.support.factories import draft_rfr, published_rfr, user
-from tests.support.pdfs import complete_response
+from tests.support.factories import draft_rfr, published_rfr, response_ready_to_submit, user
 
 US = timedelta(microseconds=1)
 GRACE = timedelta(seconds=30)     # the closing grace the agency set (written here, not imported)
@@ -48,14 +45,7 @@ def rfr(ctx, officer):
 def draft_response(ctx, rfr, tmp_path):
     """Alpha's response, drafted with one document that has been read: ready to submit."""
     bidder = user(ctx, "bidder")
-    row = response_flow.start(ctx, bidder, rfr.lots[0])
-    stored = LocalStore(tmp_path).put(io.BytesIO(complete_response()))
-    document = response_flow.add_document(ctx, row, bidder, kind=DocumentKind.narrative,
-                                          filename="p.pdf", stored=stored, max_files=5)
-    document.intake_status = IntakeStatus.parsed
-    document.record = {"pages": 1, "sections": [], "problems": []}
-    ctx.flush()
-    return row, bidder
+    return response_ready_to_submit(ctx, bidder, rfr.lots[0], tmp_path), bidder
 
 
 # ---------------------------------------------------------------- the submission deadline
