@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from procure.intake import storage   # the one line to change if storage moves
+from procure import storage
 
 DATA = os.urandom(3 * storage.CHUNK + 12345)       # several chunks
 SHA = hashlib.sha256(DATA).hexdigest()
@@ -111,7 +111,7 @@ def test_storing_the_same_content_again_replaces_it_the_same_way(tmp_path, monke
 
 CHILD = textwrap.dedent("""
     import io, os, signal, sys
-    from procure.intake import storage
+    from procure import storage
     root, step = sys.argv[1], sys.argv[2]
     data = open(sys.argv[3], "rb").read()
     die = lambda: os.kill(os.getpid(), signal.SIGKILL)

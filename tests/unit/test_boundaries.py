@@ -124,7 +124,7 @@ def test_the_clock_closes_exactly_when_the_grace_ends(ctx, rfr, offset, closes):
     assert flow.closes_at(rfr) == grace_ends
     with stopped(grace_ends + offset * US):
         assert ("close" in flow.allowed_events(rfr)) is closes
-        assert flow.close_due(ctx) == ([rfr.number] if closes else [])
+        assert response_flow.close_due(ctx) == ([rfr.number] if closes else [])
         assert rfr.status is (S.closed if closes else S.published)
 
 
@@ -135,16 +135,16 @@ def test_the_grace_is_thirty_seconds_and_refuses_a_person_closing_early(ctx, rfr
     with stopped(rfr.deadline + US):
         assert not flow.is_accepting(rfr)
         with pytest.raises(WorkflowError, match="still being recorded"):
-            flow.fire(ctx, rfr, "close", officer)
+            response_flow.fire_solicitation_event(ctx, rfr, "close", officer)
     with stopped(rfr.deadline + GRACE - US):
         with pytest.raises(WorkflowError, match="still being recorded"):
-            flow.fire(ctx, rfr, "close", officer)
+            response_flow.fire_solicitation_event(ctx, rfr, "close", officer)
         assert rfr.status is S.published
     with stopped(rfr.deadline - US):
         with pytest.raises(WorkflowError, match="has not passed yet"):
-            flow.fire(ctx, rfr, "close", officer)
+            response_flow.fire_solicitation_event(ctx, rfr, "close", officer)
     with stopped(rfr.deadline + GRACE):
-        flow.fire(ctx, rfr, "close", officer)
+        response_flow.fire_solicitation_event(ctx, rfr, "close", officer)
         assert rfr.status is S.closed
 
 
@@ -154,7 +154,7 @@ def test_the_close_seals_what_was_in_time(ctx, draft_response):
     with stopped(deadline + GRACE - US):
         response_flow.fire(ctx, row, "submit", bidder, received_at=deadline - US)
     with stopped(deadline + GRACE):
-        assert flow.close_due(ctx) == [row.solicitation.number]
+        assert response_flow.close_due(ctx) == [row.solicitation.number]
     assert row.status is ResponseStatus.sealed
 
 
@@ -184,7 +184,7 @@ def test_addendum_leaves_at_least_the_minimum_days(ctx, rfr, officer, offset, mo
     deadline = rfr.deadline
     now = deadline - minimum - offset * US     # the deadline is minimum + offset after now
     with stopped(now):
-        addendum = flow.publish_addendum(ctx, rfr, officer, title="Forms", body="New forms.")
+        addendum = response_flow.publish_addendum(ctx, rfr, officer, title="Forms", body="New forms.")
     assert addendum.previous_deadline == deadline
     if moves:
         assert rfr.deadline == now + minimum == deadline + US
@@ -198,7 +198,7 @@ def test_addendum_leaves_at_least_the_minimum_days(ctx, rfr, officer, offset, mo
 def test_addendum_moving_the_deadline_keeps_the_question_cut_off(ctx, rfr, officer):
     now = rfr.deadline - timedelta(days=2)
     with stopped(now):
-        flow.publish_addendum(ctx, rfr, officer, title="Late change", body="More.")
+        response_flow.publish_addendum(ctx, rfr, officer, title="Late change", body="More.")
     assert rfr.deadline == now + timedelta(days=7)
     # questions closed before the addendum stay closed; never later than the cut-off
     assert rfr.questions_due < now

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from procure import clock
-from procure.intake.storage import LocalStore
+from procure.storage import LocalStore
 from procure.models import (
     CancelReason,
     DocumentKind,
@@ -22,7 +22,7 @@ from procure.models import (
 from procure.models import SolicitationStatus as S
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow
-from procure.workflows.base import WorkflowError
+from procure.workflows.base import Uploads, WorkflowError
 from tests.support.factories import draft_rfr, published_rfr, user
 from tests.support.pdfs import complete_response
 
@@ -97,11 +97,11 @@ def test_an_rfi_needs_no_lots_and_stays_open_its_own_minimum(ctx, officer):
 
 def test_closing_refusals_say_when(ctx, officer):
     row = published_rfr(ctx, officer, days_open=31)
-    error = refusal(flow.fire, ctx, row, "close", officer)
+    error = refusal(response_flow.fire_solicitation_event, ctx, row, "close", officer)
     assert error.message == (f"The deadline ({clock.format_moment(row.deadline)}) has not "
                              "passed yet.")
     with time_machine.travel(row.deadline + timedelta(seconds=5), tick=False):
-        error = refusal(flow.fire, ctx, row, "close", officer)
+        error = refusal(response_flow.fire_solicitation_event, ctx, row, "close", officer)
     assert error.message == ("Submissions received before the deadline are still being recorded; "
                              f"it closes at {clock.format_moment(flow.closes_at(row))}.")
 
@@ -110,8 +110,8 @@ def test_the_clock_closes_as_the_system_and_seals(ctx, officer):
     row = published_rfr(ctx, officer, days_open=31)
     other = published_rfr(ctx, officer, days_open=45)
     with time_machine.travel(flow.closes_at(row), tick=False):
-        assert flow.close_due(ctx) == [row.number]
-        assert flow.close_due(ctx) == []                  # closed once
+        assert response_flow.close_due(ctx) == [row.number]
+        assert response_flow.close_due(ctx) == []                  # closed once
     assert row.status is S.closed and other.status is S.published
     from sqlalchemy import select
 
@@ -124,8 +124,8 @@ def test_the_clock_closes_as_the_system_and_seals(ctx, officer):
 def test_a_custom_grace_is_honoured_by_the_clock(ctx, officer):
     row = published_rfr(ctx, officer, days_open=31)
     with time_machine.travel(row.deadline + timedelta(seconds=9), tick=False):
-        assert flow.close_due(ctx, grace=timedelta(seconds=10)) == []
-        assert flow.close_due(ctx, grace=timedelta(seconds=9)) == [row.number]
+        assert response_flow.close_due(ctx, grace=timedelta(seconds=10)) == []
+        assert response_flow.close_due(ctx, grace=timedelta(seconds=9)) == [row.number]
 
 
 def test_no_deadline_no_closing(ctx, officer):
@@ -151,8 +151,8 @@ def test_cancelling_asks_why_in_words(ctx, officer):
 def test_evaluation_needs_an_accepted_response(ctx, officer):
     row = published_rfr(ctx, officer, days_open=31)
     with time_machine.travel(flow.closes_at(row), tick=False):
-        flow.close_due(ctx)
-        flow.open_responses(ctx, row, officer)
+        response_flow.close_due(ctx)
+        response_flow.open_responses(ctx, row, officer)
     assert refusal(flow.fire, ctx, row, "begin_evaluation", officer).message == (
         "Accept at least one response as responsive before evaluation begins.")
 
@@ -189,9 +189,10 @@ def bidder(ctx, people):
 
 
 def _document(ctx, row, bidder, tmp_path, name="p.pdf", status=IntakeStatus.parsed):
-    stored = LocalStore(tmp_path).put(io.BytesIO(complete_response() + name.encode()))
-    document = response_flow.add_document(ctx, row, bidder, kind=DocumentKind.narrative,
-                                          filename=name, stored=stored, max_files=5)
+    uploads = Uploads(store=LocalStore(tmp_path), max_bytes=10**7, max_files=5)
+    document = response_flow.upload_document(
+        ctx, row, bidder, stream=io.BytesIO(complete_response() + name.encode()), filename=name,
+        kind=DocumentKind.narrative, uploads=uploads)
     document.intake_status = status
     document.record = {"pages": 1, "sections": [], "problems": []}
     ctx.flush()
@@ -257,8 +258,8 @@ def test_each_person_is_offered_their_own_events(ctx, rfr, bidder, officer, tmp_
     response_flow.fire(ctx, row, "submit", bidder)
     assert response_flow.allowed_events(row, bidder) == ["withdraw"]
     with time_machine.travel(flow.closes_at(rfr), tick=False):
-        flow.close_due(ctx)
-        flow.open_responses(ctx, rfr, officer)
+        response_flow.close_due(ctx)
+        response_flow.open_responses(ctx, rfr, officer)
     assert row.status is ResponseStatus.opened
     assert response_flow.allowed_events(row, officer) == ["accept", "reject"]
     assert response_flow.allowed_events(row, bidder) == []
@@ -276,9 +277,9 @@ def test_sealed_until_opened_except_for_the_bidders_own(ctx, rfr, bidder, office
     assert readers() == {"bidder", "bidder_colleague"}                   # a draft
     response_flow.fire(ctx, row, "submit", bidder)
     with time_machine.travel(flow.closes_at(rfr), tick=False):
-        flow.close_due(ctx)
+        response_flow.close_due(ctx)
     assert row.status is ResponseStatus.sealed
     assert readers() == {"bidder", "bidder_colleague"}                   # sealed
-    flow.open_responses(ctx, rfr, officer)
+    response_flow.open_responses(ctx, rfr, officer)
     assert readers() == {"bidder", "bidder_colleague", "officer", "admin"}   # opened
     assert not response_flow.is_unsealed_for(None, row)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 from flask_login import AnonymousUserMixin
-from werkzeug.exceptions import Forbidden
 
 from procure import policy
 from procure.models import Role, User
@@ -45,10 +44,12 @@ BIDDERS = {"bidder", "bidder_without_organization"}
 # action -> who may, with no object in question
 TABLE = {
     "public.browse": EVERYONE,
+    "solicitation.view": EVERYONE,            # with no solicitation in question
     "auth.login": EVERYONE,
     "auth.register": EVERYONE,
     "auth.logout": SIGNED_IN,
     "account.tokens": SIGNED_IN,
+    "account.manage": SIGNED_IN,
     "solicitation.manage": AGENCY,
     "solicitation.view_internal": AGENCY,
     "question.ask": BIDDERS,
@@ -75,9 +76,9 @@ def test_who_may_do_what(action, who):
     if allowed:
         policy.require(PEOPLE[who], action)
     else:
-        with pytest.raises(Forbidden) as refused:
+        with pytest.raises(policy.Denied) as refused:
             policy.require(PEOPLE[who], action)
-        assert refused.value.description == "You do not have permission to do that."
+        assert refused.value.message == "You do not have permission to do that."
 
 
 @pytest.mark.parametrize("who", sorted(PEOPLE))
@@ -103,7 +104,7 @@ def test_a_bidder_works_only_on_their_own_organisations_things(action, own, othe
     assert policy.allows(bidder, action, Owned(None)) is unowned
     assert policy.allows(bidder, action, object()) is False       # no organisation at all
     policy.require(bidder, action, Owned(ORG_A))
-    with pytest.raises(Forbidden):
+    with pytest.raises(policy.Denied):
         policy.require(bidder, action, Owned(ORG_B))
     lonely = PEOPLE["bidder_without_organization"]
     assert policy.allows(lonely, action, Owned(None)) is False     # None is not a match
