@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test clean
+.PHONY: run test mutants clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,5 +26,14 @@ test: $(VENV)/.installed-dev
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+$(VENV)/.installed-mutation: pyproject.toml $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,mutation]'
+	touch $@
+
+# Mutation testing of policy, the workflows' guards, audit and storage (not in `make test` or CI;
+# tens of minutes on 2 cores). `make mutants MODULES="policy audit"` runs some of them.
+mutants: $(VENV)/.installed-mutation
+	$(BIN)/python bench/mutants.py $(MODULES)
+
 clean:
-	rm -rf $(VENV) instance/*.sqlite3 uploads/*/
+	rm -rf $(VENV) instance/*.sqlite3 uploads/*/ build/mutants/

@@ -93,18 +93,24 @@ def verify(session: Session) -> Verification:
     that names another procurement than its entity's."""
     expected_prev, expected_seq, count = GENESIS, 1, 0
     owner = _owner(session)
+    previous: AuditEvent | None = None
     for event in session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars():
         count += 1
         if event.seq != expected_seq:
             return Verification(count, event, f"sequence {event.seq} where {expected_seq} was due")
         if event.prev_hash != expected_prev:
-            return Verification(count, event, "its link to the previous event does not match")
+            # A forger who rehashes what they changed breaks the link after it: name both ends.
+            after = (f"event #{previous.seq} ({previous.event})" if previous is not None
+                     else "the start of the chain")
+            return Verification(count, event, f"its link does not continue from {after}: that "
+                                              "event was changed, or events after it were removed "
+                                              "or reordered")
         if _digest(event) != event.hash:
             return Verification(count, event, "its content does not match its hash")
         if event.solicitation_id != owner(event):
             return Verification(count, event, "it is filed under another solicitation than its "
                                               f"{event.entity_type}'s")
-        expected_prev, expected_seq = event.hash, expected_seq + 1
+        expected_prev, expected_seq, previous = event.hash, expected_seq + 1, event
     head = session.get(AuditHead, 1)
     if head is not None and (head.seq, head.hash) != (expected_seq - 1, expected_prev):
         return Verification(count, None, f"the chain ends at event #{expected_seq - 1} but "

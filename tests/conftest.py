@@ -11,17 +11,80 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
 from procure import create_app
 from procure.extensions import db
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("PROCURE_SHARED_DIR") or ROOT.parent / "shared")
+
+
+def _shared_dir() -> Path:
+    """../shared (CI clones beside it); from a git worktree, the one beside the main checkout."""
+    if os.environ.get("PROCURE_SHARED_DIR"):
+        return Path(os.environ["PROCURE_SHARED_DIR"])
+    beside = ROOT.parent / "shared"
+    dot_git = ROOT / ".git"
+    if not beside.is_dir() and dot_git.is_file():     # "gitdir: <main>/.git/worktrees/<name>"
+        main_checkout = Path(dot_git.read_text().split(":", 1)[1].strip()).parents[2]
+        if (main_checkout.parent / "shared").is_dir():
+            return main_checkout.parent / "shared"
+    return beside
+
+
+SHARED = _shared_dir()
+os.environ["PROCURE_SHARED_DIR"] = str(SHARED)   # the test modules read it when imported
 pytest_plugins = ["tests.support.s3"]
+
+# Property tests: new cases every run (never derandomised), more of them in CI. The seed is
+# pytest-randomly's, printed in the header: `--randomly-seed=N` (or `--hypothesis-seed=N`)
+# replays a run's order and its generated cases.
+hypothesis_settings.register_profile(
+    "dev", max_examples=60, deadline=None, database=None, derandomize=False, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+hypothesis_settings.register_profile("ci", parent=hypothesis_settings.get_profile("dev"),
+                                     max_examples=250)
+hypothesis_settings.register_profile("quick", parent=hypothesis_settings.get_profile("dev"),
+                                     max_examples=10)   # `make mutants` runs the suite per mutant
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+hypothesis_settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """One seed for the run: pytest-randomly's (or --hypothesis-seed), given to hypothesis."""
+    from hypothesis import core
+    if core.global_force_seed is None:
+        seed = getattr(config.option, "randomly_seed", None)
+        if not isinstance(seed, int):
+            import random
+            seed = random.SystemRandom().getrandbits(32)
+        core.global_force_seed = seed
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from hypothesis import core
+    return (f"hypothesis: profile {HYPOTHESIS_PROFILE!r} "
+            f"({hypothesis_settings.default.max_examples} examples), seed {core.global_force_seed}: "
+            f"replay with --hypothesis-seed={core.global_force_seed}")
+
 
 REFERENCE_TABLES = {"agency", "region", "area_office", "service_model", "procedure_rule",
                     "alembic_version"}
+
+
+REQUIRE_FLAGS = ("PROCURE_REQUIRE_SERVICES", "PROCURE_REQUIRE_BROWSER")
+
+
+def strict_flags() -> list[str]:
+    """The require flags set: with any of them, nothing may skip (CI sets them all)."""
+    return [flag for flag in REQUIRE_FLAGS if os.environ.get(flag) == "1"]
+
+
+class Absent(pytest.skip.Exception):
+    """A skip for something absent that no require flag asks for (the one skip strict runs allow)."""
 
 
 def require_or_skip(condition: bool, why: str, require_env: str = "PROCURE_REQUIRE_SERVICES") -> None:
@@ -29,8 +92,24 @@ def require_or_skip(condition: bool, why: str, require_env: str = "PROCURE_REQUI
     if condition:
         return
     if os.environ.get(require_env) == "1":
-        pytest.fail(f"required in CI: {why}")
-    pytest.skip(why)
+        pytest.fail(f"required ({require_env}=1): {why}", pytrace=False)
+    raise Absent(f"{why} (with {require_env}=1 this fails)", allow_module_level=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """With a require flag set, any other skip (a skipif, a postgres-marked test on SQLite, a
+    missing ../shared/pdfs) is a failure: nothing is left out of CI silently."""
+    report = yield
+    flags = strict_flags()
+    if not (flags and report.skipped) or hasattr(report, "wasxfail"):
+        return report
+    if call.excinfo is not None and call.excinfo.errisinstance(Absent):
+        return report
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    report.outcome = "failed"
+    report.longrepr = f"skipped, but {' and '.join(flags)} require everything to run: {reason}"
+    return report
 
 
 def _postgres_database() -> Iterator[str]:
@@ -195,7 +274,8 @@ def login(app, people):
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    """Tests marked postgres need PostgreSQL itself: skipped with a message on SQLite."""
+    """Tests marked postgres need PostgreSQL itself: skipped with a message on SQLite (a failure
+    with a require flag set, see pytest_runtest_makereport)."""
     if os.environ.get("PROCURE_TEST_DATABASE_URL"):
         return
     for item in items:

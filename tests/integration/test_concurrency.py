@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from procure import clock
 from procure.extensions import db
 from procure.models import Response, ResponseStatus, Solicitation, SolicitationStatus
 from procure.workflows import response as response_flow
@@ -87,41 +85,69 @@ def test_two_addenda_at_once_get_two_numbers(app, people):
     assert 302 in codes
 
 
-@pytest.mark.parametrize("attempt", range(8))
-def test_submit_racing_the_deadline_tick_is_in_or_refused_never_both(app, attempt):
+def _waiting_for_locks(app, count: int) -> None:
+    """Until `count` sessions of this database wait for a lock (a barrier on PostgreSQL's state)."""
+    with app.app_context(), db.engine.connect() as conn:
+        for _ in range(3000):
+            waiting = conn.scalar(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"))
+            if waiting == count:
+                return
+            time.sleep(0.01)
+    raise AssertionError(f"{count} sessions never queued for the solicitation's lock")
+
+
+@pytest.mark.parametrize("first", ["submission", "close"])
+def test_submit_racing_the_deadline_close_is_in_or_refused_never_both(app, first):
+    """The submission and the close at the deadline (no grace: the lock race itself) queue for the
+    solicitation's row lock in the order given (PostgreSQL grants queued lockers in turn; a third
+    session holds the lock until both wait). Submission first, received 1 ms before the deadline:
+    in, then sealed by the close. Close first (the submission arrives as it starts): refused, and
+    the response is as it was (withdrawn)."""
     world = build(app)
     with app.app_context():
-        # Put Alpha's response back to a draft-like state: withdraw it, ready to resubmit.
         owner_id = db.session.scalar(select(Response.organization_id))
     bidder = Client(app)
-    # Withdrawn well before the deadline (by the real clock), so only the race is timed.
-    assert bidder.login(EMAILS["bidder"], PASSWORD).status_code == 302
     url = f"/bidder/responses/{world.ids['response']}"
-    bidder.get(url)
-    assert bidder.post(url + "/events/withdraw", {}).status_code == 302
-    bidder.get(url)
-    with time_machine.travel(world.deadline - timedelta(milliseconds=300), tick=True):
+    in_time, deadline = world.deadline - timedelta(milliseconds=1), world.deadline
+    with time_machine.travel(deadline - timedelta(minutes=5), tick=False) as clock_hand:
+        assert bidder.login(EMAILS["bidder"], PASSWORD).status_code == 302
+        bidder.get(url)
+        assert bidder.post(url + "/events/withdraw", {}).status_code == 302
+        bidder.get(url)
+        results: dict[str, object] = {}
 
         def submit():
-            time.sleep(random.uniform(0.15, 0.45))
-            return bidder.post(url + "/events/submit", {}).status_code
+            results["submission"] = bidder.post(url + "/events/submit", {}).status_code
 
-        def tick():
-            while clock.now() < world.deadline:
-                time.sleep(0.005)
+        def close():
             with app.app_context():
-                closed = response_flow.close_due(db.session, grace=timedelta(0))  # the lock race
+                results["close"] = response_flow.close_due(db.session, grace=timedelta(0))
                 db.session.commit()
-                return closed
-        code, closed = _race(submit, tick)
+
+        with app.app_context(), db.engine.connect() as holder:   # holds the lock meanwhile
+            holder.execute(select(Solicitation.id).where(
+                Solicitation.id == world.ids["solicitation"]).with_for_update())
+            threads = []
+            for n, who in enumerate([first, "close" if first == "submission" else "submission"]):
+                clock_hand.move_to(in_time if who == "submission" and n == 0 else deadline)
+                threads.append(threading.Thread(target=submit if who == "submission" else close))
+                threads[-1].start()
+                _waiting_for_locks(app, n + 1)
+            holder.rollback()
+        for t in threads:
+            t.join(60)
+    assert "RFR" in " ".join(results["close"])     # the close ran, whichever went first
     with app.app_context():
         response = db.session.scalar(select(Response).where(Response.organization_id == owner_id))
         solicitation = db.session.get(Solicitation, world.ids["solicitation"])
         assert solicitation.status is SolicitationStatus.closed
-        if code == 302:   # in before the close: sealed by it, with its receipt
+        if first == "submission":   # in before the close: sealed by it, with its receipt
+            assert results["submission"] == 302
             assert response.status is ResponseStatus.sealed
-            assert response.receipts[-1].submitted_at < world.deadline
-        else:             # after: refused, and nothing changed
-            assert code == 409
+            assert response.receipts[-1].submitted_at == in_time < deadline
+        else:                       # after the close: refused, and nothing changed
+            assert results["submission"] == 409
             assert response.status is ResponseStatus.withdrawn
             assert response.receipts[-1].withdrawn_at is not None

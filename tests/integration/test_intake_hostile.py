@@ -69,11 +69,23 @@ def test_decompression_bomb_hits_the_memory_cap(tmp_path):
 
 
 def test_timeout_kills_the_child(tmp_path):
-    data, _ = make_response(ResponseSpec(seed=9, filler_pages=60))
-    p = tmp_path / "long.pdf"
-    p.write_bytes(data)
-    code, msg = _outcome(p, Limits(seconds=0.2))
-    assert code == "timeout" and "longer than" in msg
+    """A read that never ends (the child waits on a pipe nobody writes to, whatever the machine's
+    speed) is ended at the limit: rejected as "timeout", and the child is gone."""
+    import errno
+    import os
+    from dataclasses import asdict
+
+    from procure.intake import pdf
+    never = tmp_path / "never.pdf"
+    os.mkfifo(never)
+    limits = Limits(seconds=0.5)
+    with pytest.raises(Rejected) as rejected:
+        pdf._run_child({"mode": "parse", "path": str(never), "sections": SECTIONS,
+                        "limits": asdict(limits)}, limits, None)
+    assert rejected.value.code == "timeout" and "longer than 0.5 seconds" in rejected.value.message
+    with pytest.raises(OSError) as no_reader:     # nobody has the pipe open to read any more
+        os.open(never, os.O_WRONLY | os.O_NONBLOCK)
+    assert no_reader.value.errno == errno.ENXIO
 
 
 def test_parse_from_many_threads(hostile):

@@ -87,21 +87,24 @@ def test_celery_worker_on_redis_reads_the_upload(app, rfr, tmp_path):
                 "UPLOAD_FOLDER": app.config["UPLOAD_FOLDER"], "REDIS_URL": REDIS_URL}
     env = {**os.environ, "PROCURE_INSTANCE_PATH": str(tmp_path),
            **{f"PROCURE_{k}": v for k, v in settings.items()}}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "procure.worker", "worker", "--concurrency=1",
-         "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    scaled = create_app({**settings, "TESTING": True, "SECRET_KEY": "test-secret",
+                         "PASSWORD_HASH_PROFILE": "CHEAPEST",
+                         "LOGIN_RATE_LIMIT": "10000 per minute"})
     try:
-        scaled = create_app({**settings, "TESTING": True, "SECRET_KEY": "test-secret",
-                             "PASSWORD_HASH_PROFILE": "CHEAPEST",
-                             "LOGIN_RATE_LIMIT": "10000 per minute"})
+        # Uploaded while no worker runs: the web process only queues it (nothing can read it yet).
         document_id = _upload(scaled, *rfr)
         with scaled.app_context():
             assert db.session.get(Document, document_id).intake_status is IntakeStatus.queued
-        document = _wait_parsed(scaled, document_id)
-        assert document.intake_status is IntakeStatus.parsed
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "procure.worker", "worker", "--concurrency=1",
+             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            document = _wait_parsed(scaled, document_id)
+            assert document.intake_status is IntakeStatus.parsed
+        finally:
+            worker.terminate()
+            output = worker.communicate(timeout=30)[0]
     finally:
-        worker.terminate()
-        output = worker.communicate(timeout=30)[0]
         jobs.celery.conf.broker_url = None
     assert "procure.intake" in output

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import os
+import time
 
 import pytest
 
@@ -63,3 +65,45 @@ def test_local_partial_upload_is_not_listed_and_is_cleaned(tmp_path):
     os.utime(partial, (0, 0))
     assert list(store.iter_hashes()) == []
     assert store.cleanup_temp(older_than_seconds=60) == 1 and not partial.exists()
+
+
+def test_deleting_what_is_not_there_is_not_an_error(store):
+    """Recovery may delete an orphan twice (or after another worker did): no error either way."""
+    stored = store.put(io.BytesIO(b"%PDF-1.7 orphan"))
+    store.delete(stored.sha256)
+    store.delete(stored.sha256)
+    store.delete("0" * 64)
+    assert not store.exists(stored.sha256)
+
+
+def test_age_of_a_stored_file_counts_from_when_it_was_stored(store):
+    """Recovery removes files no row names only once they are older than its grace."""
+    import time_machine
+    stored = store.put(io.BytesIO(b"%PDF-1.7 aging"))
+    with time_machine.travel(time.time() + 3600, tick=False):
+        assert 3590 <= store.age_seconds(stored.sha256) <= 3700
+
+
+def test_s3_objects_carry_their_sha256_and_type(s3_bucket):
+    endpoint, bucket = s3_bucket
+    store = S3Store(bucket, endpoint_url=endpoint)
+    data = b"%PDF-1.7 in the bucket"
+    stored = store.put(io.BytesIO(data))
+    head = store.client.head_object(Bucket=bucket, Key=store.key(stored.sha256),
+                                    ChecksumMode="ENABLED")
+    assert head["ContentType"] == "application/pdf"
+    assert base64.b64decode(head["ChecksumSHA256"]).hex() == hashlib.sha256(data).hexdigest()
+
+
+def test_s3_stores_sharing_a_bucket_see_only_their_own_prefix(s3_bucket):
+    """Objects live at documents/<sha256> (existing buckets are laid out so); another prefix in
+    the same bucket (another deployment's) is not listed, even with a name that looks alike."""
+    endpoint, bucket = s3_bucket
+    ours = S3Store(bucket, endpoint_url=endpoint)
+    theirs = S3Store(bucket, endpoint_url=endpoint, prefix="elsewhere/")   # same length
+    mine = ours.put(io.BytesIO(b"%PDF-1.7 ours"))
+    other = theirs.put(io.BytesIO(b"%PDF-1.7 theirs"))
+    assert ours.key(mine.sha256) == "documents/" + mine.sha256
+    ours.client.head_object(Bucket=bucket, Key="documents/" + mine.sha256)
+    assert list(ours.iter_hashes()) == [mine.sha256]
+    assert list(theirs.iter_hashes()) == [other.sha256]

@@ -89,3 +89,24 @@ def published_rfr(session: Session, officer: User, **kwargs) -> Solicitation:
     row = draft_rfr(session, officer, **kwargs)
     flow.publish(session, row, officer)
     return row
+
+
+def response_ready_to_submit(session: Session, bidder: User, lot, store_dir):
+    """The bidder's response to a lot with one stored document already read: ready to submit."""
+    import io
+
+    from procure.models import DocumentKind, IntakeStatus
+    from procure.storage import LocalStore
+    from procure.workflows import response as response_flow
+    from procure.workflows.base import Uploads
+    from tests.support.pdfs import complete_response
+    row = response_flow.start(session, bidder, lot)
+    uploads = Uploads(store=LocalStore(store_dir), max_bytes=10**7, max_files=5)
+    document = response_flow.upload_document(session, row, bidder,
+                                             stream=io.BytesIO(complete_response()),
+                                             filename="p.pdf", kind=DocumentKind.narrative,
+                                             uploads=uploads)
+    document.intake_status = IntakeStatus.parsed
+    document.record = {"pages": 1, "sections": [], "problems": []}
+    session.flush()
+    return row

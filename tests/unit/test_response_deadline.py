@@ -4,32 +4,22 @@ after it is refused, whatever the queue."""
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import pytest
 import time_machine
 
-from procure.storage import LocalStore
-from procure.models import DocumentKind, IntakeStatus, ResponseStatus
+from procure.models import ResponseStatus
 from procure.workflows import response as flow
-from procure.workflows.base import Uploads, WorkflowError
-from tests.support.factories import published_rfr, user
-from tests.support.pdfs import complete_response
+from procure.workflows.base import WorkflowError
+from tests.support.factories import published_rfr, response_ready_to_submit, user
 
 
 @pytest.fixture
 def draft(ctx, people, tmp_path):
     rfr = published_rfr(ctx, user(ctx, "officer"), days_open=31)
     bidder = user(ctx, "bidder")
-    row = flow.start(ctx, bidder, rfr.lots[0])
-    uploads = Uploads(store=LocalStore(tmp_path), max_bytes=10**7, max_files=5)
-    document = flow.upload_document(ctx, row, bidder, stream=io.BytesIO(complete_response()),
-                                    filename="p.pdf", kind=DocumentKind.narrative,
-                                    uploads=uploads)
-    document.intake_status = IntakeStatus.parsed
-    document.record = {"pages": 1, "sections": [], "problems": []}
-    return row, bidder
+    return response_ready_to_submit(ctx, bidder, rfr.lots[0], tmp_path), bidder
 
 
 def test_received_in_time_recorded_after_the_deadline_is_in(ctx, draft):

@@ -1,0 +1,166 @@
+"""Mutation testing of the code that decides: policy, the workflows' guards, the audit chain and
+document storage (mutmut 3). Run by `make mutants`, not part of `make test` nor CI.
+
+Each module runs in its own copy under build/mutants/<module>/ (a fresh copy each run) with its
+own test selection below, so a mutant runs only the tests written for that module; within them
+mutmut gives each mutant only the tests that call the mutated function.
+
+    .venv/bin/python bench/mutants.py                 # every module (policy guards audit storage)
+    .venv/bin/python bench/mutants.py policy audit    # some of them
+    .venv/bin/python bench/mutants.py --report        # scores and survivors of the last runs
+    .venv/bin/python bench/mutants.py --survivors     # rerun only the survivors, with the
+                                                      # tests as they are now (after adding some)
+
+Prints the mutation score per module and each surviving mutant; to see one:
+`cd build/mutants/<module> && ../../../.venv/bin/mutmut show NAME`. bench/RESULTS.md keeps the
+figures of the last run with every survivor explained."""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "build" / "mutants"
+STORAGE = "procure/storage.py" if (ROOT / "procure/storage.py").exists() else "procure/intake/storage.py"
+STORAGE_MODULE = STORAGE.removesuffix(".py").replace("/", ".")
+
+SOLICITATION_GUARDS = ["_publishable", "_deadline_passed", "_cancel_reason_given",
+                       "_has_accepted_response", "_require_draft", "closes_at", "allowed_events",
+                       "is_accepting", "close_due"]
+RESPONSE_GUARDS = ["_before_deadline", "_complete_enough", "require_editable", "is_unsealed_for",
+                   "allowed_events"]
+
+# module -> (files mutmut mutates, names of the mutants to run, the tests that answer for it)
+MODULES: dict[str, tuple[list[str], list[str], list[str]]] = {
+    "policy": (["procure/policy.py"], ["procure.policy.*"],
+               ["tests/unit/test_policy_rules.py", "tests/integration/test_policy.py"]),
+    "guards": (["procure/workflows/*.py"],
+               [f"procure.workflows.solicitation.x_{name}__mutmut_*" for name in SOLICITATION_GUARDS]
+               + [f"procure.workflows.response.x_{name}__mutmut_*" for name in RESPONSE_GUARDS]
+               + ["procure.workflows.base.xǁWorkflowǁfire__mutmut_*"],
+               ["tests/unit/test_boundaries.py", "tests/unit/test_guard_messages.py",
+                "tests/unit/test_solicitation_workflow.py", "tests/unit/test_response_deadline.py"]),
+    "audit": (["procure/audit.py"], ["procure.audit.*"],
+              ["tests/integration/test_audit_chain.py", "tests/integration/test_audit_forgery.py"]),
+    "storage": ([STORAGE], [f"{STORAGE_MODULE}.*"],
+                ["tests/integration/test_storage.py",
+                 "tests/integration/test_storage_durability.py"]),
+}
+
+
+def prepare(module: str) -> Path:
+    """A fresh copy of the code and tests, configured for this module."""
+    files, _, tests = MODULES[module]
+    work = WORK / module
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for part in ("procure", "tests"):
+        shutil.copytree(ROOT / part, work / part, ignore=ignore)
+    config = "\n".join([
+        "[tool.mutmut]",
+        'source_paths = ["procure"]',
+        f"only_mutate = {json.dumps(files)}",
+        'pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider", "-q"]',
+        f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
+        'process_isolation = "forkserver"',
+        # mutmut's limit is (the tests' time + this) x 15: on a loaded machine a fixture's set-up
+        # (the app, the migrations) alone passes the default of 1 s and every mutant "times out"
+        "timeout_constant = 20.0",
+        "use_git_change_detection = false",
+    ])
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    pyproject = re.sub(r"\n\[tool\.mutmut\].*?(?=\n\[|\Z)", "", pyproject, flags=re.S)
+    (work / "pyproject.toml").write_text(pyproject + "\n" + config + "\n")
+    return work
+
+
+def run(module: str, max_children: str) -> None:
+    work = prepare(module)
+    env = {**os.environ, "HYPOTHESIS_PROFILE": "quick", "PYTHONDONTWRITEBYTECODE": "1"}
+    print(f"== {module}: mutmut in {work.relative_to(ROOT)}", flush=True)
+    with (work / "mutmut.log").open("w") as log:
+        subprocess.call([str(ROOT / ".venv/bin/mutmut"), "run", "--max-children", max_children,
+                         *MODULES[module][1]], cwd=work, env=env, stdout=log,
+                        stderr=subprocess.STDOUT)
+
+
+def rerun_survivors(module: str, max_children: str) -> None:
+    work = WORK / module
+    survivors = [n for n, status in results(module).items() if status in ("survived", "timeout")]
+    if not survivors:
+        return
+    shutil.copytree(ROOT / "tests", work / "tests", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)   # new tests: new stats
+    env = {**os.environ, "HYPOTHESIS_PROFILE": "quick", "PYTHONDONTWRITEBYTECODE": "1"}
+    print(f"== {module}: {len(survivors)} survivors again", flush=True)
+    with (work / "mutmut.log").open("a") as log:
+        subprocess.call([str(ROOT / ".venv/bin/mutmut"), "run", "--max-children", max_children,
+                         *survivors], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def results(module: str) -> dict[str, str]:
+    found: dict[str, int | None] = {}
+    for meta in (WORK / module / "mutants").rglob("*.py.meta"):
+        for name, code in json.loads(meta.read_text()).get("exit_code_by_key", {}).items():
+            found[name.replace("__init__.", "")] = code
+    return {n: status_of(code) for n, code in sorted(found.items())
+            if any(fnmatch.fnmatch(n, p) for p in MODULES[module][1])}
+
+
+def status_of(code: int | None) -> str:
+    from mutmut.stats import status_by_exit_code   # mutmut's own names for its exit codes
+    return status_by_exit_code[code]
+
+
+def report(module: str) -> None:
+    status = results(module)
+    done = [n for n in status if status[n] != "not checked"]
+    if not done:
+        print(f"{module}: not run yet")
+        return
+    killed = [n for n in done if status[n] in ("killed", "caught by type check")]
+    timeouts = [n for n in done if status[n] == "timeout"]
+    unfinished = f"; {len(status) - len(done)} of {len(status)} not run" if len(done) < len(status) else ""
+    print(f"{module}: {len(killed)}/{len(done)} killed by a failing test, score "
+          f"{len(killed) / len(done):.1%} ({len(timeouts)} timed out{unfinished})")
+    for name in done:
+        if name not in killed:
+            print(f"    {status[name]}: {name}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("modules", nargs="*", help=f"{', '.join(MODULES)} (default: all)")
+    parser.add_argument("--report", action="store_true", help="only print the last results")
+    parser.add_argument("--survivors", action="store_true",
+                        help="rerun only the last run's survivors with the current tests")
+    parser.add_argument("--max-children", default="2")
+    args = parser.parse_args()
+    unknown = [m for m in args.modules if m not in MODULES]
+    if unknown:
+        parser.error(f"unknown module {unknown}: choose from {', '.join(MODULES)}")
+    modules = args.modules or list(MODULES)
+    if args.survivors:
+        for module in modules:
+            rerun_survivors(module, args.max_children)
+    elif not args.report:
+        for module in modules:
+            run(module, args.max_children)
+    print()
+    for module in modules:
+        report(module)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
