@@ -34,12 +34,9 @@ solicitations = Blueprint("api_solicitations", __name__, url_prefix="/api/v1/sol
 responses = Blueprint("api_responses", __name__, url_prefix="/api/v1/responses",
                       description="Bidders' responses (sealed until the opening)")
 
-PUBLIC = [s for s in SolicitationStatus if s is not SolicitationStatus.draft]
-
-
 def _visible_solicitation(solicitation_id: int) -> Solicitation:
     row = db.session.get(Solicitation, solicitation_id)
-    if row is None or (row.status is SolicitationStatus.draft
+    if row is None or (not solicitation_flow.is_public(row)
                        and not policy.allows(actor(), "solicitation.view_internal")):
         abort(404)
     return row
@@ -58,7 +55,7 @@ class SolicitationList(MethodView):
     @solicitations.paginate()
     def get(self, args: dict, pagination_parameters: Any) -> list[Solicitation]:
         """Published solicitations, open ones first."""
-        query = select(Solicitation).where(Solicitation.status.in_(PUBLIC)).options(
+        query = select(Solicitation).where(solicitation_flow.PUBLIC).options(
             selectinload(Solicitation.agencies))
         for word in (args.get("q") or "").split()[:8]:
             query = query.where(or_(Solicitation.title.ilike(f"%{word}%"),

@@ -126,6 +126,9 @@ class AddendumForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     body = TextAreaField("What changes", validators=[DataRequired(), Length(max=20000)])
     new_deadline = DateTimeLocalField("New deadline (Eastern time; leave empty to keep it)", validators=[Optional()])
+    shorten_reason = TextAreaField("Reason for bringing the deadline forward (only if the new deadline is earlier)",
+                                   description="Published with the addendum and kept in the audit trail.",
+                                   validators=[Optional(), Length(max=2000)])
     file = FileField("Revised document (PDF, optional)", validators=[Optional(), FileAllowed(["pdf"], "Upload a PDF.")])
     submit = SubmitField("Publish addendum")
 

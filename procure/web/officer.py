@@ -144,6 +144,8 @@ def solicitation(solicitation_id: int):
         "officer/solicitation.html", s=row, form=form, **_draft_forms(row),
         event_form=EventForm(), cancel_form=CancelForm(prefix="cancel"),
         addendum_form=AddendumForm(prefix="addendum"), events=flow.allowed_events(row),
+        addendum_rules=(flow.addendum_rules(db.session, row)
+                        if row.status is SolicitationStatus.published else None),
         labels=flow.LABELS, counts=response_flow.opening_counts(db.session, row),
         unanswered=[q for q in row.questions if q.answer is None])
 
@@ -262,7 +264,8 @@ def publish_addendum(solicitation_id: int):
     if not form.validate_on_submit():
         return _invalid(row, form)
     addendum = flow.publish_addendum(db.session, row, current_user, title=form.title.data,
-                                     body=form.body.data, new_deadline=_utc(form.new_deadline.data))
+                                     body=form.body.data, new_deadline=_utc(form.new_deadline.data),
+                                     shorten_reason=form.shorten_reason.data or "")
     if form.file.data:
         stored = _store_upload(form.file.data)
         flow.attach_document(db.session, row, current_user, title=form.title.data,

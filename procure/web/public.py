@@ -40,13 +40,13 @@ PUBLIC_STATES = [s for s in SolicitationStatus if s is not SolicitationStatus.dr
 
 def published_solicitation(solicitation_id: int) -> Solicitation:
     row = db.session.get(Solicitation, solicitation_id)
-    if row is None or row.status is SolicitationStatus.draft:
+    if row is None or not flow.is_public(row):
         abort(404)
     return row
 
 
 def search_query(form: SearchForm):
-    query = select(Solicitation).where(Solicitation.status.in_(PUBLIC_STATES))
+    query = select(Solicitation).where(flow.PUBLIC)
     if form.q.data:
         for word in form.q.data.split()[:8]:
             like = f"%{word}%"

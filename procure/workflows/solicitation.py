@@ -408,40 +408,86 @@ def lock(session: Session, row: Solicitation, *, shared: bool = False) -> None:
     session.refresh(row)
 
 
+def addendum_rules(session: Session, row: Solicitation) -> dict[str, Any]:
+    """What an addendum may do to the dates, said before it is sent (the form shows it)."""
+    rule = rules_for(session, row.kind)
+    now = clock.now()
+    return {"min_days": rule.min_days_after_addendum, "cutoff_days": rule.question_cutoff_days,
+            "earliest": now + timedelta(days=rule.min_days_after_addendum),
+            "deadline": row.deadline, "questions_due": row.questions_due,
+            "questions_open": row.questions_due is None or row.questions_due > now}
+
+
+def _addendum_dates(session: Session, row: Solicitation, new_deadline: datetime | None,
+                    shorten_reason: str) -> tuple[datetime, datetime | None, str]:
+    """The deadline and questions-due an addendum leaves, and what it tells bidders about them.
+    Refuses (never silently changes) a deadline that is too close; shortening needs a reason."""
+    rules = addendum_rules(session, row)
+    now, previous, earliest = clock.now(), row.deadline, rules["earliest"]
+    if previous is None:
+        refuse("This solicitation has no deadline to amend.")
+    note = ""
+    if new_deadline is None:
+        deadline = previous
+        if deadline < earliest:   # too close: bidders get the minimum, and are told
+            deadline = earliest
+            note = (f"The deadline moves to {clock.format_moment(deadline)} so that bidders "
+                    f"have at least {rules['min_days']} days after this addendum.")
+    else:
+        deadline = new_deadline
+        if deadline <= now:
+            refuse("The new deadline must be in the future.")
+        if deadline < earliest:
+            refuse(f"An addendum leaves bidders at least {rules['min_days']} days: choose a "
+                   f"deadline on or after {clock.format_moment(earliest)}.")
+        if deadline < previous:
+            if not shorten_reason.strip():
+                refuse(f"This addendum would bring the deadline forward from "
+                       f"{clock.format_moment(previous)} to {clock.format_moment(deadline)}. "
+                       "Bidders plan on the published deadline: keep or extend it, or give the "
+                       "reason for bringing it forward (it is published with the addendum and "
+                       "recorded in the audit trail).")
+            note = (f"The deadline is brought forward from {clock.format_moment(previous)} to "
+                    f"{clock.format_moment(deadline)}: {shorten_reason.strip()}")
+    questions_due = row.questions_due
+    latest = deadline - timedelta(days=rules["cutoff_days"])
+    if questions_due is not None and questions_due > now and questions_due > latest:
+        if latest <= now:
+            refuse(f"Questions close {rules['cutoff_days']} days before the deadline, so this "
+                   f"deadline would close them in the past: choose a deadline on or after "
+                   f"{clock.format_moment(now + timedelta(days=rules['cutoff_days']))}.")
+        questions_due = latest
+        note += (" " if note else "") + (f"Questions are now due by "
+                                         f"{clock.format_moment(questions_due)}.")
+    return deadline, questions_due, note
+
+
 def publish_addendum(session: Session, row: Solicitation, actor: User, *, title: str, body: str,
-                     new_deadline: datetime | None = None) -> Addendum:
+                     new_deadline: datetime | None = None, shorten_reason: str = "") -> Addendum:
     lock(session, row)
     if row.status is not S.published:
         refuse(f"Addenda are issued only while a solicitation is open; {row.number} is "
                f"{row.status.value.lower()}.")
     now = clock.now()
-    rule = rules_for(session, row.kind)
-    previous = row.deadline
-    deadline = new_deadline or previous
-    if deadline is None or deadline <= now:
-        refuse("The new deadline must be in the future.")
-    minimum = now + timedelta(days=rule.min_days_after_addendum)
-    moved_note = ""
-    if deadline < minimum:
-        deadline = minimum
-        moved_note = (f" The deadline moves to {clock.format_moment(deadline)} so that bidders "
-                      f"have at least {rule.min_days_after_addendum} days after this addendum.")
+    previous, previous_questions = row.deadline, row.questions_due
+    deadline, questions_due, note = _addendum_dates(session, row, new_deadline, shorten_reason)
     number = max((a.number for a in row.addenda), default=0) + 1
     addendum = Addendum(solicitation=row, number=number, title=title.strip(),
-                        body=body.strip() + moved_note, published_at=now,
+                        body=body.strip() + ("\n\n" + note if note else ""), published_at=now,
                         published_by_id=actor.id, previous_deadline=previous,
                         new_deadline=deadline if deadline != previous else None)
     session.add(addendum)
-    if deadline != previous:
-        row.deadline = deadline
-        if row.questions_due is not None:
-            row.questions_due = min(max(row.questions_due, now),
-                                    deadline - timedelta(days=rule.question_cutoff_days))
+    row.deadline, row.questions_due = deadline, questions_due
     session.flush()
+    data: dict[str, Any] = {"addendum": number, "title": addendum.title,
+                            "previous_deadline": previous, "deadline": row.deadline}
+    if questions_due != previous_questions:
+        data.update(previous_questions_due=previous_questions, questions_due=questions_due)
+    if deadline < previous:
+        data["shortened_because"] = shorten_reason.strip()
     audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
                  event="publish_addendum", from_state=row.status.name, to_state=row.status.name,
-                 data={"addendum": number, "previous_deadline": previous,
-                       "deadline": row.deadline})
+                 reason=data.get("shortened_because", ""), data=data)
     from procure.workflows import response as response_flow
     response_flow.ask_to_confirm(session, row, addendum)
     return addendum
@@ -512,6 +558,16 @@ def close_due(session: Session, *, grace: timedelta = CLOSING_GRACE) -> list[str
             closed.append(row.number)
     session.flush()
     return closed
+
+
+def is_public(row: Solicitation) -> bool:
+    """Public once published, whatever happened after; never published (a draft, or a draft
+    cancelled) stays internal."""
+    return row.published_at is not None
+
+
+# The same test as a query clause.
+PUBLIC = Solicitation.published_at.is_not(None)
 
 
 def is_accepting(row: Solicitation, at: datetime | None = None) -> bool:
