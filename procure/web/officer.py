@@ -147,6 +147,7 @@ def solicitation(solicitation_id: int):
         addendum_rules=(flow.addendum_rules(db.session, row)
                         if row.status is SolicitationStatus.published else None),
         labels=flow.LABELS, counts=response_flow.opening_counts(db.session, row),
+        sealed_count=response_flow.sealed_count(db.session, row),
         unanswered=[q for q in row.questions if q.answer is None])
 
 
@@ -334,7 +335,9 @@ def responses(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
     rows = response_flow.responses_for(db.session, current_user, row)
     return render_template("officer/responses.html", s=row, responses=rows,
-                           counts=response_flow.opening_counts(db.session, row))
+                           counts=response_flow.opening_counts(db.session, row),
+                           sealed_count=response_flow.sealed_count(db.session, row),
+                           event_form=EventForm(), events=flow.allowed_events(row))
 
 
 def _invalid(row: Solicitation, form) -> tuple[str, int]:

@@ -30,7 +30,7 @@ from procure.models import (
     User,
 )
 from procure.workflows.base import NotFound, Workflow, refuse
-from procure.workflows.solicitation import is_accepting, lock
+from procure.workflows.solicitation import is_accepting, lock, rules_for
 
 R = ResponseStatus
 EDITABLE = (R.draft, R.withdrawn)
@@ -295,6 +295,18 @@ def opening_counts(session: Session, solicitation: Solicitation) -> dict[str, in
         Response.solicitation_id == solicitation.id, Response.status.not_in(EDITABLE))
         .group_by(Response.status)).all()
     return {status.name: count for status, count in rows}
+
+
+def sealed_count(session: Session, solicitation: Solicitation) -> int | None:
+    """How many responses are in (submitted or sealed) before the opening: for the agency, and
+    only where the procedure's rules allow it (off by default). Never who, never what."""
+    if solicitation.opened_at is not None or solicitation.kind is not SolicitationKind.RFR:
+        return None
+    if not rules_for(session, solicitation.kind).show_sealed_counts:
+        return None
+    return session.scalar(select(func.count()).select_from(Response).where(
+        Response.solicitation_id == solicitation.id,
+        Response.status.in_(IN_FORCE + (R.sealed,)))) or 0
 
 
 # ---------------------------------------------------------------- what the bidder sees

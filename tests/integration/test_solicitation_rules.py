@@ -133,3 +133,38 @@ def test_an_addendum_close_to_the_deadline_extends_it_and_says_so(app, login):
         assert _addendum(officer, sid).status_code == 302
         new_deadline, _, _ = _dates(app, sid)
         assert new_deadline >= clock.now() + timedelta(days=7) - timedelta(minutes=1)
+
+
+def test_sealed_counts_only_where_the_procedure_allows_and_only_to_officers(app, login):
+    from procure.models import ProcedureRule, SolicitationKind
+    from tests.support.pdfs import complete_response
+    with app.app_context():
+        row = published_rfr(db.session, user(db.session, "officer"), days_open=31)
+        db.session.commit()
+        sid, lot = row.id, row.lots[0].id
+    for who in ("bidder", "other_bidder"):
+        c = login(who)
+        url = c.respond(sid, lot)
+        c.upload(url, complete_response())
+        from procure.intake import jobs
+        jobs.wait_for_idle()
+        c.get(url)
+        assert c.post(url + "/events/submit", {}).status_code == 302
+    officer = login("officer")
+    page = officer.get(f"/officer/solicitations/{sid}").get_data(as_text=True)
+    assert "keep the count sealed" in page and "received so far" not in page
+    with app.app_context():
+        db.session.get(ProcedureRule, SolicitationKind.RFR).show_sealed_counts = True
+        db.session.commit()
+    try:
+        page = officer.get(f"/officer/solicitations/{sid}").get_data(as_text=True)
+        assert "<strong>2</strong> received so far" in page
+        assert "received so far" in officer.get(
+            f"/officer/solicitations/{sid}/responses").get_data(as_text=True)
+        for who in ("bidder", "anonymous", "panelist"):
+            assert "received so far" not in login(who).get(
+                f"/solicitations/{sid}").get_data(as_text=True)
+    finally:
+        with app.app_context():
+            db.session.get(ProcedureRule, SolicitationKind.RFR).show_sealed_counts = False
+            db.session.commit()
