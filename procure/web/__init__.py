@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import Flask, current_app, g, jsonify, render_template, request
@@ -153,7 +154,14 @@ def init_app(app: Flask) -> None:
 
     @app.template_filter("money")
     def money_filter(value: Any) -> str:
-        return "" if value is None else f"${value:,.0f}"
+        """$700,150.00: dollars with thousands separators and cents (numbers or their text)."""
+        if value is None or value == "":
+            return ""
+        try:
+            amount = Decimal(str(value).replace(",", "").lstrip("$"))
+        except InvalidOperation:
+            return str(value)
+        return f"-${-amount:,.2f}" if amount < 0 else f"${amount:,.2f}"
 
     @app.context_processor
     def helpers() -> dict[str, Any]:

@@ -77,10 +77,16 @@ def upload(response_id: UUID, replaces_id: UUID | None = None):
         stored = store.put(form.file.data.stream, max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
     except TooLarge as too_large:
         raise WorkflowError(str(too_large)) from None
-    document = flow.add_document(db.session, row, current_user, kind=DocumentKind[form.kind.data],
-                                 filename=form.file.data.filename or "document.pdf",
-                                 stored=stored, max_files=current_app.config["MAX_FILES_PER_RESPONSE"],
-                                 replaces=replaces, received_at=received_at())
+    try:
+        document = flow.add_document(
+            db.session, row, current_user, kind=DocumentKind[form.kind.data],
+            filename=form.file.data.filename or "document.pdf", stored=stored,
+            max_files=current_app.config["MAX_FILES_PER_RESPONSE"], replaces=replaces,
+            received_at=received_at())
+    except flow.DuplicateFile as duplicate:
+        db.session.rollback()
+        flash(duplicate.message, "warning")
+        return redirect(url_for("bidder.response", response_id=row.public_id))
     db.session.commit()
     jobs.enqueue(document.id)
     flash(f"{document.filename} was received and is being read.", "success")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
@@ -23,9 +25,9 @@ from wtforms.validators import (
     Email,
     EqualTo,
     Length,
-    NumberRange,
     Optional,
     Regexp,
+    StopValidation,
 )
 
 from procure.models import (
@@ -36,6 +38,67 @@ from procure.models import (
     SolicitationKind,
     SupplierDiversity,
 )
+from procure.workflows.solicitation import MAX_AMOUNT
+
+
+class WholeNumberField(IntegerField):
+    """A whole number in a range. What was typed stays in the field, and a wrong value is told
+    in words ("Enter a whole number from 1 to 100; 12.5 is not one."), never "required"."""
+
+    def __init__(self, label: str, *, minimum: int, maximum: int, required: bool = True,
+                 **kwargs) -> None:
+        self.minimum, self.maximum, self.required = minimum, maximum, required
+        kwargs.setdefault("description", f"A whole number from {minimum} to {maximum}"
+                          + ("" if required else "; leave it empty for none") + ".")
+        super().__init__(label, **kwargs)
+
+    def process_formdata(self, valuelist: list) -> None:
+        self.data = None
+        text = str(valuelist[0]).strip() if valuelist else ""
+        if text:
+            try:
+                self.data = int(text.replace(",", ""))
+            except ValueError:
+                self.data = None
+
+    def pre_validate(self, form) -> None:
+        text = str(self.raw_data[0]).strip() if self.raw_data else ""
+        wanted = f"a whole number from {self.minimum} to {self.maximum}"
+        if not text:
+            if self.required:
+                raise StopValidation(f"Enter {wanted}.")
+            self.errors[:] = []
+            raise StopValidation()
+        if self.data is None or not self.minimum <= self.data <= self.maximum:
+            raise StopValidation(f"Enter {wanted}; {text} is not one.")
+
+
+class AmountField(DecimalField):
+    """Dollars and cents, from $0 to $999,999,999,999.99; "$700,150.00" is read as typed."""
+
+    def __init__(self, label: str, **kwargs) -> None:
+        kwargs.setdefault("description", "In dollars, e.g. 700150 or $700,150.00.")
+        super().__init__(label, places=2, **kwargs)
+
+    def process_formdata(self, valuelist: list) -> None:
+        self.data = None
+        text = str(valuelist[0]).strip().replace(",", "").lstrip("$").strip() if valuelist else ""
+        if text:
+            try:
+                self.data = Decimal(text)
+            except InvalidOperation:
+                self.data = None
+
+    def pre_validate(self, form) -> None:
+        text = str(self.raw_data[0]).strip() if self.raw_data else ""
+        wanted = "an amount in dollars from $0 to $999,999,999,999.99"
+        if not text:
+            raise StopValidation(f"Enter {wanted}.")
+        value = self.data
+        if value is None or not value.is_finite() or not 0 <= value <= MAX_AMOUNT:
+            raise StopValidation(f"Enter {wanted}; {text} is not one.")
+        if value != value.quantize(Decimal("0.01")):
+            raise StopValidation("Enter dollars and cents: at most two digits after the point.")
 
 
 def _choices(enum_class) -> list[tuple[str, str]]:
@@ -94,24 +157,23 @@ class LotForm(FlaskForm):
                                        coerce=int, validators=[Optional()])
     region = SelectField("Region (regional resource center)", coerce=int, validators=[Optional()])
     service_model = SelectField("Service model (network services)", validators=[Optional()])
-    estimated_annual_value = DecimalField("Estimated annual value ($)", places=2,
-                                          validators=[DataRequired(), NumberRange(min=0)])
-    max_awards = IntegerField("Awards it may get", default=1, validators=[DataRequired(), NumberRange(min=1, max=50)])
+    estimated_annual_value = AmountField("Estimated annual value ($)")
+    max_awards = WholeNumberField("Awards it may get", minimum=1, maximum=50, default=1)
     submit = SubmitField("Add lot")
 
 
 class SectionForm(FlaskForm):
     title = StringField("Section title", validators=[DataRequired(), Length(max=200)])
     aliases = StringField("Other headings that count (comma-separated)", validators=[Optional(), Length(max=500)])
-    page_limit = IntegerField("Page limit", validators=[Optional(), NumberRange(min=1, max=500)])
+    page_limit = WholeNumberField("Page limit", minimum=1, maximum=500, required=False)
     submit = SubmitField("Add section")
 
 
 class CriterionForm(FlaskForm):
     name = StringField("Criterion", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("What evaluators look for", validators=[Optional(), Length(max=2000)])
-    weight = IntegerField("Weight (%)", validators=[DataRequired(), NumberRange(min=1, max=100)])
-    max_points = IntegerField("Maximum points", default=10, validators=[DataRequired(), NumberRange(min=1, max=1000)])
+    weight = WholeNumberField("Weight (%)", minimum=1, maximum=100)
+    max_points = WholeNumberField("Maximum points", minimum=1, maximum=1000, default=10)
     envelope = SelectField("Envelope", choices=_choices(Envelope))
     submit = SubmitField("Add criterion")
 

@@ -45,6 +45,7 @@ from procure.web.forms import (
 )
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow
+from procure.workflows.base import WorkflowError
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 
@@ -57,11 +58,14 @@ def _local(value: datetime | None) -> datetime | None:
     return clock.local(value).replace(tzinfo=None) if value is not None else None
 
 
-def _solicitation_form(row: Solicitation | None = None) -> SolicitationForm:
-    form = SolicitationForm(obj=None if row is None or request.method == "POST" else row)
+def _solicitation_form(row: Solicitation | None = None, *, submitted: bool = False) -> SolicitationForm:
+    """The details form: what was sent when it is the one submitted, else the row's values."""
+    submitted = submitted and request.method == "POST"
+    form = (SolicitationForm() if submitted or row is None
+            else SolicitationForm(formdata=None, obj=row))
     form.agencies.choices = [(a.code, f"{a.code}: {a.name}")
                              for a in db.session.scalars(select(Agency).order_by(Agency.code))]
-    if row is not None and request.method != "POST":
+    if row is not None and not submitted:
         form.agencies.data = [a.code for a in row.agencies]
         form.kind.data = row.kind.name
         for name in ("questions_due", "conference_at", "deadline"):
@@ -98,6 +102,11 @@ def dashboard():
 @policy.rule("solicitation.manage")
 def new():
     form = _solicitation_form()
+    year = clock.local(clock.now()).year
+    rfr, rfi = (flow.next_number(db.session, "DCF", kind, year)
+                for kind in (SolicitationKind.RFR, SolicitationKind.RFI))
+    form.number.description = (f"Leave empty to number it automatically: the next RFR is {rfr}, "
+                               f"the next RFI {rfi} (the first issuing agency's code comes first).")
     if form.validate_on_submit():
         row = flow.create(db.session, current_user, kind=SolicitationKind[form.kind.data],
                           agencies=form.agencies.data, number=form.number.data or None,
@@ -109,8 +118,8 @@ def new():
     return render_template("officer/new.html", form=form)
 
 
-def _lot_form() -> LotForm:
-    lot_form = LotForm(prefix="lot")
+def _lot_form(submitted: bool = False) -> LotForm:
+    lot_form = LotForm(prefix="lot") if submitted else LotForm(prefix="lot", formdata=None)
     areas = db.session.scalars(select(AreaOffice).options(selectinload(AreaOffice.region))
                                .order_by(AreaOffice.name)).all()
     lot_form.area_offices.choices = [(a.id, f"{a.name} ({a.region.name})") for a in areas]
@@ -125,45 +134,72 @@ def _draft_forms(row: Solicitation) -> dict:
     """The forms that add parts to a draft (none once published: it changes by addendum)."""
     if row.status is not SolicitationStatus.draft:
         return {}
-    return {"lot_form": _lot_form(), "section_form": SectionForm(prefix="section"),
-            "criterion_form": CriterionForm(prefix="criterion"),
-            "document_form": DocumentForm(prefix="document")}
+    return {"lot_form": _lot_form(), "section_form": SectionForm(prefix="section", formdata=None),
+            "criterion_form": CriterionForm(prefix="criterion", formdata=None),
+            "document_form": DocumentForm(prefix="document", formdata=None)}
+
+
+def _page(row: Solicitation, status: int = 200, **submitted):
+    """The RFR's page; a form that was sent with mistakes comes back in place, with what was
+    typed and each message beside its field."""
+    if status != 200:
+        db.session.rollback()   # nothing of a refused request stays
+    context = dict(
+        form=_solicitation_form(row), **_draft_forms(row), event_form=EventForm(formdata=None),
+        cancel_form=CancelForm(prefix="cancel", formdata=None),
+        addendum_form=AddendumForm(prefix="addendum", formdata=None))
+    context.update(submitted)
+    return render_template(
+        "officer/solicitation.html", s=row, events=flow.allowed_events(row),
+        addendum_rules=(flow.addendum_rules(db.session, row)
+                        if row.status is SolicitationStatus.published else None),
+        labels=flow.LABELS, counts=response_flow.opening_counts(db.session, row),
+        sealed_count=response_flow.sealed_count(db.session, row),
+        unanswered=[q for q in row.questions if q.answer is None], **context), status
+
+
+def _refused(form, error: WorkflowError) -> None:
+    """A refusal of the use case, shown at the top of the form that asked."""
+    form.form_errors.append(error.message)
 
 
 @bp.route("/solicitations/<int:solicitation_id>", methods=["GET", "POST"])
 @policy.rule("solicitation.manage")
 def solicitation(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
-    form = _solicitation_form(row)
-    if request.method == "POST" and form.validate_on_submit():
+    if request.method == "GET":
+        return _page(row)
+    form = _solicitation_form(row, submitted=True)
+    if not form.validate_on_submit():
+        return _page(row, 400, form=form)
+    try:
         flow.update(db.session, row, current_user, agencies=form.agencies.data, **_fields(form))
-        db.session.commit()
-        flash("Draft saved.", "success")
-        return redirect(url_for("officer.solicitation", solicitation_id=row.id))
-    return render_template(
-        "officer/solicitation.html", s=row, form=form, **_draft_forms(row),
-        event_form=EventForm(), cancel_form=CancelForm(prefix="cancel"),
-        addendum_form=AddendumForm(prefix="addendum"), events=flow.allowed_events(row),
-        addendum_rules=(flow.addendum_rules(db.session, row)
-                        if row.status is SolicitationStatus.published else None),
-        labels=flow.LABELS, counts=response_flow.opening_counts(db.session, row),
-        sealed_count=response_flow.sealed_count(db.session, row),
-        unanswered=[q for q in row.questions if q.answer is None])
+    except WorkflowError as error:
+        _refused(form, error)
+        return _page(row, 409, form=form)
+    db.session.commit()
+    flash("Draft saved.", "success")
+    return redirect(url_for("officer.solicitation", solicitation_id=row.id))
 
 
 @bp.route("/solicitations/<int:solicitation_id>/lots", methods=["POST"])
 @policy.rule("solicitation.manage")
 def add_lot(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
-    form = _lot_form()
+    form = _lot_form(submitted=True)
     if not form.validate_on_submit():
-        return _invalid(row, form)
-    kind = LotKind[form.kind.data]
-    flow.add_lot(db.session, row, current_user, kind=kind, title=form.title.data,
-                 estimated_annual_value=form.estimated_annual_value.data,
-                 max_awards=form.max_awards.data, area_office_ids=form.area_offices.data or [],
-                 region_id=form.region.data or None,
-                 service_model_code=form.service_model.data or None)
+        return _page(row, 400, lot_form=form)
+    try:
+        flow.add_lot(db.session, row, current_user, kind=LotKind[form.kind.data],
+                     title=form.title.data,
+                     estimated_annual_value=form.estimated_annual_value.data,
+                     max_awards=form.max_awards.data,
+                     area_office_ids=form.area_offices.data or [],
+                     region_id=form.region.data or None,
+                     service_model_code=form.service_model.data or None)
+    except WorkflowError as error:
+        _refused(form, error)
+        return _page(row, 409, lot_form=form)
     db.session.commit()
     flash("Lot added.", "success")
     return redirect(url_for("officer.solicitation", solicitation_id=row.id) + "#lots")
@@ -175,9 +211,14 @@ def add_section(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
     form = SectionForm(prefix="section")
     if not form.validate_on_submit():
-        return _invalid(row, form)
-    flow.add_section(db.session, row, current_user, title=form.title.data,
-                     aliases=(form.aliases.data or "").split(","), page_limit=form.page_limit.data)
+        return _page(row, 400, section_form=form)
+    try:
+        flow.add_section(db.session, row, current_user, title=form.title.data,
+                         aliases=(form.aliases.data or "").split(","),
+                         page_limit=form.page_limit.data)
+    except WorkflowError as error:
+        _refused(form, error)
+        return _page(row, 409, section_form=form)
     db.session.commit()
     flash("Section added.", "success")
     return redirect(url_for("officer.solicitation", solicitation_id=row.id) + "#sections")
@@ -189,11 +230,15 @@ def add_criterion(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
     form = CriterionForm(prefix="criterion")
     if not form.validate_on_submit():
-        return _invalid(row, form)
-    flow.add_criterion(db.session, row, current_user, name=form.name.data,
-                       weight=form.weight.data, max_points=form.max_points.data,
-                       description=form.description.data or "",
-                       envelope=Envelope[form.envelope.data])
+        return _page(row, 400, criterion_form=form)
+    try:
+        flow.add_criterion(db.session, row, current_user, name=form.name.data,
+                           weight=form.weight.data, max_points=form.max_points.data,
+                           description=form.description.data or "",
+                           envelope=Envelope[form.envelope.data])
+    except WorkflowError as error:
+        _refused(form, error)
+        return _page(row, 409, criterion_form=form)
     db.session.commit()
     flash(f"Criterion added. Weights now total {row.criteria_weight}.", "success")
     return redirect(url_for("officer.solicitation", solicitation_id=row.id) + "#criteria")
@@ -226,7 +271,7 @@ def attach_document(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
     form = DocumentForm(prefix="document")
     if not form.validate_on_submit():
-        return _invalid(row, form)
+        return _page(row, 400, document_form=form)
     stored = _store_upload(form.file.data)
     flow.attach_document(db.session, row, current_user, title=form.title.data,
                          filename=response_flow.safe_filename(form.file.data.filename),
@@ -243,13 +288,13 @@ def fire(solicitation_id: int, event: str):
     if event == "cancel":
         form = CancelForm(prefix="cancel")
         if not form.validate_on_submit():
-            return _invalid(row, form)
+            return _page(row, 400, cancel_form=form)
         flow.cancel(db.session, row, current_user, CancelReason[form.cancel_reason.data],
                     form.text.data)
     else:
         form = EventForm()
         if not form.validate_on_submit():
-            return _invalid(row, form)
+            return _page(row, 400, event_form=form)
         flow.fire(db.session, row, event, current_user, reason=form.reason.data or "")
     db.session.commit()
     flash(f"{row.number}: {flow.LABELS.get(event, event).lower()} done; it is now "
@@ -263,10 +308,15 @@ def publish_addendum(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
     form = AddendumForm(prefix="addendum")
     if not form.validate_on_submit():
-        return _invalid(row, form)
-    addendum = flow.publish_addendum(db.session, row, current_user, title=form.title.data,
-                                     body=form.body.data, new_deadline=_utc(form.new_deadline.data),
-                                     shorten_reason=form.shorten_reason.data or "")
+        return _page(row, 400, addendum_form=form)
+    try:
+        addendum = flow.publish_addendum(
+            db.session, row, current_user, title=form.title.data, body=form.body.data,
+            new_deadline=_utc(form.new_deadline.data),
+            shorten_reason=form.shorten_reason.data or "")
+    except WorkflowError as error:
+        _refused(form, error)
+        return _page(row, 409, addendum_form=form)
     if form.file.data:
         stored = _store_upload(form.file.data)
         flow.attach_document(db.session, row, current_user, title=form.title.data,
@@ -284,7 +334,7 @@ def answer(question_id: int):
     question = db.get_or_404(Question, question_id)
     form = AnswerForm(prefix=f"q{question.id}")
     if not form.validate_on_submit():
-        return _invalid(question.solicitation, form)
+        return _questions_page(question.solicitation, 400, {question.id: form})
     flow.answer_question(db.session, question, current_user, form.answer.data)
     db.session.commit()
     flash("The answer is published to everyone, without the asker's name.", "success")
@@ -294,9 +344,14 @@ def answer(question_id: int):
 @bp.route("/solicitations/<int:solicitation_id>/questions")
 @policy.rule("solicitation.view_internal")
 def questions(solicitation_id: int):
-    row = db.get_or_404(Solicitation, solicitation_id)
-    forms = {q.id: AnswerForm(prefix=f"q{q.id}", answer=q.answer) for q in row.questions}
-    return render_template("officer/questions.html", s=row, forms=forms)
+    return _questions_page(db.get_or_404(Solicitation, solicitation_id))
+
+
+def _questions_page(row: Solicitation, status: int = 200, submitted: dict | None = None):
+    forms = {q.id: AnswerForm(prefix=f"q{q.id}", answer=q.answer, formdata=None)
+             for q in row.questions}
+    forms.update(submitted or {})
+    return render_template("officer/questions.html", s=row, forms=forms), status
 
 
 @bp.route("/solicitations/<int:solicitation_id>/comments")
@@ -338,17 +393,6 @@ def responses(solicitation_id: int):
                            counts=response_flow.opening_counts(db.session, row),
                            sealed_count=response_flow.sealed_count(db.session, row),
                            event_form=EventForm(), events=flow.allowed_events(row))
-
-
-def _invalid(row: Solicitation, form) -> tuple[str, int]:
-    db.session.rollback()
-    errors = [f"{getattr(form, name).label.text}: {'; '.join(messages)}"
-              for name, messages in form.errors.items() if hasattr(form, name)]
-    if "csrf_token" in form.errors:
-        errors = ["The form expired or came from elsewhere. Reload the page and send it again."]
-    return render_template("error.html", status=400, title="Please correct the form",
-                           message=" ".join(errors) or "The form was not complete.",
-                           back=url_for("officer.solicitation", solicitation_id=row.id)), 400
 
 
 @bp.route("/responses/<uuid:response_id>")

@@ -29,7 +29,7 @@ from procure.models import (
     SolicitationKind,
     User,
 )
-from procure.workflows.base import NotFound, Workflow, refuse
+from procure.workflows.base import NotFound, Workflow, WorkflowError, refuse
 from procure.workflows.solicitation import is_accepting, lock, rules_for
 
 R = ResponseStatus
@@ -129,6 +129,10 @@ def start(session: Session, actor: User, lot: Lot) -> Response:
     return row
 
 
+class DuplicateFile(WorkflowError):
+    """The same file (same SHA-256) is already in the response: nothing is added."""
+
+
 def require_editable(row: Response, received_at: datetime | None = None) -> None:
     if row.status not in EDITABLE:
         refuse("This response is submitted: withdraw it to change its documents, then submit "
@@ -145,6 +149,13 @@ def add_document(session: Session, row: Response, actor: User, *, kind: Document
     policy.require(actor, "response.work", row)
     lock(session, row.solicitation, shared=True)
     require_editable(row, received_at)
+    same = next((d for d in row.current_documents if d.sha256 == stored.sha256), None)
+    if same is not None:
+        raise DuplicateFile(
+            f"{safe_filename(filename)} is the same file as {same.filename}, which is already "
+            "in this response: nothing was added." if same is not replaces else
+            f"{safe_filename(filename)} is identical to {same.filename}, the document it would "
+            "replace: nothing changed.")
     if replaces is None and len(row.current_documents) >= max_files:
         refuse(f"A response holds at most {max_files} files; remove or replace one first.")
     now = clock.now()

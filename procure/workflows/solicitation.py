@@ -40,6 +40,7 @@ from procure.models import (
 from procure.workflows.base import NotFound, Workflow, WorkflowError, refuse
 
 S = SolicitationStatus
+MAX_AMOUNT = Decimal("999999999999.99")     # what an amount column (14 digits, 2 decimals) holds
 
 
 # ---------------------------------------------------------------- guards (raise with the reason)
@@ -318,8 +319,10 @@ def add_lot(session: Session, row: Solicitation, actor: User, *, kind: LotKind, 
     if kind is LotKind.network_services and (
             not service_model_code or session.get(ServiceModel, service_model_code) is None):
         refuse("A network-services lot needs its service model.")
-    if estimated_annual_value is None or estimated_annual_value < 0:
-        refuse("The estimated annual value must be zero or more.")
+    if estimated_annual_value is None or not estimated_annual_value.is_finite() \
+            or not 0 <= estimated_annual_value <= MAX_AMOUNT:
+        refuse("The estimated annual value is an amount in dollars from $0 to "
+               f"${MAX_AMOUNT:,}.")
     if max_awards < 1:
         refuse("A lot may get at least one award.")
     number = max((lot.number for lot in row.lots), default=0) + 1
