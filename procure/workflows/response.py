@@ -7,7 +7,9 @@ opened, except for the bidder's own organisation."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
@@ -350,6 +352,66 @@ def completeness(row: Response) -> list[dict[str, str]]:
     if documents and any(p["code"] == "no_signature" for p in problems) and any(
             d.record.get("signature", {}).get("found") for d in documents):
         problems = [p for p in problems if p["code"] != "no_signature"]
+    return problems + cover_checks(row)
+
+
+def _words(name: str) -> str:
+    """A name compared without case, punctuation or the corporate suffix."""
+    words = re.sub(r"[^a-z0-9 ]", " ", name.lower().replace("&", " and ")).split()
+    while words and words[-1] in {"inc", "incorporated", "llc", "corp", "corporation", "co",
+                                  "ltd", "the"}:
+        words.pop()
+    return " ".join(w for w in words if w != "the")
+
+
+def _amount(text: Any) -> Decimal | None:
+    try:
+        value = Decimal(str(text).replace(",", "").replace("$", "").strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def _money(value: Decimal) -> str:
+    return f"${value:,.2f}"
+
+
+def cover_checks(row: Response) -> list[dict[str, str]]:
+    """What the cover sheet says, checked against the bidder's organisation profile, the lot and
+    the budget read from the documents. Warnings the bidder sees before submitting."""
+    problems: list[dict[str, str]] = []
+    documents = [d for d in row.current_documents if d.record]
+    organization, lot = row.organization, row.lot
+
+    def warn(code: str, document: Document, message: str) -> None:
+        problems.append({"code": code, "message": f"{document.filename}: {message}"})
+
+    budget_totals = [t for t in (_amount((d.record.get("budget") or {}).get("total"))
+                                 for d in documents) if t is not None]
+    for d in documents:
+        cover = d.record.get("cover") or {}
+        name = (cover.get("organization_name") or "").strip()
+        if name and _words(name) != _words(organization.legal_name):
+            warn("cover_organization", d, f"the cover sheet names “{name}”, but your "
+                 f"organisation is registered as “{organization.legal_name}”.")
+        fein = re.sub(r"\D", "", cover.get("tax_id") or "")
+        if fein and fein != re.sub(r"\D", "", organization.fein or ""):
+            warn("cover_fein", d, f"the cover sheet gives FEIN {cover['tax_id']}, but your "
+                 f"organisation's FEIN is {organization.fein}.")
+        lots = [int(n) for n in re.findall(r"\d+", str(cover.get("lot") or ""))]
+        if lots and lot.number not in lots:
+            warn("cover_lot", d, f"the cover sheet names lot {cover['lot']}, but this response "
+                 f"is for lot {lot.number} ({lot.title}).")
+        price = _amount(cover.get("total_price"))
+        if price is None:
+            continue
+        if budget_totals and all(price != total for total in budget_totals):
+            warn("cover_price_budget", d, f"the cover sheet's total price {_money(price)} is not "
+                 f"the budget's total ({', '.join(_money(t) for t in budget_totals)}).")
+        if lot.estimated_annual_value and price > lot.estimated_annual_value:
+            warn("cover_price_estimate", d, f"the cover sheet's total price {_money(price)} is "
+                 f"above the lot's estimated annual value "
+                 f"({_money(lot.estimated_annual_value)}).")
     return problems
 
 
