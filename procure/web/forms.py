@@ -178,6 +178,40 @@ class CriterionForm(FlaskForm):
     submit = SubmitField("Add criterion")
 
 
+class AmendmentForm(FlaskForm):
+    """Editing a part: in place on a draft; once published, by the addendum named here."""
+    addendum_title = StringField("Addendum title (published solicitations change by addendum)",
+                                 validators=[Optional(), Length(max=300)])
+    addendum_body = TextAreaField("Addendum text (optional: the list of changes is published with it)",
+                                  validators=[Optional(), Length(max=20000)])
+
+
+class LotEditForm(AmendmentForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    estimated_annual_value = AmountField("Estimated annual value ($)")
+    max_awards = WholeNumberField("Awards it may get", minimum=1, maximum=50)
+    submit = SubmitField("Save lot")
+
+
+class SectionEditForm(AmendmentForm):
+    title = StringField("Section title", validators=[DataRequired(), Length(max=200)])
+    aliases = StringField("Other headings that count (comma-separated)", validators=[Optional(), Length(max=500)])
+    page_limit = WholeNumberField("Page limit", minimum=1, maximum=500, required=False)
+    submit = SubmitField("Save section")
+
+
+class CriterionEditForm(AmendmentForm):
+    name = StringField("Criterion", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("What evaluators look for", validators=[Optional(), Length(max=2000)])
+    weight = WholeNumberField("Weight (%)", minimum=1, maximum=100)
+    max_points = WholeNumberField("Maximum points", minimum=1, maximum=1000)
+    envelope = SelectField("Envelope", choices=_choices(Envelope))
+    submit = SubmitField("Save criterion")
+
+
+EDIT_FORMS = {"lot": LotEditForm, "section": SectionEditForm, "criterion": CriterionEditForm}
+
+
 class DocumentForm(FlaskForm):
     title = StringField("Document title", validators=[DataRequired(), Length(max=300)])
     file = FileField("PDF file", validators=[FileRequired(), FileAllowed(["pdf"], "Upload a PDF.")])

@@ -33,6 +33,7 @@ from procure.models import (
 )
 from procure.web.bidder import send_document, send_page_image
 from procure.web.forms import (
+    EDIT_FORMS,
     AddendumForm,
     AnswerForm,
     CancelForm,
@@ -139,7 +140,25 @@ def _draft_forms(row: Solicitation) -> dict:
             "document_form": DocumentForm(prefix="document", formdata=None)}
 
 
-def _page(row: Solicitation, status: int = 200, **submitted):
+def _edit_forms(row: Solicitation) -> dict:
+    """A form per lot, section and criterion, filled with its values: in place on a draft, by
+    addendum while open; none after."""
+    if row.kind is not SolicitationKind.RFR or row.status not in (
+            SolicitationStatus.draft, SolicitationStatus.published):
+        return {}
+    forms = {}
+    for part, items in (("lot", row.lots), ("section", row.sections), ("criterion", row.criteria)):
+        for item in items:
+            form = EDIT_FORMS[part](prefix=f"{part}{item.id}", formdata=None, obj=item)
+            if part == "section":
+                form.aliases.data = ", ".join(item.aliases or [])
+            if part == "criterion":
+                form.envelope.data = item.envelope.name
+            forms[f"{part}-{item.id}"] = form
+    return forms
+
+
+def _page(row: Solicitation, status: int = 200, edit_form: tuple | None = None, **submitted):
     """The RFR's page; a form that was sent with mistakes comes back in place, with what was
     typed and each message beside its field."""
     if status != 200:
@@ -147,8 +166,11 @@ def _page(row: Solicitation, status: int = 200, **submitted):
     context = dict(
         form=_solicitation_form(row), **_draft_forms(row), event_form=EventForm(formdata=None),
         cancel_form=CancelForm(prefix="cancel", formdata=None),
-        addendum_form=AddendumForm(prefix="addendum", formdata=None))
+        addendum_form=AddendumForm(prefix="addendum", formdata=None),
+        edit_forms=_edit_forms(row))
     context.update(submitted)
+    if edit_form is not None:
+        context["edit_forms"][edit_form[0]] = edit_form[1]
     return render_template(
         "officer/solicitation.html", s=row, events=flow.allowed_events(row),
         addendum_rules=(flow.addendum_rules(db.session, row)
@@ -258,6 +280,35 @@ def remove_part(solicitation_id: int, part: str, part_id: int):
     db.session.commit()
     flash(f"The {part} was removed.", "info")
     return redirect(url_for("officer.solicitation", solicitation_id=row.id))
+
+
+@bp.route("/solicitations/<int:solicitation_id>/<part>/<int:part_id>/edit", methods=["POST"])
+@policy.rule("solicitation.manage")
+def edit_part(solicitation_id: int, part: str, part_id: int):
+    row = db.get_or_404(Solicitation, solicitation_id)
+    if part not in PARTS:
+        abort(404)
+    item = db.get_or_404(PARTS[part], part_id)
+    key, form = f"{part}-{part_id}", EDIT_FORMS[part](prefix=f"{part}{part_id}")
+    if not form.validate_on_submit():
+        return _page(row, 400, edit_form=(key, form))
+    values = {name: form[name].data for name in flow.PART_FIELDS[PARTS[part]]}
+    if part == "section":
+        values["aliases"] = (values["aliases"] or "").split(",")
+    if part == "criterion":
+        values.update(envelope=Envelope[values["envelope"]], description=values["description"] or "")
+    try:
+        addendum = flow.edit_part(db.session, row, current_user, item, values,
+                                  addendum_title=form.addendum_title.data or "",
+                                  addendum_body=form.addendum_body.data or "")
+    except WorkflowError as error:
+        _refused(form, error)
+        return _page(row, 409, edit_form=(key, form))
+    db.session.commit()
+    flash(f"Addendum {addendum.number} published with the change." if addendum else
+          f"{flow.part_label(item)}: saved.", "success")
+    return redirect(url_for("officer.solicitation", solicitation_id=row.id)
+                    + ("#addenda" if addendum else f"#{part}-{part_id}"))
 
 
 def _store_upload(file_storage):

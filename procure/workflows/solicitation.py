@@ -333,7 +333,7 @@ def add_lot(session: Session, row: Solicitation, actor: User, *, kind: LotKind, 
     session.flush()
     audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
                  event="add_lot", from_state="draft", to_state="draft",
-                 data={"lot": number, "title": lot.title})
+                 data={"lot": number, "title": lot.title, "what": part_label(lot)})
     return lot
 
 
@@ -349,7 +349,7 @@ def add_section(session: Session, row: Solicitation, actor: User, *, title: str,
     session.flush()
     audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
                  event="add_section", from_state="draft", to_state="draft",
-                 data={"title": section.title})
+                 data={"title": section.title, "what": part_label(section)})
     return section
 
 
@@ -367,7 +367,7 @@ def add_criterion(session: Session, row: Solicitation, actor: User, *, name: str
     session.flush()
     audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
                  event="add_criterion", from_state="draft", to_state="draft",
-                 data={"name": criterion.name, "weight": weight})
+                 data={"name": criterion.name, "weight": weight, "what": part_label(criterion)})
     return criterion
 
 
@@ -380,8 +380,109 @@ def remove_part(session: Session, row: Solicitation, actor: User, part: Lot | Re
     collection.remove(part)
     session.flush()
     audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
-                 event=f"remove_{type(part).__name__.lower()}", from_state="draft",
-                 to_state="draft", data={"id": part.id})
+                 event=f"remove_{PART_NAMES[type(part)]}", from_state="draft",
+                 to_state="draft", data={"what": part_label(part)})
+
+
+PART_NAMES = {Lot: "lot", RequiredSection: "section", Criterion: "criterion"}
+
+# What can be edited on each part, with the words people read for each field.
+PART_FIELDS: dict[type, dict[str, str]] = {
+    Lot: {"title": "Title", "estimated_annual_value": "Estimated annual value",
+          "max_awards": "Awards it may get"},
+    RequiredSection: {"title": "Title", "aliases": "Other headings that count",
+                      "page_limit": "Page limit"},
+    Criterion: {"name": "Name", "description": "What evaluators look for",
+                "weight": "Weight (%)", "max_points": "Maximum points", "envelope": "Envelope"},
+}
+
+
+def part_label(part: Lot | RequiredSection | Criterion) -> str:
+    if isinstance(part, Lot):
+        return f"Lot {part.number}: {part.title}"
+    if isinstance(part, RequiredSection):
+        return f"Section “{part.title}”"
+    return f"Criterion “{part.name}”"
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "none"
+    if isinstance(value, Decimal):
+        return f"${value:,.2f}"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, Envelope):
+        return value.value
+    return str(value)
+
+
+def _check_part_values(part: Any, values: dict[str, Any]) -> None:
+    """The same rules as when adding the part."""
+    if "title" in values and not str(values["title"]).strip() or \
+            "name" in values and not str(values["name"]).strip():
+        refuse("A name or title cannot be empty.")
+    value = values.get("estimated_annual_value")
+    if "estimated_annual_value" in values and (
+            value is None or not value.is_finite() or not 0 <= value <= MAX_AMOUNT):
+        refuse("The estimated annual value is an amount in dollars from $0 to "
+               f"${MAX_AMOUNT:,}.")
+    if "max_awards" in values and not 1 <= values["max_awards"] <= 50:
+        refuse("A lot may get from 1 to 50 awards.")
+    if values.get("page_limit") is not None and values["page_limit"] < 1:
+        refuse("A page limit is at least 1 page (leave it empty for no limit).")
+    if "weight" in values and not 0 < values["weight"] <= 100:
+        refuse("A weight is between 1 and 100.")
+    if "max_points" in values and values["max_points"] < 1:
+        refuse("Maximum points must be at least 1.")
+
+
+def edit_part(session: Session, row: Solicitation, actor: User,
+              part: Lot | RequiredSection | Criterion, values: dict[str, Any], *,
+              addendum_title: str = "", addendum_body: str = "") -> Addendum | None:
+    """Change a lot, section or criterion: in place while a draft; once published, only by an
+    addendum that lists each change for bidders (returned)."""
+    lock(session, row)
+    if part.solicitation_id != row.id:
+        raise NotFound("That part is not in this solicitation.")
+    allowed = PART_FIELDS[type(part)]
+    values = {k: v for k, v in values.items() if k in allowed}
+    if "title" in values:
+        values["title"] = values["title"].strip()
+    if "aliases" in values:
+        values["aliases"] = [a.strip() for a in values["aliases"] if a.strip()]
+    _check_part_values(part, values)
+    label = part_label(part)
+    changes = [{"part": label, "field": allowed[k], "before": _shown(getattr(part, k)),
+                "after": _shown(v)} for k, v in values.items() if getattr(part, k) != v]
+    if not changes:
+        refuse(f"Nothing changed in {label}.")
+    if row.status is S.draft:
+        for k, v in values.items():
+            setattr(part, k, v)
+        session.flush()
+        audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
+                     event=f"edit_{PART_NAMES[type(part)]}", from_state="draft",
+                     to_state="draft", data={"what": label, "changes": changes})
+        return None
+    if row.status is not S.published:
+        refuse(f"{row.number} is {row.status.value.lower()}: its lots, sections and criteria "
+               "no longer change.")
+    if not addendum_title.strip():
+        refuse("A published solicitation changes only by addendum: give the addendum a title "
+               "(bidders read it with the list of changes).")
+    for k, v in values.items():
+        setattr(part, k, v)
+    session.flush()
+    if isinstance(part, Criterion):
+        session.refresh(row)
+        if row.criteria_weight != 100:
+            refuse(f"Criteria weights would add up to {row.criteria_weight}, not 100.")
+    body = addendum_body.strip() or "; ".join(
+        f"{c['part']}: {c['field'].lower()} changes from {c['before']} to {c['after']}"
+        for c in changes) + "."
+    return publish_addendum(session, row, actor, title=addendum_title, body=body,
+                            changes=changes)
 
 
 def attach_document(session: Session, row: Solicitation, actor: User, *, title: str,
@@ -466,7 +567,10 @@ def _addendum_dates(session: Session, row: Solicitation, new_deadline: datetime 
 
 
 def publish_addendum(session: Session, row: Solicitation, actor: User, *, title: str, body: str,
-                     new_deadline: datetime | None = None, shorten_reason: str = "") -> Addendum:
+                     new_deadline: datetime | None = None, shorten_reason: str = "",
+                     changes: list[dict[str, str]] | None = None) -> Addendum:
+    """Publish a numbered addendum; `changes` lists what it changed in the lots, sections and
+    criteria (edit_part makes them), shown to bidders with it."""
     lock(session, row)
     if row.status is not S.published:
         refuse(f"Addenda are issued only while a solicitation is open; {row.number} is "
@@ -478,12 +582,15 @@ def publish_addendum(session: Session, row: Solicitation, actor: User, *, title:
     addendum = Addendum(solicitation=row, number=number, title=title.strip(),
                         body=body.strip() + ("\n\n" + note if note else ""), published_at=now,
                         published_by_id=actor.id, previous_deadline=previous,
-                        new_deadline=deadline if deadline != previous else None)
+                        new_deadline=deadline if deadline != previous else None,
+                        changes=list(changes or []))
     session.add(addendum)
     row.deadline, row.questions_due = deadline, questions_due
     session.flush()
     data: dict[str, Any] = {"addendum": number, "title": addendum.title,
-                            "previous_deadline": previous, "deadline": row.deadline}
+                            "what": f"Addendum {number}: {addendum.title}",
+                            "previous_deadline": previous, "deadline": row.deadline,
+                            "changes": addendum.changes}
     if questions_due != previous_questions:
         data.update(previous_questions_due=previous_questions, questions_due=questions_due)
     if deadline < previous:

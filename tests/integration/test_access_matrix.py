@@ -43,7 +43,8 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     **{(f"officer.{name}", method): (AGENCY, AGENCY) for name, method in [
         ("dashboard", "GET"), ("new", "GET"), ("new", "POST"), ("solicitation", "GET"),
         ("solicitation", "POST"), ("add_lot", "POST"), ("add_section", "POST"),
-        ("add_criterion", "POST"), ("remove_part", "POST"), ("attach_document", "POST"),
+        ("add_criterion", "POST"), ("remove_part", "POST"), ("edit_part", "POST"),
+        ("attach_document", "POST"),
         ("fire", "POST"), ("publish_addendum", "POST"), ("answer", "POST"),
         ("questions", "GET"), ("comments", "GET"), ("audit_trail", "GET"),
         ("lifecycle", "GET"), ("responses", "GET")]},
@@ -86,7 +87,7 @@ def url_for_rule(rule, world: World, role: str) -> str:
         values["event"] = "accept"   # the agency's own event on a response
     if rule.endpoint == "public.document":
         values["document_id"] = ids["public_document"]
-    if rule.endpoint == "officer.remove_part":
+    if rule.endpoint in ("officer.remove_part", "officer.edit_part"):
         values["solicitation_id"] = ids["draft"]
     if rule.endpoint == "bootstrap.static":
         values["filename"] = "css/bootstrap.min.css"
