@@ -152,6 +152,9 @@ def init_app(app: Flask) -> None:
     def moment_filter(value: Any) -> str:
         return clock.format_moment(value)
 
+    from procure.workflows.labels import state_label
+    app.add_template_filter(state_label, "state")
+
     @app.template_filter("money")
     def money_filter(value: Any) -> str:
         """$700,150.00: dollars with thousands separators and cents (numbers or their text)."""

@@ -52,7 +52,8 @@ def response(response_id: UUID):
     row = _my_response(response_id)
     return render_template("bidder/response.html", r=row, form=UploadForm(),
                            event_form=EventForm(), events=flow.allowed_events(row, current_user),
-                           labels=flow.LABELS, problems=flow.completeness(row),
+                           labels=flow.LABELS, consequences=flow.CONSEQUENCES,
+                           problems=flow.completeness(row),
                            accepting=solicitation_flow.is_accepting(row.solicitation))
 
 
@@ -110,11 +111,9 @@ def fire(response_id: UUID, event: str):
     row = _my_response(response_id)
     flow.fire(db.session, row, event, current_user, received_at=received_at())
     db.session.commit()
+    flash(flow.DONE.get(event, "Done."), "success")
     if event == "submit":
-        flash("Your response is submitted. Keep the receipt.", "success")
         return redirect(url_for("bidder.receipt", response_id=row.public_id))
-    flash(f"Response {flow.LABELS.get(event, event).lower()}: it is now "
-          f"{row.status.value.lower()}.", "success")
     return redirect(url_for("bidder.response", response_id=row.public_id))
 
 

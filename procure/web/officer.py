@@ -177,7 +177,7 @@ def _page(row: Solicitation, status: int = 200, edit_form: tuple | None = None, 
                         if row.status is SolicitationStatus.published else None),
         labels=flow.LABELS, counts=response_flow.opening_counts(db.session, row),
         sealed_count=response_flow.sealed_count(db.session, row),
-        unanswered=[q for q in row.questions if q.answer is None], **context), status
+        consequences=flow.consequences(row), unanswered=[q for q in row.questions if q.answer is None], **context), status
 
 
 def _refused(form, error: WorkflowError) -> None:
@@ -348,8 +348,7 @@ def fire(solicitation_id: int, event: str):
             return _page(row, 400, event_form=form)
         flow.fire(db.session, row, event, current_user, reason=form.reason.data or "")
     db.session.commit()
-    flash(f"{row.number}: {flow.LABELS.get(event, event).lower()} done; it is now "
-          f"{row.status.value.lower()}.", "success")
+    flash(flow.done_message(row, event), "success")
     return redirect(url_for("officer.solicitation", solicitation_id=row.id))
 
 
@@ -464,7 +463,7 @@ def judge(response_id: UUID, event: str):
         abort(400)
     response_flow.fire(db.session, row, event, current_user, reason=form.reason.data or "")
     db.session.commit()
-    flash(f"Response of {row.organization.legal_name}: {row.status.value.lower()}.", "success")
+    flash(f"{row.organization.legal_name}: {response_flow.DONE.get(event, 'done.')}", "success")
     return redirect(url_for("officer.response", response_id=row.public_id))
 
 

@@ -105,6 +105,26 @@ RESPONSE = Workflow("a response", R, [
 ], LABELS)
 
 BIDDER_EVENTS = ("submit", "withdraw", "confirm")
+
+# What the bidder reads once it is done.
+DONE = {
+    "submit": "Your response is submitted. Keep the receipt.",
+    "withdraw": "Your response is withdrawn: the agency will not consider it unless you submit "
+                "it again before the deadline.",
+    "confirm": "Your response is confirmed: it stands as submitted after the addendum.",
+    "accept": "The response is accepted as responsive.",
+    "reject": "The response is rejected as not responsive; the bidder will be told why.",
+}
+
+# What follows each bidder's event, said before they confirm it.
+CONSEQUENCES = {
+    "submit": "Submitting sends your documents as they are now, sealed until the opening; you "
+              "get a receipt. To change anything afterwards, withdraw and submit again before "
+              "the deadline.",
+    "withdraw": "Withdrawing takes your submission back: the agency will not consider it unless "
+                "you submit again before the deadline.",
+    "confirm": "Confirming says your submission stands as it is after the addendum.",
+}
 OFFICER_EVENTS = ("accept", "reject")
 
 

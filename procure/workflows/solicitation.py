@@ -159,6 +159,37 @@ LABELS = {
     "begin_evaluation": "Begin evaluation", "archive": "Archive", "cancel": "Cancel",
 }
 
+def done_message(row: Solicitation, event: str) -> str:
+    """What the officer reads once an event is done, in plain words."""
+    now = row.status.value.lower()
+    return {
+        "publish": f"{row.number} is published; it is now open to bidders until "
+                   f"{clock.format_moment(row.deadline)}.",
+        "open": f"{row.number}: the responses are opened; they are listed on the responses page.",
+        "cancel": f"{row.number} is cancelled.",
+        "close": f"{row.number} is closed; responses stay sealed until you open them.",
+    }.get(event, f"{row.number}: {LABELS.get(event, event).lower()} done; it is now {now}.")
+
+
+def consequences(row: Solicitation) -> dict[str, str]:
+    """What follows each event that cannot be undone, said before the person confirms."""
+    never_published = row.published_at is None
+    return {
+        "publish": f"Publishing makes {row.number} public to everyone at once. From then on it "
+                   "changes only by addendum, and bidders may respond until the deadline.",
+        "open": "Opening unseals every response at once: the agency sees who responded and "
+                "reads what they sent. This cannot be undone.",
+        "begin_evaluation": "Evaluation begins on the responses accepted as responsive; the "
+                            "others are set aside.",
+        "archive": "Archiving files the solicitation away; it stays readable.",
+        "cancel": ("Cancelling ends it for good. " + (
+            "It was never published, so it stays internal: nobody outside the agency sees it."
+            if never_published else
+            "Everyone sees it as cancelled with your explanation, no more responses are taken, "
+            "and bidders who responded are told.")),
+    }
+
+
 RFR = Workflow("an RFR", S, [
     {"trigger": "publish", "source": "draft", "dest": "published",
      "conditions": [_publishable], "before": [_stamp_published]},
