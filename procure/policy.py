@@ -49,7 +49,8 @@ RULES: dict[str, tuple[Any, Callable[[Any, Any], bool] | None]] = {
     "response.read_opened": (AGENCY, None),      # after the opening only (workflows.response)
     "response.judge": (AGENCY, None),            # accept / reject as responsive
     "audit.view": (AGENCY, None),
-    "admin.users": ({Role.admin}, None),
+    "admin.users": ({Role.admin}, None),          # users and roles, deactivation
+    "admin.manage": ({Role.admin}, None),         # organisations, audit check, procedure rules
 }
 
 

@@ -212,6 +212,16 @@ class CriterionEditForm(AmendmentForm):
 EDIT_FORMS = {"lot": LotEditForm, "section": SectionEditForm, "criterion": CriterionEditForm}
 
 
+class RulesForm(FlaskForm):
+    min_days_open = WholeNumberField("Days open at least", minimum=0, maximum=365)
+    question_cutoff_days = WholeNumberField("Questions close this many days before the deadline", minimum=0, maximum=365)
+    min_days_after_addendum = WholeNumberField("Days bidders get at least after an addendum", minimum=0, maximum=365)
+    standstill_days = WholeNumberField("Standstill days after an award", minimum=0, maximum=365)
+    min_responses = WholeNumberField("Responses needed at least", minimum=0, maximum=365)
+    show_sealed_counts = BooleanField("Officers see how many sealed responses arrived before the opening (never who or what)")
+    submit = SubmitField("Save rules")
+
+
 class DocumentForm(FlaskForm):
     title = StringField("Document title", validators=[DataRequired(), Length(max=300)])
     file = FileField("PDF file", validators=[FileRequired(), FileAllowed(["pdf"], "Upload a PDF.")])

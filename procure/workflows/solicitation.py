@@ -232,6 +232,36 @@ def rules_for(session: Session, kind: SolicitationKind) -> ProcedureRule:
     return rule
 
 
+RULE_FIELDS = {
+    "min_days_open": "Days open at least",
+    "question_cutoff_days": "Questions close this many days before the deadline",
+    "min_days_after_addendum": "Days bidders get at least after an addendum",
+    "standstill_days": "Standstill days after an award",
+    "min_responses": "Responses needed at least",
+    "show_sealed_counts": "Officers see how many sealed responses arrived before the opening",
+}
+
+
+def set_rules(session: Session, kind: SolicitationKind, actor: User, **values: Any) -> ProcedureRule:
+    """An administrator changes a procedure's rules; the audit keeps each change."""
+    rule = rules_for(session, kind)
+    changes = {}
+    for key, value in values.items():
+        if key not in RULE_FIELDS:
+            continue
+        if key != "show_sealed_counts" and (not isinstance(value, int) or not 0 <= value <= 365):
+            refuse(f"{RULE_FIELDS[key]}: a whole number of days from 0 to 365.")
+        if getattr(rule, key) != value:
+            changes[key] = [getattr(rule, key), value]
+            setattr(rule, key, value)
+    if changes:
+        session.flush()
+        audit.record(session, actor=actor, entity_type="procedure_rule", entity_id=0,
+                     event="set_rules", data={"what": f"{kind.value} rules", "kind": kind.name,
+                                              "changes": changes})
+    return rule
+
+
 def allowed_events(row: Solicitation) -> list[str]:
     """The events a person can fire now. Closing is the clock's: offered only once due."""
     events = workflow_for(row).allowed_events(row)
