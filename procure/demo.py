@@ -21,6 +21,7 @@ from procure.models import (
     LotKind,
     Region,
     Role,
+    Solicitation,
     SolicitationKind,
     SupplierDiversity,
     User,
@@ -77,15 +78,15 @@ def load() -> bool:
             session, legal_name=legal_name, fein=fein, address=address,
             contact_phone="617-555-0100", diversity=diversity, name=name, email=email,
             password=PASSWORD))
-    _rfi_2005(officer, bidders)
-    _lead_agency_rfr(officer, bidders)
+    rfi = _rfi_2005(officer, bidders)
+    _lead_agency_rfr(officer, bidders, rfi)
     _family_based_services_closed(officer, bidders)
-    _residential_redesign_draft(officer)
+    _residential_redesign_draft(officer, rfi)
     session.commit()
     return True
 
 
-def _rfi_2005(officer: User, bidders: list[User]) -> None:
+def _rfi_2005(officer: User, bidders: list[User]) -> Solicitation:
     session = db.session
     with clock.pinned(_at(2005, 8, 1, 9)):
         rfi = flow.create(
@@ -111,9 +112,10 @@ def _rfi_2005(officer: User, bidders: list[User]) -> None:
             flow.comment_on_rfi(session, rfi, bidder, text)
     with clock.pinned(_at(2005, 10, 1, 0)):
         flow.close_due(session)
+    return rfi
 
 
-def _lead_agency_rfr(officer: User, bidders: list[User]) -> None:
+def _lead_agency_rfr(officer: User, bidders: list[User], rfi: Solicitation) -> None:
     session = db.session
     now = clock.now()
     published_at = now - timedelta(days=20)
@@ -140,7 +142,8 @@ def _lead_agency_rfr(officer: User, bidders: list[User]) -> None:
             conference_at=published_at + timedelta(days=7, hours=2),
             conference_location="Department of Children and Families, 600 Washington Street, Boston",
             deadline=deadline, expected_award=(deadline + timedelta(days=60)).date(),
-            contract_start=date(year + 1 if clock.local(deadline).month >= 5 else year, 7, 1))
+            contract_start=date(year + 1 if clock.local(deadline).month >= 5 else year, 7, 1),
+            informed_by_id=rfi.id)
         areas = {a.name: a for a in session.scalars(select(AreaOffice))}
         joined = {name for pair in JOINED for name in pair}
         groups = [list(pair) for pair in JOINED] + [[n] for n in sorted(areas) if n not in joined]
@@ -291,7 +294,7 @@ def _family_based_services_closed(officer: User, bidders: list[User]) -> None:
         flow.close_due(session)
 
 
-def _residential_redesign_draft(officer: User) -> None:
+def _residential_redesign_draft(officer: User, rfi: Solicitation) -> None:
     session = db.session
     year = clock.local(clock.now()).year
     rfr = flow.create(
@@ -299,7 +302,7 @@ def _residential_redesign_draft(officer: User) -> None:
         number=f"DMH-{year}-RFR-002",
         title="Residential redesign: Follow Along, Stepping Out, Continuum, Family Partners",
         description="Draft. The joint DCF/DMH redesign of residential services adds four services.",
-        deadline=clock.now() + timedelta(days=45))
+        deadline=clock.now() + timedelta(days=45), informed_by_id=rfi.id)
     areas = list(session.scalars(select(AreaOffice).order_by(AreaOffice.name)))[:4]
     for code, name in [("follow_along", "Follow Along"), ("stepping_out", "Stepping Out"),
                        ("continuum", "Continuum"), ("family_partners", "Family Partners")]:

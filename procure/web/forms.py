@@ -145,6 +145,8 @@ class SolicitationForm(FlaskForm):
     conference_at = DateTimeLocalField("Bidders' conference (Eastern time)", validators=[Optional()])
     conference_location = StringField("Conference location", validators=[Optional(), Length(max=300)])
     deadline = DateTimeLocalField("Submission deadline (Eastern time)", validators=[Optional()])
+    informed_by = SelectField("RFI that informed it (RFRs)", coerce=int, default=0,
+                              description="Its comments are shown here while you draft.")
     expected_award = DateField("Expected award", validators=[Optional()])
     contract_start = DateField("Contract start", validators=[Optional()])
     submit = SubmitField("Save draft")

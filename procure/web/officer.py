@@ -66,9 +66,12 @@ def _solicitation_form(row: Solicitation | None = None, *, submitted: bool = Fal
             else SolicitationForm(formdata=None, obj=row))
     form.agencies.choices = [(a.code, f"{a.code}: {a.name}")
                              for a in db.session.scalars(select(Agency).order_by(Agency.code))]
+    form.informed_by.choices = [(0, "None")] + [
+        (rfi.id, f"{rfi.number}: {rfi.title}") for rfi in flow.rfi_choices(db.session)]
     if row is not None and not submitted:
         form.agencies.data = [a.code for a in row.agencies]
         form.kind.data = row.kind.name
+        form.informed_by.data = row.informed_by_id or 0
         for name in ("questions_due", "conference_at", "deadline"):
             getattr(form, name).data = _local(getattr(row, name))
     return form
@@ -81,6 +84,7 @@ def _fields(form: SolicitationForm) -> dict:
         "conference_location": form.conference_location.data or "",
         "deadline": _utc(form.deadline.data), "expected_award": form.expected_award.data,
         "contract_start": form.contract_start.data,
+        "informed_by_id": form.informed_by.data or None,
     }
 
 
@@ -109,14 +113,19 @@ def new():
     form.number.description = (f"Leave empty to number it automatically: the next RFR is {rfr}, "
                                f"the next RFI {rfi} (the first issuing agency's code comes first).")
     if form.validate_on_submit():
-        row = flow.create(db.session, current_user, kind=SolicitationKind[form.kind.data],
-                          agencies=form.agencies.data, number=form.number.data or None,
-                          **_fields(form))
+        try:
+            row = flow.create(db.session, current_user, kind=SolicitationKind[form.kind.data],
+                              agencies=form.agencies.data, number=form.number.data or None,
+                              **_fields(form))
+        except WorkflowError as error:
+            db.session.rollback()
+            _refused(form, error)
+            return render_template("officer/new.html", form=form), 409
         db.session.commit()
         flash(f"Draft {row.number} created. Add its lots, sections and criteria, then publish.",
               "success")
         return redirect(url_for("officer.solicitation", solicitation_id=row.id))
-    return render_template("officer/new.html", form=form)
+    return render_template("officer/new.html", form=form), 400 if form.errors else 200
 
 
 def _lot_form(submitted: bool = False) -> LotForm:
@@ -177,7 +186,9 @@ def _page(row: Solicitation, status: int = 200, edit_form: tuple | None = None, 
                         if row.status is SolicitationStatus.published else None),
         labels=flow.LABELS, counts=response_flow.opening_counts(db.session, row),
         sealed_count=response_flow.sealed_count(db.session, row),
-        consequences=flow.consequences(row), unanswered=[q for q in row.questions if q.answer is None], **context), status
+        consequences=flow.consequences(row),
+        rfi_comments=flow.rfi_comments(db.session, row) if row.status is SolicitationStatus.draft else [],
+        unanswered=[q for q in row.questions if q.answer is None], **context), status
 
 
 def _refused(form, error: WorkflowError) -> None:

@@ -318,7 +318,29 @@ def next_number(session: Session, agency: str, kind: SolicitationKind, year: int
 
 
 DRAFT_FIELDS = ("title", "description", "questions_due", "conference_at", "conference_location",
-                "deadline", "expected_award", "contract_start")
+                "deadline", "expected_award", "contract_start", "informed_by_id")
+
+
+def _check_informed_by(session: Session, kind: SolicitationKind, rfi_id: int | None) -> None:
+    if rfi_id is None:
+        return
+    rfi = session.get(Solicitation, rfi_id)
+    if kind is not SolicitationKind.RFR or rfi is None or rfi.kind is not SolicitationKind.RFI:
+        refuse("Only an RFR names the RFI that informed it, and that must be an RFI.")
+
+
+def rfi_choices(session: Session) -> list[Solicitation]:
+    """The RFIs an RFR may name as having informed it (published ones, newest first)."""
+    return list(session.scalars(select(Solicitation).where(
+        Solicitation.kind == SolicitationKind.RFI, PUBLIC).order_by(Solicitation.id.desc())))
+
+
+def rfi_comments(session: Session, row: Solicitation) -> list[RfiComment]:
+    """The comments of the RFI that informed this RFR, for the officer drafting it."""
+    if row.informed_by_id is None:
+        return []
+    return list(session.scalars(select(RfiComment).where(
+        RfiComment.solicitation_id == row.informed_by_id).order_by(RfiComment.submitted_at)))
 
 
 def create(session: Session, actor: User, *, kind: SolicitationKind, agencies: list[str],
@@ -328,6 +350,7 @@ def create(session: Session, actor: User, *, kind: SolicitationKind, agencies: l
     number = number or next_number(session, agency_rows[0].code if agency_rows else "DCF", kind, year)
     if session.scalar(select(Solicitation.id).where(Solicitation.number == number)):
         refuse(f"The number {number} is already used by another solicitation.")
+    _check_informed_by(session, kind, fields.get("informed_by_id"))
     row = Solicitation(number=number, kind=kind, agencies=agency_rows, created_by_id=actor.id,
                        created_at=clock.now(), status=S.draft,
                        **{k: v for k, v in fields.items() if k in DRAFT_FIELDS})
@@ -341,6 +364,8 @@ def create(session: Session, actor: User, *, kind: SolicitationKind, agencies: l
 def update(session: Session, row: Solicitation, actor: User, *, agencies: list[str] | None = None,
            **fields: Any) -> None:
     _require_draft(row)
+    if "informed_by_id" in fields:
+        _check_informed_by(session, row.kind, fields["informed_by_id"])
     changed = {}
     for key, value in fields.items():
         if key in DRAFT_FIELDS and getattr(row, key) != value:
