@@ -453,7 +453,8 @@ def responses(solicitation_id: int):
     return render_template("officer/responses.html", s=row, responses=rows,
                            counts=response_flow.opening_counts(db.session, row),
                            sealed_count=response_flow.sealed_count(db.session, row),
-                           event_form=EventForm(), events=flow.allowed_events(row))
+                           event_form=EventForm(), events=flow.allowed_events(row),
+                           consequences=flow.consequences(row))
 
 
 @bp.route("/responses/<uuid:response_id>")

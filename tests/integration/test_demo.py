@@ -72,7 +72,7 @@ def test_demo_makes_every_user_the_readme_promises_and_a_closed_rfr_to_open(app,
     page = officer.get(f"/officer/solicitations/{sid}").get_data(as_text=True)
     assert f"/officer/solicitations/{sid}/responses" in page     # linked from the RFR page
     responses = officer.get(f"/officer/solicitations/{sid}/responses").get_data(as_text=True)
-    assert "Open responses" in responses and "Bridgeways" not in responses
+    assert "Yes, open responses now" in responses and "Bridgeways" not in responses
     officer.post(f"/officer/solicitations/{sid}/events/open", {})
     opened = officer.get(f"/officer/solicitations/{sid}/responses").get_data(as_text=True)
     assert "Bridgeways Family Services" in opened and "Harbor Light" in opened
