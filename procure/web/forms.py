@@ -29,6 +29,7 @@ from wtforms.validators import (
     Regexp,
     StopValidation,
 )
+from wtforms.widgets import TextInput
 
 from procure.models import (
     CancelReason,
@@ -76,8 +77,11 @@ class WholeNumberField(IntegerField):
 class AmountField(DecimalField):
     """Dollars and cents, from $0 to $999,999,999,999.99; "$700,150.00" is read as typed."""
 
+    widget = TextInput()   # "$700,150.00" can be typed (a number input refuses it)
+
     def __init__(self, label: str, **kwargs) -> None:
         kwargs.setdefault("description", "In dollars, e.g. 700150 or $700,150.00.")
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
         super().__init__(label, places=2, **kwargs)
 
     def process_formdata(self, valuelist: list) -> None:

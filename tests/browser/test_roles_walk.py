@@ -100,7 +100,9 @@ def test_officer_edits_publishes_amends_and_opens(app, live_server, people, brow
         with app.app_context():
             flow.close_due(db.session)
             db.session.commit()
+        sign_in(page, live_server, EMAILS["officer"], PASSWORD)   # a month later: again
         page.goto(f"{live_server}/officer/solicitations/{sid}")
+        look.check("closed-rfr")
         page.get_by_role("link", name="Responses page").click()
         expect(page.locator("main")).not_to_contain_text("Alpha Care")
         look.check("sealed-responses-page")
