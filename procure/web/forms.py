@@ -192,26 +192,16 @@ class AmendmentForm(FlaskForm):
                                   validators=[Optional(), Length(max=20000)])
 
 
-class LotEditForm(AmendmentForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    estimated_annual_value = AmountField("Estimated annual value ($)")
-    max_awards = WholeNumberField("Awards it may get", minimum=1, maximum=50)
+class LotEditForm(LotForm, AmendmentForm):
+    kind = area_offices = region = service_model = None   # what a lot covers stays
     submit = SubmitField("Save lot")
 
 
-class SectionEditForm(AmendmentForm):
-    title = StringField("Section title", validators=[DataRequired(), Length(max=200)])
-    aliases = StringField("Other headings that count (comma-separated)", validators=[Optional(), Length(max=500)])
-    page_limit = WholeNumberField("Page limit", minimum=1, maximum=500, required=False)
+class SectionEditForm(SectionForm, AmendmentForm):
     submit = SubmitField("Save section")
 
 
-class CriterionEditForm(AmendmentForm):
-    name = StringField("Criterion", validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField("What evaluators look for", validators=[Optional(), Length(max=2000)])
-    weight = WholeNumberField("Weight (%)", minimum=1, maximum=100)
-    max_points = WholeNumberField("Maximum points", minimum=1, maximum=1000)
-    envelope = SelectField("Envelope", choices=_choices(Envelope))
+class CriterionEditForm(CriterionForm, AmendmentForm):
     submit = SubmitField("Save criterion")
 
 

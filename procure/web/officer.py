@@ -280,13 +280,18 @@ def add_criterion(solicitation_id: int):
 PARTS = {"lot": Lot, "section": RequiredSection, "criterion": Criterion}
 
 
-@bp.route("/solicitations/<int:solicitation_id>/<part>/<int:part_id>/remove", methods=["POST"])
-@policy.rule("solicitation.manage")
-def remove_part(solicitation_id: int, part: str, part_id: int):
+def _part(solicitation_id: int, part: str, part_id: int):
+    """The solicitation and one of its lots, sections or criteria named in the URL."""
     row = db.get_or_404(Solicitation, solicitation_id)
     if part not in PARTS:
         abort(404)
-    item = db.get_or_404(PARTS[part], part_id)
+    return row, db.get_or_404(PARTS[part], part_id)
+
+
+@bp.route("/solicitations/<int:solicitation_id>/<part>/<int:part_id>/remove", methods=["POST"])
+@policy.rule("solicitation.manage")
+def remove_part(solicitation_id: int, part: str, part_id: int):
+    row, item = _part(solicitation_id, part, part_id)
     flow.remove_part(db.session, row, current_user, item)
     db.session.commit()
     flash(f"The {part} was removed.", "info")
@@ -296,10 +301,7 @@ def remove_part(solicitation_id: int, part: str, part_id: int):
 @bp.route("/solicitations/<int:solicitation_id>/<part>/<int:part_id>/edit", methods=["POST"])
 @policy.rule("solicitation.manage")
 def edit_part(solicitation_id: int, part: str, part_id: int):
-    row = db.get_or_404(Solicitation, solicitation_id)
-    if part not in PARTS:
-        abort(404)
-    item = db.get_or_404(PARTS[part], part_id)
+    row, item = _part(solicitation_id, part, part_id)
     key, form = f"{part}-{part_id}", EDIT_FORMS[part](prefix=f"{part}{part_id}")
     if not form.validate_on_submit():
         return _page(row, 400, edit_form=(key, form))

@@ -68,7 +68,7 @@ def test_officer_creates_and_publishes_rfr_and_visitor_finds_it(live_server, peo
     visitor.get_by_role("link", name="Regional resource center for the Western region").click()
     expect(visitor.get_by_role("heading", level=1)).to_have_text(
         "Regional resource center for the Western region")
-    expect(visitor.locator("#lots + table")).to_contain_text("Western region")
+    expect(visitor.locator("#lots + .table-responsive table")).to_contain_text("Western region")
     seen.check("detail")
     look.assert_accessible()
     seen.assert_accessible()
