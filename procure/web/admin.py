@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from procure import audit, policy
+from procure import accounts, audit, policy
 from procure.extensions import db
 from procure.models import Organization, ProcedureRule, SolicitationKind, User
 from procure.web.forms import EventForm, RulesForm
@@ -30,16 +30,7 @@ def home():
 def users():
     rows = db.session.scalars(select(User).options(selectinload(User.organization))
                               .order_by(User.role, User.email)).all()
-    return render_template("admin/users.html", users=rows, event_form=EventForm(),
-                           can_deactivate=_deactivate is not None)
-
-
-def _deactivate_function():
-    from procure import accounts
-    return getattr(accounts, "deactivate", None)
-
-
-_deactivate = _deactivate_function()
+    return render_template("admin/users.html", users=rows, event_form=EventForm())
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
@@ -47,10 +38,13 @@ _deactivate = _deactivate_function()
 def deactivate(user_id: int):
     user = db.get_or_404(User, user_id)
     form = EventForm()
-    if not form.validate_on_submit() or _deactivate is None:
+    if not form.validate_on_submit():
         flash("The user was not deactivated: reload the page and try again.", "danger")
         return redirect(url_for("admin.users"))
-    _deactivate(db.session, user, current_user)
+    if user.id == current_user.id:
+        flash("You cannot deactivate your own account.", "danger")
+        return redirect(url_for("admin.users"))
+    accounts.deactivate(db.session, user, current_user)
     db.session.commit()
     flash(f"{user.name} ({user.email}) is deactivated: they can no longer sign in, and their "
           "API tokens no longer work.", "success")

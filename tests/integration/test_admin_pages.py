@@ -73,3 +73,20 @@ def test_each_role_has_its_menu(app, login):
     assert "My responses" in bidder and "/account/tokens" in bidder
     officer = _text(login("officer").get("/"))
     assert "Officer dashboard" in officer and "/admin/" not in officer
+
+
+def test_admin_deactivates_a_user_who_then_cannot_sign_in(app, login, people):
+    from tests.conftest import Client
+    from tests.support.factories import EMAILS, PASSWORD
+    admin = login("admin")
+    page = _text(admin.get("/admin/users"))
+    with app.app_context():
+        panelist_id = user(db.session, "panelist").id
+    assert f"/admin/users/{panelist_id}/deactivate" in page
+    assert "will no longer sign in" in page
+    done = admin.post(f"/admin/users/{panelist_id}/deactivate", {}, follow_redirects=True)
+    assert "is deactivated" in _text(done) and "Deactivated" in _text(done)
+    refused = Client(app)
+    assert refused.login(EMAILS["panelist"], PASSWORD).status_code != 302
+    audit = _text(admin.get("/admin/audit"))
+    assert "The audit chain is intact" in audit

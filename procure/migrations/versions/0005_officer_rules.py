@@ -1,14 +1,14 @@
 """officer rules: sealed counts per procedure, the RFI that informed an RFR, addenda's changes
 
 Revision ID: officer_rules
-Revises: public_ids
+Revises: security
 
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "officer_rules"
-down_revision = "public_ids"
+down_revision = "security"
 branch_labels = None
 depends_on = None
 
