@@ -16,10 +16,12 @@ from procure import accounts, clock
 from procure.extensions import db
 from procure.models import (
     AreaOffice,
+    DocumentKind,
     Envelope,
     LotKind,
     Region,
     Role,
+    Solicitation,
     SolicitationKind,
     SupplierDiversity,
     User,
@@ -67,10 +69,9 @@ def load() -> bool:
     session = db.session
     if session.scalar(select(User.id).where(User.email == PEOPLE[1][0])):
         return False
-    staff = {}
     for email, name, role, _ in PEOPLE:
-        staff[role] = staff.get(role) or accounts.create_user(
-            session, email=email, name=name, password=PASSWORD, role=role, actor="demo")
+        accounts.create_user(session, email=email, name=name, password=PASSWORD, role=role,
+                             actor="demo")
     officer = session.scalar(select(User).where(User.email == PEOPLE[1][0]))
     bidders = []
     for legal_name, fein, address, diversity, email, name in PROVIDERS:
@@ -78,14 +79,15 @@ def load() -> bool:
             session, legal_name=legal_name, fein=fein, address=address,
             contact_phone="617-555-0100", diversity=diversity, name=name, email=email,
             password=PASSWORD))
-    _rfi_2005(officer, bidders)
-    _lead_agency_rfr(officer, bidders)
-    _residential_redesign_draft(officer)
+    rfi = _rfi_2005(officer, bidders)
+    _lead_agency_rfr(officer, bidders, rfi)
+    _family_based_services_closed(officer, bidders)
+    _residential_redesign_draft(officer, rfi)
     session.commit()
     return True
 
 
-def _rfi_2005(officer: User, bidders: list[User]) -> None:
+def _rfi_2005(officer: User, bidders: list[User]) -> Solicitation:
     session = db.session
     with clock.pinned(_at(2005, 8, 1, 9)):
         rfi = flow.create(
@@ -111,9 +113,10 @@ def _rfi_2005(officer: User, bidders: list[User]) -> None:
             flow.comment_on_rfi(session, rfi, bidder, text)
     with clock.pinned(_at(2005, 10, 1, 0)):
         response_flow.close_due(session)
+    return rfi
 
 
-def _lead_agency_rfr(officer: User, bidders: list[User]) -> None:
+def _lead_agency_rfr(officer: User, bidders: list[User], rfi: Solicitation) -> None:
     session = db.session
     now = clock.now()
     published_at = now - timedelta(days=20)
@@ -140,7 +143,8 @@ def _lead_agency_rfr(officer: User, bidders: list[User]) -> None:
             conference_at=published_at + timedelta(days=7, hours=2),
             conference_location="Department of Children and Families, 600 Washington Street, Boston",
             deadline=deadline, expected_award=(deadline + timedelta(days=60)).date(),
-            contract_start=date(year + 1 if clock.local(deadline).month >= 5 else year, 7, 1))
+            contract_start=date(year + 1 if clock.local(deadline).month >= 5 else year, 7, 1),
+            informed_by_id=rfi.id)
         areas = {a.name: a for a in session.scalars(select(AreaOffice))}
         joined = {name for pair in JOINED for name in pair}
         groups = [list(pair) for pair in JOINED] + [[n] for n in sorted(areas) if n not in joined]
@@ -199,7 +203,99 @@ def _lead_agency_rfr(officer: User, bidders: list[User]) -> None:
             new_deadline=deadline + timedelta(days=7))
 
 
-def _residential_redesign_draft(officer: User) -> None:
+def _response_pdf(organization: str, fein: str, lot: int, total: str) -> bytes:
+    """A small response PDF with the cover fields and the RFR's sections."""
+    import io
+
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen import canvas
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=letter)
+    pages = [
+        [f"Organization Name: {organization}", f"FEIN: {fein}", f"Lot: {lot}",
+         f"Total Price: {total}"],
+        ["1. Organizational Capacity", "Our family partners and clinicians have served the "
+         "area's families since 1998."],
+        ["2. Program Design", "Family stabilization and reunification teams meet families at "
+         "home within 48 hours of referral."],
+        ["3. Budget", f"Family support workers    {total}", f"Total    {total}"],
+        ["Authorized Signature", f"Signed for {organization}"],
+    ]
+    for lines in pages:
+        y = 720
+        for line in lines:
+            pdf.setFont("Helvetica-Bold" if line[:2].rstrip(".").isdigit() else "Helvetica", 12)
+            pdf.drawString(72, y, line)
+            y -= 18
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _family_based_services_closed(officer: User, bidders: list[User]) -> None:
+    """An RFR past its deadline with sealed responses, for the officer to open."""
+    import io
+
+    from flask import current_app
+
+    from procure.intake import jobs
+    from procure.storage import store_from_config
+    from procure.workflows import response as response_flow
+    session = db.session
+    now = clock.now()
+    deadline = clock.from_local(datetime.combine(clock.local(now - timedelta(days=3)).date(),
+                                                 datetime.min.time()).replace(hour=14))
+    published_at = deadline - timedelta(days=35)
+    year = clock.local(deadline).year
+    areas = {a.name: a for a in session.scalars(select(AreaOffice))}
+    with clock.pinned(published_at - timedelta(days=2)):
+        rfr = flow.create(
+            session, officer, kind=SolicitationKind.RFR, agencies=["DCF"],
+            number=f"DCF-{year}-RFR-003",
+            title="Family-based services: family stabilization and reunification",
+            description=("Family stabilization and reunification, family support, respite and "
+                         "short-term placement in two areas, with miscellaneous flexible "
+                         "resources capped at $500 per family."),
+            deadline=deadline, contract_start=(deadline + timedelta(days=120)).date())
+        for name in ("Brockton", "Springfield"):
+            area = areas.get(name) or next(iter(areas.values()))
+            flow.add_lot(session, rfr, officer, kind=LotKind.network_services,
+                         title=f"Family-based services: {area.name}",
+                         service_model_code="family_stabilization", area_office_ids=[area.id],
+                         estimated_annual_value=Decimal("700150"), max_awards=2)
+        for title, aliases, limit in [("Organizational Capacity", ["Agency Capacity"], 5),
+                                      ("Program Design", ["Program Model"], 10),
+                                      ("Budget", ["Cost Proposal"], 3)]:
+            flow.add_section(session, rfr, officer, title=title, aliases=aliases,
+                             page_limit=limit)
+        flow.add_criterion(session, rfr, officer, name="Program design", weight=70,
+                           max_points=10, description="Reaching families at home, quickly.")
+        flow.add_criterion(session, rfr, officer, name="Cost", weight=30, max_points=10,
+                           envelope=Envelope.price)
+    with clock.pinned(published_at):
+        flow.publish(session, rfr, officer)
+    store = store_from_config(current_app.config)
+    submitted = []
+    for i, (bidder, lot) in enumerate(zip(bidders[:2], rfr.lots)):
+        with clock.pinned(deadline - timedelta(days=4 - i)):
+            row = response_flow.start(session, bidder, lot)
+            content = _response_pdf(bidder.organization.legal_name, bidder.organization.fein,
+                                    lot.number, "$690,000.00")
+            document = response_flow.add_document(
+                session, row, bidder, kind=DocumentKind.narrative,
+                filename="response.pdf", stored=store.put(io.BytesIO(content)), max_files=20)
+            session.commit()
+        jobs.run(document.id)
+        submitted.append((row, bidder, i))
+    for row, bidder, i in submitted:
+        session.refresh(row)
+        with clock.pinned(deadline - timedelta(days=3 - i)):
+            response_flow.fire(session, row, "submit", bidder)
+    with clock.pinned(deadline + timedelta(minutes=5)):
+        response_flow.close_due(session)
+
+
+def _residential_redesign_draft(officer: User, rfi: Solicitation) -> None:
     session = db.session
     year = clock.local(clock.now()).year
     rfr = flow.create(
@@ -207,7 +303,7 @@ def _residential_redesign_draft(officer: User) -> None:
         number=f"DMH-{year}-RFR-002",
         title="Residential redesign: Follow Along, Stepping Out, Continuum, Family Partners",
         description="Draft. The joint DCF/DMH redesign of residential services adds four services.",
-        deadline=clock.now() + timedelta(days=45))
+        deadline=clock.now() + timedelta(days=45), informed_by_id=rfi.id)
     areas = list(session.scalars(select(AreaOffice).order_by(AreaOffice.name)))[:4]
     for code, name in [("follow_along", "Follow Along"), ("stepping_out", "Stepping Out"),
                        ("continuum", "Continuum"), ("family_partners", "Family Partners")]:

@@ -13,10 +13,17 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from procure.models import ResponseStatus, Role, SolicitationStatus
+from procure.models import ResponseStatus, Role, Solicitation, SolicitationStatus
 
-# The states in which anyone may see a solicitation (everything but a draft).
+# The states in which a solicitation can be found (everything but a draft).
 PUBLIC_STATES = tuple(s for s in SolicitationStatus if s is not SolicitationStatus.draft)
+# Public once published, whatever happened after; never published (a draft, or a draft
+# cancelled) stays internal. The same test as a query clause and on a row:
+PUBLIC = Solicitation.published_at.is_not(None)
+
+
+def is_public(solicitation: Any) -> bool:
+    return solicitation.published_at is not None
 
 
 class Denied(Exception):
@@ -43,7 +50,7 @@ def _has_organization(user: Any, obj: Any) -> bool:
 
 def _public_or_agency(user: Any, solicitation: Any) -> bool:
     """Anyone sees a published solicitation; a draft, only the agency."""
-    return solicitation is None or solicitation.status in PUBLIC_STATES or (
+    return solicitation is None or is_public(solicitation) or (
         _active(user) and user.role in AGENCY)
 
 
@@ -81,7 +88,8 @@ RULES: dict[str, tuple[Any, Callable[[Any, Any], bool] | None]] = {
     "response.read_opened": (AGENCY, None),      # after the opening only (workflows.response)
     "response.judge": (AGENCY, None),            # accept / reject as responsive
     "audit.view": (AGENCY, None),
-    "admin.users": ({Role.admin}, None),
+    "admin.users": ({Role.admin}, None),          # users and roles, deactivation
+    "admin.manage": ({Role.admin}, None),         # organisations, audit check, procedure rules
 }
 
 

@@ -69,7 +69,7 @@ def filters(*, q: str | None = None, agency: str | None = None,
 def solicitations(found: Filters) -> Select[Any]:
     """Published solicitations (never drafts) matching the filters: open ones first, then the
     rest, latest deadline first within each."""
-    query = select(Solicitation).where(Solicitation.status.in_(policy.PUBLIC_STATES))
+    query = select(Solicitation).where(policy.PUBLIC)
     for word in found.words:
         like = _like(word)
         query = query.where(or_(Solicitation.title.ilike(like, escape="\\"),

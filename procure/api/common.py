@@ -121,3 +121,27 @@ def visible_solicitation(solicitation_id: int) -> Solicitation:
 def with_events(row: Any, events: list[str]) -> Any:
     row.allowed_events = events
     return row
+
+
+class PartEditSchema(Schema):
+    """What every change to a lot, section or criterion may carry: on a published RFR the
+    change is an addendum, which needs a title (its body defaults to the list of changes)."""
+    addendum_title = Text(load_default="", validate=validate.Length(max=300))
+    addendum_body = Text(load_default="", validate=validate.Length(max=20000))
+
+
+def edit_part(solicitation_id: int, model: type, part_id: int, values: dict[str, Any]) -> Any:
+    """Change a lot, section or criterion through the use case the officer's page calls: in
+    place on a draft, by an addendum listing each change once published."""
+    from flask import abort
+
+    from procure.workflows import response as response_flow
+    row = visible_solicitation(solicitation_id)
+    part = db.session.get(model, part_id)
+    if part is None or part.solicitation_id != row.id:
+        abort(404)
+    title, body = values.pop("addendum_title", ""), values.pop("addendum_body", "")
+    response_flow.edit_part(db.session, row, actor(), part, values, addendum_title=title,
+                            addendum_body=body)
+    db.session.commit()
+    return part

@@ -7,7 +7,14 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from procure import policy
-from procure.api.common import PREFIX, Blueprint, Text, visible_solicitation
+from procure.api.common import (
+    PREFIX,
+    Blueprint,
+    PartEditSchema,
+    Text,
+    edit_part,
+    visible_solicitation,
+)
 from procure.extensions import db
 from procure.models import Criterion, Envelope
 from procure.faces import actor
@@ -61,8 +68,28 @@ class Criteria(MethodView):
         return criterion
 
 
+class CriterionEditSchema(PartEditSchema):
+    name = Text(validate=validate.Length(min=1, max=200))
+    description = Text(validate=validate.Length(max=2000))
+    weight = fields.Integer(strict=True, validate=validate.Range(min=1, max=100),
+                            metadata={"description": "percent"})
+    max_points = fields.Integer(strict=True, validate=validate.Range(min=1, max=1000))
+    envelope = fields.String(validate=validate.OneOf([e.name for e in Envelope]))
+
+
 @bp.route("/solicitations/<int:solicitation_id>/criteria/<int:criterion_id>")
 class CriterionItem(MethodView):
+    @policy.rule("solicitation.manage")
+    @bp.arguments(CriterionEditSchema)
+    @bp.response(200, CriterionSchema)
+    @bp.errors(400, 403, 404, 409)
+    def patch(self, data: dict, solicitation_id: int, criterion_id: int) -> Criterion:
+        """Change a criterion: in place on a draft; once published, by an addendum (weights
+        must still add up to 100)."""
+        if "envelope" in data:
+            data["envelope"] = Envelope[data["envelope"]]
+        return edit_part(solicitation_id, Criterion, criterion_id, data)
+
     @policy.rule("solicitation.manage")
     @bp.response(204)
     @bp.errors(403, 404, 409)

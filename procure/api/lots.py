@@ -9,7 +9,15 @@ from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate
 
 from procure import policy
-from procure.api.common import PREFIX, Blueprint, DatabaseId, Text, visible_solicitation
+from procure.api.common import (
+    PREFIX,
+    Blueprint,
+    DatabaseId,
+    PartEditSchema,
+    Text,
+    edit_part,
+    visible_solicitation,
+)
 from procure.extensions import db
 from procure.models import Lot, LotKind
 from procure.faces import actor
@@ -81,8 +89,24 @@ class Lots(MethodView):
         return lot
 
 
+class LotEditSchema(PartEditSchema):
+    title = Text(validate=validate.Length(min=1, max=300))
+    estimated_annual_value = fields.Decimal(
+        places=2, validate=_money, metadata={"minimum": 0, "maximum": MAX_MONEY,
+                                             "description": "dollars"})
+    max_awards = fields.Integer(strict=True, validate=validate.Range(min=1, max=50))
+
+
 @bp.route("/solicitations/<int:solicitation_id>/lots/<int:lot_id>")
 class LotItem(MethodView):
+    @policy.rule("solicitation.manage")
+    @bp.arguments(LotEditSchema)
+    @bp.response(200, LotSchema)
+    @bp.errors(400, 403, 404, 409)
+    def patch(self, data: dict, solicitation_id: int, lot_id: int) -> Lot:
+        """Change a lot: in place on a draft; once published, by an addendum (give its title)."""
+        return edit_part(solicitation_id, Lot, lot_id, data)
+
     @policy.rule("solicitation.manage")
     @bp.response(204)
     @bp.errors(403, 404, 409)

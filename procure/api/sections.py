@@ -7,7 +7,14 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from procure import policy
-from procure.api.common import PREFIX, Blueprint, Text, visible_solicitation
+from procure.api.common import (
+    PREFIX,
+    Blueprint,
+    PartEditSchema,
+    Text,
+    edit_part,
+    visible_solicitation,
+)
 from procure.extensions import db
 from procure.models import RequiredSection
 from procure.faces import actor
@@ -55,8 +62,24 @@ class Sections(MethodView):
         return section
 
 
+class SectionEditSchema(PartEditSchema):
+    title = Text(validate=validate.Length(min=1, max=200))
+    aliases = fields.List(Text(validate=validate.Length(max=200)),
+                          validate=validate.Length(max=20))
+    page_limit = fields.Integer(allow_none=True, strict=True,
+                                validate=validate.Range(min=1, max=500))
+
+
 @bp.route("/solicitations/<int:solicitation_id>/sections/<int:section_id>")
 class SectionItem(MethodView):
+    @policy.rule("solicitation.manage")
+    @bp.arguments(SectionEditSchema)
+    @bp.response(200, SectionSchema)
+    @bp.errors(400, 403, 404, 409)
+    def patch(self, data: dict, solicitation_id: int, section_id: int) -> RequiredSection:
+        """Change a required section: in place on a draft; once published, by an addendum."""
+        return edit_part(solicitation_id, RequiredSection, section_id, data)
+
     @policy.rule("solicitation.manage")
     @bp.response(204)
     @bp.errors(403, 404, 409)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procure.models.base import Base, enum_column
@@ -73,6 +73,9 @@ class ProcedureRule(Base):
     min_days_after_addendum: Mapped[int]    # an addendum leaves at least this many days, or the deadline moves
     standstill_days: Mapped[int]
     min_responses: Mapped[int]
+    # Officers may see how many sealed responses arrived before the opening (some agencies
+    # forbid it: off by default). Never who, never what.
+    show_sealed_counts: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Solicitation(Base):
@@ -97,6 +100,12 @@ class Solicitation(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)
+    # The RFI whose comments informed this RFR.
+    informed_by_id: Mapped[int | None] = mapped_column(ForeignKey("solicitation.id"))
+    informed_by: Mapped[Solicitation | None] = relationship(
+        remote_side="Solicitation.id", foreign_keys=[informed_by_id], back_populates="informed")
+    informed: Mapped[list[Solicitation]] = relationship(
+        foreign_keys=[informed_by_id], back_populates="informed_by", order_by="Solicitation.id")
 
     agencies: Mapped[list[Agency]] = relationship(secondary=solicitation_agency,
                                                   order_by="Agency.code")
@@ -200,6 +209,9 @@ class Addendum(Base):
     published_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     previous_deadline: Mapped[datetime | None]
     new_deadline: Mapped[datetime | None]
+    # What it changed, for bidders: [{"part": "Lot 3: ...", "field": "Estimated annual value",
+    # "before": "$100,000.00", "after": "$120,000.00"}]
+    changes: Mapped[list[Any]] = mapped_column(default=list)
     documents: Mapped[list[SolicitationDocument]] = relationship(back_populates="addendum")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import Flask, current_app, g, jsonify, render_template, request
@@ -52,8 +53,8 @@ def _error(status: int, title: str, message: str, **extra: Any) -> Any:
 
 
 def init_app(app: Flask) -> None:
-    from procure.web import auth, bidder, officer, public
-    for module in (public, auth, officer, bidder):
+    from procure.web import admin, auth, bidder, officer, public
+    for module in (public, auth, officer, bidder, admin):
         app.register_blueprint(module.bp)
 
     @login_manager.user_loader
@@ -133,9 +134,19 @@ def init_app(app: Flask) -> None:
     def moment_filter(value: Any) -> str:
         return clock.format_moment(value)
 
+    from procure.workflows.labels import state_label
+    app.add_template_filter(state_label, "state")
+
     @app.template_filter("money")
     def money_filter(value: Any) -> str:
-        return "" if value is None else f"${value:,.0f}"
+        """$700,150.00: dollars with thousands separators and cents (numbers or their text)."""
+        if value is None or value == "":
+            return ""
+        try:
+            amount = Decimal(str(value).replace(",", "").lstrip("$"))
+        except InvalidOperation:
+            return str(value)
+        return f"-${-amount:,.2f}" if amount < 0 else f"${amount:,.2f}"
 
     @app.context_processor
     def helpers() -> dict[str, Any]:

@@ -47,7 +47,8 @@ def response(response_id: UUID):
     row = _my_response(response_id)
     return render_template("bidder/response.html", r=row, form=UploadForm(),
                            event_form=EventForm(), events=flow.allowed_events(row, current_user),
-                           labels=flow.LABELS, problems=flow.completeness(row),
+                           labels=flow.LABELS, consequences=flow.CONSEQUENCES,
+                           problems=flow.completeness(row),
                            accepting=solicitation_flow.is_accepting(row.solicitation))
 
 
@@ -62,10 +63,15 @@ def upload(response_id: UUID, replaces_id: UUID | None = None):
     if not form.validate_on_submit():
         message = "; ".join(m for messages in form.errors.values() for m in messages)
         raise WorkflowError(message or "Choose a PDF file to upload.")
-    document = flow.upload_document(
-        db.session, row, current_user, stream=form.file.data.stream,
-        filename=form.file.data.filename, kind=DocumentKind[form.kind.data], uploads=uploads(),
-        replaces_id=replaces_id, received_at=received_at())
+    try:
+        document = flow.upload_document(
+            db.session, row, current_user, stream=form.file.data.stream,
+            filename=form.file.data.filename, kind=DocumentKind[form.kind.data],
+            uploads=uploads(), replaces_id=replaces_id, received_at=received_at())
+    except flow.DuplicateFile as duplicate:
+        db.session.rollback()
+        flash(duplicate.message, "warning")
+        return redirect(url_for("bidder.response", response_id=row.public_id))
     db.session.commit()
     flash(f"{document.filename} was received and is being read.", "success")
     return redirect(url_for("bidder.response", response_id=row.public_id) + f"#document-{document.public_id}")
@@ -88,11 +94,9 @@ def fire(response_id: UUID, event: str):
     row = _my_response(response_id)
     flow.fire(db.session, row, event, current_user, received_at=received_at())
     db.session.commit()
+    flash(flow.DONE.get(event, "Done."), "success")
     if event == "submit":
-        flash("Your response is submitted. Keep the receipt.", "success")
         return redirect(url_for("bidder.receipt", response_id=row.public_id))
-    flash(f"Response {flow.LABELS.get(event, event).lower()}: it is now "
-          f"{row.status.value.lower()}.", "success")
     return redirect(url_for("bidder.response", response_id=row.public_id))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
@@ -23,10 +25,11 @@ from wtforms.validators import (
     Email,
     EqualTo,
     Length,
-    NumberRange,
     Optional,
     Regexp,
+    StopValidation,
 )
+from wtforms.widgets import TextInput
 
 from procure.models import (
     CancelReason,
@@ -36,6 +39,70 @@ from procure.models import (
     SolicitationKind,
     SupplierDiversity,
 )
+from procure.workflows.solicitation import MAX_AMOUNT
+
+
+class WholeNumberField(IntegerField):
+    """A whole number in a range. What was typed stays in the field, and a wrong value is told
+    in words ("Enter a whole number from 1 to 100; 12.5 is not one."), never "required"."""
+
+    def __init__(self, label: str, *, minimum: int, maximum: int, required: bool = True,
+                 **kwargs) -> None:
+        self.minimum, self.maximum, self.required = minimum, maximum, required
+        kwargs.setdefault("description", f"A whole number from {minimum} to {maximum}"
+                          + ("" if required else "; leave it empty for none") + ".")
+        super().__init__(label, **kwargs)
+
+    def process_formdata(self, valuelist: list) -> None:
+        self.data = None
+        text = str(valuelist[0]).strip() if valuelist else ""
+        if text:
+            try:
+                self.data = int(text.replace(",", ""))
+            except ValueError:
+                self.data = None
+
+    def pre_validate(self, form) -> None:
+        text = str(self.raw_data[0]).strip() if self.raw_data else ""
+        wanted = f"a whole number from {self.minimum} to {self.maximum}"
+        if not text:
+            if self.required:
+                raise StopValidation(f"Enter {wanted}.")
+            self.errors[:] = []
+            raise StopValidation()
+        if self.data is None or not self.minimum <= self.data <= self.maximum:
+            raise StopValidation(f"Enter {wanted}; {text} is not one.")
+
+
+class AmountField(DecimalField):
+    """Dollars and cents, from $0 to $999,999,999,999.99; "$700,150.00" is read as typed."""
+
+    widget = TextInput()   # "$700,150.00" can be typed (a number input refuses it)
+
+    def __init__(self, label: str, **kwargs) -> None:
+        kwargs.setdefault("description", "In dollars, e.g. 700150 or $700,150.00.")
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(label, places=2, **kwargs)
+
+    def process_formdata(self, valuelist: list) -> None:
+        self.data = None
+        text = str(valuelist[0]).strip().replace(",", "").lstrip("$").strip() if valuelist else ""
+        if text:
+            try:
+                self.data = Decimal(text)
+            except InvalidOperation:
+                self.data = None
+
+    def pre_validate(self, form) -> None:
+        text = str(self.raw_data[0]).strip() if self.raw_data else ""
+        wanted = "an amount in dollars from $0 to $999,999,999,999.99"
+        if not text:
+            raise StopValidation(f"Enter {wanted}.")
+        value = self.data
+        if value is None or not value.is_finite() or not 0 <= value <= MAX_AMOUNT:
+            raise StopValidation(f"Enter {wanted}; {text} is not one.")
+        if value != value.quantize(Decimal("0.01")):
+            raise StopValidation("Enter dollars and cents: at most two digits after the point.")
 
 
 def _choices(enum_class) -> list[tuple[str, str]]:
@@ -82,6 +149,8 @@ class SolicitationForm(FlaskForm):
     conference_at = DateTimeLocalField("Bidders' conference (Eastern time)", validators=[Optional()])
     conference_location = StringField("Conference location", validators=[Optional(), Length(max=300)])
     deadline = DateTimeLocalField("Submission deadline (Eastern time)", validators=[Optional()])
+    informed_by = SelectField("RFI that informed it (RFRs)", coerce=int, default=0,
+                              description="Its comments are shown here while you draft.")
     expected_award = DateField("Expected award", validators=[Optional()])
     contract_start = DateField("Contract start", validators=[Optional()])
     submit = SubmitField("Save draft")
@@ -94,26 +163,59 @@ class LotForm(FlaskForm):
                                        coerce=int, validators=[Optional()])
     region = SelectField("Region (regional resource center)", coerce=int, validators=[Optional()])
     service_model = SelectField("Service model (network services)", validators=[Optional()])
-    estimated_annual_value = DecimalField("Estimated annual value ($)", places=2,
-                                          validators=[DataRequired(), NumberRange(min=0)])
-    max_awards = IntegerField("Awards it may get", default=1, validators=[DataRequired(), NumberRange(min=1, max=50)])
+    estimated_annual_value = AmountField("Estimated annual value ($)")
+    max_awards = WholeNumberField("Awards it may get", minimum=1, maximum=50, default=1)
     submit = SubmitField("Add lot")
 
 
 class SectionForm(FlaskForm):
     title = StringField("Section title", validators=[DataRequired(), Length(max=200)])
     aliases = StringField("Other headings that count (comma-separated)", validators=[Optional(), Length(max=500)])
-    page_limit = IntegerField("Page limit", validators=[Optional(), NumberRange(min=1, max=500)])
+    page_limit = WholeNumberField("Page limit", minimum=1, maximum=500, required=False)
     submit = SubmitField("Add section")
 
 
 class CriterionForm(FlaskForm):
     name = StringField("Criterion", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("What evaluators look for", validators=[Optional(), Length(max=2000)])
-    weight = IntegerField("Weight (%)", validators=[DataRequired(), NumberRange(min=1, max=100)])
-    max_points = IntegerField("Maximum points", default=10, validators=[DataRequired(), NumberRange(min=1, max=1000)])
+    weight = WholeNumberField("Weight (%)", minimum=1, maximum=100)
+    max_points = WholeNumberField("Maximum points", minimum=1, maximum=1000, default=10)
     envelope = SelectField("Envelope", choices=_choices(Envelope))
     submit = SubmitField("Add criterion")
+
+
+class AmendmentForm(FlaskForm):
+    """Editing a part: in place on a draft; once published, by the addendum named here."""
+    addendum_title = StringField("Addendum title (published solicitations change by addendum)",
+                                 validators=[Optional(), Length(max=300)])
+    addendum_body = TextAreaField("Addendum text (optional: the list of changes is published with it)",
+                                  validators=[Optional(), Length(max=20000)])
+
+
+class LotEditForm(LotForm, AmendmentForm):
+    kind = area_offices = region = service_model = None   # what a lot covers stays
+    submit = SubmitField("Save lot")
+
+
+class SectionEditForm(SectionForm, AmendmentForm):
+    submit = SubmitField("Save section")
+
+
+class CriterionEditForm(CriterionForm, AmendmentForm):
+    submit = SubmitField("Save criterion")
+
+
+EDIT_FORMS = {"lot": LotEditForm, "section": SectionEditForm, "criterion": CriterionEditForm}
+
+
+class RulesForm(FlaskForm):
+    min_days_open = WholeNumberField("Days open at least", minimum=0, maximum=365)
+    question_cutoff_days = WholeNumberField("Questions close this many days before the deadline", minimum=0, maximum=365)
+    min_days_after_addendum = WholeNumberField("Days bidders get at least after an addendum", minimum=0, maximum=365)
+    standstill_days = WholeNumberField("Standstill days after an award", minimum=0, maximum=365)
+    min_responses = WholeNumberField("Responses needed at least", minimum=0, maximum=365)
+    show_sealed_counts = BooleanField("Officers see how many sealed responses arrived before the opening (never who or what)")
+    submit = SubmitField("Save rules")
 
 
 class DocumentForm(FlaskForm):
@@ -126,6 +228,9 @@ class AddendumForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     body = TextAreaField("What changes", validators=[DataRequired(), Length(max=20000)])
     new_deadline = DateTimeLocalField("New deadline (Eastern time; leave empty to keep it)", validators=[Optional()])
+    shorten_reason = TextAreaField("Reason for bringing the deadline forward (only if the new deadline is earlier)",
+                                   description="Published with the addendum and kept in the audit trail.",
+                                   validators=[Optional(), Length(max=2000)])
     file = FileField("Revised document (PDF, optional)", validators=[Optional(), FileAllowed(["pdf"], "Upload a PDF.")])
     submit = SubmitField("Publish addendum")
 

@@ -30,6 +30,7 @@ from procure.models import (
     SolicitationStatus,
 )
 from procure.web.forms import (
+    EDIT_FORMS,
     AddendumForm,
     AnswerForm,
     CancelForm,
@@ -42,6 +43,7 @@ from procure.web.forms import (
 )
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow
+from procure.workflows.base import WorkflowError
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 
@@ -54,13 +56,19 @@ def _local(value: datetime | None) -> datetime | None:
     return clock.local(value).replace(tzinfo=None) if value is not None else None
 
 
-def _solicitation_form(row: Solicitation | None = None) -> SolicitationForm:
-    form = SolicitationForm(obj=None if row is None or request.method == "POST" else row)
+def _solicitation_form(row: Solicitation | None = None, *, submitted: bool = False) -> SolicitationForm:
+    """The details form: what was sent when it is the one submitted, else the row's values."""
+    submitted = submitted and request.method == "POST"
+    form = (SolicitationForm() if submitted or row is None
+            else SolicitationForm(formdata=None, obj=row))
     form.agencies.choices = [(a.code, f"{a.code}: {a.name}")
                              for a in db.session.scalars(select(Agency).order_by(Agency.code))]
-    if row is not None and request.method != "POST":
+    form.informed_by.choices = [(0, "None")] + [
+        (rfi.id, f"{rfi.number}: {rfi.title}") for rfi in flow.rfi_choices(db.session)]
+    if row is not None and not submitted:
         form.agencies.data = [a.code for a in row.agencies]
         form.kind.data = row.kind.name
+        form.informed_by.data = row.informed_by_id or 0
         for name in ("questions_due", "conference_at", "deadline"):
             getattr(form, name).data = _local(getattr(row, name))
     return form
@@ -73,6 +81,7 @@ def _fields(form: SolicitationForm) -> dict:
         "conference_location": form.conference_location.data or "",
         "deadline": _utc(form.deadline.data), "expected_award": form.expected_award.data,
         "contract_start": form.contract_start.data,
+        "informed_by_id": form.informed_by.data or None,
     }
 
 
@@ -96,19 +105,29 @@ def dashboard():
 @policy.rule("solicitation.manage")
 def new():
     form = _solicitation_form()
+    year = clock.local(clock.now()).year
+    rfr, rfi = (flow.next_number(db.session, "DCF", kind, year)
+                for kind in (SolicitationKind.RFR, SolicitationKind.RFI))
+    form.number.description = (f"Leave empty to number it automatically: the next RFR is {rfr}, "
+                               f"the next RFI {rfi} (the first issuing agency's code comes first).")
     if form.validate_on_submit():
-        row = flow.create(db.session, current_user, kind=SolicitationKind[form.kind.data],
-                          agencies=form.agencies.data, number=form.number.data or None,
-                          **_fields(form))
+        try:
+            row = flow.create(db.session, current_user, kind=SolicitationKind[form.kind.data],
+                              agencies=form.agencies.data, number=form.number.data or None,
+                              **_fields(form))
+        except WorkflowError as error:
+            db.session.rollback()
+            _refused(form, error)
+            return render_template("officer/new.html", form=form), 409
         db.session.commit()
         flash(f"Draft {row.number} created. Add its lots, sections and criteria, then publish.",
               "success")
         return redirect(url_for("officer.solicitation", solicitation_id=row.id))
-    return render_template("officer/new.html", form=form)
+    return render_template("officer/new.html", form=form), 400 if form.errors else 200
 
 
-def _lot_form() -> LotForm:
-    lot_form = LotForm(prefix="lot")
+def _lot_form(submitted: bool = False) -> LotForm:
+    lot_form = LotForm(prefix="lot") if submitted else LotForm(prefix="lot", formdata=None)
     areas = db.session.scalars(select(AreaOffice).options(selectinload(AreaOffice.region))
                                .order_by(AreaOffice.name)).all()
     lot_form.area_offices.choices = [(a.id, f"{a.name} ({a.region.name})") for a in areas]
@@ -123,42 +142,95 @@ def _draft_forms(row: Solicitation) -> dict:
     """The forms that add parts to a draft (none once published: it changes by addendum)."""
     if row.status is not SolicitationStatus.draft:
         return {}
-    return {"lot_form": _lot_form(), "section_form": SectionForm(prefix="section"),
-            "criterion_form": CriterionForm(prefix="criterion"),
-            "document_form": DocumentForm(prefix="document")}
+    return {"lot_form": _lot_form(), "section_form": SectionForm(prefix="section", formdata=None),
+            "criterion_form": CriterionForm(prefix="criterion", formdata=None),
+            "document_form": DocumentForm(prefix="document", formdata=None)}
+
+
+def _edit_forms(row: Solicitation) -> dict:
+    """A form per lot, section and criterion, filled with its values: in place on a draft, by
+    addendum while open; none after."""
+    if row.kind is not SolicitationKind.RFR or row.status not in (
+            SolicitationStatus.draft, SolicitationStatus.published):
+        return {}
+    forms = {}
+    for part, items in (("lot", row.lots), ("section", row.sections), ("criterion", row.criteria)):
+        for item in items:
+            form = EDIT_FORMS[part](prefix=f"{part}{item.id}", formdata=None, obj=item)
+            if part == "section":
+                form.aliases.data = ", ".join(item.aliases or [])
+            if part == "criterion":
+                form.envelope.data = item.envelope.name
+            forms[f"{part}-{item.id}"] = form
+    return forms
+
+
+def _page(row: Solicitation, status: int = 200, edit_form: tuple | None = None, **submitted):
+    """The RFR's page; a form that was sent with mistakes comes back in place, with what was
+    typed and each message beside its field."""
+    if status != 200:
+        db.session.rollback()   # nothing of a refused request stays
+    context = dict(
+        form=_solicitation_form(row), **_draft_forms(row), event_form=EventForm(formdata=None),
+        cancel_form=CancelForm(prefix="cancel", formdata=None),
+        addendum_form=AddendumForm(prefix="addendum", formdata=None),
+        edit_forms=_edit_forms(row))
+    context.update(submitted)
+    if edit_form is not None:
+        context["edit_forms"][edit_form[0]] = edit_form[1]
+    return render_template(
+        "officer/solicitation.html", s=row, events=flow.allowed_events(row),
+        addendum_rules=(flow.addendum_rules(db.session, row)
+                        if row.status is SolicitationStatus.published else None),
+        labels=flow.LABELS, counts=response_flow.opening_counts(db.session, row),
+        sealed_count=response_flow.sealed_count(db.session, row),
+        consequences=flow.consequences(row),
+        rfi_comments=flow.rfi_comments(db.session, row) if row.status is SolicitationStatus.draft else [],
+        unanswered=[q for q in row.questions if q.answer is None], **context), status
+
+
+def _refused(form, error: WorkflowError) -> None:
+    """A refusal of the use case, shown at the top of the form that asked."""
+    form.form_errors.append(error.message)
 
 
 @bp.route("/solicitations/<int:solicitation_id>", methods=["GET", "POST"])
 @policy.rule("solicitation.manage")
 def solicitation(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
-    form = _solicitation_form(row)
-    if request.method == "POST" and form.validate_on_submit():
+    if request.method == "GET":
+        return _page(row)
+    form = _solicitation_form(row, submitted=True)
+    if not form.validate_on_submit():
+        return _page(row, 400, form=form)
+    try:
         flow.update(db.session, row, current_user, agencies=form.agencies.data, **_fields(form))
-        db.session.commit()
-        flash("Draft saved.", "success")
-        return redirect(url_for("officer.solicitation", solicitation_id=row.id))
-    return render_template(
-        "officer/solicitation.html", s=row, form=form, **_draft_forms(row),
-        event_form=EventForm(), cancel_form=CancelForm(prefix="cancel"),
-        addendum_form=AddendumForm(prefix="addendum"), events=flow.allowed_events(row),
-        labels=flow.LABELS, counts=response_flow.opening_counts(db.session, row),
-        unanswered=[q for q in row.questions if q.answer is None])
+    except WorkflowError as error:
+        _refused(form, error)
+        return _page(row, 409, form=form)
+    db.session.commit()
+    flash("Draft saved.", "success")
+    return redirect(url_for("officer.solicitation", solicitation_id=row.id))
 
 
 @bp.route("/solicitations/<int:solicitation_id>/lots", methods=["POST"])
 @policy.rule("solicitation.manage")
 def add_lot(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
-    form = _lot_form()
+    form = _lot_form(submitted=True)
     if not form.validate_on_submit():
-        return _invalid(row, form)
-    kind = LotKind[form.kind.data]
-    flow.add_lot(db.session, row, current_user, kind=kind, title=form.title.data,
-                 estimated_annual_value=form.estimated_annual_value.data,
-                 max_awards=form.max_awards.data, area_office_ids=form.area_offices.data or [],
-                 region_id=form.region.data or None,
-                 service_model_code=form.service_model.data or None)
+        return _page(row, 400, lot_form=form)
+    try:
+        flow.add_lot(db.session, row, current_user, kind=LotKind[form.kind.data],
+                     title=form.title.data,
+                     estimated_annual_value=form.estimated_annual_value.data,
+                     max_awards=form.max_awards.data,
+                     area_office_ids=form.area_offices.data or [],
+                     region_id=form.region.data or None,
+                     service_model_code=form.service_model.data or None)
+    except WorkflowError as error:
+        _refused(form, error)
+        return _page(row, 409, lot_form=form)
     db.session.commit()
     flash("Lot added.", "success")
     return redirect(url_for("officer.solicitation", solicitation_id=row.id) + "#lots")
@@ -170,9 +242,14 @@ def add_section(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
     form = SectionForm(prefix="section")
     if not form.validate_on_submit():
-        return _invalid(row, form)
-    flow.add_section(db.session, row, current_user, title=form.title.data,
-                     aliases=(form.aliases.data or "").split(","), page_limit=form.page_limit.data)
+        return _page(row, 400, section_form=form)
+    try:
+        flow.add_section(db.session, row, current_user, title=form.title.data,
+                         aliases=(form.aliases.data or "").split(","),
+                         page_limit=form.page_limit.data)
+    except WorkflowError as error:
+        _refused(form, error)
+        return _page(row, 409, section_form=form)
     db.session.commit()
     flash("Section added.", "success")
     return redirect(url_for("officer.solicitation", solicitation_id=row.id) + "#sections")
@@ -184,11 +261,15 @@ def add_criterion(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
     form = CriterionForm(prefix="criterion")
     if not form.validate_on_submit():
-        return _invalid(row, form)
-    flow.add_criterion(db.session, row, current_user, name=form.name.data,
-                       weight=form.weight.data, max_points=form.max_points.data,
-                       description=form.description.data or "",
-                       envelope=Envelope[form.envelope.data])
+        return _page(row, 400, criterion_form=form)
+    try:
+        flow.add_criterion(db.session, row, current_user, name=form.name.data,
+                           weight=form.weight.data, max_points=form.max_points.data,
+                           description=form.description.data or "",
+                           envelope=Envelope[form.envelope.data])
+    except WorkflowError as error:
+        _refused(form, error)
+        return _page(row, 409, criterion_form=form)
     db.session.commit()
     flash(f"Criterion added. Weights now total {row.criteria_weight}.", "success")
     return redirect(url_for("officer.solicitation", solicitation_id=row.id) + "#criteria")
@@ -197,17 +278,48 @@ def add_criterion(solicitation_id: int):
 PARTS = {"lot": Lot, "section": RequiredSection, "criterion": Criterion}
 
 
-@bp.route("/solicitations/<int:solicitation_id>/<part>/<int:part_id>/remove", methods=["POST"])
-@policy.rule("solicitation.manage")
-def remove_part(solicitation_id: int, part: str, part_id: int):
+def _part(solicitation_id: int, part: str, part_id: int):
+    """The solicitation and one of its lots, sections or criteria named in the URL."""
     row = db.get_or_404(Solicitation, solicitation_id)
     if part not in PARTS:
         abort(404)
-    item = db.get_or_404(PARTS[part], part_id)
+    return row, db.get_or_404(PARTS[part], part_id)
+
+
+@bp.route("/solicitations/<int:solicitation_id>/<part>/<int:part_id>/remove", methods=["POST"])
+@policy.rule("solicitation.manage")
+def remove_part(solicitation_id: int, part: str, part_id: int):
+    row, item = _part(solicitation_id, part, part_id)
     flow.remove_part(db.session, row, current_user, item)
     db.session.commit()
     flash(f"The {part} was removed.", "info")
     return redirect(url_for("officer.solicitation", solicitation_id=row.id))
+
+
+@bp.route("/solicitations/<int:solicitation_id>/<part>/<int:part_id>/edit", methods=["POST"])
+@policy.rule("solicitation.manage")
+def edit_part(solicitation_id: int, part: str, part_id: int):
+    row, item = _part(solicitation_id, part, part_id)
+    key, form = f"{part}-{part_id}", EDIT_FORMS[part](prefix=f"{part}{part_id}")
+    if not form.validate_on_submit():
+        return _page(row, 400, edit_form=(key, form))
+    values = {name: form[name].data for name in flow.PART_FIELDS[PARTS[part]]}
+    if part == "section":
+        values["aliases"] = (values["aliases"] or "").split(",")
+    if part == "criterion":
+        values.update(envelope=Envelope[values["envelope"]], description=values["description"] or "")
+    try:
+        addendum = response_flow.edit_part(db.session, row, current_user, item, values,
+                                  addendum_title=form.addendum_title.data or "",
+                                  addendum_body=form.addendum_body.data or "")
+    except WorkflowError as error:
+        _refused(form, error)
+        return _page(row, 409, edit_form=(key, form))
+    db.session.commit()
+    flash(f"Addendum {addendum.number} published with the change." if addendum else
+          f"{flow.part_label(item)}: saved.", "success")
+    return redirect(url_for("officer.solicitation", solicitation_id=row.id)
+                    + ("#addenda" if addendum else f"#{part}-{part_id}"))
 
 
 @bp.route("/solicitations/<int:solicitation_id>/documents", methods=["POST"])
@@ -216,7 +328,7 @@ def attach_document(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
     form = DocumentForm(prefix="document")
     if not form.validate_on_submit():
-        return _invalid(row, form)
+        return _page(row, 400, document_form=form)
     flow.upload_document(db.session, row, current_user, stream=form.file.data.stream,
                          filename=form.file.data.filename, title=form.title.data,
                          uploads=uploads())
@@ -232,18 +344,17 @@ def fire(solicitation_id: int, event: str):
     if event == "cancel":
         form = CancelForm(prefix="cancel")
         if not form.validate_on_submit():
-            return _invalid(row, form)
+            return _page(row, 400, cancel_form=form)
         flow.cancel(db.session, row, current_user, CancelReason[form.cancel_reason.data],
                     form.text.data)
     else:
         form = EventForm()
         if not form.validate_on_submit():
-            return _invalid(row, form)
+            return _page(row, 400, event_form=form)
         response_flow.fire_solicitation_event(db.session, row, event, current_user,
                                               reason=form.reason.data or "")
     db.session.commit()
-    flash(f"{row.number}: {flow.LABELS.get(event, event).lower()} done; it is now "
-          f"{row.status.value.lower()}.", "success")
+    flash(flow.done_message(row, event), "success")
     return redirect(url_for("officer.solicitation", solicitation_id=row.id))
 
 
@@ -253,10 +364,15 @@ def publish_addendum(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
     form = AddendumForm(prefix="addendum")
     if not form.validate_on_submit():
-        return _invalid(row, form)
-    addendum = response_flow.publish_addendum(db.session, row, current_user,
-                                              title=form.title.data, body=form.body.data,
-                                              new_deadline=_utc(form.new_deadline.data))
+        return _page(row, 400, addendum_form=form)
+    try:
+        addendum = response_flow.publish_addendum(
+            db.session, row, current_user, title=form.title.data, body=form.body.data,
+            new_deadline=_utc(form.new_deadline.data),
+            shorten_reason=form.shorten_reason.data or "")
+    except WorkflowError as error:
+        _refused(form, error)
+        return _page(row, 409, addendum_form=form)
     if form.file.data:
         flow.upload_document(db.session, row, current_user, stream=form.file.data.stream,
                              filename=form.file.data.filename, title=form.title.data,
@@ -273,7 +389,7 @@ def answer(question_id: int):
     question = db.get_or_404(Question, question_id)
     form = AnswerForm(prefix=f"q{question.id}")
     if not form.validate_on_submit():
-        return _invalid(question.solicitation, form)
+        return _questions_page(question.solicitation, 400, {question.id: form})
     flow.answer_question(db.session, question, current_user, form.answer.data)
     db.session.commit()
     flash("The answer is published to everyone, without the asker's name.", "success")
@@ -283,9 +399,14 @@ def answer(question_id: int):
 @bp.route("/solicitations/<int:solicitation_id>/questions")
 @policy.rule("solicitation.view_internal")
 def questions(solicitation_id: int):
-    row = db.get_or_404(Solicitation, solicitation_id)
-    forms = {q.id: AnswerForm(prefix=f"q{q.id}", answer=q.answer) for q in row.questions}
-    return render_template("officer/questions.html", s=row, forms=forms)
+    return _questions_page(db.get_or_404(Solicitation, solicitation_id))
+
+
+def _questions_page(row: Solicitation, status: int = 200, submitted: dict | None = None):
+    forms = {q.id: AnswerForm(prefix=f"q{q.id}", answer=q.answer, formdata=None)
+             for q in row.questions}
+    forms.update(submitted or {})
+    return render_template("officer/questions.html", s=row, forms=forms), status
 
 
 @bp.route("/solicitations/<int:solicitation_id>/comments")
@@ -320,18 +441,10 @@ def responses(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
     rows = response_flow.responses_for(db.session, current_user, row)
     return render_template("officer/responses.html", s=row, responses=rows,
-                           counts=response_flow.opening_counts(db.session, row))
-
-
-def _invalid(row: Solicitation, form) -> tuple[str, int]:
-    db.session.rollback()
-    errors = [f"{getattr(form, name).label.text}: {'; '.join(messages)}"
-              for name, messages in form.errors.items() if hasattr(form, name)]
-    if "csrf_token" in form.errors:
-        errors = ["The form expired or came from elsewhere. Reload the page and send it again."]
-    return render_template("error.html", status=400, title="Please correct the form",
-                           message=" ".join(errors) or "The form was not complete.",
-                           back=url_for("officer.solicitation", solicitation_id=row.id)), 400
+                           counts=response_flow.opening_counts(db.session, row),
+                           sealed_count=response_flow.sealed_count(db.session, row),
+                           event_form=EventForm(), events=flow.allowed_events(row),
+                           consequences=flow.consequences(row))
 
 
 @bp.route("/responses/<uuid:response_id>")
@@ -352,7 +465,7 @@ def judge(response_id: UUID, event: str):
         abort(400)
     response_flow.fire(db.session, row, event, current_user, reason=form.reason.data or "")
     db.session.commit()
-    flash(f"Response of {row.organization.legal_name}: {row.status.value.lower()}.", "success")
+    flash(f"{row.organization.legal_name}: {response_flow.DONE.get(event, 'done.')}", "success")
     return redirect(url_for("officer.response", response_id=row.public_id))
 
 

@@ -7,7 +7,9 @@ opened, except for the bidder's own organisation."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any, BinaryIO
 
 from sqlalchemy import func, select
@@ -35,13 +37,14 @@ from procure.workflows.base import (
     NotFound,
     Uploads,
     Workflow,
+    WorkflowError,
     after_commit,
     refuse,
     safe_filename,
     store_upload,
 )
 from procure.workflows import solicitation as solicitation_flow
-from procure.workflows.solicitation import CLOSING_GRACE, is_accepting, lock
+from procure.workflows.solicitation import CLOSING_GRACE, is_accepting, lock, rules_for
 
 R = ResponseStatus
 EDITABLE = (R.draft, R.withdrawn)
@@ -114,6 +117,26 @@ RESPONSE = Workflow("a response", R, [
 ], LABELS)
 
 BIDDER_EVENTS = ("submit", "withdraw", "confirm")
+
+# What the bidder reads once it is done.
+DONE = {
+    "submit": "Your response is submitted. Keep the receipt.",
+    "withdraw": "Your response is withdrawn: the agency will not consider it unless you submit "
+                "it again before the deadline.",
+    "confirm": "Your response is confirmed: it stands as submitted after the addendum.",
+    "accept": "The response is accepted as responsive.",
+    "reject": "The response is rejected as not responsive; the bidder will be told why.",
+}
+
+# What follows each bidder's event, said before they confirm it.
+CONSEQUENCES = {
+    "submit": "Submitting sends your documents as they are now, sealed until the opening; you "
+              "get a receipt. To change anything afterwards, withdraw and submit again before "
+              "the deadline.",
+    "withdraw": "Withdrawing takes your submission back: the agency will not consider it unless "
+                "you submit again before the deadline.",
+    "confirm": "Confirming says your submission stands as it is after the addendum.",
+}
 OFFICER_EVENTS = ("accept", "reject")
 
 
@@ -139,6 +162,10 @@ def start(session: Session, actor: User, lot: Lot) -> Response:
                  solicitation_id=row.solicitation_id, event="start",
                  to_state=R.draft.name)
     return row
+
+
+class DuplicateFile(WorkflowError):
+    """The same file (same SHA-256) is already in the response: nothing is added."""
 
 
 def require_editable(row: Response, received_at: datetime | None = None) -> None:
@@ -201,6 +228,13 @@ def add_document(session: Session, row: Response, actor: User, *, kind: Document
     policy.require(actor, "response.work", row)
     lock(session, row.solicitation, shared=True)
     require_editable(row, received_at)
+    same = next((d for d in row.current_documents if d.sha256 == stored.sha256), None)
+    if same is not None:
+        raise DuplicateFile(
+            f"{safe_filename(filename)} is the same file as {same.filename}, which is already "
+            "in this response: nothing was added." if same is not replaces else
+            f"{safe_filename(filename)} is identical to {same.filename}, the document it would "
+            "replace: nothing changed.")
     if replaces is None and len(row.current_documents) >= max_files:
         refuse(f"A response holds at most {max_files} files; remove or replace one first.")
     now = clock.now()
@@ -334,15 +368,34 @@ def open_responses(session: Session, solicitation: Solicitation, actor: User) ->
 
 
 def publish_addendum(session: Session, solicitation: Solicitation, actor: User, *, title: str,
-                     body: str, new_deadline: datetime | None = None) -> Addendum:
+                     body: str, new_deadline: datetime | None = None,
+                     shorten_reason: str = "") -> Addendum:
     """Publish an addendum (workflows.solicitation) and ask every bidder whose response is
     already submitted to confirm it."""
     addendum = solicitation_flow.publish_addendum(session, solicitation, actor, title=title,
-                                                  body=body, new_deadline=new_deadline)
+                                                  body=body, new_deadline=new_deadline,
+                                                  shorten_reason=shorten_reason)
+    ask_to_confirm(session, solicitation, addendum)
+    return addendum
+
+
+def edit_part(session: Session, solicitation: Solicitation, actor: User, part: Any,
+              values: dict[str, Any], *, addendum_title: str = "",
+              addendum_body: str = "") -> Addendum | None:
+    """Change a lot, section or criterion (workflows.solicitation.edit_part): on a published
+    solicitation that is an addendum, so submitted bidders are asked to confirm it too."""
+    addendum = solicitation_flow.edit_part(session, solicitation, actor, part, values,
+                                           addendum_title=addendum_title,
+                                           addendum_body=addendum_body)
+    if addendum is not None:
+        ask_to_confirm(session, solicitation, addendum)
+    return addendum
+
+
+def ask_to_confirm(session: Session, solicitation: Solicitation, addendum: Addendum) -> None:
     for row in _responses(solicitation, (R.submitted,)):
         RESPONSE.fire(row, "require_confirmation", actor="system (addendum)",
                       reason=f"Addendum {addendum.number} was published after submission.")
-    return addendum
 
 
 # ---------------------------------------------------------------- sealed reads
@@ -427,6 +480,18 @@ def opening_counts(session: Session, solicitation: Solicitation) -> dict[str, in
     return {status.name: count for status, count in rows}
 
 
+def sealed_count(session: Session, solicitation: Solicitation) -> int | None:
+    """How many responses are in (submitted or sealed) before the opening: for the agency, and
+    only where the procedure's rules allow it (off by default). Never who, never what."""
+    if solicitation.opened_at is not None or solicitation.kind is not SolicitationKind.RFR:
+        return None
+    if not rules_for(session, solicitation.kind).show_sealed_counts:
+        return None
+    return session.scalar(select(func.count()).select_from(Response).where(
+        Response.solicitation_id == solicitation.id,
+        Response.status.in_(IN_FORCE + (R.sealed,)))) or 0
+
+
 # ---------------------------------------------------------------- what the bidder sees
 
 def completeness(row: Response) -> list[dict[str, str]]:
@@ -457,4 +522,64 @@ def completeness(row: Response) -> list[dict[str, str]]:
     if documents and any(p["code"] == "no_signature" for p in problems) and any(
             d.record.get("signature", {}).get("found") for d in documents):
         problems = [p for p in problems if p["code"] != "no_signature"]
+    return problems + cover_checks(row)
+
+
+def _words(name: str) -> str:
+    """A name compared without case, punctuation or the corporate suffix."""
+    words = re.sub(r"[^a-z0-9 ]", " ", name.lower().replace("&", " and ")).split()
+    while words and words[-1] in {"inc", "incorporated", "llc", "corp", "corporation", "co",
+                                  "ltd", "the"}:
+        words.pop()
+    return " ".join(w for w in words if w != "the")
+
+
+def _amount(text: Any) -> Decimal | None:
+    try:
+        value = Decimal(str(text).replace(",", "").replace("$", "").strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def _money(value: Decimal) -> str:
+    return f"${value:,.2f}"
+
+
+def cover_checks(row: Response) -> list[dict[str, str]]:
+    """What the cover sheet says, checked against the bidder's organisation profile, the lot and
+    the budget read from the documents. Warnings the bidder sees before submitting."""
+    problems: list[dict[str, str]] = []
+    documents = [d for d in row.current_documents if d.record]
+    organization, lot = row.organization, row.lot
+
+    def warn(code: str, document: Document, message: str) -> None:
+        problems.append({"code": code, "message": f"{document.filename}: {message}"})
+
+    budget_totals = [t for t in (_amount((d.record.get("budget") or {}).get("total"))
+                                 for d in documents) if t is not None]
+    for d in documents:
+        cover = d.record.get("cover") or {}
+        name = (cover.get("organization_name") or "").strip()
+        if name and _words(name) != _words(organization.legal_name):
+            warn("cover_organization", d, f"the cover sheet names “{name}”, but your "
+                 f"organisation is registered as “{organization.legal_name}”.")
+        fein = re.sub(r"\D", "", cover.get("tax_id") or "")
+        if fein and fein != re.sub(r"\D", "", organization.fein or ""):
+            warn("cover_fein", d, f"the cover sheet gives FEIN {cover['tax_id']}, but your "
+                 f"organisation's FEIN is {organization.fein}.")
+        lots = [int(n) for n in re.findall(r"\d+", str(cover.get("lot") or ""))]
+        if lots and lot.number not in lots:
+            warn("cover_lot", d, f"the cover sheet names lot {cover['lot']}, but this response "
+                 f"is for lot {lot.number} ({lot.title}).")
+        price = _amount(cover.get("total_price"))
+        if price is None:
+            continue
+        if budget_totals and all(price != total for total in budget_totals):
+            warn("cover_price_budget", d, f"the cover sheet's total price {_money(price)} is not "
+                 f"the budget's total ({', '.join(_money(t) for t in budget_totals)}).")
+        if lot.estimated_annual_value and price > lot.estimated_annual_value:
+            warn("cover_price_estimate", d, f"the cover sheet's total price {_money(price)} is "
+                 f"above the lot's estimated annual value "
+                 f"({_money(lot.estimated_annual_value)}).")
     return problems

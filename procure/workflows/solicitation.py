@@ -49,6 +49,7 @@ from procure.workflows.base import (
 )
 
 S = SolicitationStatus
+MAX_AMOUNT = Decimal("999999999999.99")     # what an amount column (14 digits, 2 decimals) holds
 
 
 # ---------------------------------------------------------------- guards (raise with the reason)
@@ -176,6 +177,37 @@ LABELS = {
     "begin_evaluation": "Begin evaluation", "archive": "Archive", "cancel": "Cancel",
 }
 
+def done_message(row: Solicitation, event: str) -> str:
+    """What the officer reads once an event is done, in plain words."""
+    now = row.status.value.lower()
+    return {
+        "publish": f"{row.number} is published; it is now open to bidders until "
+                   f"{clock.format_moment(row.deadline)}.",
+        "open": f"{row.number}: the responses are opened; they are listed on the responses page.",
+        "cancel": f"{row.number} is cancelled.",
+        "close": f"{row.number} is closed; responses stay sealed until you open them.",
+    }.get(event, f"{row.number}: {LABELS.get(event, event).lower()} done; it is now {now}.")
+
+
+def consequences(row: Solicitation) -> dict[str, str]:
+    """What follows each event that cannot be undone, said before the person confirms."""
+    never_published = row.published_at is None
+    return {
+        "publish": f"Publishing makes {row.number} public to everyone at once. From then on it "
+                   "changes only by addendum, and bidders may respond until the deadline.",
+        "open": "Opening unseals every response at once: the agency sees who responded and "
+                "reads what they sent. This cannot be undone.",
+        "begin_evaluation": "Evaluation begins on the responses accepted as responsive; the "
+                            "others are set aside.",
+        "archive": "Archiving files the solicitation away; it stays readable.",
+        "cancel": ("Cancelling ends it for good. " + (
+            "It was never published, so it stays internal: nobody outside the agency sees it."
+            if never_published else
+            "Everyone sees it as cancelled with your explanation, no more responses are taken, "
+            "and bidders who responded are told.")),
+    }
+
+
 RFR = Workflow("an RFR", S, [
     {"trigger": "publish", "source": "draft", "dest": "published",
      "conditions": [_publishable], "before": [_stamp_published]},
@@ -216,6 +248,36 @@ def rules_for(session: Session, kind: SolicitationKind) -> ProcedureRule:
     rule = session.get(ProcedureRule, kind)
     if rule is None:
         raise WorkflowError(f"No procedure rules are set for {kind.value}s; run `procure init-db`.")
+    return rule
+
+
+RULE_FIELDS = {
+    "min_days_open": "Days open at least",
+    "question_cutoff_days": "Questions close this many days before the deadline",
+    "min_days_after_addendum": "Days bidders get at least after an addendum",
+    "standstill_days": "Standstill days after an award",
+    "min_responses": "Responses needed at least",
+    "show_sealed_counts": "Officers see how many sealed responses arrived before the opening",
+}
+
+
+def set_rules(session: Session, kind: SolicitationKind, actor: User, **values: Any) -> ProcedureRule:
+    """An administrator changes a procedure's rules; the audit keeps each change."""
+    rule = rules_for(session, kind)
+    changes = {}
+    for key, value in values.items():
+        if key not in RULE_FIELDS:
+            continue
+        if key != "show_sealed_counts" and (not isinstance(value, int) or not 0 <= value <= 365):
+            refuse(f"{RULE_FIELDS[key]}: a whole number of days from 0 to 365.")
+        if getattr(rule, key) != value:
+            changes[key] = [getattr(rule, key), value]
+            setattr(rule, key, value)
+    if changes:
+        session.flush()
+        audit.record(session, actor=actor, entity_type="procedure_rule", entity_id=0,
+                     event="set_rules", data={"what": f"{kind.value} rules", "kind": kind.name,
+                                              "changes": changes})
     return rule
 
 
@@ -274,7 +336,29 @@ def next_number(session: Session, agency: str, kind: SolicitationKind, year: int
 
 
 DRAFT_FIELDS = ("title", "description", "questions_due", "conference_at", "conference_location",
-                "deadline", "expected_award", "contract_start")
+                "deadline", "expected_award", "contract_start", "informed_by_id")
+
+
+def _check_informed_by(session: Session, kind: SolicitationKind, rfi_id: int | None) -> None:
+    if rfi_id is None:
+        return
+    rfi = session.get(Solicitation, rfi_id)
+    if kind is not SolicitationKind.RFR or rfi is None or rfi.kind is not SolicitationKind.RFI:
+        refuse("Only an RFR names the RFI that informed it, and that must be an RFI.")
+
+
+def rfi_choices(session: Session) -> list[Solicitation]:
+    """The RFIs an RFR may name as having informed it (published ones, newest first)."""
+    return list(session.scalars(select(Solicitation).where(
+        Solicitation.kind == SolicitationKind.RFI, policy.PUBLIC).order_by(Solicitation.id.desc())))
+
+
+def rfi_comments(session: Session, row: Solicitation) -> list[RfiComment]:
+    """The comments of the RFI that informed this RFR, for the officer drafting it."""
+    if row.informed_by_id is None:
+        return []
+    return list(session.scalars(select(RfiComment).where(
+        RfiComment.solicitation_id == row.informed_by_id).order_by(RfiComment.submitted_at)))
 
 
 def create(session: Session, actor: User, *, kind: SolicitationKind, agencies: list[str],
@@ -284,6 +368,7 @@ def create(session: Session, actor: User, *, kind: SolicitationKind, agencies: l
     number = number or next_number(session, agency_rows[0].code if agency_rows else "DCF", kind, year)
     if session.scalar(select(Solicitation.id).where(Solicitation.number == number)):
         refuse(f"The number {number} is already used by another solicitation.")
+    _check_informed_by(session, kind, fields.get("informed_by_id"))
     row = Solicitation(number=number, kind=kind, agencies=agency_rows, created_by_id=actor.id,
                        created_at=clock.now(), status=S.draft,
                        **{k: v for k, v in fields.items() if k in DRAFT_FIELDS})
@@ -297,6 +382,8 @@ def create(session: Session, actor: User, *, kind: SolicitationKind, agencies: l
 def update(session: Session, row: Solicitation, actor: User, *, agencies: list[str] | None = None,
            **fields: Any) -> None:
     _require_draft(row)
+    if "informed_by_id" in fields:
+        _check_informed_by(session, row.kind, fields["informed_by_id"])
     changed = {}
     for key, value in fields.items():
         if key in DRAFT_FIELDS and getattr(row, key) != value:
@@ -336,8 +423,10 @@ def add_lot(session: Session, row: Solicitation, actor: User, *, kind: LotKind, 
     if kind is LotKind.network_services and (
             not service_model_code or session.get(ServiceModel, service_model_code) is None):
         refuse("A network-services lot needs its service model.")
-    if estimated_annual_value is None or estimated_annual_value < 0:
-        refuse("The estimated annual value must be zero or more.")
+    if estimated_annual_value is None or not estimated_annual_value.is_finite() \
+            or not 0 <= estimated_annual_value <= MAX_AMOUNT:
+        refuse("The estimated annual value is an amount in dollars from $0 to "
+               f"${MAX_AMOUNT:,}.")
     if max_awards < 1:
         refuse("A lot may get at least one award.")
     number = max((lot.number for lot in row.lots), default=0) + 1
@@ -348,7 +437,7 @@ def add_lot(session: Session, row: Solicitation, actor: User, *, kind: LotKind, 
     session.flush()
     audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
                  event="add_lot", from_state="draft", to_state="draft",
-                 data={"lot": number, "title": lot.title})
+                 data={"lot": number, "title": lot.title, "what": part_label(lot)})
     return lot
 
 
@@ -364,7 +453,7 @@ def add_section(session: Session, row: Solicitation, actor: User, *, title: str,
     session.flush()
     audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
                  event="add_section", from_state="draft", to_state="draft",
-                 data={"title": section.title})
+                 data={"title": section.title, "what": part_label(section)})
     return section
 
 
@@ -382,7 +471,7 @@ def add_criterion(session: Session, row: Solicitation, actor: User, *, name: str
     session.flush()
     audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
                  event="add_criterion", from_state="draft", to_state="draft",
-                 data={"name": criterion.name, "weight": weight})
+                 data={"name": criterion.name, "weight": weight, "what": part_label(criterion)})
     return criterion
 
 
@@ -395,8 +484,109 @@ def remove_part(session: Session, row: Solicitation, actor: User, part: Lot | Re
     collection.remove(part)
     session.flush()
     audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
-                 event=f"remove_{type(part).__name__.lower()}", from_state="draft",
-                 to_state="draft", data={"id": part.id})
+                 event=f"remove_{PART_NAMES[type(part)]}", from_state="draft",
+                 to_state="draft", data={"what": part_label(part)})
+
+
+PART_NAMES = {Lot: "lot", RequiredSection: "section", Criterion: "criterion"}
+
+# What can be edited on each part, with the words people read for each field.
+PART_FIELDS: dict[type, dict[str, str]] = {
+    Lot: {"title": "Title", "estimated_annual_value": "Estimated annual value",
+          "max_awards": "Awards it may get"},
+    RequiredSection: {"title": "Title", "aliases": "Other headings that count",
+                      "page_limit": "Page limit"},
+    Criterion: {"name": "Name", "description": "What evaluators look for",
+                "weight": "Weight (%)", "max_points": "Maximum points", "envelope": "Envelope"},
+}
+
+
+def part_label(part: Lot | RequiredSection | Criterion) -> str:
+    if isinstance(part, Lot):
+        return f"Lot {part.number}: {part.title}"
+    if isinstance(part, RequiredSection):
+        return f"Section “{part.title}”"
+    return f"Criterion “{part.name}”"
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "none"
+    if isinstance(value, Decimal):
+        return f"${value:,.2f}"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, Envelope):
+        return value.value
+    return str(value)
+
+
+def _check_part_values(part: Any, values: dict[str, Any]) -> None:
+    """The same rules as when adding the part."""
+    if "title" in values and not str(values["title"]).strip() or \
+            "name" in values and not str(values["name"]).strip():
+        refuse("A name or title cannot be empty.")
+    value = values.get("estimated_annual_value")
+    if "estimated_annual_value" in values and (
+            value is None or not value.is_finite() or not 0 <= value <= MAX_AMOUNT):
+        refuse("The estimated annual value is an amount in dollars from $0 to "
+               f"${MAX_AMOUNT:,}.")
+    if "max_awards" in values and not 1 <= values["max_awards"] <= 50:
+        refuse("A lot may get from 1 to 50 awards.")
+    if values.get("page_limit") is not None and values["page_limit"] < 1:
+        refuse("A page limit is at least 1 page (leave it empty for no limit).")
+    if "weight" in values and not 0 < values["weight"] <= 100:
+        refuse("A weight is between 1 and 100.")
+    if "max_points" in values and values["max_points"] < 1:
+        refuse("Maximum points must be at least 1.")
+
+
+def edit_part(session: Session, row: Solicitation, actor: User,
+              part: Lot | RequiredSection | Criterion, values: dict[str, Any], *,
+              addendum_title: str = "", addendum_body: str = "") -> Addendum | None:
+    """Change a lot, section or criterion: in place while a draft; once published, only by an
+    addendum that lists each change for bidders (returned)."""
+    lock(session, row)
+    if part.solicitation_id != row.id:
+        raise NotFound("That part is not in this solicitation.")
+    allowed = PART_FIELDS[type(part)]
+    values = {k: v for k, v in values.items() if k in allowed}
+    if "title" in values:
+        values["title"] = values["title"].strip()
+    if "aliases" in values:
+        values["aliases"] = [a.strip() for a in values["aliases"] if a.strip()]
+    _check_part_values(part, values)
+    label = part_label(part)
+    changes = [{"part": label, "field": allowed[k], "before": _shown(getattr(part, k)),
+                "after": _shown(v)} for k, v in values.items() if getattr(part, k) != v]
+    if not changes:
+        refuse(f"Nothing changed in {label}.")
+    if row.status is S.draft:
+        for k, v in values.items():
+            setattr(part, k, v)
+        session.flush()
+        audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
+                     event=f"edit_{PART_NAMES[type(part)]}", from_state="draft",
+                     to_state="draft", data={"what": label, "changes": changes})
+        return None
+    if row.status is not S.published:
+        refuse(f"{row.number} is {row.status.value.lower()}: its lots, sections and criteria "
+               "no longer change.")
+    if not addendum_title.strip():
+        refuse("A published solicitation changes only by addendum: give the addendum a title "
+               "(bidders read it with the list of changes).")
+    for k, v in values.items():
+        setattr(part, k, v)
+    session.flush()
+    if isinstance(part, Criterion):
+        session.refresh(row)
+        if row.criteria_weight != 100:
+            refuse(f"Criteria weights would add up to {row.criteria_weight}, not 100.")
+    body = addendum_body.strip() or "; ".join(
+        f"{c['part']}: {c['field'].lower()} changes from {c['before']} to {c['after']}"
+        for c in changes) + "."
+    return publish_addendum(session, row, actor, title=addendum_title, body=body,
+                            changes=changes)
 
 
 def upload_document(session: Session, row: Solicitation, actor: User, *, stream: BinaryIO,
@@ -431,40 +621,92 @@ def lock(session: Session, row: Solicitation, *, shared: bool = False) -> None:
     session.refresh(row)
 
 
+def addendum_rules(session: Session, row: Solicitation) -> dict[str, Any]:
+    """What an addendum may do to the dates, said before it is sent (the form shows it)."""
+    rule = rules_for(session, row.kind)
+    now = clock.now()
+    return {"min_days": rule.min_days_after_addendum, "cutoff_days": rule.question_cutoff_days,
+            "earliest": now + timedelta(days=rule.min_days_after_addendum),
+            "deadline": row.deadline, "questions_due": row.questions_due,
+            "questions_open": row.questions_due is None or row.questions_due > now}
+
+
+def _addendum_dates(session: Session, row: Solicitation, new_deadline: datetime | None,
+                    shorten_reason: str) -> tuple[datetime, datetime | None, str]:
+    """The deadline and questions-due an addendum leaves, and what it tells bidders about them.
+    Refuses (never silently changes) a deadline that is too close; shortening needs a reason."""
+    rules = addendum_rules(session, row)
+    now, previous, earliest = clock.now(), row.deadline, rules["earliest"]
+    if previous is None:
+        refuse("This solicitation has no deadline to amend.")
+    note = ""
+    if new_deadline is None:
+        deadline = previous
+        if deadline < earliest:   # too close: bidders get the minimum, and are told
+            deadline = earliest
+            note = (f"The deadline moves to {clock.format_moment(deadline)} so that bidders "
+                    f"have at least {rules['min_days']} days after this addendum.")
+    else:
+        deadline = new_deadline
+        if deadline <= now:
+            refuse("The new deadline must be in the future.")
+        if deadline < earliest:
+            refuse(f"An addendum leaves bidders at least {rules['min_days']} days: choose a "
+                   f"deadline on or after {clock.format_moment(earliest)}.")
+        if deadline < previous:
+            if not shorten_reason.strip():
+                refuse(f"This addendum would bring the deadline forward from "
+                       f"{clock.format_moment(previous)} to {clock.format_moment(deadline)}. "
+                       "Bidders plan on the published deadline: keep or extend it, or give the "
+                       "reason for bringing it forward (it is published with the addendum and "
+                       "recorded in the audit trail).")
+            note = (f"The deadline is brought forward from {clock.format_moment(previous)} to "
+                    f"{clock.format_moment(deadline)}: {shorten_reason.strip()}")
+    questions_due = row.questions_due
+    latest = deadline - timedelta(days=rules["cutoff_days"])
+    if questions_due is not None and questions_due > now and questions_due > latest:
+        if latest <= now:
+            refuse(f"Questions close {rules['cutoff_days']} days before the deadline, so this "
+                   f"deadline would close them in the past: choose a deadline on or after "
+                   f"{clock.format_moment(now + timedelta(days=rules['cutoff_days']))}.")
+        questions_due = latest
+        note += (" " if note else "") + (f"Questions are now due by "
+                                         f"{clock.format_moment(questions_due)}.")
+    return deadline, questions_due, note
+
+
 def publish_addendum(session: Session, row: Solicitation, actor: User, *, title: str, body: str,
-                     new_deadline: datetime | None = None) -> Addendum:
+                     new_deadline: datetime | None = None, shorten_reason: str = "",
+                     changes: list[dict[str, str]] | None = None) -> Addendum:
+    """Publish a numbered addendum; `changes` lists what it changed in the lots, sections and
+    criteria (edit_part makes them), shown to bidders with it."""
     lock(session, row)
     if row.status is not S.published:
         refuse(f"Addenda are issued only while a solicitation is open; {row.number} is "
                f"{row.status.value.lower()}.")
     now = clock.now()
-    rule = rules_for(session, row.kind)
-    previous = row.deadline
-    deadline = new_deadline or previous
-    if deadline is None or deadline <= now:
-        refuse("The new deadline must be in the future.")
-    minimum = now + timedelta(days=rule.min_days_after_addendum)
-    moved_note = ""
-    if deadline < minimum:
-        deadline = minimum
-        moved_note = (f" The deadline moves to {clock.format_moment(deadline)} so that bidders "
-                      f"have at least {rule.min_days_after_addendum} days after this addendum.")
+    previous, previous_questions = row.deadline, row.questions_due
+    deadline, questions_due, note = _addendum_dates(session, row, new_deadline, shorten_reason)
     number = max((a.number for a in row.addenda), default=0) + 1
     addendum = Addendum(solicitation=row, number=number, title=title.strip(),
-                        body=body.strip() + moved_note, published_at=now,
+                        body=body.strip() + ("\n\n" + note if note else ""), published_at=now,
                         published_by_id=actor.id, previous_deadline=previous,
-                        new_deadline=deadline if deadline != previous else None)
+                        new_deadline=deadline if deadline != previous else None,
+                        changes=list(changes or []))
     session.add(addendum)
-    if deadline != previous:
-        row.deadline = deadline
-        if row.questions_due is not None:
-            row.questions_due = min(max(row.questions_due, now),
-                                    deadline - timedelta(days=rule.question_cutoff_days))
+    row.deadline, row.questions_due = deadline, questions_due
     session.flush()
+    data: dict[str, Any] = {"addendum": number, "title": addendum.title,
+                            "what": f"Addendum {number}: {addendum.title}",
+                            "previous_deadline": previous, "deadline": row.deadline,
+                            "changes": addendum.changes}
+    if questions_due != previous_questions:
+        data.update(previous_questions_due=previous_questions, questions_due=questions_due)
+    if deadline < previous:
+        data["shortened_because"] = shorten_reason.strip()
     audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
                  event="publish_addendum", from_state=row.status.name, to_state=row.status.name,
-                 data={"addendum": number, "previous_deadline": previous,
-                       "deadline": row.deadline})
+                 reason=data.get("shortened_because", ""), data=data)
     return addendum
 
 

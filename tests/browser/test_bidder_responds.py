@@ -46,7 +46,9 @@ def test_bidder_uploads_fixes_submits_and_it_stays_sealed(app, live_server, peop
     expect(page.locator("#check-h + p")).to_contain_text(
         "Every required section was found", timeout=30_000)
     look.check("complete")
-    page.get_by_role("button", name="Submit").click()
+    page.locator("summary", has_text="Submit…").click()
+    expect(page.locator("#confirm-submit")).to_contain_text("sealed until the opening")
+    page.get_by_role("button", name="Yes, submit now").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Submission receipt")
     expect(page.locator("table")).to_contain_text(hashlib.sha256(corrected).hexdigest())
     expect(page.locator("table")).to_contain_text("proposal-v2.pdf")

@@ -37,14 +37,16 @@ def test_officer_creates_and_publishes_rfr_and_visitor_finds_it(live_server, peo
     officer.get_by_label("Page limit").fill("10")
     officer.get_by_role("button", name="Add section").click()
     for name, weight in [("Program design", "75"), ("Cost", "25")]:
-        if officer.locator("#criteria details").get_attribute("open") is None:
+        if officer.locator("#criteria details:not(.edit-part)").get_attribute("open") is None:
             officer.locator("summary", has_text="Add a criterion").click()
         officer.locator("#criterion-name").fill(name)
-        officer.get_by_label("Weight (%)").fill(weight)
+        officer.locator("#criterion-weight").fill(weight)
         officer.get_by_role("button", name="Add criterion").click()
     expect(officer.locator("#criteria-h")).to_contain_text("weights total 100 of 100")
     look.check("draft-complete")
-    officer.get_by_role("button", name="Publish").click()
+    officer.locator("summary", has_text="Publish…").click()
+    expect(officer.locator("#confirm-publish")).to_contain_text("changes only by addendum")
+    officer.get_by_role("button", name="Yes, publish now").click()
     expect(officer.locator(".badge.status").first).to_have_text("Open")
     look.check("published")
     officer.get_by_role("link", name="Lifecycle").click()
@@ -66,7 +68,7 @@ def test_officer_creates_and_publishes_rfr_and_visitor_finds_it(live_server, peo
     visitor.get_by_role("link", name="Regional resource center for the Western region").click()
     expect(visitor.get_by_role("heading", level=1)).to_have_text(
         "Regional resource center for the Western region")
-    expect(visitor.locator("#lots + table")).to_contain_text("Western region")
+    expect(visitor.locator("#lots + .table-responsive table")).to_contain_text("Western region")
     seen.check("detail")
     look.assert_accessible()
     seen.assert_accessible()

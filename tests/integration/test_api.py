@@ -249,7 +249,8 @@ def test_bidder_responds_through_the_api_and_it_stays_sealed(app, token):
     assert http.post(f"{base}/events/withdraw", headers=bidder, json={}).status_code == 200
     replaced = http.put(f"{base}/documents/{did}", headers=bidder,
                         content_type="multipart/form-data",
-                        data={"kind": "narrative", "file": _pdf_part(content, "proposal-v2.pdf")})
+                        data={"kind": "narrative",
+                              "file": _pdf_part(content + b"\n% v2", "proposal-v2.pdf")})
     assert replaced.status_code == 201, replaced.get_json()
     current = http.get(f"{base}/documents", headers=bidder).get_json()
     assert [d["filename"] for d in current] == ["proposal-v2.pdf"]
@@ -336,3 +337,26 @@ def test_the_storage_quota_holds_through_the_api_too(app, token, monkeypatch):
     assert second.status_code == 409
     assert "storage" in second.get_json()["message"]
     assert [d["filename"] for d in http.get(base, headers=bidder).get_json()] == ["one.pdf"]
+
+
+def test_officer_changes_a_part_in_place_on_a_draft_and_by_addendum_once_published(app, token):
+    officer = token("officer")
+    http = app.test_client()
+    with app.app_context():
+        rfr = draft_rfr(db.session, user(db.session, "officer"))
+        db.session.commit()
+        rid, lot_id = rfr.id, rfr.lots[0].id
+    base = f"/api/v1/solicitations/{rid}/lots/{lot_id}"
+    changed = http.patch(base, headers=officer, json={"title": "Lead agency: Holyoke and Chicopee"})
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["title"] == "Lead agency: Holyoke and Chicopee"
+    assert http.post(f"/api/v1/solicitations/{rid}/events/publish", headers=officer,
+                     json={}).status_code == 200
+    refused = http.patch(base, headers=officer, json={"max_awards": 2})
+    assert refused.status_code == 409
+    assert "only by addendum" in refused.get_json()["message"]
+    amended = http.patch(base, headers=officer,
+                         json={"max_awards": 2, "addendum_title": "Two awards in Holyoke"})
+    assert amended.status_code == 200 and amended.get_json()["max_awards"] == 2
+    addenda = http.get(f"/api/v1/solicitations/{rid}/addenda", headers=officer).get_json()
+    assert [a["title"] for a in addenda] == ["Two awards in Holyoke"]

@@ -30,6 +30,8 @@ PARITY: dict[str, set[tuple[str, str]]] = {
     "bidder.remove": {("api_response_documents.ResponseDocument", "DELETE")},
     "bidder.fire": {("api_responses.ResponseEvent", "POST")},
     "auth.revoke_token": {("api_tokens.CurrentToken", "DELETE")},   # the calling token
+    "officer.edit_part": {("api_lots.LotItem", "PATCH"), ("api_sections.SectionItem", "PATCH"),
+                          ("api_criteria.CriterionItem", "PATCH")},
 }
 
 # Page actions the API deliberately does not offer, and why.
@@ -44,6 +46,11 @@ EXCEPTIONS = {
     "auth.organization": "adds a colleague's account, with a password",
     "auth.tokens": "issues API tokens",
     "auth.password": "changes the password: a token must never be a way to take an account over",
+    # Administration of accounts and of the procedure rules stays with an administrator signed
+    # in by password, for the same reason: a leaked token must not disarm the agency's rules
+    # or its people.
+    "admin.deactivate": "deactivates an account (administrators, signed in by password)",
+    "admin.save_rules": "changes the procedure rules every solicitation is held to",
     "auth.sign_out_everywhere": "ends the person's browser sessions; tokens are revoked one by "
                                 "one (DELETE /api/v1/tokens/current)",
 }

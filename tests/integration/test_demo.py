@@ -43,3 +43,36 @@ def test_demo_story(app):
             Question.answer.is_not(None))) == 2
         roles = set(db.session.scalars(select(User.role)))
         assert roles == set(Role)
+
+
+def test_demo_makes_every_user_the_readme_promises_and_a_closed_rfr_to_open(app, client):
+    import re
+    from pathlib import Path
+
+    from procure.models import Response, ResponseStatus
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("| who | email |", 1)[1].split("\n\n", 1)[0]
+    promised = set(re.findall(r"[\w.]+@[\w.]+\.example\.org", table))
+    assert "officer2@agency.example.org" in promised
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        assert promised <= set(db.session.scalars(select(User.email)))
+        closed = db.session.scalar(select(Solicitation).where(
+            Solicitation.status == SolicitationStatus.closed,
+            Solicitation.kind == SolicitationKind.RFR))
+        sealed = db.session.scalars(select(Response).where(
+            Response.solicitation_id == closed.id)).all()
+        assert len(sealed) >= 2 and all(r.status is ResponseStatus.sealed for r in sealed)
+        sid = closed.id
+    for email in promised:
+        c = type(client)(app)
+        assert c.login(email, "procure-demo-2026").status_code == 302, email
+    officer = type(client)(app)
+    officer.login("officer2@agency.example.org", "procure-demo-2026")
+    page = officer.get(f"/officer/solicitations/{sid}").get_data(as_text=True)
+    assert f"/officer/solicitations/{sid}/responses" in page     # linked from the RFR page
+    responses = officer.get(f"/officer/solicitations/{sid}/responses").get_data(as_text=True)
+    assert "Yes, open responses now" in responses and "Bridgeways" not in responses
+    officer.post(f"/officer/solicitations/{sid}/events/open", {})
+    opened = officer.get(f"/officer/solicitations/{sid}/responses").get_data(as_text=True)
+    assert "Bridgeways Family Services" in opened and "Harbor Light" in opened

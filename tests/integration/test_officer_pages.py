@@ -72,7 +72,7 @@ def test_invalid_input_gives_field_errors_and_saves_nothing(app, login):
     officer = login("officer")
     page = officer.post("/officer/solicitations/new", {"kind": "RFR", "title": "",
                                                        "number": "bad number"})
-    assert page.status_code == 200
+    assert page.status_code == 400   # sent back with the mistakes marked
     text = page.get_data(as_text=True)
     assert "This field is required." in text and "Use the form DCF-2026-RFR-014." in text
     assert "Choose at least one agency." in text

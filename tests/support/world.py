@@ -87,6 +87,9 @@ def build(app: Flask, *, opened: bool = False) -> World:
                      "lot": rfr.lots[0].id, "draft_lot": draft.lots[0].id,
                      "draft_other_lot": draft.lots[1].id, "draft_section": draft.sections[0].id,
                      "draft_criterion": draft.criteria[0].id,
+                     # parts the API changes in place (the ones above it removes)
+                     "draft_kept_section": draft.sections[1].id,
+                     "draft_kept_criterion": draft.criteria[1].id,
                      "public_document": public_doc.id, "response": response.public_id,
                      "document": document.public_id, "question": question.id,
                      "token": accounts.token_row(session, accounts.issue_token(
