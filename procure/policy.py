@@ -11,14 +11,17 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
 from werkzeug.exceptions import Forbidden
 
-from procure.models import Role
+from procure.models import PanelMember, Role, Scoresheet, ScoresheetStatus
 
 ANYONE = "anyone"
 SIGNED_IN = "signed_in"
 
 AGENCY = {Role.officer, Role.admin}
+EVALUATORS = {Role.panelist, Role.officer, Role.admin}
 
 
 def _own_organization(user: Any, obj: Any) -> bool:
@@ -28,6 +31,28 @@ def _own_organization(user: Any, obj: Any) -> bool:
 
 def _has_organization(user: Any, obj: Any) -> bool:
     return user.organization_id is not None and _own_organization(user, obj)
+
+
+def _chairs(user: Any, panel: Any) -> bool:
+    chair = getattr(panel, "chair", None)
+    return chair is not None and chair.user_id == user.id
+
+
+def _own_scoresheet(user: Any, sheet: Any) -> bool:
+    return (sheet is not None and sheet.member.user_id == user.id
+            and sheet.member.removed_at is None and sheet.status is not ScoresheetStatus.withdrawn)
+
+
+def _assigned(user: Any, response: Any) -> bool:
+    """A panel member reads a response only if it is assigned to them and they declared no
+    conflict with its bidder (a conflict withdraws the scoresheet)."""
+    session = object_session(response) if response is not None else None
+    if session is None:
+        return False
+    return session.scalar(select(Scoresheet.id).join(PanelMember).where(
+        Scoresheet.response_id == response.id, PanelMember.user_id == user.id,
+        PanelMember.removed_at.is_(None), Scoresheet.status != ScoresheetStatus.withdrawn)
+        .limit(1)) is not None
 
 
 # action -> (roles allowed, or ANYONE / SIGNED_IN; optional check on the object)
@@ -49,6 +74,10 @@ RULES: dict[str, tuple[Any, Callable[[Any, Any], bool] | None]] = {
     "response.read_opened": (AGENCY, None),      # after the opening only (workflows.response)
     "response.judge": (AGENCY, None),            # accept / reject as responsive
     "audit.view": (AGENCY, None),
+    "evaluation.manage": (AGENCY, None),         # panels, members, plan, cost corrections
+    "panel.chair": (EVALUATORS, _chairs),        # the chair moves the panel on, assigns, consensus
+    "scoresheet.work": (EVALUATORS, _own_scoresheet),  # a member's own scoresheet
+    "response.read_assigned": (EVALUATORS, _assigned),  # after the opening (workflows.response)
     "admin.users": ({Role.admin}, None),
 }
 

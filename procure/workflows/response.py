@@ -248,7 +248,8 @@ def is_unsealed_for(actor: Any, row: Response) -> bool:
         return True
     if row.solicitation.opened_at is None or row.status in EDITABLE:
         return False
-    return policy.allows(actor, "response.read_opened", row)
+    return (policy.allows(actor, "response.read_opened", row)
+            or policy.allows(actor, "response.read_assigned", row))
 
 
 def readable_response(session: Session, actor: Any, public_id: Any) -> Response:
