@@ -78,8 +78,8 @@ def _error(status: int, title: str, message: str, **extra: Any) -> Any:
 
 
 def init_app(app: Flask) -> None:
-    from procure.web import auth, bidder, officer, public
-    for module in (public, auth, officer, bidder):
+    from procure.web import auth, bidder, evaluation, officer, public
+    for module in (public, auth, officer, bidder, evaluation):
         app.register_blueprint(module.bp)
 
     @login_manager.user_loader

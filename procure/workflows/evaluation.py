@@ -206,6 +206,18 @@ def _begin_rfr_evaluation(event: EventData) -> None:
                                event.kwargs.get("actor"))
 
 
+def _close_price(event: EventData) -> None:
+    """Back to scoring: price scored by formula closes again (it opens only once the technical
+    scores are final); it is scored anew after the next consensus."""
+    panel: Panel = event.model
+    session = _session(panel)
+    price = {c.id for c in price_criteria(panel)}
+    for row in session.scalars(select(ConsensusScore).where(
+            ConsensusScore.panel_id == panel.id, ConsensusScore.criterion_id.in_(price))):
+        session.delete(row)
+    session.flush()
+
+
 def _stamp_finalized(event: EventData) -> None:
     panel: Panel = event.model
     panel.finalized_at = clock.now()
@@ -248,7 +260,8 @@ PANEL = Workflow("a panel", P, [
      "conditions": [_everyone_declared], "before": [_assign_everyone_if_unassigned]},
     {"trigger": "begin_consensus", "source": "scoring", "dest": "consensus",
      "conditions": [_all_scoresheets_in]},
-    {"trigger": "reopen_scoring", "source": "consensus", "dest": "scoring"},
+    {"trigger": "reopen_scoring", "source": "consensus", "dest": "scoring",
+     "before": [_close_price]},
     {"trigger": "finalize", "source": "consensus", "dest": "finalized",
      "conditions": [_consensus_complete], "after": [_stamp_finalized]},
 ], PANEL_LABELS)
@@ -773,3 +786,125 @@ def progress(panel: Panel) -> tuple[int, int, list[str]]:
     done = [s for s in sheets if s.status in (SS.submitted, SS.final)]
     behind = sorted({s.member.user.name for s in sheets if s not in done})
     return len(done), len(sheets), behind
+
+
+# ---------------------------------------------------------------- for the pages
+
+def panels_for_member(session: Session, user: Any) -> list[tuple[Panel, PanelMember]]:
+    """The panels a person sits on (not removed), newest first, with their membership."""
+    rows = session.execute(select(Panel, PanelMember).join(PanelMember).where(
+        PanelMember.user_id == getattr(user, "id", None), PanelMember.removed_at.is_(None))
+        .order_by(Panel.id.desc())).all()
+    return [(panel, member) for panel, member in rows]
+
+
+def my_panel(session: Session, actor: Any, panel_id: int) -> tuple[Panel, PanelMember]:
+    """A panel the person sits on; any other is not found."""
+    panel = session.get(Panel, panel_id)
+    member = member_of(panel, actor) if panel is not None else None
+    if panel is None or member is None:
+        raise NotFound("No such panel.")
+    return panel, member
+
+
+def managed_panel(session: Session, actor: Any, panel_id: int) -> Panel:
+    """A panel for its chair or the officers who manage evaluations; others: not found."""
+    panel = session.get(Panel, panel_id)
+    if panel is None or not (policy.allows(actor, "evaluation.manage")
+                             or policy.allows(actor, "panel.chair", panel)):
+        raise NotFound("No such panel.")
+    return panel
+
+
+def chaired_scoresheet(session: Session, actor: Any, scoresheet_id: int) -> Scoresheet:
+    """A scoresheet of a panel this person chairs; any other is not found."""
+    sheet = session.get(Scoresheet, scoresheet_id)
+    if sheet is None or not policy.allows(actor, "panel.chair", sheet.panel):
+        raise NotFound("No such scoresheet.")
+    return sheet
+
+
+def my_scoresheets(member: PanelMember) -> list[Scoresheet]:
+    return [s for s in member.panel.scoresheets
+            if s.member_id == member.id and s.status is not SS.withdrawn]
+
+
+def bidder_labels(panel: Panel, viewer: Any) -> dict[int, str]:
+    """Organisation id -> what this viewer is shown for it (names, or bidder codes joined)."""
+    labels: dict[int, list[str]] = defaultdict(list)
+    for response in responses_of(panel):
+        labels[response.organization_id].append(bidder_label(panel, response, viewer))
+    return {org: " and ".join(dict.fromkeys(names)) for org, names in labels.items()}
+
+
+def is_blind_for(panel: Panel, viewer: Any) -> bool:
+    """True where this viewer sees bidder codes (an evaluator on a blind RFR)."""
+    responses = responses_of(panel)
+    return bool(responses) and bidder_label(panel, responses[0], viewer) != \
+        responses[0].organization.legal_name
+
+
+_STOP = {"and", "the", "of", "for", "with", "plan", "section", "proposal"}
+
+
+def _words(text: str) -> set[str]:
+    import re
+    return {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2 and w not in _STOP}
+
+
+def section_for(criterion: Criterion, sections: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The record's section a criterion is about, matched by the words of their names (the
+    page opens it first beside that criterion); None when no word is shared."""
+    wanted = _words(criterion.name)
+    best, best_score = None, 0
+    for section in sections:
+        shared = len(wanted & _words(f"{section.get('title', '')} {section.get('heading', '')}"))
+        if shared > best_score:
+            best, best_score = section, shared
+    return best
+
+
+def suggested_consensus(plan: EvaluationPlan, criterion: Criterion,
+                        cell: Cell) -> Decimal | None:
+    """The members' mean rounded to the RFR's step: a starting point the chair can change."""
+    given = [p for p in cell.points.values() if p is not None]
+    if not given:
+        return None
+    step = Decimal("0.5") if plan.half_points else Decimal(1)
+    mean = sum(given, Decimal(0)) / len(given)
+    return ((mean / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step).normalize()
+
+
+@dataclass
+class ReportLine:
+    lot: str
+    bidder: str
+    criterion: str
+    member: str
+    kind: str
+    points: Decimal | None
+    comment: str
+
+
+def score_lines(session: Session, panel: Panel, viewer: Any) -> list[ReportLine]:
+    """Every member's score and comment, then the consensus, per response and criterion (for
+    the report and the exports), once the scores may be seen."""
+    cells = matrix(session, panel, viewer)
+    sheets = {s.member_id: s.member for s in live_scoresheets(panel)}
+    lines = []
+    for response in responses_of(panel):
+        bidder = bidder_label(panel, response, viewer)
+        comments = {(s.member_id, sc.criterion_id): sc.comment for s in live_scoresheets(panel)
+                    if s.response_id == response.id for sc in s.scores}
+        for criterion in panel.solicitation.criteria:
+            cell = cells[(response.id, criterion.id)]
+            for member_id, points in cell.points.items():
+                member = sheets[member_id]
+                lines.append(ReportLine(response.lot.label, bidder, criterion.name,
+                                        member.user.name, member.kind.value, points,
+                                        comments.get((member_id, criterion.id), "")))
+            if cell.consensus is not None:
+                lines.append(ReportLine(response.lot.label, bidder, criterion.name,
+                                        "Panel consensus", "Consensus", cell.consensus.points,
+                                        cell.consensus.rationale))
+    return lines

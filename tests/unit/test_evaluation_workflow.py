@@ -142,8 +142,8 @@ def test_a_conflict_removes_the_member_from_that_response_on_the_record(ctx, wor
     sheets = {(s.member.user_id, s.response_id): s for s in panel.scoresheets}
     assert sheets[(world.family.id, alpha.id)].status is ScoresheetStatus.withdrawn
     with pytest.raises(NotFound):
-        response_flow.readable_response(ctx, world.family, alpha.id)
-    assert response_flow.readable_response(ctx, world.family, world.responses["other_bidder"].id)
+        response_flow.readable_response(ctx, world.family, alpha.public_id)
+    assert response_flow.readable_response(ctx, world.family, world.responses["other_bidder"].public_id)
     # the earlier declaration stays in the history, superseded
     history = ctx.scalars(select(ConflictDeclaration).where(
         ConflictDeclaration.organization_id == alpha.organization_id,
@@ -178,9 +178,9 @@ def test_share_of_the_work(ctx, world, panel):
     flow.fire(ctx, panel, "begin_scoring", world.chair)
     assert len(flow.live_scoresheets(panel)) == 3
     # a panelist reads only what is assigned to them
-    assert response_flow.readable_response(ctx, world.evaluator, world.responses["bidder"].id)
+    assert response_flow.readable_response(ctx, world.evaluator, world.responses["bidder"].public_id)
     with pytest.raises(NotFound):
-        response_flow.readable_response(ctx, world.evaluator, world.responses["other_bidder"].id)
+        response_flow.readable_response(ctx, world.evaluator, world.responses["other_bidder"].public_id)
 
 
 # ---------------------------------------------------------------- scoring
