@@ -28,6 +28,7 @@ from procure.models import Response, Solicitation, SolicitationKind, Solicitatio
 from procure.web import actor, received_at
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as solicitation_flow
+from procure.workflows.base import NotFound
 
 solicitations = Blueprint("api_solicitations", __name__, url_prefix="/api/v1/solicitations",
                           description="RFIs and RFRs")
@@ -134,6 +135,10 @@ class ResponseItem(MethodView):
         """A response and the records read from its documents: its bidder's, or after the opening."""
         who = actor()
         row = response_flow.readable_response(db.session, who, response_id)
+        if not (policy.allows(who, "response.work", row)
+                or policy.allows(who, "response.read_opened", row)):
+            # an evaluator reads through the evaluation (bidder codes on a blind RFR)
+            raise NotFound("No such response.")
         return _with_events(row, response_flow.allowed_events(row, who))
 
 

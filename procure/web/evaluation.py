@@ -184,6 +184,8 @@ def fire(panel_id: int, event: str):
 @policy.rule("panel.chair")
 def assign(panel_id: int):
     row = flow.managed_panel(db.session, current_user, panel_id)
+    if not request.form.get("member") or not request.form.get("response"):
+        refuse("Choose a member and the response they are to score.")
     member = next((m for m in row.active_members
                    if str(m.id) == request.form.get("member", "")), None)
     response = next((r for r in flow.responses_of(row)
@@ -235,6 +237,8 @@ def matrix(panel_id: int):
 def consensus(panel_id: int):
     """The chair records the consensus for one response, every technical criterion at once."""
     row = flow.managed_panel(db.session, current_user, panel_id)
+    if not request.form.get("response"):
+        refuse("Say which response the consensus is for.")
     response = next((r for r in flow.responses_of(row)
                      if r.public_id == request.form.get("response", "")), None)
     if response is None:
@@ -266,7 +270,7 @@ def score_price(panel_id: int):
 def _reported(panel_id: int):
     row = flow.managed_panel(db.session, current_user, panel_id)
     if row.status.name != "finalized":
-        raise NotFound("The report is written when the panel is finalized.")
+        refuse("The report is written when the panel is finalized.")
     return row
 
 

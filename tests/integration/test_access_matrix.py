@@ -12,6 +12,7 @@ import time_machine
 
 from tests.conftest import Client, wipe
 from tests.support.factories import EMAILS, PASSWORD
+from tests.support.factories import ORG_A
 from tests.support.world import ROLES, SECRET_FILENAME, World, build
 
 ANYONE = set(ROLES)
@@ -20,6 +21,9 @@ BIDDERS = {"bidder", "bidder_colleague", "other_bidder"}
 OWNERS = {"bidder", "bidder_colleague"}
 AGENCY = {"officer", "admin"}
 NOBODY: set[str] = set()
+EVALUATORS = {"panelist", "officer", "admin"}
+CHAIR = {"admin"}          # the sweep's panel: the admin chairs, the panelist scores
+MEMBERS = {"admin", "panelist"}
 
 # (endpoint, method) -> who gets through, before the opening (sealed) and after it (opened).
 EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
@@ -58,6 +62,22 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
         ("response", "GET"), ("upload", "POST"), ("remove", "POST"), ("fire", "POST"),
         ("receipt", "GET"), ("progress", "GET"), ("document", "GET"),
         ("document_file", "GET"), ("page_image", "GET")]},
+    ("evaluation.solicitation", "GET"): (AGENCY, AGENCY),
+    ("evaluation.plan", "POST"): (AGENCY, AGENCY),
+    ("evaluation.new_panel", "POST"): (AGENCY, AGENCY),
+    **{(f"evaluation.{name}", method): (NOBODY, AGENCY) for name, method in [
+        ("add_member", "POST"), ("correct_cost", "POST"), ("panel", "GET"), ("fire", "POST"),
+        ("assign", "POST"), ("matrix", "GET"), ("consensus", "POST"), ("report", "GET"),
+        ("report_pdf", "GET"), ("scores_export", "GET")]},
+    ("evaluation.return_sheet", "POST"): (NOBODY, CHAIR),
+    ("evaluation.score_price", "POST"): (NOBODY, CHAIR),
+    ("evaluation.mine", "GET"): (EVALUATORS, EVALUATORS),
+    ("evaluation.declare", "GET"): (NOBODY, MEMBERS),
+    ("evaluation.declare", "POST"): (NOBODY, MEMBERS),
+    **{(f"evaluation.{name}", method): (NOBODY, {"panelist"}) for name, method in [
+        ("scoresheet", "GET"), ("scoresheet", "POST"), ("draft", "POST"),
+        ("confirm_submit", "GET"), ("confirm_submit", "POST")]},
+    ("evaluation.page_image", "GET"): (NOBODY, {"panelist"} | AGENCY),
     ("api-docs.openapi_json", "GET"): (ANYONE, ANYONE),
     ("api_solicitations.SolicitationList", "GET"): (ANYONE, ANYONE),
     ("api_solicitations.SolicitationList", "POST"): (AGENCY, AGENCY),
@@ -69,7 +89,7 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
 }
 
 # Values for the URL's variables: the world's objects (the sealed response where it applies).
-EVENTS = {"officer.fire": "close", "officer.judge": "accept", "bidder.fire": "confirm",
+EVENTS = {"officer.fire": "close", "evaluation.fire": "begin_declarations", "officer.judge": "accept", "bidder.fire": "confirm",
           "api_solicitations.SolicitationEvent": "close",
           "api_responses.ResponseEvent": "confirm"}
 
@@ -81,6 +101,7 @@ def url_for_rule(rule, world: World, role: str) -> str:
               "question_id": ids["question"], "replaces_id": ids["document"],
               "part": "lot", "part_id": ids["draft_lot"], "filename": "procure.css",
               "number": 1, "token_id": ids["token"], "token": world.confirm_token,
+              "panel_id": ids.get("panel", 1), "sheet_id": ids.get("sheet", 1), "kind": "csv",
               "event": EVENTS.get(rule.endpoint, "publish")}
     if rule.endpoint == "api_responses.ResponseEvent" and role in AGENCY:
         values["event"] = "accept"   # the agency's own event on a response
@@ -103,13 +124,13 @@ def client_for(app, role: str) -> Client:
     return c
 
 
-def sweep(app, state: int):
+def sweep(app, state: int, roles=ROLES, blind: bool = False):
     """Every (endpoint, method) as every role, each role in a freshly built world (so what one
     role's requests change cannot hide another's answer): yields (key, role, url, response,
     world)."""
-    for role in ROLES:
+    for role in roles:
         wipe(app)
-        world = build(app, opened=bool(state))
+        world = build(app, opened=bool(state), blind=blind)
         moment = world.deadline + (timedelta(minutes=1) if state else -timedelta(days=2))
         with time_machine.travel(moment):
             c = client_for(app, role)
@@ -259,3 +280,19 @@ def test_tokens_revoked_expired_or_read_only_and_deactivated_users(app):
                                      f"{response.status_code}")
     print(f"\ntoken and deactivation sweep: {cells} cells")
     assert wrong == [], "\n".join(wrong)
+
+
+def test_a_blind_evaluation_names_no_bidder_to_a_panelist(app):
+    """On a blind RFR the panelist scores the response, by every route, and never meets the
+    bidder's name or its file's name."""
+    leaks, probes, scored = [], 0, False
+    for key, role, url, response, _ in sweep(app, 1, roles=["panelist"], blind=True):
+        body = response.get_data().decode("latin-1") + str(response.headers)
+        scored = scored or (key == ("evaluation.scoresheet", "GET") and "Bidder 1-A" in body)
+        for needle in (ORG_A, SECRET_FILENAME):
+            probes += 1
+            if needle in body:
+                leaks.append(f"{role} {key[1]} {url}: contains {needle!r}")
+    print(f"\nblind probes: {probes}, leaks: {len(leaks)}")
+    assert scored, "the panelist saw the response by its code"
+    assert leaks == []
