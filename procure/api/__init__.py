@@ -162,8 +162,9 @@ class ResponseEvent(MethodView):
 def init_app(app: Flask) -> None:
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    from procure.api import evaluation
     from procure.api.tokens import tokens
-    for blueprint in (solicitations, responses, tokens):
+    for blueprint in (solicitations, responses, tokens, evaluation.blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
     # The spec itself is public.

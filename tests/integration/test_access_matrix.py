@@ -79,6 +79,20 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
         ("confirm_submit", "GET"), ("confirm_submit", "POST")]},
     ("evaluation.page_image", "GET"): (NOBODY, {"panelist"} | AGENCY),
     ("api-docs.openapi_json", "GET"): (ANYONE, ANYONE),
+    **{(f"api_evaluation.{name}", method): (EVALUATORS, EVALUATORS) for name, method in [
+        ("PanelList", "GET"), ("ScoresheetList", "GET"),
+        # the body is checked before the object: an empty one is refused (422) at the door
+        ("Declarations", "POST"), ("Assignments", "POST"), ("ScoresheetItem", "PUT"),
+        ("ScoresheetReturn", "POST"), ("Consensus", "POST")]},
+    ("api_evaluation.PanelCreate", "POST"): (AGENCY, AGENCY),
+    ("api_evaluation.PanelMembers", "POST"): (AGENCY, AGENCY),
+    ("api_evaluation.Cost", "POST"): (AGENCY, AGENCY),
+    ("api_evaluation.PanelItem", "GET"): (NOBODY, EVALUATORS),
+    ("api_evaluation.PanelEvent", "POST"): (NOBODY, AGENCY),
+    ("api_evaluation.Ranking", "GET"): (NOBODY, AGENCY),
+    ("api_evaluation.Declarations", "GET"): (NOBODY, MEMBERS),
+    ("api_evaluation.ScoresheetItem", "GET"): (NOBODY, {"panelist"}),
+    ("api_evaluation.ScoresheetSubmit", "POST"): (NOBODY, {"panelist"}),
     ("api_solicitations.SolicitationList", "GET"): (ANYONE, ANYONE),
     ("api_solicitations.SolicitationList", "POST"): (AGENCY, AGENCY),
     ("api_solicitations.SolicitationItem", "GET"): (ANYONE, ANYONE),
@@ -89,7 +103,8 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
 }
 
 # Values for the URL's variables: the world's objects (the sealed response where it applies).
-EVENTS = {"officer.fire": "close", "evaluation.fire": "begin_declarations", "officer.judge": "accept", "bidder.fire": "confirm",
+EVENTS = {"officer.fire": "close", "evaluation.fire": "begin_declarations",
+          "api_evaluation.PanelEvent": "begin_declarations", "officer.judge": "accept", "bidder.fire": "confirm",
           "api_solicitations.SolicitationEvent": "close",
           "api_responses.ResponseEvent": "confirm"}
 
