@@ -14,7 +14,7 @@ from tests.integration.test_access_matrix import EXPECTED, url_for_rule
 from tests.support.factories import EMAILS, PASSWORD
 from tests.support.world import build
 
-ROLES = ["anonymous", "bidder", "officer"]
+ROLES = ["anonymous", "bidder", "officer", "panelist", "admin"]
 
 
 def test_every_html_page_has_no_axe_violations(app, live_server, browser, visit):
