@@ -357,3 +357,26 @@ def test_blind_evaluation_shows_codes_to_evaluators(ctx, world, panel):
     flow.fire(ctx, panel, "begin_declarations", world.officer)
     with pytest.raises(WorkflowError, match="can no longer change"):
         flow.set_plan(ctx, world.rfr, world.officer, blind=False, half_points=False)
+
+
+def test_the_scoring_page_opens_the_section_a_criterion_is_about():
+    from types import SimpleNamespace
+    sections = [{"title": "Organizational Capacity", "heading": "1. Organizational Capacity",
+                 "start_page": 2}, {"title": "Program Design", "heading": "2. Program Design",
+                                    "start_page": 3},
+                {"title": "Quality and Performance Measures", "heading": "4. Outcomes",
+                 "start_page": 5}]
+    assert flow.section_for(SimpleNamespace(name="Program design"), sections)["start_page"] == 3
+    assert flow.section_for(SimpleNamespace(name="Quality and outcomes"),
+                            sections)["start_page"] == 5
+    assert flow.section_for(SimpleNamespace(name="Cost"), sections) is None
+
+
+def test_the_consensus_starts_from_the_members_mean_on_the_rfrs_step():
+    from types import SimpleNamespace
+    cell = flow.Cell(points={1: D(4), 2: D(7), 3: D(8)}, spread=D(4), consensus=None)
+    whole = SimpleNamespace(half_points=False)
+    half = SimpleNamespace(half_points=True)
+    assert flow.suggested_consensus(whole, None, cell) == D(6)          # 6.33 -> 6
+    assert flow.suggested_consensus(half, None, cell) == D("6.5")       # 6.33 -> 6.5
+    assert flow.suggested_consensus(whole, None, flow.Cell({1: None}, None, None)) is None
