@@ -46,6 +46,15 @@ from procure.workflows.base import NotFound, refuse
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 
 
+@bp.app_template_filter("points")
+def points_filter(value: Decimal | None) -> str:
+    """Points as a person writes them: 10, 7.5, 6.67 (never 1E+1 or 7.50)."""
+    if value is None:
+        return ""
+    text = format(Decimal(value), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 # ---------------------------------------------------------------- officers
 
 def _solicitation(solicitation_id: int) -> Solicitation:

@@ -872,7 +872,7 @@ def suggested_consensus(plan: EvaluationPlan, criterion: Criterion,
         return None
     step = Decimal("0.5") if plan.half_points else Decimal(1)
     mean = sum(given, Decimal(0)) / len(given)
-    return ((mean / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step).normalize()
+    return ((mean / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step)
 
 
 @dataclass

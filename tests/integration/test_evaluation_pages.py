@@ -198,6 +198,7 @@ def test_the_whole_evaluation_through_the_pages(app, world, login):
     report = c["chair"].get(f"/evaluation/panels/{panel_id}/report").get_data(as_text=True)
     assert "Recommended:" in report and "My sister works there" in report
     assert "Clear weekly teaming." in report and "Pages 2 and 3 show" in report
+    assert "<td>10</td>" in report and "E+" not in report     # the lowest price: 10 points
     pdf = c["chair"].get(f"/evaluation/panels/{panel_id}/report.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     csv_text = c["chair"].get(f"/evaluation/panels/{panel_id}/scores.csv").get_data(as_text=True)
