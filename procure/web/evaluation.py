@@ -452,5 +452,11 @@ def confirm_submit(sheet_id: int):
 @policy.rule("response.read_assigned")
 def page_image(document_id: str, number: int):
     document = response_flow.readable_document(db.session, current_user, document_id)
+    if flow.bidder_label(document.response.solicitation, document.response, current_user) != \
+            document.response.organization.legal_name:
+        # blind: only the pages of the proposal's sections, never the cover page that names it
+        sections = (document.record or {}).get("sections") or []
+        if not any(sec["start_page"] <= number <= sec["end_page"] for sec in sections):
+            raise NotFound("No such page.")
     return send_page_image(document, number)
 

@@ -246,6 +246,10 @@ def test_a_blind_evaluation_shows_no_bidder_name_to_evaluators(app, world):
     for url in ("", "/report", "/scores.csv"):
         pages.append(c["chair"].get(f"/evaluation/panels/{panel_id}{url}").get_data(as_text=True))
     assert "Bidder 1-A" in heat and "Bidder 1-A" in pages[0] + pages[2]
+    images = re.findall(r'src="(/evaluation/documents/[^"]+)/pages/(\d+)\.png"', pages[2])
+    assert images and "1" not in {n for _, n in images}          # the cover page is not shown
+    assert c["panelist"].get(images[0][0] + "/pages/1.png").status_code == 404
+    assert c["panelist"].get(f"{images[0][0]}/pages/{images[0][1]}.png").status_code == 200
     for page in pages:
         for name in NAMES:
             assert name not in page
