@@ -1,7 +1,7 @@
 """Scoring panels: evaluation plans, rate cards, panels, members, declarations, scoresheets, scores, consensus, evaluated costs
 
 Revision ID: panels
-Revises: public_ids
+Revises: security
 Create Date: 2026-11-23 15:17:00.125478
 
 """
@@ -13,7 +13,7 @@ import procure.models.base  # noqa: F401  (column types used by autogenerate)
 
 # revision identifiers, used by Alembic.
 revision = 'panels'
-down_revision = "public_ids"
+down_revision = "security"
 branch_labels = None
 depends_on = None
 
