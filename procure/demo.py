@@ -36,6 +36,7 @@ PEOPLE = [
     ("officer@agency.example.org", "Pat Okafor", Role.officer, None),
     ("officer2@agency.example.org", "Sam Rivera", Role.officer, None),
     ("panelist@agency.example.org", "Jordan Lee (parent representative)", Role.panelist, None),
+    ("reviewer@agency.example.org", "Casey Nguyen (external reviewer)", Role.panelist, None),
 ]
 
 PROVIDERS = [
@@ -83,6 +84,7 @@ def load() -> bool:
     _lead_agency_rfr(officer, bidders, rfi)
     _family_based_services_closed(officer, bidders)
     _residential_redesign_draft(officer, rfi)
+    _family_support_in_evaluation(officer, bidders)
     session.commit()
     return True
 
@@ -313,3 +315,140 @@ def _residential_redesign_draft(officer: User, rfi: Solicitation) -> None:
                      max_awards=3)
 
 
+
+
+def _proposal_pdf(org: str, total: str, strength: str) -> bytes:
+    """A bidder's short proposal, one section a page, as the intake reads them."""
+    import io
+
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen import canvas
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=letter)
+    for lines in (
+            ["Organization Name: " + org, "Lot: 1", f"Total Price: ${total}",
+             "Response to the family support and stabilization RFR"],
+            ["1. Organizational Capacity", f"{org} has delivered in-home family support",
+             "in western Massachusetts since 2001, with 40 clinicians and",
+             "a board that includes two parents with lived experience."],
+            ["2. Program Design", "Families are seen at home within 48 hours of referral.",
+             strength, "Each family has one worker from intake to discharge."],
+            ["3. Quality and Performance Measures", "Children remaining at home at 12 months",
+             "is reported quarterly to the area office."],
+            ["4. Budget", f"In-home family support    ${total}", f"Total    ${total}"]):
+        y = 720
+        for line in lines:
+            page.setFont("Helvetica-Bold" if line[:2].rstrip(".").isdigit() else "Helvetica", 12)
+            page.drawString(72, y, line)
+            y -= 18
+        page.showPage()
+    page.save()
+    return out.getvalue()
+
+
+def _family_support_in_evaluation(officer: User, bidders: list[User]) -> None:
+    """An opened RFR in evaluation: a panel (a parent among its members) part-way through
+    scoring, so the panelist signs in to work waiting."""
+    import io
+
+    from flask import current_app
+
+    from procure.intake import jobs
+    from procure.storage import store_from_config
+    from procure.models import DocumentKind, MemberKind
+    from procure.workflows import evaluation as evaluation_flow
+    from procure.workflows import response as response_flow
+
+    session = db.session
+    now = clock.now()
+    published_at, deadline = now - timedelta(days=40), now - timedelta(days=9)
+    with clock.pinned(published_at - timedelta(days=3)):
+        rfr = flow.create(
+            session, officer, kind=SolicitationKind.RFR, agencies=["DCF"],
+            number=f"DCF-{clock.local(deadline).year}-RFR-014",
+            title="In-home family support and stabilization, Western region",
+            description="In-home support that keeps children safely with their families: "
+                        "intake within 48 hours, one worker per family, outcomes reported to "
+                        "the area office.",
+            deadline=deadline, expected_award=(deadline + timedelta(days=45)).date())
+        areas = {a.name: a for a in session.scalars(select(AreaOffice))}
+        first = sorted(areas)[0]
+        flow.add_lot(session, rfr, officer, kind=LotKind.lead_agency,
+                     title=f"Family support: {first}", estimated_annual_value=Decimal("450000"),
+                     area_office_ids=[areas[first].id])
+        for title, aliases, limit in [
+                ("Organizational Capacity", ["Organization"], 5),
+                ("Program Design", ["Program Model"], 10),
+                ("Quality and Performance Measures", ["Outcomes"], 4),
+                ("Budget", ["Cost Proposal"], 3)]:
+            flow.add_section(session, rfr, officer, title=title, aliases=aliases,
+                             page_limit=limit)
+        for name, weight, envelope in [("Program design", 40, Envelope.technical),
+                                       ("Organizational capacity", 20, Envelope.technical),
+                                       ("Quality and performance", 15, Envelope.technical),
+                                       ("Cost", 25, Envelope.price)]:
+            flow.add_criterion(session, rfr, officer, name=name, weight=weight, max_points=10,
+                               envelope=envelope)
+    with clock.pinned(published_at):
+        flow.publish(session, rfr, officer)
+    store = store_from_config(current_app.config)
+    responses = []
+    for bidder, total, strength in zip(bidders, ("412,000.00", "398,500.00", "441,250.00"), (
+            "Parent partners co-lead every family team meeting.",
+            "Evening and weekend visits are the norm, not the exception.",
+            "A crisis line answered by the family's own team around the clock."), strict=False):
+        with clock.pinned(deadline - timedelta(days=2)):
+            response = response_flow.start(session, bidder, rfr.lots[0])
+            stored = store.put(io.BytesIO(_proposal_pdf(bidder.organization.legal_name,
+                                                        total, strength)))
+            document = response_flow.add_document(
+                session, response, bidder, kind=DocumentKind.narrative,
+                filename="family-support-proposal.pdf", stored=stored, max_files=20)
+            session.commit()
+        jobs.run(document.id)
+        session.refresh(response)
+        with clock.pinned(deadline - timedelta(days=1)):
+            response_flow.fire(session, response, "submit", bidder,
+                               received_at=clock.now())
+        responses.append(response)
+    with clock.pinned(deadline + timedelta(minutes=1)):
+        response_flow.close_due(session)
+        response_flow.open_responses(session, rfr, officer)
+        for response in responses:
+            response_flow.fire(session, response, "accept", officer)
+    people = {u.email: u for u in session.scalars(select(User).where(User.email.in_(
+        ["officer2@agency.example.org", "panelist@agency.example.org",
+         "reviewer@agency.example.org"])))}
+    chair = people["officer2@agency.example.org"]
+    parent = people["panelist@agency.example.org"]
+    reviewer = people["reviewer@agency.example.org"]
+    with clock.pinned(deadline + timedelta(days=2)):
+        evaluation_flow.set_plan(session, rfr, officer, blind=False, half_points=True)
+        panel = evaluation_flow.create_panel(session, rfr, officer, name="Family support panel",
+                                             lots=[rfr.lots[0]])
+        evaluation_flow.add_member(session, panel, officer, user=chair,
+                                   kind=MemberKind.agency_staff, chair=True)
+        evaluation_flow.add_member(session, panel, officer, user=parent,
+                                   kind=MemberKind.family_representative)
+        evaluation_flow.add_member(session, panel, officer, user=reviewer,
+                                   kind=MemberKind.external_reviewer)
+        evaluation_flow.fire(session, panel, "begin_declarations", officer)
+        for member in (chair, parent, reviewer):
+            for org in evaluation_flow.bidders_of(panel):
+                evaluation_flow.declare(session, panel, member, organization_id=org.id,
+                                        has_conflict=False)
+        evaluation_flow.fire(session, panel, "begin_scoring", chair)
+    technical = evaluation_flow.technical_criteria(panel)
+    with clock.pinned(deadline + timedelta(days=5)):
+        for sheet in evaluation_flow.live_scoresheets(panel):
+            if sheet.member.user_id == reviewer.id or (
+                    sheet.member.user_id == chair.id and sheet.response_id == responses[0].id):
+                evaluation_flow.save_scores(session, sheet, sheet.member.user, {
+                    c.id: (Decimal("7.5") if i == 0 else Decimal(7),
+                           f"{c.name}: clear and specific; the pages show how.")
+                    for i, c in enumerate(technical)})
+                evaluation_flow.submit(session, sheet, sheet.member.user)
+            elif sheet.member.user_id == parent.id and sheet.response_id == responses[0].id:
+                evaluation_flow.save_scores(session, sheet, parent, {
+                    technical[0].id: (Decimal(8), "Parent partners at every meeting: what "
+                                                  "families ask for.")})

@@ -13,7 +13,18 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from procure.models import ResponseStatus, Role, Solicitation, SolicitationStatus
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
+from procure.models import (
+    PanelMember,
+    ResponseStatus,
+    Role,
+    Scoresheet,
+    ScoresheetStatus,
+    Solicitation,
+    SolicitationStatus,
+)
 
 # The states in which a solicitation can be found (everything but a draft).
 PUBLIC_STATES = tuple(s for s in SolicitationStatus if s is not SolicitationStatus.draft)
@@ -37,6 +48,7 @@ ANYONE = "anyone"
 SIGNED_IN = "signed_in"
 
 AGENCY = {Role.officer, Role.admin}
+EVALUATORS = {Role.panelist, Role.officer, Role.admin}
 
 
 def _own_organization(user: Any, obj: Any) -> bool:
@@ -69,6 +81,34 @@ def _active(user: Any) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and user.is_active
 
 
+def _chairs(user: Any, panel: Any) -> bool:
+    if panel is None:       # the gate: any evaluator; the use case asks again with the panel
+        return True
+    chair = getattr(panel, "chair", None)
+    return chair is not None and chair.user_id == user.id
+
+
+def _own_scoresheet(user: Any, sheet: Any) -> bool:
+    if sheet is None:       # the gate: any evaluator; the use case asks again with the sheet
+        return True
+    return (sheet.member.user_id == user.id
+            and sheet.member.removed_at is None and sheet.status is not ScoresheetStatus.withdrawn)
+
+
+def _assigned(user: Any, response: Any) -> bool:
+    """A panel member reads a response only if it is assigned to them and they declared no
+    conflict with its bidder (a conflict withdraws the scoresheet)."""
+    if response is None:    # the gate: any evaluator; workflows.response asks with the response
+        return True
+    session = object_session(response)
+    if session is None:
+        return False
+    return session.scalar(select(Scoresheet.id).join(PanelMember).where(
+        Scoresheet.response_id == response.id, PanelMember.user_id == user.id,
+        PanelMember.removed_at.is_(None), Scoresheet.status != ScoresheetStatus.withdrawn)
+        .limit(1)) is not None
+
+
 # action -> (roles allowed, or ANYONE / SIGNED_IN; optional check on the object)
 RULES: dict[str, tuple[Any, Callable[[Any, Any], bool] | None]] = {
     "public.browse": (ANYONE, None),             # published solicitations, answers, addenda
@@ -88,6 +128,10 @@ RULES: dict[str, tuple[Any, Callable[[Any, Any], bool] | None]] = {
     "response.read_opened": (AGENCY, None),      # after the opening only (workflows.response)
     "response.judge": (AGENCY, None),            # accept / reject as responsive
     "audit.view": (AGENCY, None),
+    "evaluation.manage": (AGENCY, None),         # panels, members, plan, cost corrections
+    "panel.chair": (EVALUATORS, _chairs),        # the chair moves the panel on, assigns, consensus
+    "scoresheet.work": (EVALUATORS, _own_scoresheet),  # a member's own scoresheet
+    "response.read_assigned": (EVALUATORS, _assigned),  # after the opening (workflows.response)
     "admin.users": ({Role.admin}, None),          # users and roles, deactivation
     "admin.manage": ({Role.admin}, None),         # organisations, audit check, procedure rules
 }

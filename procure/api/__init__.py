@@ -15,6 +15,7 @@ from procure.api import (
     comments,
     criteria,
     documents,
+    evaluation,
     lots,
     questions,
     receipts,
@@ -28,7 +29,7 @@ from procure.api.common import ProblemSchema
 from procure.extensions import csrf
 
 COLLECTIONS = (solicitations, lots, sections, criteria, documents, addenda, questions, comments,
-               audit, responses, response_documents, receipts, tokens)
+               audit, responses, response_documents, receipts, tokens, evaluation)
 
 
 class ProcureApi(Api):

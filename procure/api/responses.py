@@ -25,6 +25,7 @@ from procure.extensions import db
 from procure.faces import actor, received_at
 from procure.models import Lot, Response
 from procure.workflows import response as flow
+from procure.workflows.base import NotFound
 
 bp = Blueprint("api_responses", __name__, url_prefix=f"{PREFIX}/responses",
                description="Bidders' responses (sealed until the opening)")
@@ -39,6 +40,9 @@ def _finding_the_response(*, to_change: bool) -> Callable[[Callable[..., Any]], 
         def find(self: Any, *args: Any, response_id: Any, **kwargs: Any) -> Any:
             who = actor()
             row = flow.readable_response(db.session, who, response_id)
+            if not policy.allows(who, "response.read", row):
+                # an evaluator reads through the evaluation (bidder codes on a blind RFR)
+                raise NotFound("No such response.")
             if to_change:
                 policy.require(who, "response.work", row)
             return view(self, *args, response=row, **kwargs)

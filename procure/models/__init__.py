@@ -2,6 +2,23 @@
 
 from procure.models.audit import AuditEvent, AuditHead
 from procure.models.base import Base
+from procure.models.evaluation import (
+    ConflictDeclaration,
+    ConsensusScore,
+    CostSource,
+    EvaluatedCost,
+    EvaluationPlan,
+    MemberKind,
+    Panel,
+    PanelMember,
+    PanelStatus,
+    ProposedRate,
+    RateCardLine,
+    RateUnit,
+    Score,
+    Scoresheet,
+    ScoresheetStatus,
+)
 from procure.models.org import (
     Agency,
     ApiToken,
@@ -39,6 +56,9 @@ from procure.models.solicitation import (
 )
 
 __all__ = [
+    "ConflictDeclaration", "ConsensusScore", "CostSource", "EvaluatedCost", "EvaluationPlan",
+    "MemberKind", "Panel", "PanelMember", "PanelStatus", "ProposedRate", "RateCardLine",
+    "RateUnit", "Score", "Scoresheet", "ScoresheetStatus",
     "Addendum", "Agency", "ApiToken", "AreaOffice", "AuditEvent", "AuditHead", "Base",
     "CancelReason", "Criterion", "Document", "DocumentKind", "Envelope", "IntakeStatus", "Lot",
     "LotKind", "Organization", "ProcedureRule", "Question", "Receipt", "Region",

@@ -32,3 +32,42 @@
   }
   poll();
 })();
+
+// The scoresheet saves its draft as the member types, and once more when the tab closes.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-autosave-url]");
+  if (!form) { return; }
+  var url = form.getAttribute("data-autosave-url");
+  var status = document.getElementById("autosave-status");
+  var timer = null, dirty = false;
+  function say(text) { if (status) { status.textContent = text; } }
+  function save() {
+    timer = null;
+    if (!dirty) { return; }
+    dirty = false;
+    window.procureFetch(url, {method: "POST", body: new FormData(form), headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.json().then(function (data) { return {ok: r.ok, data: data}; }); })
+      .then(function (answer) {
+        say(answer.ok ? "Draft saved " + answer.data.saved_at + "." : "Not saved: " + answer.data.message);
+      })
+      .catch(function () { dirty = true; say("Not saved yet: the connection failed. Use Save draft."); });
+  }
+  form.addEventListener("input", function () {
+    dirty = true;
+    if (timer) { clearTimeout(timer); }
+    timer = setTimeout(save, 600);
+  });
+  window.addEventListener("pagehide", function () {
+    if (dirty && navigator.sendBeacon) { navigator.sendBeacon(url, new FormData(form)); dirty = false; }
+  });
+  // Moving to a criterion opens the proposal's section it is about.
+  form.addEventListener("focusin", function (event) {
+    var fieldset = event.target.closest("fieldset[data-sections]");
+    if (!fieldset) { return; }
+    fieldset.getAttribute("data-sections").split(" ").forEach(function (id) {
+      var section = id && document.getElementById(id);
+      if (section) { section.open = true; }
+    });
+  });
+})();

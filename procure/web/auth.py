@@ -60,6 +60,8 @@ def home_for(user: User) -> str:
         return url_for("officer.dashboard")
     if user.role is Role.bidder:
         return url_for("bidder.dashboard")
+    if user.role is Role.panelist:
+        return url_for("evaluation.mine")
     return url_for("public.home")
 
 

@@ -36,6 +36,7 @@ from procure.models import (
     DocumentKind,
     Envelope,
     LotKind,
+    MemberKind,
     SolicitationKind,
     SupplierDiversity,
 )
@@ -294,3 +295,37 @@ class TokenForm(FlaskForm):
     days = SelectField("Works for", choices=[("30", "30 days"), ("90", "90 days"), ("180", "180 days"), ("365", "a year")], default="90")
     read_only = BooleanField("Read only (it cannot change anything)")
     submit = SubmitField("Create token")
+
+
+class PlanForm(FlaskForm):
+    blind = BooleanField("Blind evaluation: evaluators see bidder codes, never names")
+    half_points = BooleanField("Half points allowed (like 7.5)")
+
+
+class PanelForm(FlaskForm):
+    name = StringField("Panel name", validators=[DataRequired(), Length(max=200)],
+                       description="For example “Lead agencies, Western region”.")
+    lots = SelectMultipleField("Lots this panel scores", coerce=int,
+                               validators=[DataRequired(message="Choose at least one lot.")])
+
+
+class PanelMemberForm(FlaskForm):
+    user = SelectField("Person", coerce=int)
+    kind = SelectField("Sits as", choices=_choices(MemberKind))
+    chair = BooleanField("Chairs the panel")
+
+
+class CostForm(FlaskForm):
+    amount = AmountField("Evaluated cost ($ a year)")   # the use case refuses $0 and less
+    reason = TextAreaField("Why the figure is corrected", validators=[DataRequired(),
+                                                                     Length(max=2000)])
+
+
+class AssignForm(FlaskForm):
+    member = SelectField("Member", coerce=int)
+    response = SelectField("Response")
+
+
+class ReturnForm(FlaskForm):
+    reason = TextAreaField("Why it goes back (the member reads this)",
+                           validators=[DataRequired(), Length(max=2000)])

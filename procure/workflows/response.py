@@ -401,9 +401,13 @@ def ask_to_confirm(session: Session, solicitation: Solicitation, addendum: Adden
 # ---------------------------------------------------------------- sealed reads
 
 def is_unsealed_for(actor: Any, row: Response) -> bool:
-    """The one test of who may read a response now (policy's "response.read" rule, with the
-    response): its own bidder always; the agency only once the solicitation is opened."""
-    return policy.allows(actor, "response.read", row)
+    """The one test of who may read a response now: policy's "response.read" rule with the
+    response (its own bidder always; the agency once the solicitation is opened), or, after the
+    opening, a panel member it is assigned to who declared no conflict with its bidder."""
+    if policy.allows(actor, "response.read", row):
+        return True
+    return (row.solicitation.opened_at is not None and row.status not in EDITABLE
+            and policy.allows(actor, "response.read_assigned", row))
 
 
 def readable_response(session: Session, actor: Any, public_id: Any) -> Response:

@@ -20,6 +20,9 @@ BIDDERS = {"bidder", "bidder_colleague", "other_bidder"}
 OWNERS = {"bidder", "bidder_colleague"}
 AGENCY = {"officer", "admin"}
 NOBODY: set[str] = set()
+EVALUATORS = {"panelist", "officer", "admin"}
+CHAIR = {"admin"}          # the sweep's panel: the admin chairs, the panelist scores
+MEMBERS = {"admin", "panelist"}
 
 # ---- the API's collections (issue 8: the API does what the pages do) -------------------------
 API_OPERATIONS: dict[tuple[str, str], tuple[set[str], set[str]]] = {
@@ -94,7 +97,39 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     **{(f"admin.{name}", method): ({"admin"}, {"admin"}) for name, method in [
         ("home", "GET"), ("users", "GET"), ("deactivate", "POST"), ("organizations", "GET"),
         ("audit_check", "GET"), ("rules", "GET"), ("save_rules", "POST")]},
+    ("evaluation.solicitation", "GET"): (AGENCY, AGENCY),
+    ("evaluation.plan", "POST"): (AGENCY, AGENCY),
+    ("evaluation.new_panel", "POST"): (AGENCY, AGENCY),
+    **{(f"evaluation.{name}", method): (NOBODY, AGENCY) for name, method in [
+        ("add_member", "POST"), ("correct_cost", "POST"), ("panel", "GET"), ("fire", "POST"),
+        ("assign", "POST"), ("matrix", "GET"), ("consensus", "POST"), ("report", "GET"),
+        ("report_pdf", "GET"), ("scores_export", "GET")]},
+    ("evaluation.return_sheet", "POST"): (NOBODY, CHAIR),
+    ("evaluation.score_price", "POST"): (NOBODY, CHAIR),
+    ("evaluation.mine", "GET"): (EVALUATORS, EVALUATORS),
+    ("evaluation.declare", "GET"): (NOBODY, MEMBERS),
+    ("evaluation.declare", "POST"): (NOBODY, MEMBERS),
+    **{(f"evaluation.{name}", method): (NOBODY, {"panelist"}) for name, method in [
+        ("scoresheet", "GET"), ("scoresheet", "POST"), ("draft", "POST"),
+        ("confirm_submit", "GET"), ("confirm_submit", "POST")]},
+    ("evaluation.page_image", "GET"): (NOBODY, {"panelist"} | AGENCY),
     ("api-docs.openapi_json", "GET"): (ANYONE, ANYONE),
+    **{(f"api_evaluation.{name}", method): (EVALUATORS, EVALUATORS) for name, method in [
+        ("PanelList", "GET"), ("ScoresheetList", "GET"),
+        # the body is checked before the object: an empty one is refused (422) at the door
+        ("Declarations", "POST"), ("Assignments", "POST"), ("ScoresheetItem", "PUT"),
+        ("ScoresheetReturn", "POST"), ("Consensus", "POST")]},
+    ("api_evaluation.PanelCreate", "POST"): (AGENCY, AGENCY),
+    ("api_evaluation.PanelMembers", "POST"): (AGENCY, AGENCY),
+    ("api_evaluation.Cost", "POST"): (AGENCY, AGENCY),
+    ("api_evaluation.Plan", "PUT"): (AGENCY, AGENCY),
+    ("api_evaluation.Price", "POST"): (NOBODY, CHAIR),
+    ("api_evaluation.PanelItem", "GET"): (NOBODY, EVALUATORS),
+    ("api_evaluation.PanelEvent", "POST"): (NOBODY, AGENCY),
+    ("api_evaluation.Ranking", "GET"): (NOBODY, AGENCY),
+    ("api_evaluation.Declarations", "GET"): (NOBODY, MEMBERS),
+    ("api_evaluation.ScoresheetItem", "GET"): (NOBODY, {"panelist"}),
+    ("api_evaluation.ScoresheetSubmit", "POST"): (NOBODY, {"panelist"}),
     ("api_solicitations.SolicitationList", "GET"): (ANYONE, ANYONE),
     ("api_solicitations.SolicitationList", "POST"): (AGENCY, AGENCY),
     ("api_solicitations.SolicitationItem", "GET"): (ANYONE, ANYONE),
@@ -106,7 +141,8 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
 }
 
 # Values for the URL's variables: the world's objects (the sealed response where it applies).
-EVENTS = {"officer.fire": "close", "officer.judge": "accept", "bidder.fire": "confirm",
+EVENTS = {"officer.fire": "close", "evaluation.fire": "begin_declarations",
+          "api_evaluation.PanelEvent": "begin_declarations", "officer.judge": "accept", "bidder.fire": "confirm",
           "api_solicitations.SolicitationEvent": "close",
           "api_responses.ResponseEvent": "confirm"}
 
@@ -118,7 +154,8 @@ def url_for_rule(rule, world: World, role: str, method: str = "GET") -> str:
               "question_id": ids["question"], "replaces_id": ids["document"],
               "part": "lot", "part_id": ids["draft_lot"], "filename": "procure.css",
               "number": 1, "token_id": ids["token"], "token": world.confirm_token,
-              "user_id": 1, "kind": "RFR",
+              "user_id": 1, "kind": "csv" if rule.endpoint == "evaluation.scores_export" else "RFR",
+              "panel_id": ids.get("panel", 1), "sheet_id": ids.get("sheet", 1),
               "event": EVENTS.get(rule.endpoint, "publish")}
     if rule.endpoint == "api_responses.ResponseEvent" and role in AGENCY:
         values["event"] = "accept"   # the agency's own event on a response
@@ -147,13 +184,13 @@ def client_for(app, role: str) -> Client:
     return c
 
 
-def sweep(app, state: int):
+def sweep(app, state: int, roles=ROLES, blind: bool = False):
     """Every (endpoint, method) as every role, each role in a freshly built world (so what one
     role's requests change cannot hide another's answer): yields (key, role, url, response,
     world)."""
-    for role in ROLES:
+    for role in roles:
         wipe(app)
-        world = build(app, opened=bool(state))
+        world = build(app, opened=bool(state), blind=blind)
         moment = world.deadline + (timedelta(minutes=1) if state else -timedelta(days=2))
         with time_machine.travel(moment):
             c = client_for(app, role)
@@ -309,3 +346,19 @@ def test_tokens_revoked_expired_or_read_only_and_deactivated_users(app):
                                      f"{response.status_code}")
     print(f"\ntoken and deactivation sweep: {cells} cells")
     assert wrong == [], "\n".join(wrong)
+
+
+def test_a_blind_evaluation_names_no_bidder_to_a_panelist(app):
+    """On a blind RFR the panelist scores the response, by every route, and never meets the
+    bidder's name or its file's name."""
+    leaks, probes, scored = [], 0, False
+    for key, role, url, response, _ in sweep(app, 1, roles=["panelist"], blind=True):
+        body = response.get_data().decode("latin-1") + str(response.headers)
+        scored = scored or (key == ("evaluation.scoresheet", "GET") and "Bidder 1-A" in body)
+        for needle in (ORG_A, SECRET_FILENAME):
+            probes += 1
+            if needle in body:
+                leaks.append(f"{role} {key[1]} {url}: contains {needle!r}")
+    print(f"\nblind probes: {probes}, leaks: {len(leaks)}")
+    assert scored, "the panelist saw the response by its code"
+    assert leaks == []

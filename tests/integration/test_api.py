@@ -265,7 +265,7 @@ def test_bidder_responds_through_the_api_and_it_stays_sealed(app, token):
 
 
 def test_the_agency_reads_and_judges_responses_after_the_opening(app):
-    world = build(app, opened=True)
+    world = build(app, opened=True, evaluated=False)
     officer = {"Authorization": f"Bearer {world.tokens['officer']}"}
     http = app.test_client()
     base = f"/api/v1/responses/{world.ids['response']}"

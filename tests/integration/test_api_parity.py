@@ -30,6 +30,19 @@ PARITY: dict[str, set[tuple[str, str]]] = {
     "bidder.remove": {("api_response_documents.ResponseDocument", "DELETE")},
     "bidder.fire": {("api_responses.ResponseEvent", "POST")},
     "auth.revoke_token": {("api_tokens.CurrentToken", "DELETE")},   # the calling token
+    "evaluation.plan": {("api_evaluation.Plan", "PUT")},
+    "evaluation.new_panel": {("api_evaluation.PanelCreate", "POST")},
+    "evaluation.add_member": {("api_evaluation.PanelMembers", "POST")},
+    "evaluation.fire": {("api_evaluation.PanelEvent", "POST")},
+    "evaluation.declare": {("api_evaluation.Declarations", "POST")},
+    "evaluation.assign": {("api_evaluation.Assignments", "POST")},
+    "evaluation.scoresheet": {("api_evaluation.ScoresheetItem", "PUT")},    # the Save button
+    "evaluation.draft": {("api_evaluation.ScoresheetItem", "PUT")},         # saved as one types
+    "evaluation.confirm_submit": {("api_evaluation.ScoresheetSubmit", "POST")},
+    "evaluation.return_sheet": {("api_evaluation.ScoresheetReturn", "POST")},
+    "evaluation.consensus": {("api_evaluation.Consensus", "POST")},
+    "evaluation.score_price": {("api_evaluation.Price", "POST")},
+    "evaluation.correct_cost": {("api_evaluation.Cost", "POST")},
     "officer.edit_part": {("api_lots.LotItem", "PATCH"), ("api_sections.SectionItem", "PATCH"),
                           ("api_criteria.CriterionItem", "PATCH")},
 }

@@ -43,6 +43,21 @@ def test_demo_story(app):
             Question.answer.is_not(None))) == 2
         roles = set(db.session.scalars(select(User.role)))
         assert roles == set(Role)
+    # An RFR in evaluation: a panel part-way through scoring, a parent among its members,
+    # so the panelist signs in to work waiting.
+    from tests.conftest import Client
+    panelist = Client(app)
+    signed_in = panelist.login("panelist@agency.example.org", "procure-demo-2026")
+    assert signed_in.headers["Location"].endswith("/evaluation/mine")
+    mine = panelist.get("/evaluation/mine").get_data(as_text=True)
+    assert "Family support panel" in mine and "family representative" in mine
+    assert "In progress" in mine and "Assigned" in mine
+    chair = Client(app)
+    chair.login("officer2@agency.example.org", "procure-demo-2026")
+    page = chair.get("/evaluation/mine").get_data(as_text=True)
+    panel_url = page.split('href="', 1)[1].split('"', 1)[0] if "chair's page" in page else ""
+    assert "4 of 9 scoresheets submitted" in chair.get(
+        "/evaluation/panels/1").get_data(as_text=True), panel_url
 
 
 def test_demo_makes_every_user_the_readme_promises_and_a_closed_rfr_to_open(app, client):

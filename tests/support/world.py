@@ -51,7 +51,11 @@ class World:
         return [SECRET_MARKER, SECRET_FILENAME, ORG_A, self.sha256]
 
 
-def build(app: Flask, *, opened: bool = False) -> World:
+def build(app: Flask, *, opened: bool = False, blind: bool = False,
+          evaluated: bool = True) -> World:
+    """Opened: the response is accepted and a panel scores it (the admin chairs, the panelist
+    scores it), unless not `evaluated` (then it waits, opened, for the agency to judge it);
+    blind: the RFR's evaluation is blind."""
     world = World()
     with app.app_context():
         session = db.session
@@ -101,5 +105,29 @@ def build(app: Flask, *, opened: bool = False) -> World:
             with time_machine.travel(rfr.deadline + timedelta(seconds=31)):
                 response_flow.close_due(session)
                 response_flow.open_responses(session, rfr, officer)
+                if evaluated:
+                    response_flow.fire(session, response, "accept", officer)
+                    world.ids.update(_panel(session, rfr, people, blind=blind))
                 session.commit()
     return world
+
+
+def _panel(session, rfr, people, *, blind: bool) -> dict[str, int]:
+    from procure.models import MemberKind
+    from procure.workflows import evaluation as evaluation_flow
+    officer = people["officer"]
+    evaluation_flow.set_plan(session, rfr, officer, blind=blind, half_points=False)
+    panel = evaluation_flow.create_panel(session, rfr, officer, name="Sweep panel",
+                                         lots=[rfr.lots[0]])
+    evaluation_flow.add_member(session, panel, officer, user=people["admin"],
+                               kind=MemberKind.agency_staff, chair=True)
+    member = evaluation_flow.add_member(session, panel, officer, user=people["panelist"],
+                                        kind=MemberKind.family_representative)
+    evaluation_flow.fire(session, panel, "begin_declarations", officer)
+    for who in ("admin", "panelist"):
+        for org in evaluation_flow.bidders_of(panel):
+            evaluation_flow.declare(session, panel, people[who], organization_id=org.id,
+                                    has_conflict=False)
+    evaluation_flow.fire(session, panel, "begin_scoring", people["admin"])
+    sheet = next(s for s in panel.scoresheets if s.member_id == member.id)
+    return {"panel": panel.id, "sheet": sheet.id}

@@ -1,0 +1,910 @@
+"""Evaluation: scoring panels after the opening.
+
+A panel (one or more lots of an RFR) is formed with a chair and evaluators, each tagged by
+kind; members declare conflicts of interest for every bidder before they see any response;
+each member scores the responses assigned to them on a scoresheet (points and a written
+comment per technical criterion); the chair returns scoresheets or, once all are in, records
+the panel's consensus per criterion; price criteria open only then and are scored by formula
+on the evaluated cost; finalizing ranks each lot.
+
+Downstream of the response and solicitation workflows: this module fires the RFR's
+`begin_evaluation` when the first panel starts, never the other way round."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from transitions import EventData
+
+from procure import audit, clock, policy
+from procure.models import (
+    ConflictDeclaration,
+    ConsensusScore,
+    CostSource,
+    Criterion,
+    Envelope,
+    EvaluatedCost,
+    EvaluationPlan,
+    Lot,
+    MemberKind,
+    Panel,
+    PanelMember,
+    PanelStatus,
+    Response,
+    ResponseStatus,
+    Role,
+    Score,
+    Scoresheet,
+    ScoresheetStatus,
+    Solicitation,
+    SolicitationStatus,
+    User,
+)
+from procure.workflows import solicitation as solicitation_flow
+from procure.workflows.base import NotFound, Workflow, refuse
+
+P = PanelStatus
+SS = ScoresheetStatus
+EVALUATED = ResponseStatus.accepted          # only responsive responses are scored
+UNJUDGED = ResponseStatus.opened             # opened, not yet accepted or rejected
+EVALUATOR_ROLES = {Role.panelist, Role.officer, Role.admin}
+HUNDRED = Decimal(100)
+
+
+# ---------------------------------------------------------------- reading the panel
+
+def responses_of(panel: Panel) -> list[Response]:
+    """The responses this panel scores: the accepted responses of its lots, in a fixed order."""
+    session = Session.object_session(panel)
+    assert session is not None
+    lot_ids = [lot.id for lot in panel.lots]
+    if not lot_ids:
+        return []
+    return list(session.scalars(select(Response).where(
+        Response.lot_id.in_(lot_ids), Response.status == EVALUATED)
+        .order_by(Response.lot_id, Response.id)))
+
+
+def bidders_of(panel: Panel) -> list[Any]:
+    """The organisations whose responses the panel scores (each member declares for each)."""
+    seen: dict[int, Any] = {}
+    for response in responses_of(panel):
+        seen.setdefault(response.organization_id, response.organization)
+    return list(seen.values())
+
+
+def technical_criteria(panel: Panel) -> list[Criterion]:
+    return [c for c in panel.solicitation.criteria if c.envelope is Envelope.technical]
+
+
+def price_criteria(panel: Panel) -> list[Criterion]:
+    return [c for c in panel.solicitation.criteria if c.envelope is Envelope.price]
+
+
+def current_declaration(member: PanelMember, organization_id: int) -> ConflictDeclaration | None:
+    return next((d for d in member.declarations
+                 if d.organization_id == organization_id and d.superseded_at is None), None)
+
+
+def is_conflicted(member: PanelMember, organization_id: int) -> bool:
+    declared = current_declaration(member, organization_id)
+    return declared is not None and declared.has_conflict
+
+
+def undeclared(panel: Panel) -> list[tuple[PanelMember, Any]]:
+    """Member and bidder pairs with no declaration yet."""
+    bidders = bidders_of(panel)
+    return [(m, org) for m in panel.active_members for org in bidders
+            if current_declaration(m, org.id) is None]
+
+
+def live_scoresheets(panel: Panel) -> list[Scoresheet]:
+    return [s for s in panel.scoresheets if s.status is not SS.withdrawn]
+
+
+def plan_for(session: Session, solicitation: Solicitation) -> EvaluationPlan:
+    plan = session.get(EvaluationPlan, solicitation.id)
+    if plan is None:
+        plan = EvaluationPlan(solicitation_id=solicitation.id, blind=False, half_points=False)
+        session.add(plan)
+        session.flush()
+    return plan
+
+
+def member_of(panel: Panel, user: Any) -> PanelMember | None:
+    user_id = getattr(user, "id", None)
+    return next((m for m in panel.active_members if m.user_id == user_id), None)
+
+
+# ---------------------------------------------------------------- guards
+
+def _session(row: Any) -> Session:
+    session = Session.object_session(row)
+    assert session is not None
+    return session
+
+
+def _formed(event: EventData) -> bool:
+    panel: Panel = event.model
+    if not panel.lots:
+        refuse("Give the panel at least one lot to score.")
+    if panel.chair is None:
+        refuse("Name a chair before the panel declares conflicts.")
+    if len(panel.active_members) < 2:
+        refuse("A panel needs a chair and at least one other evaluator.")
+    if panel.solicitation.opened_at is None:
+        refuse("Panels start after the responses are opened.")
+    waiting = [r for lot in panel.lots for r in _lot_responses(lot, (UNJUDGED,))]
+    if waiting:
+        refuse(f"Decide whether each opened response is responsive first: {len(waiting)} "
+               "still wait for that decision.")
+    if not responses_of(panel):
+        refuse("No accepted response in the panel's lots: there is nothing to score.")
+    return True
+
+
+def _everyone_declared(event: EventData) -> bool:
+    panel: Panel = event.model
+    missing = undeclared(panel)
+    if missing:
+        names = sorted({m.user.name for m, _ in missing})
+        refuse(f"{len(missing)} declarations are missing (from {', '.join(names)}): every member "
+               "declares for every bidder before scoring starts.")
+    uncovered = [r for r in responses_of(panel)
+                 if not any(s.response_id == r.id for s in live_scoresheets(panel))]
+    if uncovered and any(live_scoresheets(panel)):
+        refuse(f"{len(uncovered)} responses have no evaluator assigned: assign them, or clear "
+               "the assignments to let every member score every response.")
+    if uncovered and not _assignable_all(panel):
+        refuse("Some responses would have no evaluator: every member declared a conflict "
+               "with their bidder. Add a member to the panel.")
+    return True
+
+
+def _assignable_all(panel: Panel) -> bool:
+    return all(any(not is_conflicted(m, r.organization_id) for m in panel.active_members)
+               for r in responses_of(panel))
+
+
+def _all_scoresheets_in(event: EventData) -> bool:
+    panel: Panel = event.model
+    waiting = [s for s in live_scoresheets(panel) if s.status is not SS.submitted]
+    if waiting:
+        refuse(f"{len(waiting)} of {len(live_scoresheets(panel))} scoresheets are not submitted "
+               "yet.")
+    return True
+
+
+def _consensus_complete(event: EventData) -> bool:
+    panel: Panel = event.model
+    missing = missing_consensus(panel)
+    if missing:
+        refuse(f"{len(missing)} consensus scores are missing (each response on each criterion, "
+               "price included).")
+    return True
+
+
+def _assign_everyone_if_unassigned(event: EventData) -> None:
+    panel: Panel = event.model
+    if live_scoresheets(panel):
+        return
+    for response in responses_of(panel):
+        for member in panel.active_members:
+            if not is_conflicted(member, response.organization_id):
+                _new_scoresheet(panel, member, response)
+
+
+def _begin_rfr_evaluation(event: EventData) -> None:
+    panel: Panel = event.model
+    if panel.solicitation.status is SolicitationStatus.opened:
+        solicitation_flow.fire(_session(panel), panel.solicitation, "begin_evaluation",
+                               event.kwargs.get("actor"))
+
+
+def _close_price(event: EventData) -> None:
+    """Back to scoring: price scored by formula closes again (it opens only once the technical
+    scores are final); it is scored anew after the next consensus."""
+    panel: Panel = event.model
+    session = _session(panel)
+    price = {c.id for c in price_criteria(panel)}
+    for row in session.scalars(select(ConsensusScore).where(
+            ConsensusScore.panel_id == panel.id, ConsensusScore.criterion_id.in_(price))):
+        session.delete(row)
+    session.flush()
+
+
+def _stamp_finalized(event: EventData) -> None:
+    panel: Panel = event.model
+    panel.finalized_at = clock.now()
+    for sheet in live_scoresheets(panel):
+        SCORESHEET.fire(sheet, "make_final", actor=event.kwargs.get("actor"))
+
+
+def _has_points_and_comments(event: EventData) -> bool:
+    sheet: Scoresheet = event.model
+    by_criterion = {s.criterion_id: s for s in sheet.scores}
+    missing = [c.name for c in technical_criteria(sheet.panel)
+               if by_criterion.get(c.id) is None or by_criterion[c.id].points is None]
+    if missing:
+        refuse("Score every criterion before submitting: " + ", ".join(missing) + ".")
+    silent = [c.name for c in technical_criteria(sheet.panel)
+              if not by_criterion[c.id].comment.strip()]
+    if silent:
+        refuse("Write a comment for every criterion (the reasons are part of the record): "
+               + ", ".join(silent) + ".")
+    return True
+
+
+def _stamp_submitted(event: EventData) -> None:
+    event.model.submitted_at = clock.now()
+
+
+def _stamp_returned(event: EventData) -> None:
+    event.model.returned_reason = (event.kwargs.get("reason") or "").strip()
+    event.model.submitted_at = None
+
+
+PANEL_LABELS = {"begin_declarations": "Start declarations", "begin_scoring": "Start scoring",
+                "begin_consensus": "Start consensus", "reopen_scoring": "Reopen scoring",
+                "finalize": "Finalize"}
+
+PANEL = Workflow("a panel", P, [
+    {"trigger": "begin_declarations", "source": "forming", "dest": "declaring",
+     "conditions": [_formed], "after": [_begin_rfr_evaluation]},
+    {"trigger": "begin_scoring", "source": "declaring", "dest": "scoring",
+     "conditions": [_everyone_declared], "before": [_assign_everyone_if_unassigned]},
+    {"trigger": "begin_consensus", "source": "scoring", "dest": "consensus",
+     "conditions": [_all_scoresheets_in]},
+    {"trigger": "reopen_scoring", "source": "consensus", "dest": "scoring",
+     "before": [_close_price]},
+    {"trigger": "finalize", "source": "consensus", "dest": "finalized",
+     "conditions": [_consensus_complete], "after": [_stamp_finalized]},
+], PANEL_LABELS)
+
+SCORESHEET_LABELS = {"save": "Save", "submit": "Submit", "return_to_member": "Return",
+                     "make_final": "Make final", "withdraw": "Withdraw"}
+
+SCORESHEET = Workflow("a scoresheet", SS, [
+    {"trigger": "save", "source": ["assigned", "in_progress", "returned"], "dest": "in_progress"},
+    {"trigger": "submit", "source": "in_progress", "dest": "submitted",
+     "conditions": [_has_points_and_comments], "before": [_stamp_submitted]},
+    {"trigger": "return_to_member", "source": "submitted", "dest": "returned",
+     "before": [_stamp_returned]},
+    {"trigger": "make_final", "source": "submitted", "dest": "final"},
+    {"trigger": "withdraw", "source": ["assigned", "in_progress", "submitted", "returned"],
+     "dest": "withdrawn"},
+], SCORESHEET_LABELS)
+
+
+# ---------------------------------------------------------------- the officer forms a panel
+
+def _lot_responses(lot: Lot, statuses: tuple[ResponseStatus, ...]) -> list[Response]:
+    return list(_session(lot).scalars(select(Response).where(
+        Response.lot_id == lot.id, Response.status.in_(statuses))))
+
+
+def set_plan(session: Session, solicitation: Solicitation, actor: User, *, blind: bool,
+             half_points: bool) -> EvaluationPlan:
+    """Blind evaluation and half points are chosen before any panel starts."""
+    policy.require(actor, "evaluation.manage")
+    started = session.scalar(select(Panel.id).where(
+        Panel.solicitation_id == solicitation.id, Panel.status != P.forming).limit(1))
+    if started is not None:
+        refuse("A panel has started: blind evaluation and half points can no longer change.")
+    plan = plan_for(session, solicitation)
+    plan.blind, plan.half_points = blind, half_points
+    audit.record(session, actor=actor, entity_type="solicitation", entity_id=solicitation.id,
+                 event="set_evaluation_plan", data={"blind": blind, "half_points": half_points})
+    return plan
+
+
+def create_panel(session: Session, solicitation: Solicitation, actor: User, *, name: str,
+                 lots: list[Lot]) -> Panel:
+    policy.require(actor, "evaluation.manage")
+    if solicitation.opened_at is None or solicitation.status not in (
+            SolicitationStatus.opened, SolicitationStatus.in_evaluation):
+        refuse("Panels are formed after the responses are opened.")
+    if not name.strip():
+        refuse("Name the panel (for example “Lead agencies, Western region”).")
+    if not lots:
+        refuse("Choose at least one lot for the panel to score.")
+    for lot in lots:
+        if lot.solicitation_id != solicitation.id:
+            raise NotFound("That lot is not part of this solicitation.")
+        taken = session.scalar(select(Panel).join(Panel.lots).where(Lot.id == lot.id))
+        if taken is not None:
+            refuse(f"{lot.label} is already scored by the panel “{taken.name}”.")
+    panel = Panel(solicitation=solicitation, name=name.strip(), status=P.forming,
+                  created_at=clock.now(), lots=list(lots))
+    session.add(panel)
+    session.flush()
+    audit.record(session, actor=actor, entity_type="panel", entity_id=panel.id, event="create",
+                 to_state=P.forming.name,
+                 data={"name": panel.name, "lots": [lot.number for lot in lots]})
+    return panel
+
+
+def add_member(session: Session, panel: Panel, actor: User, *, user: User, kind: MemberKind,
+               chair: bool = False) -> PanelMember:
+    policy.require(actor, "evaluation.manage")
+    if panel.status not in (P.forming, P.declaring):
+        refuse("Members join while the panel is forming or declaring conflicts.")
+    if not user.is_active or user.role not in EVALUATOR_ROLES:
+        refuse(f"{user.name} cannot evaluate: only active agency staff and panelist accounts "
+               "sit on panels.")
+    if member_of(panel, user) is not None:
+        refuse(f"{user.name} is already on this panel.")
+    bidder_ids = {r.organization_id for lot in panel.lots
+                  for r in _lot_responses(lot, tuple(ResponseStatus))}
+    if user.organization_id is not None and user.organization_id in bidder_ids:
+        refuse(f"{user.name} belongs to an organisation that responded to this panel's lots, "
+               "so cannot sit on the panel that scores it.")
+    if chair and panel.chair is not None:
+        refuse(f"{panel.chair.user.name} already chairs this panel.")
+    member = PanelMember(panel=panel, user=user, kind=kind, is_chair=chair, added_at=clock.now())
+    session.add(member)
+    session.flush()
+    audit.record(session, actor=actor, entity_type="panel", entity_id=panel.id,
+                 event="add_member",
+                 data={"member": user.email, "kind": kind.name, "chair": chair})
+    return member
+
+
+def fire(session: Session, panel: Panel, event: str, actor: User, *, reason: str = "") -> None:
+    """The chair (or an officer) moves the panel on: begin_declarations, begin_scoring,
+    begin_consensus, reopen_scoring, finalize."""
+    if event == "begin_declarations":
+        policy.require(actor, "evaluation.manage")
+    else:
+        policy.require(actor, "panel.chair", panel)
+    PANEL.fire(panel, event, actor=actor, reason=reason)
+    session.flush()
+
+
+# ---------------------------------------------------------------- members declare
+
+def declare(session: Session, panel: Panel, actor: User, *, organization_id: int,
+            has_conflict: bool, nature: str = "") -> ConflictDeclaration:
+    """A member's declaration about one bidder. A conflict removes them from that bidder's
+    responses on the record; declaring again keeps the earlier declaration in the history."""
+    member = member_of(panel, actor)
+    if member is None:
+        raise NotFound("You are not a member of this panel.")
+    if panel.status not in (P.declaring, P.scoring, P.consensus):
+        refuse("Declarations are made once the chair starts them, until the panel is final.")
+    if organization_id not in {org.id for org in bidders_of(panel)}:
+        raise NotFound("That organisation did not respond to this panel's lots.")
+    if has_conflict and not nature.strip():
+        refuse("Say what the conflict is (for example “I served on its board until 2024”).")
+    now = clock.now()
+    earlier = current_declaration(member, organization_id)
+    if earlier is not None:
+        earlier.superseded_at = now
+    declaration = ConflictDeclaration(member=member, organization_id=organization_id,
+                                      has_conflict=has_conflict, nature=nature.strip(),
+                                      declared_at=now)
+    session.add(declaration)
+    session.flush()
+    withdrawn = []
+    if has_conflict:
+        for sheet in live_scoresheets(panel):
+            if sheet.member_id == member.id and sheet.response.organization_id == organization_id:
+                SCORESHEET.fire(sheet, "withdraw", actor=actor,
+                                reason="The member declared a conflict of interest.")
+                withdrawn.append(sheet.id)
+    audit.record(session, actor=actor, entity_type="panel", entity_id=panel.id, event="declare",
+                 data={"organization": organization_id, "conflict": has_conflict,
+                       "nature": nature.strip(), "scoresheets_withdrawn": withdrawn,
+                       "supersedes": earlier.id if earlier else None})
+    return declaration
+
+
+# ---------------------------------------------------------------- the chair assigns
+
+def _new_scoresheet(panel: Panel, member: PanelMember, response: Response) -> Scoresheet:
+    sheet = Scoresheet(panel=panel, member=member, response=response, status=SS.assigned)
+    _session(panel).add(sheet)
+    return sheet
+
+
+def assign(session: Session, panel: Panel, actor: User, *, member: PanelMember,
+           response: Response) -> Scoresheet:
+    """Give a member a response to score (the chair shares the work out, or reassigns after a
+    conflict). Only to a member who declared no conflict with that bidder."""
+    policy.require(actor, "panel.chair", panel)
+    if panel.status not in (P.declaring, P.scoring):
+        refuse("Responses are assigned while the panel declares conflicts or scores.")
+    if member.panel_id != panel.id or member.removed_at is not None:
+        raise NotFound("That person is not on this panel.")
+    if response.id not in {r.id for r in responses_of(panel)}:
+        raise NotFound("That response is not scored by this panel.")
+    declared = current_declaration(member, response.organization_id)
+    if declared is None:
+        refuse(f"{member.user.name} has not declared for this bidder yet.")
+    if declared.has_conflict:
+        refuse(f"{member.user.name} declared a conflict with this bidder and cannot score it.")
+    existing = next((s for s in live_scoresheets(panel)
+                     if s.member_id == member.id and s.response_id == response.id), None)
+    if existing is not None:
+        return existing
+    withdrawn = next((s for s in panel.scoresheets
+                      if s.member_id == member.id and s.response_id == response.id), None)
+    if withdrawn is not None:
+        refuse(f"{member.user.name} was removed from this response on the record.")
+    sheet = _new_scoresheet(panel, member, response)
+    session.flush()
+    audit.record(session, actor=actor, entity_type="scoresheet", entity_id=sheet.id,
+                 event="assign", to_state=SS.assigned.name,
+                 data={"member": member.user.email, "response": response.id})
+    return sheet
+
+
+# ---------------------------------------------------------------- members score
+
+def points_allowed(plan: EvaluationPlan, criterion: Criterion, points: Decimal) -> str | None:
+    """Why these points are not allowed for this criterion, or None."""
+    if points < 0 or points > criterion.max_points:
+        return f"{criterion.name}: give from 0 to {criterion.max_points} points."
+    step = Decimal("0.5") if plan.half_points else Decimal(1)
+    if points % step:
+        return (f"{criterion.name}: give half points (like 7.5)." if plan.half_points
+                else f"{criterion.name}: give whole points (like 7).")
+    return None
+
+
+def my_scoresheet(session: Session, actor: Any, scoresheet_id: int) -> Scoresheet:
+    """A member's own scoresheet; anything else (another's, a withdrawn one) is not found."""
+    sheet = session.get(Scoresheet, scoresheet_id)
+    if sheet is None or not policy.allows(actor, "scoresheet.work", sheet):
+        raise NotFound("No such scoresheet.")
+    return sheet
+
+
+def save_scores(session: Session, sheet: Scoresheet, actor: User,
+                scores: dict[int, tuple[Decimal | None, str]]) -> Scoresheet:
+    """Save a draft: any criteria, any time while scoring (the page saves as the member types)."""
+    policy.require(actor, "scoresheet.work", sheet)
+    if sheet.panel.status is not P.scoring:
+        refuse("Scores are saved while the panel is scoring.")
+    technical = {c.id: c for c in technical_criteria(sheet.panel)}
+    plan = plan_for(session, sheet.panel.solicitation)
+    problems = []
+    for criterion_id, (points, _comment) in scores.items():
+        if criterion_id not in technical:
+            raise NotFound("That criterion is not scored by the panel's members.")
+        if points is not None:
+            why = points_allowed(plan, technical[criterion_id], points)
+            if why:
+                problems.append(why)
+    if problems:
+        refuse(" ".join(problems))
+    if sheet.status is not SS.in_progress:
+        SCORESHEET.fire(sheet, "save", actor=actor)
+    now = clock.now()
+    by_criterion = {s.criterion_id: s for s in sheet.scores}
+    for criterion_id, (points, comment) in scores.items():
+        row = by_criterion.get(criterion_id)
+        if row is None:
+            row = Score(criterion_id=criterion_id, saved_at=now)
+            sheet.scores.append(row)
+        row.points, row.comment, row.saved_at = points, comment.strip(), now
+    session.flush()
+    return sheet
+
+
+def submit(session: Session, sheet: Scoresheet, actor: User) -> None:
+    policy.require(actor, "scoresheet.work", sheet)
+    if sheet.panel.status is not P.scoring:
+        refuse("Scoresheets are submitted while the panel is scoring.")
+    SCORESHEET.fire(sheet, "submit", actor=actor)
+    session.flush()
+
+
+def return_scoresheet(session: Session, sheet: Scoresheet, actor: User, reason: str) -> None:
+    """The chair sends a submitted scoresheet back with a reason (during scoring or
+    consensus; in consensus the panel goes back to scoring until it is submitted again)."""
+    policy.require(actor, "panel.chair", sheet.panel)
+    if not reason.strip():
+        refuse("Say why the scoresheet is returned; the member reads it.")
+    if sheet.panel.status is P.consensus:
+        PANEL.fire(sheet.panel, "reopen_scoring", actor=actor, reason=reason)
+    elif sheet.panel.status is not P.scoring:
+        refuse("Scoresheets are returned while the panel scores or reaches consensus.")
+    SCORESHEET.fire(sheet, "return_to_member", actor=actor, reason=reason)
+    session.flush()
+
+
+# ---------------------------------------------------------------- what people may see
+
+def scores_visible_to(actor: Any, panel: Panel) -> bool:
+    """Members see only their own scores until every scoresheet of the panel is in; the chair
+    and the agency then see the whole matrix."""
+    if panel.status in (P.consensus, P.finalized):
+        return policy.allows(actor, "panel.chair", panel) or policy.allows(
+            actor, "evaluation.manage") or member_of(panel, actor) is not None
+    return False
+
+
+def bidder_label(panel_or_solicitation: Panel | Solicitation, response: Response,
+                 viewer: Any) -> str:
+    """What a person is shown for a bidder: the name, or on a blind RFR a bidder code for
+    everyone who evaluates (panel members, chair included); the officers who manage the
+    evaluation without sitting on a panel see names."""
+    solicitation = getattr(panel_or_solicitation, "solicitation", panel_or_solicitation)
+    session = _session(response)
+    plan = session.get(EvaluationPlan, solicitation.id)
+    if plan is None or not plan.blind:
+        return response.organization.legal_name
+    sits = session.scalar(select(PanelMember.id).join(Panel).where(
+        Panel.solicitation_id == solicitation.id, PanelMember.user_id == getattr(viewer, "id", None),
+        PanelMember.removed_at.is_(None)).limit(1))
+    if sits is None and policy.allows(viewer, "evaluation.manage"):
+        return response.organization.legal_name
+    return bidder_code(response)
+
+
+def bidder_code(response: Response) -> str:
+    """A stable code for a bidder in a blind evaluation: lot and a letter by response order."""
+    siblings = _lot_responses(response.lot, tuple(ResponseStatus))
+    order = sorted(r.id for r in siblings)
+    index = order.index(response.id)
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"Bidder {response.lot.number}-{letters}"
+
+
+@dataclass
+class Cell:
+    """One response on one criterion: every member's points, their spread, the consensus."""
+    points: dict[int, Decimal | None]     # member id -> points
+    spread: Decimal | None
+    consensus: ConsensusScore | None
+
+
+def matrix(session: Session, panel: Panel, actor: Any) -> dict[tuple[int, int], Cell]:
+    """Responses x criteria x members, for the heat map: once every scoresheet is in."""
+    if not scores_visible_to(actor, panel):
+        refuse("The scores are shown once every scoresheet is submitted.")
+    consensus = {(c.response_id, c.criterion_id): c for c in session.scalars(
+        select(ConsensusScore).where(ConsensusScore.panel_id == panel.id))}
+    cells: dict[tuple[int, int], Cell] = {}
+    sheets = live_scoresheets(panel)
+    for response in responses_of(panel):
+        for criterion in panel.solicitation.criteria:
+            points = {}
+            if criterion.envelope is Envelope.technical:
+                for sheet in sheets:
+                    if sheet.response_id == response.id:
+                        score = next((s for s in sheet.scores
+                                      if s.criterion_id == criterion.id), None)
+                        points[sheet.member_id] = score.points if score else None
+            given = [p for p in points.values() if p is not None]
+            cells[(response.id, criterion.id)] = Cell(
+                points=points, spread=(max(given) - min(given)) if given else None,
+                consensus=consensus.get((response.id, criterion.id)))
+    return cells
+
+
+# ---------------------------------------------------------------- consensus, price, ranking
+
+def missing_consensus(panel: Panel) -> list[tuple[int, int]]:
+    session = _session(panel)
+    have = {(c.response_id, c.criterion_id) for c in session.scalars(
+        select(ConsensusScore).where(ConsensusScore.panel_id == panel.id))}
+    return [(r.id, c.id) for r in responses_of(panel) for c in panel.solicitation.criteria
+            if (r.id, c.id) not in have]
+
+
+def _put_consensus(session: Session, panel: Panel, actor: Any, response_id: int,
+                   criterion: Criterion, points: Decimal, rationale: str) -> ConsensusScore:
+    row = session.scalar(select(ConsensusScore).where(
+        ConsensusScore.panel_id == panel.id, ConsensusScore.response_id == response_id,
+        ConsensusScore.criterion_id == criterion.id))
+    if row is None:
+        row = ConsensusScore(panel_id=panel.id, response_id=response_id,
+                             criterion_id=criterion.id, points=points, rationale=rationale,
+                             recorded_at=clock.now())
+        session.add(row)
+    row.points, row.rationale, row.recorded_at = points, rationale, clock.now()
+    row.recorded_by_id = actor.id if isinstance(actor, User) else None
+    session.flush()
+    audit.record(session, actor=actor, entity_type="panel", entity_id=panel.id,
+                 event="record_consensus",
+                 data={"response": response_id, "criterion": criterion.name,
+                       "points": str(points), "rationale": rationale})
+    return row
+
+
+def record_consensus(session: Session, panel: Panel, actor: User, *, response: Response,
+                     criterion: Criterion, points: Decimal, rationale: str) -> ConsensusScore:
+    policy.require(actor, "panel.chair", panel)
+    if panel.status is not P.consensus:
+        refuse("Consensus is recorded once every scoresheet is in.")
+    if response.id not in {r.id for r in responses_of(panel)}:
+        raise NotFound("That response is not scored by this panel.")
+    if criterion.solicitation_id != panel.solicitation_id:
+        raise NotFound("That criterion is not part of this solicitation.")
+    if criterion.envelope is Envelope.price:
+        refuse("Price is scored by the formula once the technical consensus is complete.")
+    why = points_allowed(plan_for(session, panel.solicitation), criterion, points)
+    if why:
+        refuse(why)
+    if not rationale.strip():
+        refuse("Write the panel's rationale for this score.")
+    return _put_consensus(session, panel, actor, response.id, criterion, points,
+                          rationale.strip())
+
+
+def technical_complete(panel: Panel) -> bool:
+    technical = {c.id for c in technical_criteria(panel)}
+    return not [m for m in missing_consensus(panel) if m[1] in technical]
+
+
+def evaluated_cost(session: Session, response: Response) -> EvaluatedCost:
+    """The cost the price is scored on: an officer's correction if there is one; else the
+    rate card priced at projected units; else the budget total the intake read."""
+    row = session.get(EvaluatedCost, response.id)
+    if row is not None and row.source is CostSource.officer:
+        return row
+    amount, source = _cost_from_response(session, response)
+    if row is None:
+        row = EvaluatedCost(response_id=response.id, amount=amount, source=source,
+                            set_at=clock.now())
+        session.add(row)
+    else:
+        row.amount, row.source = amount, source
+    session.flush()
+    return row
+
+
+def _cost_from_response(session: Session, response: Response) -> tuple[Decimal | None,
+                                                                         CostSource]:
+    from procure.models import ProposedRate
+    plan = session.get(EvaluationPlan, response.solicitation_id)
+    if plan is not None and plan.rates:
+        proposed = {p.rate_card_line_id: p.rate for p in session.scalars(
+            select(ProposedRate).where(ProposedRate.response_id == response.id))}
+        if any(line.id not in proposed for line in plan.rates):
+            return None, CostSource.rate_card
+        return sum((proposed[line.id] * line.projected_units for line in plan.rates),
+                   Decimal(0)), CostSource.rate_card
+    totals = []
+    for document in response.current_documents:
+        budget = (document.record or {}).get("budget") or {}
+        figure = budget.get("stated_total") or budget.get("total")
+        if figure not in (None, ""):
+            totals.append(Decimal(str(figure)))
+    return (max(totals) if totals else None), CostSource.budget_total
+
+
+def correct_cost(session: Session, response: Response, actor: User, *, amount: Decimal,
+                 reason: str) -> EvaluatedCost:
+    """An officer corrects the evaluated cost, with a reason, on the record."""
+    policy.require(actor, "evaluation.manage")
+    if not reason.strip():
+        refuse("Say why the figure is corrected; the reason is part of the record.")
+    if amount <= 0:
+        refuse("An evaluated cost is a positive amount.")
+    row = session.get(EvaluatedCost, response.id)
+    before = row.amount if row is not None else None
+    if row is None:
+        row = EvaluatedCost(response_id=response.id, amount=amount, source=CostSource.officer,
+                            set_at=clock.now())
+        session.add(row)
+    row.amount, row.source, row.reason = amount, CostSource.officer, reason.strip()
+    row.set_by_id, row.set_at = actor.id, clock.now()
+    session.flush()
+    audit.record(session, actor=actor, entity_type="response", entity_id=response.id,
+                 event="correct_cost",
+                 reason=reason.strip(), data={"from": str(before), "to": str(amount)})
+    return row
+
+
+def score_price(session: Session, panel: Panel, actor: User) -> list[ConsensusScore]:
+    """Price criteria, scored by formula once the technical consensus is complete, per lot:
+    lowest evaluated cost / this cost x max points. A missing or non-positive cost scores 0
+    and says so; no division by zero."""
+    policy.require(actor, "panel.chair", panel)
+    if panel.status is not P.consensus:
+        refuse("Price is scored during consensus.")
+    if not technical_complete(panel):
+        refuse("Price stays closed until every technical consensus score is recorded.")
+    written = []
+    responses = responses_of(panel)
+    costs = {r.id: evaluated_cost(session, r).amount for r in responses}
+    for lot_id in sorted({r.lot_id for r in responses}):
+        in_lot = [r for r in responses if r.lot_id == lot_id]
+        valid = [costs[r.id] for r in in_lot if costs[r.id] is not None and costs[r.id] > 0]
+        lowest = min(valid) if valid else None
+        for response in in_lot:
+            cost = costs[response.id]
+            for criterion in price_criteria(panel):
+                if lowest is None or cost is None or cost <= 0:
+                    points = Decimal(0)
+                    rationale = ("No valid price: the evaluated cost is missing or not "
+                                 "positive. An officer can correct it with a reason.")
+                else:
+                    points = (lowest / cost * criterion.max_points).quantize(
+                        Decimal("0.01"), rounding=ROUND_HALF_UP)
+                    rationale = (f"Lowest evaluated cost in the lot ${lowest:,.2f} / this "
+                                 f"cost ${cost:,.2f} x {criterion.max_points} points.")
+                written.append(_put_consensus(session, panel, actor, response.id, criterion,
+                                              points, rationale))
+    return written
+
+
+@dataclass
+class Ranked:
+    response: Response
+    total: Decimal          # weighted total out of 100
+    rank: int               # ties share a rank (1, 1, 3)
+
+
+def ranking(session: Session, panel: Panel) -> dict[int, list[Ranked]]:
+    """Per lot id: responses by weighted total = sum(weight x consensus / max points)."""
+    consensus = {(c.response_id, c.criterion_id): c.points for c in session.scalars(
+        select(ConsensusScore).where(ConsensusScore.panel_id == panel.id))}
+    criteria = panel.solicitation.criteria
+    by_lot: dict[int, list[Ranked]] = defaultdict(list)
+    for response in responses_of(panel):
+        total = sum((Decimal(c.weight) * consensus.get((response.id, c.id), Decimal(0))
+                     / Decimal(c.max_points) for c in criteria), Decimal(0))
+        by_lot[response.lot_id].append(Ranked(response, total.quantize(Decimal("0.01")), 0))
+    for rows in by_lot.values():
+        rows.sort(key=lambda r: (-r.total, r.response.id))
+        for position, row in enumerate(rows, 1):
+            row.rank = position if position == 1 or row.total != rows[position - 2].total \
+                else rows[position - 2].rank
+    return dict(by_lot)
+
+
+def panels_of(session: Session, solicitation: Solicitation) -> list[Panel]:
+    return list(session.scalars(select(Panel).where(Panel.solicitation_id == solicitation.id)
+                                .order_by(Panel.id)))
+
+
+def evaluation_finished(session: Session, solicitation: Solicitation) -> bool:
+    """Every lot scored by a finalized panel: the RFR can move on to awarding."""
+    panels = panels_of(session, solicitation)
+    covered = {lot.id for p in panels if p.status is P.finalized for lot in p.lots}
+    return bool(panels) and all(p.status is P.finalized for p in panels) and all(
+        lot.id in covered for lot in solicitation.lots
+        if _lot_responses(lot, (EVALUATED,)))
+
+
+def progress(panel: Panel) -> tuple[int, int, list[str]]:
+    """(submitted, all, who is behind) for the chair's page."""
+    sheets = live_scoresheets(panel)
+    done = [s for s in sheets if s.status in (SS.submitted, SS.final)]
+    behind = sorted({s.member.user.name for s in sheets if s not in done})
+    return len(done), len(sheets), behind
+
+
+# ---------------------------------------------------------------- for the pages
+
+def panels_for_member(session: Session, user: Any) -> list[tuple[Panel, PanelMember]]:
+    """The panels a person sits on (not removed), newest first, with their membership."""
+    rows = session.execute(select(Panel, PanelMember).join(PanelMember).where(
+        PanelMember.user_id == getattr(user, "id", None), PanelMember.removed_at.is_(None))
+        .order_by(Panel.id.desc())).all()
+    return [(panel, member) for panel, member in rows]
+
+
+def my_panel(session: Session, actor: Any, panel_id: int) -> tuple[Panel, PanelMember]:
+    """A panel the person sits on; any other is not found."""
+    panel = session.get(Panel, panel_id)
+    member = member_of(panel, actor) if panel is not None else None
+    if panel is None or member is None:
+        raise NotFound("No such panel.")
+    return panel, member
+
+
+def managed_panel(session: Session, actor: Any, panel_id: int) -> Panel:
+    """A panel for its chair or the officers who manage evaluations; others: not found."""
+    panel = session.get(Panel, panel_id)
+    if panel is None or not (policy.allows(actor, "evaluation.manage")
+                             or policy.allows(actor, "panel.chair", panel)):
+        raise NotFound("No such panel.")
+    return panel
+
+
+def chaired_scoresheet(session: Session, actor: Any, scoresheet_id: int) -> Scoresheet:
+    """A scoresheet of a panel this person chairs; any other is not found."""
+    sheet = session.get(Scoresheet, scoresheet_id)
+    if sheet is None or not policy.allows(actor, "panel.chair", sheet.panel):
+        raise NotFound("No such scoresheet.")
+    return sheet
+
+
+def my_scoresheets(member: PanelMember) -> list[Scoresheet]:
+    return [s for s in member.panel.scoresheets
+            if s.member_id == member.id and s.status is not SS.withdrawn]
+
+
+def bidder_labels(panel: Panel, viewer: Any) -> dict[int, str]:
+    """Organisation id -> what this viewer is shown for it (names, or bidder codes joined)."""
+    labels: dict[int, list[str]] = defaultdict(list)
+    for response in responses_of(panel):
+        labels[response.organization_id].append(bidder_label(panel, response, viewer))
+    return {org: " and ".join(dict.fromkeys(names)) for org, names in labels.items()}
+
+
+def is_blind_for(panel: Panel, viewer: Any) -> bool:
+    """True where this viewer sees bidder codes (an evaluator on a blind RFR)."""
+    responses = responses_of(panel)
+    return bool(responses) and bidder_label(panel, responses[0], viewer) != \
+        responses[0].organization.legal_name
+
+
+_STOP = {"and", "the", "of", "for", "with", "plan", "section", "proposal"}
+
+
+def _words(text: str) -> set[str]:
+    import re
+    return {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2 and w not in _STOP}
+
+
+def section_for(criterion: Criterion, sections: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The record's section a criterion is about, matched by the words of their names (the
+    page opens it first beside that criterion); None when no word is shared."""
+    wanted = _words(criterion.name)
+    best, best_score = None, 0
+    for section in sections:
+        shared = len(wanted & _words(f"{section.get('title', '')} {section.get('heading', '')}"))
+        if shared > best_score:
+            best, best_score = section, shared
+    return best
+
+
+def suggested_consensus(plan: EvaluationPlan, criterion: Criterion,
+                        cell: Cell) -> Decimal | None:
+    """The members' mean rounded to the RFR's step: a starting point the chair can change."""
+    given = [p for p in cell.points.values() if p is not None]
+    if not given:
+        return None
+    step = Decimal("0.5") if plan.half_points else Decimal(1)
+    mean = sum(given, Decimal(0)) / len(given)
+    return ((mean / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step)
+
+
+@dataclass
+class ReportLine:
+    lot: str
+    bidder: str
+    criterion: str
+    member: str
+    kind: str
+    points: Decimal | None
+    comment: str
+
+
+def score_lines(session: Session, panel: Panel, viewer: Any) -> list[ReportLine]:
+    """Every member's score and comment, then the consensus, per response and criterion (for
+    the report and the exports), once the scores may be seen."""
+    cells = matrix(session, panel, viewer)
+    sheets = {s.member_id: s.member for s in live_scoresheets(panel)}
+    lines = []
+    for response in responses_of(panel):
+        bidder = bidder_label(panel, response, viewer)
+        comments = {(s.member_id, sc.criterion_id): sc.comment for s in live_scoresheets(panel)
+                    if s.response_id == response.id for sc in s.scores}
+        for criterion in panel.solicitation.criteria:
+            cell = cells[(response.id, criterion.id)]
+            for member_id, points in cell.points.items():
+                member = sheets[member_id]
+                lines.append(ReportLine(response.lot.label, bidder, criterion.name,
+                                        member.user.name, member.kind.value, points,
+                                        comments.get((member_id, criterion.id), "")))
+            if cell.consensus is not None:
+                lines.append(ReportLine(response.lot.label, bidder, criterion.name,
+                                        "Panel consensus", "Consensus", cell.consensus.points,
+                                        cell.consensus.rationale))
+    return lines
