@@ -61,6 +61,7 @@ TABLE = {
     "response.judge": AGENCY,
     "audit.view": AGENCY,
     "admin.users": {"admin"},
+    "admin.manage": {"admin"},
 }
 
 
