@@ -62,6 +62,12 @@ TABLE = {
     "audit.view": AGENCY,
     "admin.users": {"admin"},
     "admin.manage": {"admin"},
+    # evaluation: with no panel, scoresheet or response in question the gate lets evaluators
+    # through; the use cases ask again with the object
+    "evaluation.manage": AGENCY,
+    "panel.chair": AGENCY | {"panelist"},
+    "scoresheet.work": AGENCY | {"panelist"},
+    "response.read_assigned": AGENCY | {"panelist"},
 }
 
 
