@@ -148,7 +148,7 @@ def test_administrator_and_panelist_find_their_pages(app, live_server, people, b
     seen = visit(panel)
     seen.name += "-panelist"
     sign_in(panel, live_server, EMAILS["panelist"], PASSWORD)
-    expect(panel.locator("#panel-work")).to_contain_text("No panel work yet")
+    expect(panel.get_by_role("link", name="My panels")).to_be_visible()
     panel.get_by_role("button", name="Account").click()
     panel.get_by_role("link", name="API tokens").click()
     expect(panel.get_by_role("heading", level=1)).to_have_text("API tokens")

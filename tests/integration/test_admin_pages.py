@@ -68,7 +68,7 @@ def test_only_the_administrator_gets_in(app, login):
 
 def test_each_role_has_its_menu(app, login):
     panel = _text(login("panelist").get("/"))
-    assert "No panel work yet" in panel and "/account/tokens" in panel and "Sign out" in panel
+    assert "/evaluation/mine" in panel and "/account/tokens" in panel and "Sign out" in panel
     bidder = _text(login("bidder").get("/"))
     assert "My responses" in bidder and "/account/tokens" in bidder
     officer = _text(login("officer").get("/"))

@@ -44,7 +44,7 @@ def test_policy_decides_with_the_object_and_raises_its_own_denied(ctx, people):
     from werkzeug.exceptions import HTTPException
 
     from procure.workflows import response as response_flow
-    from tests.support.factories import published_rfr, user
+    from tests.support.factories import draft_rfr, published_rfr, user
     officer, bidder, colleague, other = (user(ctx, k) for k in (
         "officer", "bidder", "bidder_colleague", "other_bidder"))
     rfr = published_rfr(ctx, officer, days_open=31)
@@ -53,8 +53,7 @@ def test_policy_decides_with_the_object_and_raises_its_own_denied(ctx, people):
     assert policy.allows(colleague, "response.read", row)      # same organisation
     assert not policy.allows(other, "response.read", row)
     assert not policy.allows(officer, "response.read", row)    # sealed until the opening
-    draft = published_rfr(ctx, officer)
-    draft.status = type(draft.status).draft
+    draft = draft_rfr(ctx, officer)      # never published: internal, whatever its state
     assert not policy.allows(None, "solicitation.view", draft)
     assert policy.allows(officer, "solicitation.view", draft)
     assert policy.allows(None, "solicitation.view", rfr)
