@@ -12,7 +12,7 @@ from sqlalchemy import select
 from procure import audit
 from procure.extensions import db
 from procure.models import AuditEvent, AuditHead
-from tests.support.factories import published_rfr, user
+from tests.support.factories import draft_rfr, published_rfr, user
 
 
 @pytest.fixture
@@ -149,11 +149,14 @@ def test_the_hash_recipe_is_fixed(ctx, people):
 
 def test_each_event_records_who_did_it(ctx, people):
     officer = user(ctx, "officer")
-    before = _events(ctx)             # making the people wrote the first events
+    rfr = draft_rfr(ctx, officer)     # events name a solicitation that exists (a foreign key)
+    ctx.flush()
+    before = _events(ctx)             # making the people and the draft wrote the first events
     n = len(before)
-    first = audit.record(ctx, actor=officer, entity_type="solicitation", entity_id=1,
+    first = audit.record(ctx, actor=officer, entity_type="solicitation", entity_id=rfr.id,
                          event="edit", reason="typo", data={"fields": ["title"]})
-    second = audit.record(ctx, actor=None, entity_type="solicitation", entity_id=1, event="close")
+    second = audit.record(ctx, actor=None, entity_type="solicitation", entity_id=rfr.id,
+                          event="close")
     third = audit.record(ctx, actor="system (deadline)", entity_type="response", entity_id=2,
                          event="seal", from_state="submitted", to_state="sealed")
     assert (first.actor_id, first.actor_label, first.reason, first.data) == (
@@ -175,8 +178,10 @@ def test_each_event_records_who_did_it(ctx, people):
 
 def test_verify_says_what_is_wrong(ctx, people):
     officer = user(ctx, "officer")
+    rfr = draft_rfr(ctx, officer)     # events name a solicitation that exists (a foreign key)
     for n in range(4):
-        audit.record(ctx, actor=officer, entity_type="solicitation", entity_id=n, event=f"edit{n}")
+        audit.record(ctx, actor=officer, entity_type="solicitation", entity_id=rfr.id,
+                     event=f"edit{n}")
     ctx.flush()
     events = _events(ctx)
     k = len(events) - 2                                 # the seq of the second of the four

@@ -193,6 +193,7 @@ def test_celery_worker_killed_mid_parse_another_worker_finishes(app, people, tmp
                 "UPLOAD_FOLDER": str(tmp_path / "uploads"), "REDIS_URL": REDIS_URL,
                 "INTAKE_PAGES": 5000, "INTAKE_CLAIM_STALE_SECONDS": 8}
     env = {**os.environ, "PROCURE_INSTANCE_PATH": str(tmp_path),
+           "PROCURE_SECRET_KEY": "test-secret",   # a deployment on PostgreSQL needs its own key
            **{f"PROCURE_{k}": str(v) for k, v in settings.items()}}
 
     def worker(name: str) -> subprocess.Popen:

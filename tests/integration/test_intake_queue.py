@@ -86,6 +86,7 @@ def test_celery_worker_on_redis_reads_the_upload(app, rfr, tmp_path):
     settings = {"DATABASE_URL": app.config["DATABASE_URL"],
                 "UPLOAD_FOLDER": app.config["UPLOAD_FOLDER"], "REDIS_URL": REDIS_URL}
     env = {**os.environ, "PROCURE_INSTANCE_PATH": str(tmp_path),
+           "PROCURE_SECRET_KEY": "test-secret",   # a deployment on PostgreSQL needs its own key
            **{f"PROCURE_{k}": v for k, v in settings.items()}}
     scaled = create_app({**settings, "TESTING": True, "SECRET_KEY": "test-secret",
                          "PASSWORD_HASH_PROFILE": "CHEAPEST",

@@ -97,7 +97,8 @@ def test_celery_beat_runs_it_on_a_worker(app, past_deadline, tmp_path):
     env = {**os.environ, "PROCURE_INSTANCE_PATH": str(tmp_path),
            "PROCURE_DATABASE_URL": app.config["DATABASE_URL"],
            "PROCURE_UPLOAD_FOLDER": app.config["UPLOAD_FOLDER"],
-           "PROCURE_REDIS_URL": REDIS_URL, "PROCURE_TICK_SECONDS": "1"}
+           "PROCURE_REDIS_URL": REDIS_URL, "PROCURE_TICK_SECONDS": "1",
+           "PROCURE_SECRET_KEY": "test-secret"}   # a deployment on PostgreSQL needs its own key
     # A worker with an embedded beat (-B): beat sends procure.run_due, the worker runs it.
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "procure.worker", "worker", "-B",
