@@ -37,7 +37,8 @@ SECTIONS = [
     ("summary", "Executive Summary", ["Project Summary"], "Executive Summary and Overview"),
     ("capacity", "Organizational Capacity", ["Organizational Experience"],
      "Our Organizational Capacity and Experience"),
-    ("approach", "Technical Approach", ["Program Design", "Scope of Services"], "Our Technical Approach"),
+    ("approach", "Technical Approach", ["Program Design", "Scope of Services"],
+     "Our Technical Approach and Program Design"),
     ("staffing", "Staffing Plan", ["Key Personnel"], "Our Staffing Plan and Key Personnel"),
     ("budget", "Budget", ["Cost Proposal", "Budget and Budget Narrative"], "Proposed Budget"),
     ("references", "References", ["Client References"], "Client References and Contacts"),
@@ -135,8 +136,9 @@ class Plan:
         self.drawn: dict[str, object] = {}
 
     def cycle(self, name: str, options: list):
-        offset = random.Random(f"{self.seed}:{name}").randrange(len(options))
-        value = options[(offset + self.index) % len(options)]
+        n = len(options)  # each block of n files gets every value once, in a seeded order
+        order = random.Random(f"{self.seed}:{name}:{self.index // n}").sample(range(n), n)
+        value = options[order[self.index % n]]
         self.drawn[name] = value
         return value
 
@@ -405,8 +407,11 @@ class Response:
             p.drawn["swapped"] = f"{order[k + 1]}<->{order[k]}"
         self.order = order
         self.heading_text = {}
+        in_col = {"approach_heading_in_col": ["approach"], "capacity_approach": ["capacity", "approach"]}
         for sid, title, aliases, fancy in SECTIONS:
             mode = self.naming if self.naming != "mixed" else rng.choice(["titles", "aliases", "embellished"])
+            if sid in in_col.get(self.two_col, []):
+                mode = "embellished"  # a long heading in a narrow column: it wraps
             text = {"titles": title, "aliases": rng.choice(aliases), "embellished": fancy}[mode]
             if self.head_case == "upper":
                 text = text.upper()
@@ -510,7 +515,7 @@ class Response:
                 lay.ncols = 1
                 lay.new_page()
             first = False
-            if cols and self.two_col == "approach_heading_in_col":
+            if cols and self.two_col in ("approach_heading_in_col", "capacity_approach"):
                 lay.start_columns()
                 self.heading(lay, n, sid)
             else:
@@ -697,6 +702,7 @@ class Response:
         self.budget_pages.append(lay.page_no)
         y2_split = random.Random(f"y2/{self.p.seed}/{self.p.index}")
         note_words = ["per salary scale", "12 months", "IRS rate", "est.", "quote on file", "3 sites", ""]
+        y1_group = y1_all = 0
         for kind, label, cents, fte in self.budget["rows"]:
             if lay.y + row_h > lay.bottom:
                 lay.new_page()
@@ -720,9 +726,16 @@ class Response:
                 if txt:
                     lay.emit("text", mid_x, y, txt, font=f, tcol=1)
             if year2:
-                a = cents * 48 // 100
-                if self.amount_style in ("comma_whole", "dollar_space_whole", "dollar_whole"):
-                    a = a // 100 * 100
+                if kind == "item":
+                    a = cents * 48 // 100
+                    if self.amount_style in ("comma_whole", "dollar_space_whole", "dollar_whole"):
+                        a = a // 100 * 100
+                    y1_group += a
+                    y1_all += a
+                elif label == "Total Direct Costs" or kind == "total":
+                    a = y1_all
+                else:
+                    a, y1_group = y1_group, 0
                 vals = [a, cents - a, cents]
             else:
                 vals = [cents]
@@ -915,18 +928,12 @@ class Response:
 
 
 def zero_page_pdf() -> bytes:
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objs, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    return bytes(out)
+    """A well-formed PDF whose page tree is empty."""
+    body = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+            b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n")
+    table = b"xref\n0 3\n0000000000 65535 f \n%010d 00000 n \n%010d 00000 n \n" % (
+        body.index(b"1 0 obj"), body.index(b"2 0 obj"))
+    return body + table + b"trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % len(body)
 
 
 def make_hostile(out: Path, seed: int, measure: Measure, source: tuple[Path, dict]) -> None:
