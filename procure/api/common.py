@@ -8,6 +8,7 @@ from datetime import date, datetime
 from collections.abc import Callable
 from typing import Any
 
+from flask import abort
 from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import Schema, ValidationError, fields, validate
 from webargs.flaskparser import FlaskParser
@@ -17,6 +18,7 @@ from procure import search
 from procure.extensions import db
 from procure.models import CancelReason, Solicitation
 from procure.faces import actor
+from procure.workflows import response as response_flow
 
 PREFIX = "/api/v1"
 
@@ -133,9 +135,6 @@ class PartEditSchema(Schema):
 def edit_part(solicitation_id: int, model: type, part_id: int, values: dict[str, Any]) -> Any:
     """Change a lot, section or criterion through the use case the officer's page calls: in
     place on a draft, by an addendum listing each change once published."""
-    from flask import abort
-
-    from procure.workflows import response as response_flow
     row = visible_solicitation(solicitation_id)
     part = db.session.get(model, part_id)
     if part is None or part.solicitation_id != row.id:

@@ -35,6 +35,7 @@ from procure.models import (
     Panel,
     PanelMember,
     PanelStatus,
+    ProposedRate,
     Response,
     ResponseStatus,
     Role,
@@ -667,7 +668,6 @@ def evaluated_cost(session: Session, response: Response) -> EvaluatedCost:
 
 def _cost_from_response(session: Session, response: Response) -> tuple[Decimal | None,
                                                                          CostSource]:
-    from procure.models import ProposedRate
     plan = session.get(EvaluationPlan, response.solicitation_id)
     if plan is not None and plan.rates:
         proposed = {p.rate_card_line_id: p.rate for p in session.scalars(
