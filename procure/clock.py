@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 AGENCY_ZONE = ZoneInfo("America/New_York")
@@ -13,6 +13,11 @@ def now() -> datetime:
     if _pinned:
         return _pinned[-1]
     return datetime.now(UTC)
+
+
+def today() -> date:
+    """The agency's date now (contract terms, fiscal years and draw-downs are dated)."""
+    return local(now()).date()
 
 
 def local(moment: datetime) -> datetime:

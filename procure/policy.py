@@ -132,6 +132,12 @@ RULES: dict[str, tuple[Any, Callable[[Any, Any], bool] | None]] = {
     "panel.chair": (EVALUATORS, _chairs),        # the chair moves the panel on, assigns, consensus
     "scoresheet.work": (EVALUATORS, _own_scoresheet),  # a member's own scoresheet
     "response.read_assigned": (EVALUATORS, _assigned),  # after the opening (workflows.response)
+    "award.manage": (AGENCY, None),              # propose, approve (not one's own), notify,
+                                                 # decide protests, coverage
+    "award.notice": ({Role.bidder}, _has_organization),  # its own notices and scores
+    "protest.file": ({Role.bidder}, _has_organization),
+    "contract.manage": (AGENCY, None),           # contracts, amendments, encumbrances, draw-downs
+    "contract.own": ({Role.bidder}, _has_organization),  # its own contracts and balances
     "admin.users": ({Role.admin}, None),          # users and roles, deactivation
     "admin.manage": ({Role.admin}, None),         # organisations, audit check, procedure rules
 }

@@ -1,7 +1,19 @@
 """All models, imported here so that metadata and Alembic see every table."""
 
 from procure.models.audit import AuditEvent, AuditHead
+from procure.models.award import Award, AwardNotice, AwardStatus, Protest, ProtestDocument, ProtestStatus
 from procure.models.base import Base
+from procure.models.contract import (
+    Contract,
+    ContractAmendment,
+    ContractDocument,
+    ContractRate,
+    ContractStatus,
+    DrawDown,
+    Encumbrance,
+    PerformanceMeasure,
+    RateType,
+)
 from procure.models.evaluation import (
     ConflictDeclaration,
     ConsensusScore,
@@ -56,6 +68,9 @@ from procure.models.solicitation import (
 )
 
 __all__ = [
+    "Award", "AwardNotice", "AwardStatus", "Protest", "ProtestDocument", "ProtestStatus",
+    "Contract", "ContractAmendment", "ContractDocument", "ContractRate", "ContractStatus",
+    "DrawDown", "Encumbrance", "PerformanceMeasure", "RateType",
     "ConflictDeclaration", "ConsensusScore", "CostSource", "EvaluatedCost", "EvaluationPlan",
     "MemberKind", "Panel", "PanelMember", "PanelStatus", "ProposedRate", "RateCardLine",
     "RateUnit", "Score", "Scoresheet", "ScoresheetStatus",

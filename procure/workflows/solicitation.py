@@ -164,6 +164,15 @@ def _cascade_given(event: EventData) -> bool:
     return True
 
 
+def _checked_by_award(event: EventData) -> bool:
+    """Awarding moves only through procure.workflows.award, which checks that every panel is
+    finalized (begin_awarding) and every award final (complete_award) and says so."""
+    if not event.kwargs.get("checked_by_award"):
+        raise WorkflowError(f"An RFR's {event.event.name} is decided by its awards: fire it "
+                            "through procure.workflows.award.")
+    return True
+
+
 def _run_cascade(event: EventData) -> None:
     event.kwargs["cascade"](event.model, event.kwargs.get("actor"))
 
@@ -217,7 +226,11 @@ RFR = Workflow("an RFR", S, [
      "before": [_stamp_opened], "after": [_run_cascade]},
     {"trigger": "begin_evaluation", "source": "opened", "dest": "in_evaluation",
      "conditions": [_has_accepted_response]},
-    # in_evaluation -> awarding -> awarded arrive with panels and awards (later issues).
+    # Awarding belongs to the award workflow (downstream), which checks the panels and awards.
+    {"trigger": "begin_awarding", "source": "in_evaluation", "dest": "awarding",
+     "conditions": [_checked_by_award]},
+    {"trigger": "complete_award", "source": "awarding", "dest": "awarded",
+     "conditions": [_checked_by_award]},
     {"trigger": "cancel", "source": ["draft", "published", "closed", "opened", "in_evaluation",
                                      "awarding"],
      "dest": "cancelled", "conditions": [_cancel_reason_given], "before": [_stamp_cancelled]},
@@ -281,9 +294,13 @@ def set_rules(session: Session, kind: SolicitationKind, actor: User, **values: A
     return rule
 
 
+# Fired by the award workflow as awards are proposed and made final, never by a button.
+AWARD_EVENTS = ("begin_awarding", "complete_award")
+
+
 def allowed_events(row: Solicitation) -> list[str]:
     """The events a person can fire now. Closing is the clock's: offered only once due."""
-    events = workflow_for(row).allowed_events(row)
+    events = [e for e in workflow_for(row).allowed_events(row) if e not in AWARD_EVENTS]
     if "close" in events and (row.deadline is None or closes_at(row) > clock.now()):
         events.remove("close")
     return events
