@@ -19,6 +19,7 @@ from procure.models.evaluation import (
     Scoresheet,
     ScoresheetStatus,
 )
+from procure.models.mail import OutgoingMail
 from procure.models.org import (
     Agency,
     ApiToken,
@@ -64,5 +65,5 @@ __all__ = [
     "LotKind", "Organization", "ProcedureRule", "Question", "Receipt", "Region",
     "RequiredSection", "Response", "ResponseStatus", "RfiComment", "Role", "ServiceModel",
     "Solicitation", "SolicitationDocument", "SolicitationKind", "SolicitationStatus",
-    "SupplierDiversity", "User",
+    "SupplierDiversity", "User", "OutgoingMail",
 ]
