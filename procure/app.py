@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from werkzeug.routing import IntegerConverter
+
+from procure import mail
 
 
 class DatabaseId(IntegerConverter):
@@ -15,6 +17,14 @@ class DatabaseId(IntegerConverter):
     def __init__(self, url_map: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**31 - 1)   # INTEGER on PostgreSQL
         super().__init__(url_map, **kwargs)
+
+
+def mail_settings() -> mail.Settings | None:
+    """procure.mail's settings, from the app in whose context mail is sent (read then, so a
+    changed SMTP_* setting applies at once); outside an app, none (the scheduler sends it)."""
+    if not has_app_context():
+        return None
+    return mail.Settings.from_config(current_app.config, current_app.instance_path)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -43,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from procure import accounts
     accounts.use_hash_profile(app.config["PASSWORD_HASH_PROFILE"])
+    mail.configure(mail_settings)
 
     app.url_map.converters["int"] = DatabaseId
 

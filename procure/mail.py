@@ -1,6 +1,21 @@
-"""The one way mail leaves the service: SMTP (smtplib) when PROCURE_SMTP_HOST is set, otherwise
-an .eml file per message in instance/outbox/ (read it, or hand the folder to a mail relay).
-Callers send after their transaction commits; a message SMTP refuses is kept in the outbox."""
+"""The one way mail leaves the service: a queue in the database, sent after the commit.
+
+    mail.queue(session, to, subject, body)                  # in the transaction that decides it
+    mail.queue(session, to, subject, body, key="...")       # at most once per key, ever
+    mail.queue_all(session, messages)                       # objects with .to, .subject, .body
+
+`queue` adds an OutgoingMail row in the caller's transaction and nothing else: the caller
+commits. Once the transaction commits, the rows it queued are sent: by SMTP (smtplib) when
+PROCURE_SMTP_HOST is set, otherwise as an .eml file per message in instance/outbox/ (read it, or
+hand the folder to a mail relay), so `make run` needs no mail server. A rollback sends nothing.
+A message that cannot go now (the server is down, or refuses it) stays in the table with its
+attempts, its last error and when to try again (1, 2, 4 ... minutes, at most an hour apart);
+the scheduler's mail job (`deliver_due`) retries it until it goes. Each try is claimed first in
+its own transaction, so two runners never send the same row at once.
+
+Nothing here knows Flask: the app factory tells `configure` where the settings come from (the
+config of the app in whose context mail is sent); without settings, queued mail waits for a
+runner that has them."""
 
 from __future__ import annotations
 
@@ -9,12 +24,25 @@ import os
 import secrets
 import smtplib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime
 from typing import Any, Protocol
 
+from sqlalchemy import Engine, event as sa_event, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from procure import clock
+from procure.models import OutgoingMail
+
 log = logging.getLogger(__name__)
+
+CLAIM = timedelta(minutes=10)          # a try not finished by then belongs to a runner that died
+LONGEST_WAIT = timedelta(hours=1)      # between two tries of a message that cannot go
+BATCH = 200                            # messages one run of the scheduler tries at most
 
 
 class Message(Protocol):
@@ -23,48 +51,194 @@ class Message(Protocol):
     body: str
 
 
-def compose(config: Any, message: Message) -> EmailMessage:
+@dataclass(frozen=True)
+class Settings:
+    """Where mail goes: `smtp_host` set, by SMTP; empty, into the `outbox` folder."""
+
+    sender: str
+    outbox: str
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_timeout: float = 30.0
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], instance_path: str) -> Settings:
+        """From the app's MAIL_FROM and SMTP_* settings; the outbox is instance/outbox/."""
+        return cls(sender=config["MAIL_FROM"], outbox=os.path.join(instance_path, "outbox"),
+                   smtp_host=config.get("SMTP_HOST") or "",
+                   smtp_port=int(config.get("SMTP_PORT") or 25),
+                   smtp_username=config.get("SMTP_USERNAME") or "",
+                   smtp_password=config.get("SMTP_PASSWORD") or "",
+                   smtp_starttls=bool(config.get("SMTP_STARTTLS")))
+
+
+_source: list[Callable[[], Settings | None]] = []
+
+
+def configure(source: Callable[[], Settings | None]) -> None:
+    """Where the settings come from when mail is sent (the app factory registers it)."""
+    _source[:] = [source]
+
+
+def settings() -> Settings | None:
+    return _source[0]() if _source else None
+
+
+# ---------------------------------------------------------------- queueing
+
+def queue(session: Session, to: str, subject: str, body: str, *, key: str | None = None) -> bool:
+    """Queue one message in the session's transaction; it is sent once that commits.
+    With `key`, a message with the same key queued before (by anyone) wins: False, nothing added."""
+    now = clock.now()
+    statement = _insert(session).values(to=to, subject=subject, body=body, dedupe_key=key,
+                                        created_at=now, next_attempt_at=now)
+    if key is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    mail_id = session.scalar(statement.returning(OutgoingMail.id))
+    if mail_id is None:
+        return False
+    session.info.setdefault(_QUEUED, []).append((session.get_bind(), mail_id))
+    return True
+
+
+def queue_all(session: Session, messages: Iterable[Message]) -> int:
+    """Queue each message (accounts.Mail, or anything with to, subject and body); how many."""
+    return sum(queue(session, m.to, m.subject, m.body) for m in messages)
+
+
+def _insert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    module = {"postgresql": postgresql, "sqlite": sqlite}.get(dialect)
+    return module.insert(OutgoingMail) if module else insert(OutgoingMail)
+
+
+_QUEUED = "mail_queued"   # session.info: (engine, id) of the rows this transaction queued
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _send_after_commit(session: Session) -> None:
+    queued = session.info.pop(_QUEUED, None)
+    if not queued:
+        return
+    found = settings()
+    if found is None:
+        log.info("no mail settings here: %d message(s) left for the scheduler", len(queued))
+        return
+    by_engine: dict[Engine, list[int]] = {}
+    for engine, mail_id in queued:
+        by_engine.setdefault(engine, []).append(mail_id)
+    for engine, ids in by_engine.items():
+        try:
+            with Session(bind=engine) as own:
+                _deliver(own, ids, found, clock.now())
+        except Exception:   # the rows are committed: the scheduler sends them
+            log.exception("mail not sent after the commit; the scheduler will retry it")
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_queued(session: Session) -> None:
+    session.info.pop(_QUEUED, None)
+
+
+# ---------------------------------------------------------------- sending
+
+def deliver_due(session: Session, moment: datetime | None = None,
+                config: Settings | None = None) -> list[str]:
+    """Send the unsent messages whose time has come (the scheduler's mail job, committing as it
+    goes); what it did, e.g. ["2 sent", "1 kept to retry"]."""
+    config = config or settings()
+    if config is None:
+        return []
+    moment = moment or clock.now()
+    ids = list(session.scalars(
+        select(OutgoingMail.id).where(OutgoingMail.sent_at.is_(None),
+                                      OutgoingMail.next_attempt_at <= moment)
+        .order_by(OutgoingMail.next_attempt_at, OutgoingMail.id).limit(BATCH)))
+    sent, kept = _deliver(session, ids, config, moment)
+    return ([f"{sent} sent"] if sent else []) + ([f"{kept} kept to retry"] if kept else [])
+
+
+def _deliver(session: Session, ids: list[int], config: Settings,
+             moment: datetime) -> tuple[int, int]:
+    """Try each message that is still due and not claimed by another runner: (sent, kept)."""
+    sent = kept = 0
+    for mail_id in ids:
+        if not _claim(session, mail_id, moment):
+            continue
+        row = session.get(OutgoingMail, mail_id)
+        assert row is not None
+        try:
+            _send(config, row)
+        except (OSError, smtplib.SMTPException) as error:
+            row.last_error = f"{type(error).__name__}: {error}"[:2000]
+            row.next_attempt_at = moment + backoff(row.attempts)
+            log.warning("mail %s to %s not sent (try %d, again at %s): %s", row.id, row.to,
+                        row.attempts, row.next_attempt_at.isoformat(), row.last_error)
+            kept += 1
+        else:
+            row.sent_at, row.last_error = clock.now(), ""
+            sent += 1
+        session.commit()
+    return sent, kept
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed try: 1, 2, 4 ... minutes, then an hour."""
+    return min(timedelta(minutes=2 ** min(max(attempts - 1, 0), 10)), LONGEST_WAIT)
+
+
+def _claim(session: Session, mail_id: int, moment: datetime) -> bool:
+    """Take the message for this try (committed, so another runner sees it is taken)."""
+    taken = session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.id == mail_id, OutgoingMail.sent_at.is_(None),
+               OutgoingMail.next_attempt_at <= moment)
+        .values(attempts=OutgoingMail.attempts + 1, next_attempt_at=moment + CLAIM)
+        .execution_options(synchronize_session=False))
+    session.commit()
+    return taken.rowcount == 1
+
+
+def compose(config: Settings, row: OutgoingMail) -> EmailMessage:
+    """The message; its Message-ID is the row's, so a receiver sees a retry as the same mail."""
+    domain = config.sender.rsplit("@", 1)[-1]
     mail = EmailMessage()
-    mail["From"] = config["MAIL_FROM"]
-    mail["To"] = message.to
-    mail["Subject"] = message.subject
-    mail["Date"] = formatdate(localtime=False)
-    mail["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rsplit("@", 1)[-1])
-    mail.set_content(message.body)
+    mail["From"] = config.sender
+    mail["To"] = row.to
+    mail["Subject"] = row.subject
+    mail["Date"] = format_datetime(row.created_at)
+    mail["Message-ID"] = f"<mail-{row.id}.{int(row.created_at.timestamp())}@{domain}>"
+    mail.set_content(row.body)
     return mail
 
 
-def send(config: Any, instance_path: str, messages: Iterable[Message]) -> int:
-    """Send each message; the number sent by SMTP or written to the outbox."""
-    done = 0
-    for message in messages:
-        mail = compose(config, message)
-        if config.get("SMTP_HOST"):
-            try:
-                _smtp(config, mail)
-                done += 1
-                continue
-            except (OSError, smtplib.SMTPException):
-                log.exception("SMTP refused mail to %s; kept in the outbox", message.to)
-        _outbox(instance_path, mail)
-        done += 1
-    return done
+def _send(config: Settings, row: OutgoingMail) -> None:
+    mail = compose(config, row)
+    if config.smtp_host:
+        _smtp(config, mail)
+    else:
+        _outbox(config.outbox, mail)
 
 
-def _smtp(config: Any, mail: EmailMessage) -> None:
-    with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=30) as smtp:
-        if config.get("SMTP_STARTTLS"):
+def _smtp(config: Settings, mail: EmailMessage) -> None:
+    with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=config.smtp_timeout) as smtp:
+        if config.smtp_starttls:
             smtp.starttls()
-        if config.get("SMTP_USERNAME"):
-            smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
+        if config.smtp_username:
+            smtp.login(config.smtp_username, config.smtp_password)
         smtp.send_message(mail)
 
 
-def _outbox(instance_path: str, mail: EmailMessage) -> str:
-    folder = os.path.join(instance_path, "outbox")
+def _outbox(folder: str, mail: EmailMessage) -> str:
     os.makedirs(folder, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     path = os.path.join(folder, f"{stamp}-{secrets.token_hex(4)}.eml")
-    with open(path, "wb") as handle:
+    with open(path + ".part", "wb") as handle:   # a relay reading the folder never sees half
         handle.write(bytes(mail))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(path + ".part", path)
     return path

@@ -31,6 +31,7 @@ from procure.models.evaluation import (
     Scoresheet,
     ScoresheetStatus,
 )
+from procure.models.mail import OutgoingMail
 from procure.models.org import (
     Agency,
     ApiToken,
@@ -79,5 +80,5 @@ __all__ = [
     "LotKind", "Organization", "ProcedureRule", "Question", "Receipt", "Region",
     "RequiredSection", "Response", "ResponseStatus", "RfiComment", "Role", "ServiceModel",
     "Solicitation", "SolicitationDocument", "SolicitationKind", "SolicitationStatus",
-    "SupplierDiversity", "User",
+    "SupplierDiversity", "User", "OutgoingMail",
 ]

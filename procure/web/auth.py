@@ -71,7 +71,11 @@ def _link() -> accounts.ConfirmLink:
 
 
 def _send(messages: list[accounts.Mail]) -> None:
-    mail.send(current_app.config, current_app.instance_path, messages)
+    """Queue the messages (procure.mail) and commit: they go once that commit is done, or, if
+    the mail server is down, when the scheduler retries them."""
+    if messages:
+        mail.queue_all(db.session, messages)
+        db.session.commit()
 
 
 @bp.route("/login", methods=["GET", "POST"])
