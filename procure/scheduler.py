@@ -1,8 +1,8 @@
 """One scheduler for time: `run_due(session, moment)` runs everything due at a moment.
 
-Today that is closing the solicitations whose deadline has passed (and sealing their responses);
-ending standstill periods, expiring contracts, reminders and retrying mail register in `DUE` as
-they arrive. Three runners call it, never anything else: the embedded thread of `procure serve`
+Closing the solicitations whose deadline has passed (and sealing their responses), making awards
+final when their standstill ends, starting and expiring contracts: each is registered in `DUE`.
+Three runners call it, never anything else: the embedded thread of `procure serve`
 (`start_thread`), `procure tick`, and Celery beat (`procure.tasks.run_due`). Each job is its own
 transaction, so one failing job neither undoes nor stops the others; all are idempotent (what a
 job did is no longer due), so two runners at once do no harm."""
@@ -18,6 +18,8 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from procure import clock
+from procure.workflows import award as award_flow
+from procure.workflows import contract as contract_flow
 from procure.workflows import response as response_flow
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,9 @@ log = logging.getLogger(__name__)
 # A job returns what it did (e.g. the numbers of the solicitations it closed).
 DUE: list[tuple[str, Callable[[Session, datetime], list[str]]]] = [
     ("closed at the deadline", response_flow.close_due),
+    ("awards final after standstill", award_flow.finalize_due),
+    ("contracts started", contract_flow.start_due),
+    ("contracts expired", contract_flow.expire_due),
 ]
 
 

@@ -69,6 +69,11 @@ def money(amount: Decimal) -> str:
     return f"${amount:,.2f}"
 
 
+def long_date(day: date) -> str:
+    """'July 1, 2026'."""
+    return f"{day:%B} {day.day}, {day.year}"
+
+
 # ---------------------------------------------------------------- the machine
 
 def _ready_to_sign(event: EventData) -> bool:
@@ -86,14 +91,14 @@ def _ready_to_sign(event: EventData) -> bool:
 def _started(event: EventData) -> bool:
     contract: Contract = event.model
     if contract.start_date > event.kwargs.get("today", clock.today()):
-        refuse(f"The contract starts on {contract.start_date:%B %d, %Y}; it becomes active then.")
+        refuse(f"The contract starts on {long_date(contract.start_date)}; it becomes active then.")
     return True
 
 
 def _ended(event: EventData) -> bool:
     contract: Contract = event.model
     if contract.end_date >= event.kwargs.get("today", clock.today()):
-        refuse(f"The contract runs until {contract.end_date:%B %d, %Y}.")
+        refuse(f"The contract runs until {long_date(contract.end_date)}.")
     return True
 
 
@@ -352,7 +357,7 @@ def encumber(session: Session, contract: Contract, actor: User, *, fiscal_year_:
         refuse("Money is encumbered on a signed or active contract.")
     if fiscal_year_ not in fiscal_years(contract):
         refuse(f"FY{fiscal_year_} is outside the contract's term "
-               f"({contract.start_date:%B %d, %Y} to {contract.end_date:%B %d, %Y}).")
+               f"({long_date(contract.start_date)} to {long_date(contract.end_date)}).")
     if amount <= 0:
         refuse("The encumbrance must be more than $0.")
     if amount > contract.annual_maximum:
@@ -397,7 +402,7 @@ def draw_down(session: Session, encumbrance: Encumbrance, actor: User, *, servic
     if fiscal_year(service_date) != encumbrance.fiscal_year:
         start, end = fiscal_year_bounds(encumbrance.fiscal_year)
         refuse(f"The service date must fall in FY{encumbrance.fiscal_year} "
-               f"({start:%B %d, %Y} to {end:%B %d, %Y}).")
+               f"({long_date(start)} to {long_date(end)}).")
     if not contract.start_date <= service_date <= contract.end_date:
         refuse("The service date must fall within the contract's term.")
     family = family_reference.strip()
@@ -450,7 +455,7 @@ class Pace:
         if self.runs_out_on is None:
             return ""
         return (f"At this pace ({money(self.drawn)} in {self.days_elapsed} days) the encumbrance "
-                f"runs out on {self.runs_out_on:%B %d, %Y}, before the fiscal year ends; "
+                f"runs out on {long_date(self.runs_out_on)}, before the fiscal year ends; "
                 f"{money(self.projected)} would be spent by June 30.")
 
 

@@ -11,9 +11,9 @@ from procure.workflows import evaluation as evaluation_flow
 from tests.support.evaluation import Evaluation, declare_none, formed_panel, opened_rfr
 
 # Technical consensus points out of 10 (weights 60 technical / 40 price; prices $100k/$80k/$120k):
-# Gamma 6*9 + 4*6.67 = 80.68 (1st); Beta 6*6 + 4*10 = 76.00 (2nd); Alpha 6*8 + 4*6.67 = 74.68 (3rd)
+# Gamma 6*9 + 4*6.67 = 80.68 (1st); Alpha 6*8 + 4*8 = 80.00 (2nd); Beta 6*6 + 4*10 = 76.00 (3rd)
 TECHNICAL = {"bidder": 8, "other_bidder": 6, "third_bidder": 9}
-RANKED = ["third_bidder", "other_bidder", "bidder"]
+RANKED = ["third_bidder", "bidder", "other_bidder"]
 
 
 def finalized(session: Session) -> tuple[Evaluation, Panel]:

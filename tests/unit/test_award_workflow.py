@@ -111,7 +111,7 @@ def test_notices_carry_each_bidders_own_scores_and_start_standstill(ctx, world):
     winner = world.responses[RANKED[0]].organization.legal_name
     assert notices[winner].selected and notices[winner].rank == 1
     alpha = notices["Alpha Care Collaborative"]
-    assert (alpha.selected, alpha.rank, alpha.total) == (False, 3, Decimal("74.68"))
+    assert (alpha.selected, alpha.rank, alpha.total) == (False, 2, Decimal("80.00"))
     technical = next(s for s in alpha.scores if s["weight"] == 60)
     assert (technical["points"], technical["rationale"]) == ("8.00", "Agreed by the panel.")
     # each bidder's contacts get a mail; the content tells the outcome, not others' scores
