@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
@@ -85,6 +86,7 @@ def load() -> bool:
     _family_based_services_closed(officer, bidders)
     _residential_redesign_draft(officer, rfi)
     _family_support_in_evaluation(officer, bidders)
+    _western_lead_agencies_awarded(officer, bidders)
     session.commit()
     return True
 
@@ -234,6 +236,20 @@ def _response_pdf(organization: str, fein: str, lot: int, total: str) -> bytes:
     return buffer.getvalue()
 
 
+def _sections_and_criteria(rfr: Solicitation, officer: User, capacity_aliases: list[str],
+                           design_weight: int, design: str) -> None:
+    """Three required sections; program design and cost (the rest of 100) as criteria."""
+    session = db.session
+    for title, aliases, limit in [("Organizational Capacity", capacity_aliases, 5),
+                                  ("Program Design", ["Program Model"], 10),
+                                  ("Budget", ["Cost Proposal"], 3)]:
+        flow.add_section(session, rfr, officer, title=title, aliases=aliases, page_limit=limit)
+    flow.add_criterion(session, rfr, officer, name="Program design", weight=design_weight,
+                       max_points=10, description=design)
+    flow.add_criterion(session, rfr, officer, name="Cost", weight=100 - design_weight,
+                       max_points=10, envelope=Envelope.price)
+
+
 def _family_based_services_closed(officer: User, bidders: list[User]) -> None:
     """An RFR past its deadline with sealed responses, for the officer to open."""
     import io
@@ -265,15 +281,8 @@ def _family_based_services_closed(officer: User, bidders: list[User]) -> None:
                          title=f"Family-based services: {area.name}",
                          service_model_code="family_stabilization", area_office_ids=[area.id],
                          estimated_annual_value=Decimal("700150"), max_awards=2)
-        for title, aliases, limit in [("Organizational Capacity", ["Agency Capacity"], 5),
-                                      ("Program Design", ["Program Model"], 10),
-                                      ("Budget", ["Cost Proposal"], 3)]:
-            flow.add_section(session, rfr, officer, title=title, aliases=aliases,
-                             page_limit=limit)
-        flow.add_criterion(session, rfr, officer, name="Program design", weight=70,
-                           max_points=10, description="Reaching families at home, quickly.")
-        flow.add_criterion(session, rfr, officer, name="Cost", weight=30, max_points=10,
-                           envelope=Envelope.price)
+        _sections_and_criteria(rfr, officer, ["Agency Capacity"], 70,
+                               "Reaching families at home, quickly.")
     with clock.pinned(published_at):
         flow.publish(session, rfr, officer)
     store = store_from_config(current_app.config)
@@ -317,7 +326,7 @@ def _residential_redesign_draft(officer: User, rfi: Solicitation) -> None:
 
 
 
-def _proposal_pdf(org: str, total: str, strength: str) -> bytes:
+def _proposal_pdf(org: str, total: str, strength: str, *, lot: int = 1) -> bytes:
     """A bidder's short proposal, one section a page, as the intake reads them."""
     import io
 
@@ -326,7 +335,7 @@ def _proposal_pdf(org: str, total: str, strength: str) -> bytes:
     out = io.BytesIO()
     page = canvas.Canvas(out, pagesize=letter)
     for lines in (
-            ["Organization Name: " + org, "Lot: 1", f"Total Price: ${total}",
+            ["Organization Name: " + org, f"Lot: {lot}", f"Total Price: ${total}",
              "Response to the family support and stabilization RFR"],
             ["1. Organizational Capacity", f"{org} has delivered in-home family support",
              "in western Massachusetts since 2001, with 40 clinicians and",
@@ -346,18 +355,35 @@ def _proposal_pdf(org: str, total: str, strength: str) -> bytes:
     return out.getvalue()
 
 
-def _family_support_in_evaluation(officer: User, bidders: list[User]) -> None:
-    """An opened RFR in evaluation: a panel (a parent among its members) part-way through
-    scoring, so the panelist signs in to work waiting."""
+def _submitted(bidder: User, lot: Any, content: bytes, filename: str, started: datetime,
+               submitted: datetime) -> Any:
+    """A bidder's response with one proposal PDF, read by the intake and submitted."""
     import io
 
     from flask import current_app
 
     from procure.intake import jobs
     from procure.storage import store_from_config
-    from procure.models import DocumentKind, MemberKind
+    session = db.session
+    with clock.pinned(started):
+        response = response_flow.start(session, bidder, lot)
+        stored = store_from_config(current_app.config).put(io.BytesIO(content))
+        document = response_flow.add_document(session, response, bidder,
+                                              kind=DocumentKind.narrative, filename=filename,
+                                              stored=stored, max_files=20)
+        session.commit()
+    jobs.run(document.id)
+    session.refresh(response)
+    with clock.pinned(submitted):
+        response_flow.fire(session, response, "submit", bidder, received_at=clock.now())
+    return response
+
+
+def _family_support_in_evaluation(officer: User, bidders: list[User]) -> None:
+    """An opened RFR in evaluation: a panel (a parent among its members) part-way through
+    scoring, so the panelist signs in to work waiting."""
+    from procure.models import MemberKind
     from procure.workflows import evaluation as evaluation_flow
-    from procure.workflows import response as response_flow
 
     session = db.session
     now = clock.now()
@@ -391,25 +417,15 @@ def _family_support_in_evaluation(officer: User, bidders: list[User]) -> None:
                                envelope=envelope)
     with clock.pinned(published_at):
         flow.publish(session, rfr, officer)
-    store = store_from_config(current_app.config)
     responses = []
     for bidder, total, strength in zip(bidders, ("412,000.00", "398,500.00", "441,250.00"), (
             "Parent partners co-lead every family team meeting.",
             "Evening and weekend visits are the norm, not the exception.",
             "A crisis line answered by the family's own team around the clock."), strict=False):
-        with clock.pinned(deadline - timedelta(days=2)):
-            response = response_flow.start(session, bidder, rfr.lots[0])
-            stored = store.put(io.BytesIO(_proposal_pdf(bidder.organization.legal_name,
-                                                        total, strength)))
-            document = response_flow.add_document(
-                session, response, bidder, kind=DocumentKind.narrative,
-                filename="family-support-proposal.pdf", stored=stored, max_files=20)
-            session.commit()
-        jobs.run(document.id)
-        session.refresh(response)
-        with clock.pinned(deadline - timedelta(days=1)):
-            response_flow.fire(session, response, "submit", bidder,
-                               received_at=clock.now())
+        response = _submitted(bidder, rfr.lots[0],
+                              _proposal_pdf(bidder.organization.legal_name, total, strength),
+                              "family-support-proposal.pdf", deadline - timedelta(days=2),
+                              deadline - timedelta(days=1))
         responses.append(response)
     with clock.pinned(deadline + timedelta(minutes=1)):
         response_flow.close_due(session)
@@ -452,3 +468,138 @@ def _family_support_in_evaluation(officer: User, bidders: list[User]) -> None:
                 evaluation_flow.save_scores(session, sheet, parent, {
                     technical[0].id: (Decimal(8), "Parent partners at every meeting: what "
                                                   "families ask for.")})
+
+
+def _western_lead_agencies_awarded(officer: User, bidders: list[User]) -> None:
+    """Last spring's RFR for three Western lead-agency lots, evaluated, awarded (one award
+    after a denied protest) and contracted from July 1 at $100,000 per area a year; this fiscal
+    year's encumbrances drawn down month by month, one of them too fast."""
+    from procure.models import MemberKind, RateType
+    from procure.workflows import award as award_flow
+    from procure.workflows import contract as contract_flow
+    from procure.workflows import evaluation as evaluation_flow
+
+    session = db.session
+    today = clock.today()
+    start = date(today.year if today.month >= 7 else today.year - 1, 7, 1)   # this FY's July 1
+    deadline = _at(start.year, 3, 20, 14)
+    published_at = deadline - timedelta(days=35)
+    officer2 = session.scalar(select(User).where(User.email == PEOPLE[2][0]))
+    reviewer = session.scalar(select(User).where(User.email == PEOPLE[4][0]))
+    with clock.pinned(published_at - timedelta(days=3)):
+        rfr = flow.create(
+            session, officer, kind=SolicitationKind.RFR, agencies=["DCF"],
+            number=f"DCF-{start.year}-RFR-007",
+            title="Area-based lead agencies, Western region (first phase)",
+            description="Lead-agency functions for the Western region's area offices, at "
+                        "$100,000 per service area per year; contracts from July 1.",
+            deadline=deadline, expected_award=date(start.year, 5, 15), contract_start=start)
+        areas = {a.name: a for a in session.scalars(select(AreaOffice))}
+        for group in (["Greenfield", "Pittsfield"], ["Holyoke", "Robert Van Wart"],
+                      ["Springfield"]):
+            flow.add_lot(session, rfr, officer, kind=LotKind.lead_agency,
+                         title="Lead agency: " + " and ".join(group),
+                         estimated_annual_value=LEAD_AGENCY_FUNDING * len(group),
+                         area_office_ids=[areas[n].id for n in group if n in areas])
+        _sections_and_criteria(rfr, officer, ["Organization"], 75,
+                               "Case planning, gatekeeping, networks.")
+    with clock.pinned(published_at):
+        flow.publish(session, rfr, officer)
+    # lot -> (bidder index, annual price, technical points)
+    bids = {0: [(0, "198,000.00", 8), (2, "200,000.00", 7)],
+            1: [(1, "200,000.00", 9), (2, "195,000.00", 6)],
+            2: [(0, "100,000.00", 6), (1, "99,000.00", 8)]}
+    responses = {}
+    for lot_index, offers in bids.items():
+        lot = rfr.lots[lot_index]
+        for bidder_index, total, points in offers:
+            bidder = bidders[bidder_index]
+            response = _submitted(bidder, lot, _proposal_pdf(
+                bidder.organization.legal_name, total, "Lead-agency staff sit on-site at the "
+                "area office every weekday.", lot=lot.number), "lead-agency-proposal.pdf",
+                deadline - timedelta(days=3), deadline - timedelta(days=2))
+            responses[response.id] = (response, points)
+    with clock.pinned(deadline + timedelta(minutes=1)):
+        response_flow.close_due(session)
+        response_flow.open_responses(session, rfr, officer)
+        for response, _ in responses.values():
+            response_flow.fire(session, response, "accept", officer)
+    with clock.pinned(deadline + timedelta(days=2)):
+        panel = evaluation_flow.create_panel(session, rfr, officer, name="Western lead agencies",
+                                             lots=list(rfr.lots))
+        evaluation_flow.add_member(session, panel, officer, user=officer2,
+                                   kind=MemberKind.agency_staff, chair=True)
+        evaluation_flow.add_member(session, panel, officer, user=reviewer,
+                                   kind=MemberKind.external_reviewer)
+        evaluation_flow.fire(session, panel, "begin_declarations", officer)
+        for member in (officer2, reviewer):
+            for org in evaluation_flow.bidders_of(panel):
+                evaluation_flow.declare(session, panel, member, organization_id=org.id,
+                                        has_conflict=False)
+        evaluation_flow.fire(session, panel, "begin_scoring", officer2)
+    technical = evaluation_flow.technical_criteria(panel)[0]
+    with clock.pinned(deadline + timedelta(days=9)):
+        for sheet in evaluation_flow.live_scoresheets(panel):
+            points = responses[sheet.response_id][1]
+            evaluation_flow.save_scores(session, sheet, sheet.member.user, {
+                technical.id: (Decimal(points), "Scored against the RFR's program design.")})
+            evaluation_flow.submit(session, sheet, sheet.member.user)
+        evaluation_flow.fire(session, panel, "begin_consensus", officer2)
+        for response, points in responses.values():
+            evaluation_flow.record_consensus(
+                session, panel, officer2, response=response, criterion=technical,
+                points=Decimal(points), rationale="Agreed: the members' scores matched.")
+        evaluation_flow.score_price(session, panel, officer2)
+        evaluation_flow.fire(session, panel, "finalize", officer2)
+    awards = []
+    for lot in rfr.lots:
+        best = award_flow.lot_ranking(session, lot)[0].response
+        with clock.pinned(deadline + timedelta(days=20)):
+            award = award_flow.propose(session, lot, officer, response=best)
+        with clock.pinned(deadline + timedelta(days=21)):
+            award_flow.approve(session, award, officer2)
+            award_flow.notify_lot(session, lot, officer)
+        awards.append(award)
+    loser = next(r for r, _ in responses.values()
+                 if r.lot_id == awards[0].lot_id and r.id != awards[0].response_id)
+    protester = next(b for b in bidders if b.organization_id == loser.organization_id)
+    with clock.pinned(deadline + timedelta(days=24)):
+        protest = award_flow.file_protest(session, awards[0], protester,
+                                          grounds="Our cost was lower per area than scored.")
+    with clock.pinned(deadline + timedelta(days=33)):
+        award_flow.finalize_due(session, clock.now())
+        award_flow.decide_protest(
+            session, protest, officer2, uphold=False,
+            reasons="Price was scored on each response's total for the lot, as section 6 of "
+                    "the RFR says; your total was the higher of the two.")
+    # Monthly draw-downs from July 1: two at a steady pace, one spending too fast.
+    pace = {0: Decimal("0.075"), 1: Decimal("0.08"), 2: Decimal("0.16")}
+    for index, award in enumerate(awards):
+        with clock.pinned(_at(start.year, 6, 1, 10)):
+            contract = contract_flow.create(
+                session, award, officer, start_date=start,
+                end_date=date(start.year + 3, 6, 30), annual_maximum=award.lot.estimated_annual_value,
+                rate_type=RateType.case_rate,
+                rates=[contract_flow.Rate("Lead-agency functions, per family served",
+                                          RateType.case_rate, Decimal("1250.00"))],
+                measures=[contract_flow.Measure("Children supported in their families without "
+                                                "removal", "85% at 12 months",
+                                                "2% of the annual maximum"),
+                          contract_flow.Measure("Placement stability", "No more than one move "
+                                                "in 12 months for 90% of children")])
+            contract_flow.fire(session, contract, "sign", officer)
+        with clock.pinned(_at(start.year, 7, 1, 9)):
+            contract_flow.fire(session, contract, "activate", officer, today=start)
+            encumbrance = contract_flow.encumber(
+                session, contract, officer, fiscal_year_=contract_flow.fiscal_year(start),
+                amount=contract.annual_maximum)
+        month = start
+        while month < today.replace(day=1):
+            amount = (contract.annual_maximum * pace[index]).quantize(Decimal("0.01"))
+            if amount > encumbrance.remaining:
+                break
+            with clock.pinned(_at(month.year, month.month, 28, 10)):
+                contract_flow.draw_down(session, encumbrance, officer,
+                                        service_date=month.replace(day=28), amount=amount,
+                                        service=f"Lead-agency functions, {month:%B %Y}")
+            month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)

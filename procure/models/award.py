@@ -119,6 +119,10 @@ class Protest(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def solicitation_id(self) -> int:      # the audit trail files its events under the RFR
+        return self.award.solicitation_id
+
 
 class ProtestDocument(Base):
     __tablename__ = "protest_document"

@@ -91,3 +91,36 @@ def test_demo_makes_every_user_the_readme_promises_and_a_closed_rfr_to_open(app,
     officer.post(f"/officer/solicitations/{sid}/events/open", {})
     opened = officer.get(f"/officer/solicitations/{sid}/responses").get_data(as_text=True)
     assert "Bridgeways Family Services" in opened and "Harbor Light" in opened
+
+
+def test_demo_has_awarded_lots_with_contracts_and_draw_downs(app):
+    from procure import clock
+    from procure.models import (
+        AwardStatus,
+        Contract,
+        ContractStatus,
+        DrawDown,
+        Protest,
+        ProtestStatus,
+    )
+    from procure.workflows import award as award_flow
+    from procure.workflows import contract as contract_flow
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        session = db.session
+        rfr = session.scalar(select(Solicitation).where(
+            Solicitation.status == SolicitationStatus.awarded))
+        awards = award_flow.awards_of(session, rfr)
+        assert [a.status for a in awards] == [AwardStatus.final] * 3
+        assert session.scalar(select(Protest.status)) is ProtestStatus.denied
+        contracts = session.scalars(select(Contract).order_by(Contract.id)).all()
+        assert [c.status for c in contracts] == [ContractStatus.active] * 3
+        # $100,000 a year of lead-agency funding per area, from July 1
+        assert [(len(c.area_offices), c.annual_maximum) for c in contracts] == [
+            (2, 200000), (2, 200000), (1, 100000)]
+        assert all(c.start_date.month == 7 and c.start_date.day == 1 for c in contracts)
+        today = clock.today()
+        if (today - contracts[0].start_date).days > 40:      # a month of draw-downs at least
+            assert session.scalar(select(func.count(DrawDown.id))) >= 3
+            warnings = [contract_flow.pace(c.encumbrances[0]).warning for c in contracts]
+            assert [bool(w) for w in warnings] == [False, False, True], warnings

@@ -144,6 +144,9 @@ def test_a_protest_holds_the_award_until_denied(ctx, world):
         flow.decide_protest(ctx, protest, world.officer, uphold=False,
                             reasons="The price was read from the budget total you submitted.")
     assert protest.status is ProtestStatus.denied
+    decided = ctx.scalars(select(AuditEvent).where(AuditEvent.entity_type == "protest",
+                                                   AuditEvent.event == "deny")).one()
+    assert decided.solicitation_id == world.rfr.id and decided.reason.startswith("The price")
     assert award.status is AwardStatus.final       # standstill was over: final at once
     [decision] = [m for m in _mail_to(ctx, loser.email) if "protest" in m.subject]
     assert "denied" in decision.subject and "budget total" in decision.body

@@ -103,7 +103,7 @@ def test_termination_needs_a_reason(ctx, awarded):
 
 
 def test_amendments_keep_every_figures_history(ctx, awarded):
-    world, award = awarded
+    world, _award = awarded
     contract = active(ctx, *awarded)
     with pytest.raises(WorkflowError, match="changes nothing"):
         flow.amend(ctx, contract, world.officer, reason="No change.")
@@ -126,7 +126,7 @@ def test_amendments_keep_every_figures_history(ctx, awarded):
 
 
 def test_encumbrance_within_the_term_and_the_annual_maximum(ctx, awarded):
-    world, award = awarded
+    world, _award = awarded
     contract = active(ctx, *awarded)
     with pytest.raises(WorkflowError, match="outside the contract's term"):
         flow.encumber(ctx, contract, world.officer, fiscal_year_=2026, amount=D(1000))
@@ -144,7 +144,7 @@ def test_encumbrance_within_the_term_and_the_annual_maximum(ctx, awarded):
 
 
 def test_a_draw_down_never_goes_beyond_what_remains(ctx, awarded):
-    world, award = awarded
+    world, _award = awarded
     contract = active(ctx, *awarded)
     row = flow.encumber(ctx, contract, world.officer, fiscal_year_=2027, amount=D(1000))
     flow.draw_down(ctx, row, world.officer, service_date=date(2026, 8, 1), amount=D(600),
@@ -164,7 +164,7 @@ def test_a_draw_down_never_goes_beyond_what_remains(ctx, awarded):
 
 
 def test_flexible_family_funds_are_capped_per_family_a_year(ctx, awarded):
-    world, award = awarded
+    world, _award = awarded
     contract = active(ctx, *awarded)
     row = flow.encumber(ctx, contract, world.officer, fiscal_year_=2027, amount=D(10000))
     with pytest.raises(WorkflowError, match="name the family"):
@@ -187,7 +187,7 @@ def test_flexible_family_funds_are_capped_per_family_a_year(ctx, awarded):
 
 
 def test_the_pace_warns_before_the_money_runs_out(ctx, awarded):
-    world, award = awarded
+    world, _award = awarded
     contract = active(ctx, *awarded)
     row = flow.encumber(ctx, contract, world.officer, fiscal_year_=2027, amount=D(100000))
     flow.draw_down(ctx, row, world.officer, service_date=date(2026, 7, 20), amount=D(20000),
