@@ -120,10 +120,9 @@ def test_celery_beat_runs_it_on_a_worker(app, past_deadline, tmp_path):
     assert _status(app, past_deadline) == (SolicitationStatus.closed, [ResponseStatus.sealed])
 
 
-def test_bidders_with_a_draft_are_reminded_once_before_the_deadline(app, people, smtp):
-    """REMINDER_DAYS (3) before the deadline, each person of an organisation whose response is
-    still a draft gets one reminder, however often the scheduler runs; a bidder who submitted,
-    or whose deadline is further off, gets none."""
+def _drafts_due_in_two_days(app) -> tuple[str, str]:
+    """Alpha's two drafts on an RFR due in 2 days; Beta's submitted response to it, and Beta's
+    draft on another due in 10. The RFR's number and its deadline as bidders read it."""
     with app.app_context():
         officer = user(db.session, "officer")
         alpha, beta = user(db.session, "bidder"), user(db.session, "other_bidder")
@@ -141,7 +140,15 @@ def test_bidders_with_a_draft_are_reminded_once_before_the_deadline(app, people,
             Response(solicitation=later, lot=later.lots[0], organization_id=beta.organization_id,
                      status=ResponseStatus.draft, created_at=now)])
         db.session.commit()
-        number, deadline = soon.number, clock.format_moment(soon.deadline)
+        return soon.number, clock.format_moment(soon.deadline)
+
+
+def test_bidders_with_a_draft_are_reminded_once_before_the_deadline(app, people, smtp):
+    """REMINDER_DAYS (3) before the deadline, each person of an organisation whose response is
+    still a draft gets one reminder, however often the scheduler runs; a bidder who submitted,
+    or whose deadline is further off, gets none."""
+    number, deadline = _drafts_due_in_two_days(app)
+    with app.app_context():
         first = scheduler.run_due(db.session)
         second = scheduler.run_due(db.session, clock.now() + timedelta(hours=1))
     assert first["reminded of the deadline"] == [number]
@@ -163,3 +170,21 @@ def test_the_scheduler_sends_mail_the_server_could_not_take_when_it_is_back(app,
         done = scheduler.run_due(db.session, clock.now() + timedelta(minutes=5))
     assert done["mail"] == ["1 sent"]
     assert smtp_down.recipients() == [EMAILS["bidder"]]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_runners_at_once_remind_and_mail_each_person_once(app, people, smtp, attempt):
+    from tests.integration.test_concurrency import _race
+    number, _ = _drafts_due_in_two_days(app)
+
+    def runner() -> dict[str, list[str]]:
+        with app.app_context():
+            try:
+                return scheduler.run_due(db.session)
+            finally:
+                db.session.remove()
+    first, second = _race(runner, runner)
+    # one runner queued the reminders; the other found them queued
+    assert first["reminded of the deadline"] + second["reminded of the deadline"] == [number]
+    assert smtp.recipients() == sorted([EMAILS["bidder"], EMAILS["bidder_colleague"]])
