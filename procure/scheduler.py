@@ -3,10 +3,11 @@
 Today that is closing the solicitations whose deadline has passed (and sealing their responses),
 reminding bidders with a draft REMINDER_DAYS before the deadline, and sending the mail that could
 not go after its commit (procure.mail); ending standstill periods and expiring contracts register
-in `DUE` as they arrive. Three runners call it, never anything else: the embedded thread of `procure serve`
-(`start_thread`), `procure tick`, and Celery beat (`procure.tasks.run_due`). Each job is its own
-transaction, so one failing job neither undoes nor stops the others; all are idempotent (what a
-job did is no longer due), so two runners at once do no harm."""
+in `DUE` as they arrive. Three runners call it, never anything else: the embedded thread of
+`procure serve` (`start_thread`), `procure tick`, and Celery beat (`procure.tasks.run_due`). Each
+job is its own transaction (the mail job commits each message it tries), so one failing job
+neither undoes nor stops the others; all are idempotent (what a job did is no longer due), so two
+runners at once do no harm."""
 
 from __future__ import annotations
 
@@ -25,8 +26,6 @@ from procure.workflows import response as response_flow
 
 log = logging.getLogger(__name__)
 
-# What is due, in the order it runs: (what a person reads in the log, job(session, moment)).
-# A job returns what it did (e.g. the numbers of the solicitations it closed).
 def remind_due(session: Session, moment: datetime) -> list[str]:
     """Deadline reminders, REMINDER_DAYS (the app's setting) before the deadline."""
     config = current_app.config if has_app_context() else {}
@@ -34,6 +33,8 @@ def remind_due(session: Session, moment: datetime) -> list[str]:
     return notices.remind_due(session, moment, days) if days > 0 else []
 
 
+# What is due, in the order it runs: (what a person reads in the log, job(session, moment)).
+# A job returns what it did (e.g. the numbers of the solicitations it closed).
 DUE: list[tuple[str, Callable[[Session, datetime], list[str]]]] = [
     ("closed at the deadline", response_flow.close_due),
     ("reminded of the deadline", remind_due),

@@ -155,7 +155,8 @@ def test_bidders_with_a_draft_are_reminded_once_before_the_deadline(app, people,
     assert second["reminded of the deadline"] == []
     assert smtp.recipients() == sorted([EMAILS["bidder"], EMAILS["bidder_colleague"]])
     message = smtp.to(EMAILS["bidder"])[0]
-    assert message["Subject"] == f"{number}: your response is not submitted; the deadline is {deadline}"
+    assert message["Subject"] == \
+        f"{number}: your response is not submitted; the deadline is {deadline}"
     text = message.get_body(("plain",)).get_content()
     assert "Lot 1: Lead agency: Holyoke" in text and "Lot 2: Lead agency: joined areas" in text
 
