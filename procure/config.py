@@ -50,6 +50,8 @@ class Defaults:
     SMTP_USERNAME = ""
     SMTP_PASSWORD = ""
     SMTP_STARTTLS = False
+    REMINDER_DAYS = 3                           # bidders with a draft are mailed this many days
+                                                # before the deadline (0: no reminders)
     PROXY_HOPS = 0                              # proxies in front whose X-Forwarded-* are trusted
     HSTS_SECONDS = 365 * 24 * 3600              # sent whenever session cookies are Secure
     SESSION_COOKIE_HTTPONLY = True

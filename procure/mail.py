@@ -11,7 +11,8 @@ hand the folder to a mail relay), so `make run` needs no mail server. A rollback
 A message that cannot go now (the server is down, or refuses it) stays in the table with its
 attempts, its last error and when to try again (1, 2, 4 ... minutes, at most an hour apart);
 the scheduler's mail job (`deliver_due`) retries it until it goes. Each try is claimed first in
-its own transaction, so two runners never send the same row at once.
+its own transaction (a new row is born claimed by the process that queued it, for its try after
+the commit), so two runners never send the same row at once; `attempts` counts the tries.
 
 Nothing here knows Flask: the app factory tells `configure` where the settings come from (the
 config of the app in whose context mail is sent); without settings, queued mail waits for a
@@ -93,8 +94,10 @@ def queue(session: Session, to: str, subject: str, body: str, *, key: str | None
     """Queue one message in the session's transaction; it is sent once that commits.
     With `key`, a message with the same key queued before (by anyone) wins: False, nothing added."""
     now = clock.now()
+    # Born taken for its first try, by this process after the commit (no other runner sends it
+    # meanwhile); if this process never tries, the scheduler takes it once the claim is stale.
     statement = _insert(session).values(to=to, subject=subject, body=body, dedupe_key=key,
-                                        created_at=now, next_attempt_at=now)
+                                        created_at=now, attempts=1, next_attempt_at=now + CLAIM)
     if key is not None:
         statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
     mail_id = session.scalar(statement.returning(OutgoingMail.id))
@@ -133,7 +136,7 @@ def _send_after_commit(session: Session) -> None:
     for engine, ids in by_engine.items():
         try:
             with Session(bind=engine) as own:
-                _deliver(own, ids, found, clock.now())
+                _deliver(own, ids, found, clock.now(), taken=True)
         except Exception:   # the rows are committed: the scheduler sends them
             log.exception("mail not sent after the commit; the scheduler will retry it")
 
@@ -161,15 +164,18 @@ def deliver_due(session: Session, moment: datetime | None = None,
     return ([f"{sent} sent"] if sent else []) + ([f"{kept} kept to retry"] if kept else [])
 
 
-def _deliver(session: Session, ids: list[int], config: Settings,
-             moment: datetime) -> tuple[int, int]:
-    """Try each message that is still due and not claimed by another runner: (sent, kept)."""
+def _deliver(session: Session, ids: list[int], config: Settings, moment: datetime, *,
+             taken: bool = False) -> tuple[int, int]:
+    """Try each message: claimed first unless `taken` (just queued by this process), and left
+    alone if another runner has it. When the server cannot be reached the rest wait for the
+    next run (a server that hangs costs one timeout, not one per message). (sent, kept)."""
     sent = kept = 0
-    for mail_id in ids:
-        if not _claim(session, mail_id, moment):
+    for position, mail_id in enumerate(ids):
+        if not taken and not _claim(session, mail_id, moment):
             continue
         row = session.get(OutgoingMail, mail_id)
-        assert row is not None
+        if row is None or row.sent_at is not None:
+            continue
         try:
             _send(config, row)
         except (OSError, smtplib.SMTPException) as error:
@@ -178,11 +184,28 @@ def _deliver(session: Session, ids: list[int], config: Settings,
             log.warning("mail %s to %s not sent (try %d, again at %s): %s", row.id, row.to,
                         row.attempts, row.next_attempt_at.isoformat(), row.last_error)
             kept += 1
+            if _unreachable(error):
+                rest = ids[position + 1:]
+                if taken and rest:   # born taken: give them back for the scheduler's next run
+                    session.execute(
+                        update(OutgoingMail)
+                        .where(OutgoingMail.id.in_(rest), OutgoingMail.sent_at.is_(None))
+                        .values(last_error=row.last_error, next_attempt_at=row.next_attempt_at)
+                        .execution_options(synchronize_session=False))
+                    kept += len(rest)
+                session.commit()
+                break
         else:
             row.sent_at, row.last_error = clock.now(), ""
             sent += 1
         session.commit()
     return sent, kept
+
+
+def _unreachable(error: Exception) -> bool:
+    """The server (or the outbox folder) cannot take any mail now, not just this message."""
+    return isinstance(error, (OSError, smtplib.SMTPConnectError,
+                              smtplib.SMTPServerDisconnected))
 
 
 def backoff(attempts: int) -> timedelta:

@@ -1,11 +1,13 @@
 """One scheduler for time: `run_due(session, moment)` runs everything due at a moment.
 
-Closing the solicitations whose deadline has passed (and sealing their responses), making awards
-final when their standstill ends, starting and expiring contracts: each is registered in `DUE`.
-Three runners call it, never anything else: the embedded thread of `procure serve`
-(`start_thread`), `procure tick`, and Celery beat (`procure.tasks.run_due`). Each job is its own
-transaction, so one failing job neither undoes nor stops the others; all are idempotent (what a
-job did is no longer due), so two runners at once do no harm."""
+Closing the solicitations whose deadline has passed (and sealing their responses), reminding
+bidders with a draft REMINDER_DAYS before the deadline, making awards final when their standstill
+ends, starting and expiring contracts, and sending the mail that could not go after its commit
+(procure.mail): each is registered in `DUE`. Three runners call it, never anything else: the
+embedded thread of `procure serve` (`start_thread`), `procure tick`, and Celery beat
+(`procure.tasks.run_due`). Each job is its own transaction (the mail job commits each message it
+tries), so one failing job neither undoes nor stops the others; all are idempotent (what a job did
+is no longer due), so two runners at once do no harm."""
 
 from __future__ import annotations
 
@@ -14,23 +16,36 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Session
 
-from procure import clock
+from procure import clock, mail
+from procure.config import Defaults
 from procure.workflows import award as award_flow
 from procure.workflows import contract as contract_flow
+from procure.workflows import notices
 from procure.workflows import response as response_flow
 
 log = logging.getLogger(__name__)
+
+def remind_due(session: Session, moment: datetime) -> list[str]:
+    """Deadline reminders, REMINDER_DAYS (the app's setting) before the deadline."""
+    config = current_app.config if has_app_context() else {}
+    days = int(config.get("REMINDER_DAYS", Defaults.REMINDER_DAYS))
+    return notices.remind_due(session, moment, days) if days > 0 else []
+
 
 # What is due, in the order it runs: (what a person reads in the log, job(session, moment)).
 # A job returns what it did (e.g. the numbers of the solicitations it closed).
 DUE: list[tuple[str, Callable[[Session, datetime], list[str]]]] = [
     ("closed at the deadline", response_flow.close_due),
+    ("reminded of the deadline", remind_due),
     ("awards final after standstill", award_flow.finalize_due),
     ("contracts started", contract_flow.start_due),
     ("contracts expired", contract_flow.expire_due),
+    # last, so what the jobs above queued goes in the same run (each message is claimed and
+    # committed on its own: a run never sends one twice)
+    ("mail", mail.deliver_due),
 ]
 
 

@@ -40,12 +40,12 @@ from procure.models import (
     Region,
     Response,
     ResponseStatus,
-    Role,
     Solicitation,
     SolicitationStatus,
     User,
 )
 from procure.workflows import evaluation as evaluation_flow
+from procure.workflows import notices
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as solicitation_flow
 from procure.workflows.base import (
@@ -165,13 +165,9 @@ def lot_ranking(session: Session, lot: Lot) -> list[evaluation_flow.Ranked]:
     return []
 
 
-def _contacts(organization: Organization) -> list[User]:
-    return [u for u in organization.members if u.is_active and u.role is Role.bidder]
-
-
 def _tell(session: Session, organization: Organization, subject: str, body: str) -> None:
-    for user in _contacts(organization):
-        mail.queue(session, to=user.email, subject=subject, body=body)
+    for user in notices.contacts(session, [organization.id]):
+        mail.queue(session, user.email, subject, body)
 
 
 def _solicitation_for_update(session: Session, solicitation: Solicitation) -> None:

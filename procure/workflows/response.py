@@ -43,6 +43,7 @@ from procure.workflows.base import (
     safe_filename,
     store_upload,
 )
+from procure.workflows import notices
 from procure.workflows import solicitation as solicitation_flow
 from procure.workflows.solicitation import CLOSING_GRACE, is_accepting, lock, rules_for
 
@@ -370,12 +371,13 @@ def open_responses(session: Session, solicitation: Solicitation, actor: User) ->
 def publish_addendum(session: Session, solicitation: Solicitation, actor: User, *, title: str,
                      body: str, new_deadline: datetime | None = None,
                      shorten_reason: str = "") -> Addendum:
-    """Publish an addendum (workflows.solicitation) and ask every bidder whose response is
-    already submitted to confirm it."""
+    """Publish an addendum (workflows.solicitation), ask every bidder whose response is
+    already submitted to confirm it, and mail every bidder who started one what it changed."""
     addendum = solicitation_flow.publish_addendum(session, solicitation, actor, title=title,
                                                   body=body, new_deadline=new_deadline,
                                                   shorten_reason=shorten_reason)
     ask_to_confirm(session, solicitation, addendum)
+    notices.addendum_published(session, solicitation, addendum)
     return addendum
 
 
@@ -389,6 +391,7 @@ def edit_part(session: Session, solicitation: Solicitation, actor: User, part: A
                                            addendum_body=addendum_body)
     if addendum is not None:
         ask_to_confirm(session, solicitation, addendum)
+        notices.addendum_published(session, solicitation, addendum)
     return addendum
 
 

@@ -1,6 +1,6 @@
 """One scheduler, three runners: `procure.scheduler.run_due` closes what is past its deadline
-(and seals its responses) whether the embedded thread, `procure tick` or Celery beat on Redis
-calls it."""
+(and seals its responses), reminds bidders with a draft before the deadline (once) and retries
+mail, whether the embedded thread, `procure tick` or Celery beat on Redis calls it."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from procure.extensions import celery, db
 from procure.models import Response, ResponseStatus, Solicitation, SolicitationStatus
 from tests.conftest import require_or_skip
 from tests.integration.test_intake_queue import REDIS_URL, _redis_up
-from tests.support.factories import published_rfr, user
+from tests.integration.test_mail import smtp, smtp_down  # noqa: F401 (fixtures)
+from tests.support.factories import EMAILS, published_rfr, user
 
 
 @pytest.fixture
@@ -60,8 +61,11 @@ def test_run_due_closes_and_seals_once(app, past_deadline):
     with app.app_context():
         done = scheduler.run_due(db.session)
         number = db.session.get(Solicitation, past_deadline).number
-        assert done == {"closed at the deadline": [number]}
-        assert scheduler.run_due(db.session) == {"closed at the deadline": []}   # nothing twice
+        assert done == {"closed at the deadline": [number], "reminded of the deadline": [],
+                        "mail": []}
+        again = scheduler.run_due(db.session)
+        assert again == {"closed at the deadline": [], "reminded of the deadline": [],
+                         "mail": []}                                           # nothing twice
     assert _status(app, past_deadline) == (SolicitationStatus.closed, [ResponseStatus.sealed])
 
 
@@ -114,3 +118,74 @@ def test_celery_beat_runs_it_on_a_worker(app, past_deadline, tmp_path):
         celery.conf.broker_url = None
     assert "procure.run_due" in output
     assert _status(app, past_deadline) == (SolicitationStatus.closed, [ResponseStatus.sealed])
+
+
+def _drafts_due_in_two_days(app) -> tuple[str, str]:
+    """Alpha's two drafts on an RFR due in 2 days; Beta's submitted response to it, and Beta's
+    draft on another due in 10. The RFR's number and its deadline as bidders read it."""
+    with app.app_context():
+        officer = user(db.session, "officer")
+        alpha, beta = user(db.session, "bidder"), user(db.session, "other_bidder")
+        with time_machine.travel(clock.now() - timedelta(days=40), tick=False):
+            soon = published_rfr(db.session, officer, days_open=42)      # due in 2 days
+            later = published_rfr(db.session, officer, days_open=50)     # due in 10 days
+        now = clock.now()
+        db.session.add_all([
+            Response(solicitation=soon, lot=soon.lots[0], organization_id=alpha.organization_id,
+                     status=ResponseStatus.draft, created_at=now),
+            Response(solicitation=soon, lot=soon.lots[1], organization_id=alpha.organization_id,
+                     status=ResponseStatus.draft, created_at=now),
+            Response(solicitation=soon, lot=soon.lots[0], organization_id=beta.organization_id,
+                     status=ResponseStatus.submitted, created_at=now, submitted_at=now),
+            Response(solicitation=later, lot=later.lots[0], organization_id=beta.organization_id,
+                     status=ResponseStatus.draft, created_at=now)])
+        db.session.commit()
+        return soon.number, clock.format_moment(soon.deadline)
+
+
+def test_bidders_with_a_draft_are_reminded_once_before_the_deadline(app, people, smtp):
+    """REMINDER_DAYS (3) before the deadline, each person of an organisation whose response is
+    still a draft gets one reminder, however often the scheduler runs; a bidder who submitted,
+    or whose deadline is further off, gets none."""
+    number, deadline = _drafts_due_in_two_days(app)
+    with app.app_context():
+        first = scheduler.run_due(db.session)
+        second = scheduler.run_due(db.session, clock.now() + timedelta(hours=1))
+    assert first["reminded of the deadline"] == [number]
+    assert second["reminded of the deadline"] == []
+    assert smtp.recipients() == sorted([EMAILS["bidder"], EMAILS["bidder_colleague"]])
+    message = smtp.to(EMAILS["bidder"])[0]
+    assert message["Subject"] == \
+        f"{number}: your response is not submitted; the deadline is {deadline}"
+    text = message.get_body(("plain",)).get_content()
+    assert "Lot 1: Lead agency: Holyoke" in text and "Lot 2: Lead agency: joined areas" in text
+
+
+def test_the_scheduler_sends_mail_the_server_could_not_take_when_it_is_back(app, smtp_down):
+    from procure import mail
+    with app.app_context():
+        mail.queue(db.session, EMAILS["bidder"], "Award notice", "You were selected.")
+        db.session.commit()                              # down: kept
+        assert scheduler.run_due(db.session)["mail"] == []  # not yet time to try again
+        smtp_down.start()
+        done = scheduler.run_due(db.session, clock.now() + timedelta(minutes=5))
+    assert done["mail"] == ["1 sent"]
+    assert smtp_down.recipients() == [EMAILS["bidder"]]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_runners_at_once_remind_and_mail_each_person_once(app, people, smtp, attempt):
+    from tests.integration.test_concurrency import _race
+    number, _ = _drafts_due_in_two_days(app)
+
+    def runner() -> dict[str, list[str]]:
+        with app.app_context():
+            try:
+                return scheduler.run_due(db.session)
+            finally:
+                db.session.remove()
+    first, second = _race(runner, runner)
+    # one runner queued the reminders; the other found them queued
+    assert first["reminded of the deadline"] + second["reminded of the deadline"] == [number]
+    assert smtp.recipients() == sorted([EMAILS["bidder"], EMAILS["bidder_colleague"]])
