@@ -1,4 +1,5 @@
-"""The `procure` command: init-db, demo, serve, tick, intake, audit verify (and Flask-Migrate's db)."""
+"""The `procure` command: init-db, demo, serve, tick, intake, audit verify, export ocds (and
+Flask-Migrate's db)."""
 
 from __future__ import annotations
 
@@ -107,6 +108,36 @@ def init_app(app: Flask) -> None:
                  f"{event.entity_id}, {event.at.isoformat()})" if event else "at its end")
         click.echo(f"Audit chain BROKEN {where}: {result.problem}.", err=True)
         sys.exit(1)
+
+    export_group = AppGroup("export", help="Publish what the public may see.")
+    app.cli.add_command(export_group)
+
+    @export_group.command("ocds")
+    @click.argument("number")
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+                  help="write the package to this file (default: standard output)")
+    def export_ocds(number: str, output: str | None) -> None:
+        """The solicitation NUMBER (e.g. DCF-2026-RFR-014) as an OCDS 1.1 release package."""
+        from procure import clock, ocds
+        from procure.extensions import db
+        row = ocds.find(db.session, number)
+        if row is None:
+            click.echo(f"No solicitation numbered {number}.", err=True)
+            sys.exit(1)
+        try:
+            package = ocds.release_package(
+                db.session, row, published_at=clock.now(),
+                base_url=current_app.config.get("OCDS_BASE_URL") or "http://127.0.0.1:5000",
+                prefix=current_app.config.get("OCDS_OCID_PREFIX") or ocds.OCID_PREFIX)
+        except ocds.NotPublic as draft:
+            click.echo(f"{draft} Only a published solicitation is exported.", err=True)
+            sys.exit(1)
+        text = json.dumps(package, indent=2, ensure_ascii=False) + "\n"
+        if output:
+            Path(output).write_text(text, encoding="utf-8")
+            click.echo(f"Wrote {output}.", err=True)
+        else:
+            click.echo(text, nl=False)
 
     intake_group = AppGroup("intake", help="Document intake.")
     app.cli.add_command(intake_group)

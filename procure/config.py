@@ -59,6 +59,9 @@ class Defaults:
     SESSION_COOKIE_SECURE = None                # None: Secure unless the site is on loopback
     WTF_CSRF_TIME_LIMIT = None
     PAGE_SIZE = 20
+    OCDS_OCID_PREFIX = "ocds-procure"            # the OCDS ocid prefix (register one to publish)
+    OCDS_BASE_URL = ""                          # the public site's address in OCDS exports;
+                                                # empty: the request's (CLI: 127.0.0.1:5000)
     API_TITLE = "procure"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -12,11 +12,14 @@ from procure import policy
 from procure.api import (
     addenda,
     audit,
+    awards,
     comments,
+    contracts,
     criteria,
     documents,
     evaluation,
     lots,
+    ocds,
     questions,
     receipts,
     response_documents,
@@ -29,7 +32,8 @@ from procure.api.common import ProblemSchema
 from procure.extensions import csrf
 
 COLLECTIONS = (solicitations, lots, sections, criteria, documents, addenda, questions, comments,
-               audit, responses, response_documents, receipts, tokens, evaluation)
+               audit, responses, response_documents, receipts, tokens, evaluation, awards,
+               contracts, ocds)
 
 
 class ProcureApi(Api):

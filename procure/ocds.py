@@ -1,0 +1,341 @@
+"""What the public can see of a solicitation as an Open Contracting Data Standard 1.1 release
+package: planning (the RFI that informed the RFR), the tender, the awards once the bidders are
+told, the contracts once signed, and the draw-downs as the contracts' transactions.
+
+One release per package, describing the solicitation as it stands at `published_at` (an
+"on demand" release: its id names that moment). The ocid is the configured prefix, a hyphen
+and the solicitation's number: `ocds-procure-DCF-2026-RFR-014`. `ocds-procure` is this
+service's own default, not a prefix registered with the Open Contracting Partnership: a
+deployment that publishes for real registers one and sets `PROCURE_OCDS_OCID_PREFIX`.
+
+Agency states map to the closed codelists (tenderStatus, awardStatus, contractStatus,
+releaseTag) in the tables below. What stays out, whatever the state:
+  - before the opening, anything about responses: not who responded, not how many
+    (`numberOfTenderers` and `tenderers` appear only once the solicitation is opened);
+  - awards not yet announced to the bidders (proposed, approved, or reopened by an upheld
+    protest) and contracts still in drafting;
+  - scores, protests, and a draw-down's family reference (a draw-down is a date, an amount, a
+    payer and a payee).
+
+No Flask here: the faces (`procure export ocds`, `GET /api/v1/solicitations/<id>/ocds`) give
+the base URL and the prefix from their configuration."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from procure import clock
+from procure.models import (
+    Award,
+    AwardStatus,
+    CancelReason,
+    Contract,
+    ContractStatus,
+    DrawDown,
+    Encumbrance,
+    Organization,
+    Response,
+    ResponseStatus,
+    Solicitation,
+    SolicitationKind,
+    SolicitationStatus,
+)
+from procure.workflows import award as award_flow
+
+OCID_PREFIX = "ocds-procure"
+VERSION = "1.1"
+CURRENCY = "USD"
+PUBLISHER = "Procurement office (procure)"
+
+S = SolicitationStatus
+# tenderStatus: an RFR is "active" from publication until its awards are final (the opening
+# and the evaluation are part of the tender process); "complete" once awarded.
+TENDER_STATUS = {
+    S.published: "active", S.closed: "active", S.opened: "active", S.in_evaluation: "active",
+    S.awarding: "active", S.awarded: "complete", S.archived: "complete",
+    S.cancelled: "cancelled",
+}
+# awardStatus: announced and in standstill is "pending"; final is "active"; withdrawn after
+# it was announced (the RFR cancelled) is "cancelled".
+AWARD_STATUS = {AwardStatus.standstill: "pending", AwardStatus.final: "active",
+                AwardStatus.withdrawn: "cancelled"}
+# contractStatus: signed but not yet started is "pending"; expired or terminated both close
+# it ("terminated": the codelist's word for a contract that was in force and has ended).
+CONTRACT_STATUS = {ContractStatus.signed: "pending", ContractStatus.active: "active",
+                   ContractStatus.expired: "terminated", ContractStatus.terminated: "terminated"}
+# Who responded, once the responses are opened: opened, then judged.
+OPENED = (ResponseStatus.opened, ResponseStatus.accepted, ResponseStatus.rejected)
+
+
+class NotPublic(Exception):
+    """A draft (or a draft cancelled before publication): nothing of it is published."""
+
+
+def ocid(solicitation: Solicitation, prefix: str = OCID_PREFIX) -> str:
+    return f"{prefix}-{solicitation.number}"
+
+
+def _moment(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _day(value: date | None) -> str | None:
+    """A calendar date of the agency (a contract's start, a service date) as its midnight."""
+    if value is None:
+        return None
+    return _moment(clock.from_local(datetime(value.year, value.month, value.day)))
+
+
+def _value(amount: Decimal) -> dict[str, Any]:
+    return {"amount": float(amount), "currency": CURRENCY}
+
+
+def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v not in (None, [], {}, "")}
+
+
+def _agency_id(code: str) -> str:
+    return f"agency-{code}"
+
+
+def _organization_id(organization: Organization) -> str:
+    return "US-EIN-" + organization.fein.replace("-", "")
+
+
+def _organization_reference(organization: Organization) -> dict[str, str]:
+    return {"id": _organization_id(organization), "name": organization.legal_name}
+
+
+class _Parties:
+    """The release's parties, each once, with every role it plays."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+
+    def agency(self, code: str, name: str, *roles: str) -> dict[str, str]:
+        self._add(_agency_id(code), {"name": name}, roles)
+        return {"id": _agency_id(code), "name": name}
+
+    def organization(self, organization: Organization, *roles: str) -> dict[str, str]:
+        self._add(_organization_id(organization), {
+            "name": organization.legal_name,
+            "identifier": {"scheme": "US-EIN", "id": organization.fein.replace("-", ""),
+                           "legalName": organization.legal_name},
+            "address": {"streetAddress": organization.address, "countryName": "United States"},
+        }, roles)
+        return _organization_reference(organization)
+
+    def _add(self, key: str, fields: dict[str, Any], roles: tuple[str, ...]) -> None:
+        row = self.rows.setdefault(key, {"id": key, **fields, "roles": []})
+        row["roles"].extend(r for r in roles if r not in row["roles"])
+
+
+def _document(doc: Any, kind: str, base_url: str, solicitation_id: int) -> dict[str, Any]:
+    return _drop_empty({
+        "id": str(doc.id), "documentType": kind, "title": doc.title,
+        "url": f"{base_url}/solicitations/{solicitation_id}/documents/{doc.id}",
+        "datePublished": _moment(doc.uploaded_at), "format": "application/pdf",
+        "language": "en"})
+
+
+def _planning(solicitation: Solicitation, base_url: str, prefix: str,
+              lots_value: Decimal) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The RFI whose comments informed the RFR (and the RFR's estimated annual value)."""
+    rfi = solicitation.informed_by
+    planning: dict[str, Any] = {"budget": {"description": "Estimated annual value of the lots",
+                                           "amount": _value(lots_value)}}
+    related = []
+    if rfi is not None and rfi.published_at is not None:
+        planning["rationale"] = (f"Informed by {rfi.number}, {rfi.title}: providers' comments "
+                                 "on the program models.")
+        planning["documents"] = [
+            {"id": f"{rfi.number}-notice", "documentType": "plannedProcurementNotice",
+             "title": f"{rfi.number}: {rfi.title}", "url": f"{base_url}/solicitations/{rfi.id}",
+             "datePublished": _moment(rfi.published_at), "language": "en"},
+            *[_document(d, "marketStudies", base_url, rfi.id) for d in rfi.documents]]
+        related.append({"id": "1", "relationship": ["planning"], "title": rfi.title,
+                        "scheme": "ocid", "identifier": ocid(rfi, prefix),
+                        "uri": f"{base_url}/solicitations/{rfi.id}"})
+    return planning, related
+
+
+def _tender(session: Session, solicitation: Solicitation, parties: _Parties, base_url: str,
+            lots_value: Decimal) -> dict[str, Any]:
+    is_rfi = solicitation.kind is SolicitationKind.RFI
+    if is_rfi:
+        status = "withdrawn" if solicitation.status is S.cancelled else "planning"
+    elif (solicitation.status is S.cancelled
+          and solicitation.cancel_reason is CancelReason.no_responses):
+        status = "unsuccessful"
+    else:
+        status = TENDER_STATUS[solicitation.status]
+    procuring = None
+    for index, agency in enumerate(solicitation.agencies):
+        roles = ("buyer", "procuringEntity") if index == 0 else ("buyer",)
+        reference = parties.agency(agency.code, agency.name, *roles)
+        procuring = procuring or reference
+    tender: dict[str, Any] = {
+        "id": solicitation.number, "title": solicitation.title,
+        "description": solicitation.description, "status": status,
+        "procuringEntity": procuring,
+        "items": [{"id": str(lot.number), "description": lot.label} for lot in solicitation.lots],
+        "value": _value(lots_value) if solicitation.lots else None,
+        "procurementMethod": "open", "procurementMethodDetails": solicitation.kind.value,
+        "mainProcurementCategory": "services",
+        "submissionMethod": ["electronicSubmission"],
+        "tenderPeriod": _drop_empty({"startDate": _moment(solicitation.published_at),
+                                     "endDate": _moment(solicitation.deadline)}),
+        "enquiryPeriod": _drop_empty({"startDate": _moment(solicitation.published_at),
+                                      "endDate": _moment(solicitation.questions_due)}),
+        "hasEnquiries": any(q.answer is not None for q in solicitation.questions),
+        "contractPeriod": _drop_empty({"startDate": _day(solicitation.contract_start)}),
+        "documents": [
+            _document(d, "clarifications" if d.addendum_id else "biddingDocuments", base_url,
+                      solicitation.id) for d in solicitation.documents],
+        "amendments": [_drop_empty({
+            "id": str(a.number), "date": _moment(a.published_at), "rationale": a.title,
+            "description": a.body}) for a in solicitation.addenda],
+    }
+    if solicitation.criteria:
+        tender["awardCriteria"] = "ratedCriteria"
+        tender["awardCriteriaDetails"] = "; ".join(
+            f"{c.name} ({c.weight}%)" for c in solicitation.criteria)
+    if solicitation.opened_at is not None:     # never before the opening: not who, not how many
+        responded = list(session.scalars(select(Response).where(
+            Response.solicitation_id == solicitation.id, Response.status.in_(OPENED))
+            .order_by(Response.id)))
+        tenderers: dict[int, dict[str, str]] = {}
+        for response in responded:
+            tenderers.setdefault(response.organization_id,
+                                 parties.organization(response.organization, "tenderer"))
+        tender["numberOfTenderers"] = len(tenderers)
+        tender["tenderers"] = list(tenderers.values())
+    return _drop_empty(tender)
+
+
+def _public_awards(session: Session, solicitation: Solicitation) -> list[Award]:
+    """Awards the bidders have been told of (and those withdrawn after it)."""
+    return [a for a in award_flow.awards_of(session, solicitation)
+            if a.status in AWARD_STATUS and a.notified_at is not None
+            or a.status is AwardStatus.final]
+
+
+def _award(award: Award, parties: _Parties) -> dict[str, Any]:
+    return _drop_empty({
+        "id": award.public_id, "title": award.lot.label, "status": AWARD_STATUS[award.status],
+        "date": _moment(award.final_at or award.notified_at), "value": _value(award.amount),
+        "suppliers": [parties.organization(award.organization, "supplier")],
+        "items": [{"id": str(award.lot.number), "description": award.lot.label}],
+    })
+
+
+def _transactions(session: Session, contract: Contract, payer: dict[str, str] | None,
+                  payee: dict[str, str]) -> list[dict[str, Any]]:
+    rows = session.scalars(select(DrawDown).join(Encumbrance).where(
+        Encumbrance.contract_id == contract.id).order_by(DrawDown.service_date, DrawDown.id))
+    return [_drop_empty({"id": f"{contract.number}-{row.id}", "date": _day(row.service_date),
+                         "value": _value(row.amount), "payer": payer, "payee": payee})
+            for row in rows]
+
+
+def _contract(session: Session, contract: Contract, parties: _Parties,
+              payer: dict[str, str] | None) -> dict[str, Any]:
+    payee = parties.organization(contract.organization, "supplier", "payee")
+    if payer is not None:
+        parties.agency(payer["id"].removeprefix("agency-"), payer["name"], "payer")
+    transactions = _transactions(session, contract, payer, payee)
+    return _drop_empty({
+        "id": contract.number, "awardID": contract.award.public_id,
+        "title": f"{contract.number}: {contract.lot.label}",
+        "description": (f"{contract.rate_type.value}; annual maximum "
+                        f"${contract.annual_maximum:,.2f}; area offices: "
+                        + (", ".join(o.name for o in contract.area_offices) or "none")),
+        "status": CONTRACT_STATUS[contract.status],
+        "period": {"startDate": _day(contract.start_date), "endDate": _day(contract.end_date)},
+        "value": _value(contract.annual_maximum),
+        "dateSigned": _moment(contract.signed_at),
+        "items": [{"id": str(contract.lot.number), "description": contract.lot.label}],
+        "documents": [{"id": d.public_id,
+                       "documentType": "contractSigned" if "sign" in d.title.lower()
+                       else "contractAnnexe",
+                       "title": d.title, "datePublished": _moment(d.uploaded_at)}
+                      for d in contract.documents],
+        "amendments": [_drop_empty({
+            "id": str(a.number), "date": _moment(a.made_at), "rationale": a.reason,
+            "description": "; ".join(f"{c['field']}: {c['before']} to {c['after']}"
+                                     for c in a.changes)}) for a in contract.amendments],
+        "implementation": {"transactions": transactions} if transactions else None,
+    })
+
+
+def release(session: Session, solicitation: Solicitation, *, published_at: datetime,
+            base_url: str = "", prefix: str = OCID_PREFIX) -> dict[str, Any]:
+    """The solicitation as it stands, as one OCDS release."""
+    if solicitation.published_at is None:
+        raise NotPublic(f"{solicitation.number} has not been published.")
+    base_url = base_url.rstrip("/")
+    parties = _Parties()
+    lots_value = sum((lot.estimated_annual_value for lot in solicitation.lots), Decimal(0))
+    tender = _tender(session, solicitation, parties, base_url, lots_value)
+    planning, related = _planning(solicitation, base_url, prefix, lots_value)
+    awards = [_award(a, parties) for a in _public_awards(session, solicitation)]
+    shown = {a.id for a in _public_awards(session, solicitation)}
+    buyer = tender.get("procuringEntity")
+    contracts = [_contract(session, c, parties, buyer) for c in session.scalars(
+        select(Contract).where(Contract.solicitation_id == solicitation.id,
+                               Contract.status.in_(list(CONTRACT_STATUS)))
+        .order_by(Contract.id)) if c.award_id in shown]
+
+    tags = ["tender"] if solicitation.kind is SolicitationKind.RFR else ["planning"]
+    if planning.get("rationale") and "planning" not in tags:
+        tags.insert(0, "planning")
+    if solicitation.status is S.cancelled:
+        tags.append("tenderCancellation")
+    if awards:
+        tags.append("award")
+        if any(a["status"] == "cancelled" for a in awards):
+            tags.append("awardCancellation")
+    if contracts:
+        tags.append("contract")
+        if any(c.get("amendments") for c in contracts):
+            tags.append("contractAmendment")
+        if any(c.get("implementation") for c in contracts):
+            tags.append("implementation")
+        if any(c["status"] == "terminated" for c in contracts):
+            tags.append("contractTermination")
+    the_ocid = ocid(solicitation, prefix)
+    stamp = _moment(published_at)
+    return _drop_empty({
+        "ocid": the_ocid, "id": f"{the_ocid}-{stamp}", "date": stamp, "tag": tags,
+        "initiationType": "tender", "language": "en",
+        "parties": list(parties.rows.values()), "buyer": buyer,
+        "planning": planning, "tender": tender, "awards": awards, "contracts": contracts,
+        "relatedProcesses": related,
+    })
+
+
+def release_package(session: Session, solicitation: Solicitation, *, published_at: datetime,
+                    base_url: str = "", prefix: str = OCID_PREFIX) -> dict[str, Any]:
+    """An OCDS 1.1 release package holding the solicitation's release."""
+    base = base_url.rstrip("/")
+    return {
+        "uri": f"{base or 'urn:procure'}/api/v1/solicitations/{solicitation.id}/ocds",
+        "version": VERSION,
+        "publishedDate": _moment(published_at),
+        "publisher": {"name": PUBLISHER},
+        "releases": [release(session, solicitation, published_at=published_at,
+                             base_url=base_url, prefix=prefix)],
+    }
+
+
+def find(session: Session, number: str) -> Solicitation | None:
+    return session.scalar(select(Solicitation).where(Solicitation.number == number))
