@@ -11,7 +11,9 @@ deployment that publishes for real registers one and sets `PROCURE_OCDS_OCID_PRE
 Agency states map to the closed codelists (tenderStatus, awardStatus, contractStatus,
 releaseTag) in the tables below. What stays out, whatever the state:
   - before the opening, anything about responses: not who responded, not how many
-    (`numberOfTenderers` and `tenderers` appear only once the solicitation is opened);
+    (`numberOfTenderers` appears once the solicitation is opened);
+  - who responded (`tenderers`) until the evaluation is over (awarding, awarded, or cancelled):
+    a blind evaluation's panelists must not find the bidders' names here;
   - awards not yet announced to the bidders (proposed, approved, or reopened by an upheld
     protest) and contracts still in drafting;
   - scores, protests, and a draw-down's family reference (a draw-down is a date, an amount, a
@@ -70,6 +72,8 @@ CONTRACT_STATUS = {ContractStatus.signed: "pending", ContractStatus.active: "act
                    ContractStatus.expired: "terminated", ContractStatus.terminated: "terminated"}
 # Who responded, once the responses are opened: opened, then judged.
 OPENED = (ResponseStatus.opened, ResponseStatus.accepted, ResponseStatus.rejected)
+# When the tenderers are named: the evaluation is over (blind evaluators know no names).
+EVALUATED = (S.awarding, S.awarded, S.archived, S.cancelled)
 
 
 class NotPublic(Exception):
@@ -214,11 +218,12 @@ def _tender(session: Session, solicitation: Solicitation, parties: _Parties, bas
             Response.solicitation_id == solicitation.id, Response.status.in_(OPENED))
             .order_by(Response.id)))
         tenderers: dict[int, dict[str, str]] = {}
-        for response in responded:
-            tenderers.setdefault(response.organization_id,
-                                 parties.organization(response.organization, "tenderer"))
-        tender["numberOfTenderers"] = len(tenderers)
-        tender["tenderers"] = list(tenderers.values())
+        tender["numberOfTenderers"] = len({r.organization_id for r in responded})
+        if solicitation.status in EVALUATED:
+            for response in responded:
+                tenderers.setdefault(response.organization_id,
+                                     parties.organization(response.organization, "tenderer"))
+            tender["tenderers"] = list(tenderers.values())
     return _drop_empty(tender)
 
 

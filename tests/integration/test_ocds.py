@@ -143,7 +143,8 @@ def test_a_published_rfr_before_its_opening_says_nothing_of_its_responses(valida
         assert needle not in text, f"{needle!r} is in the release before the opening"
 
 
-def test_after_the_opening_the_tenderers_are_counted_and_named(validator, ctx, sealed):
+def test_after_the_opening_the_tenderers_are_counted_then_named_after_the_evaluation(
+        validator, ctx, sealed):
     rfr, _, _ = sealed
     officer = user(ctx, "officer")
     with time_machine.travel(rfr.deadline + timedelta(seconds=31)):
@@ -151,7 +152,12 @@ def test_after_the_opening_the_tenderers_are_counted_and_named(validator, ctx, s
         response_flow.open_responses(ctx, rfr, officer)
         ctx.commit()
         release = _valid(validator, _package(ctx, rfr))
-    assert release["tender"]["numberOfTenderers"] == 2
+        assert release["tender"]["numberOfTenderers"] == 2
+        text = json.dumps(release)
+        assert ORG_A not in text and ORG_B not in text, "no names while the panels score"
+        response_flow.fire_solicitation_event(ctx, rfr, "cancel", officer,
+                                              reason="No longer needed.", cancel_reason="no_need")
+        release = _valid(validator, _package(ctx, rfr))
     assert {t["name"] for t in release["tender"]["tenderers"]} == {ORG_A, ORG_B}
     tenderers = [p for p in release["parties"] if "tenderer" in p["roles"]]
     assert {p["identifier"]["scheme"] for p in tenderers} == {"US-EIN"}
