@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from procure import policy
 from procure.api.common import PREFIX, Blueprint, DatabaseId, EventArgsSchema, Text
+from procure.api.lots import MAX_MONEY, _money
 from procure.extensions import db
 from procure.faces import actor, uploads
 from procure.models import Award, Lot, Protest, Response, Solicitation
@@ -48,8 +49,10 @@ class AwardSchema(Schema):
     organization = fields.Function(lambda a: a.organization.legal_name)
     status = fields.Function(lambda a: a.status.name)
     rank = fields.Integer()
-    total = fields.Decimal(as_string=True)
-    amount = fields.Decimal(as_string=True, metadata={"description": "annual amount"})
+    total = fields.Decimal(as_string=True, metadata={
+        "type": "string", "format": "decimal", "description": "weighted total out of 100"})
+    amount = fields.Decimal(as_string=True, metadata={
+        "type": "string", "format": "decimal", "description": "annual amount"})
     justification = fields.String()
     proposed_by = fields.Function(lambda a: a.proposed_by.name)
     proposed_at = fields.DateTime()
@@ -67,10 +70,9 @@ class AwardSchema(Schema):
 class ProposeSchema(Schema):
     lot_id = DatabaseId(required=True, metadata={"description": "the lot of this solicitation"})
     response_id = fields.UUID(required=True, metadata={"description": "a ranked response"})
-    amount = fields.Decimal(as_string=True, places=2, allow_nan=False,
-                            validate=validate.Range(min=0, max=10**11),
-                            metadata={"description": "annual amount (default: the lot's "
-                                                     "estimated annual value)"})
+    amount = fields.Decimal(places=2, validate=_money, metadata={
+        "minimum": 0, "maximum": MAX_MONEY,
+        "description": "annual amount in dollars (default: the lot's estimated annual value)"})
     justification = Text(load_default="", validate=validate.Length(max=5000), metadata={
         "description": "required when passing over a better-ranked bidder"})
 
@@ -98,7 +100,8 @@ class NoticeSchema(Schema):
     organization = fields.Function(lambda n: n.response.organization.legal_name)
     selected = fields.Boolean()
     rank = fields.Integer(allow_none=True)
-    total = fields.Decimal(as_string=True, allow_none=True)
+    total = fields.Decimal(as_string=True, allow_none=True,
+                           metadata={"type": "string", "format": "decimal"})
     scores = fields.List(fields.Nested(NoticeScoreSchema),
                          metadata={"description": "this bidder's own consensus scores"})
     standstill_ends_at = fields.DateTime(allow_none=True)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from procure import policy
 from procure.api.common import PREFIX, Blueprint, Day, EventArgsSchema, Text
+from procure.api.lots import MAX_MONEY, _money
 from procure.extensions import db
 from procure.faces import actor, uploads
 from procure.models import Award, Contract, Encumbrance, RateType
@@ -28,8 +29,10 @@ bp = Blueprint("api_contracts", __name__, url_prefix=PREFIX,
 # The events a contract takes from the API (amend has its own operation; the scheduler
 # activates and expires contracts on their dates too).
 EVENTS = ("sign", "activate", "expire", "terminate")
-Money = dict(as_string=True, places=2, allow_nan=False,
-             validate=validate.Range(min=0, max=10**11))
+# Amounts sent: numbers, in dollars; amounts answered: decimal strings ("100000.00").
+Money = dict(places=2, validate=_money,
+             metadata={"minimum": 0, "maximum": MAX_MONEY, "description": "dollars"})
+Sum = dict(as_string=True, metadata={"type": "string", "format": "decimal"})
 
 
 # ---------------------------------------------------------------- schemas
@@ -48,7 +51,7 @@ class MeasureSchema(Schema):
 
 class PaceSchema(Schema):
     projected = fields.Decimal(as_string=True, metadata={
-        "description": "spent by June 30 at this pace"})
+        "type": "string", "format": "decimal", "description": "spent by June 30 at this pace"})
     runs_out_on = fields.Date(allow_none=True)
     days_elapsed = fields.Integer()
     warning = fields.String()
@@ -57,9 +60,9 @@ class PaceSchema(Schema):
 class EncumbranceSchema(Schema):
     fiscal_year = fields.Integer(metadata={"description": "FY2026 runs July 1, 2025 to June 30, "
                                                          "2026"})
-    amount = fields.Decimal(as_string=True)
-    drawn = fields.Decimal(as_string=True)
-    remaining = fields.Decimal(as_string=True)
+    amount = fields.Decimal(**Sum)
+    drawn = fields.Decimal(**Sum)
+    remaining = fields.Decimal(**Sum)
     pace = fields.Function(lambda e: PaceSchema().dump(flow.pace(e)))
 
 
@@ -96,10 +99,11 @@ class ContractSchema(Schema):
     status = fields.Function(lambda c: c.status.name)
     start_date = fields.Date()
     end_date = fields.Date()
-    annual_maximum = fields.Decimal(as_string=True)
+    annual_maximum = fields.Decimal(**Sum)
     rate_type = fields.Function(lambda c: c.rate_type.name)
-    rates = fields.Function(lambda c: RateSchema(many=True).dump(
-        [{"service": r.service, "unit": r.unit.name, "rate": r.rate} for r in c.rates]))
+    rates = fields.Function(lambda c: [
+        {"service": r.service, "unit": r.unit.name, "rate": f"{r.rate:.2f}"} for r in c.rates],
+        metadata={"description": "[{service, unit, rate}] (rate: a decimal string)"})
     measures = fields.List(fields.Nested(MeasureSchema))
     signed_at = fields.DateTime(allow_none=True)
     activated_at = fields.DateTime(allow_none=True)
@@ -124,8 +128,8 @@ class ContractCreateSchema(ContractTermsSchema):
     award_id = fields.UUID(required=True, metadata={"description": "a final award"})
     start_date = Day(metadata={"description": "default: the RFR's contract start"})
     end_date = Day(metadata={"description": "default: three years from the start"})
-    annual_maximum = fields.Decimal(metadata={"description": "default: the award's amount"},
-                                    **Money)
+    annual_maximum = fields.Decimal(places=2, validate=_money, metadata={
+        "minimum": 0, "maximum": MAX_MONEY, "description": "dollars (default: the award's)"})
 
 
 class AmendmentArgsSchema(Schema):
@@ -145,14 +149,23 @@ class EncumberSchema(Schema):
     amount = fields.Decimal(required=True, **Money)
 
 
-class DrawDownSchema(Schema):
-    id = fields.Integer(dump_only=True)
+class DrawDownArgsSchema(Schema):
     service_date = Day(required=True)
     amount = fields.Decimal(required=True, **Money)
     service = Text(required=True, validate=validate.Length(min=1, max=200))
-    family_reference = Text(load_default="", validate=validate.Length(max=60), allow_none=True)
+    family_reference = Text(load_default="", validate=validate.Length(max=60), allow_none=True,
+                            metadata={"description": "the family, for flexible family funds"})
     flexible_funds = fields.Boolean(load_default=False)
-    recorded_at = fields.DateTime(dump_only=True)
+
+
+class DrawDownSchema(Schema):
+    id = fields.Integer()
+    service_date = fields.Date()
+    amount = fields.Decimal(**Sum)
+    service = fields.String()
+    family_reference = fields.String(allow_none=True)
+    flexible_funds = fields.Boolean()
+    recorded_at = fields.DateTime()
 
 
 class DrawDownResultSchema(Schema):
@@ -364,7 +377,7 @@ class DrawDowns(MethodView):
         return list(_encumbrance(_contract(contract_id), fiscal_year).draw_downs)
 
     @policy.rule("contract.manage")
-    @bp.arguments(DrawDownSchema)
+    @bp.arguments(DrawDownArgsSchema)
     @bp.response(201, DrawDownResultSchema)
     @bp.errors(400, 403, 404, 409)
     def post(self, data: dict, contract_id: UUID, fiscal_year: int) -> dict:
