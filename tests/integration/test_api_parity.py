@@ -70,6 +70,23 @@ EXCEPTIONS = {
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
+# Issue 13's actions, offered by the API ahead of their pages: when a page for one lands, its
+# endpoint goes into PARITY with these operations (the test above then holds it to them).
+AWARD_AND_CONTRACT_ACTIONS: dict[str, set[tuple[str, str]]] = {
+    "propose an award": {("api_awards.Awards", "POST")},
+    "approve or withdraw an award": {("api_awards.AwardEvent", "POST")},
+    "tell a lot's bidders": {("api_awards.LotNotices", "POST")},
+    "file a protest": {("api_awards.AwardProtests", "POST")},
+    "decide a protest": {("api_awards.ProtestDecision", "POST")},
+    "make a contract from a final award": {("api_contracts.Contracts", "POST")},
+    "edit a draft contract": {("api_contracts.ContractItem", "PUT")},
+    "sign, activate, terminate": {("api_contracts.ContractEvent", "POST")},
+    "amend a contract": {("api_contracts.Amendments", "POST")},
+    "attach a contract document": {("api_contracts.ContractDocuments", "POST")},
+    "encumber a fiscal year": {("api_contracts.EncumbranceItem", "PUT")},
+    "record a draw-down": {("api_contracts.DrawDowns", "POST")},
+}
+
 
 def _operations(app) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
@@ -113,3 +130,11 @@ def test_every_api_operation_is_in_the_spec_and_names_its_policy_action(app):
             if method.upper() in STATE_CHANGING:
                 refusals = {code for code in operation["responses"] if code.startswith("4")}
                 assert {"403", "404"} & refusals, f"{method.upper()} {path}: no refusal documented"
+
+
+def test_the_award_and_contract_actions_are_served(app):
+    operations = _operations(app)
+    absent = sorted(f"{action}: {method} {endpoint}"
+                    for action, mapped in AWARD_AND_CONTRACT_ACTIONS.items()
+                    for endpoint, method in mapped if method not in operations.get(endpoint, ()))
+    assert absent == []
