@@ -19,6 +19,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
 from procure import clock, ocds
+from procure.extensions import db
 from procure.models import ContractStatus, RateType, SolicitationKind
 from procure.workflows import award as award_flow
 from procure.workflows import contract as contract_flow
@@ -282,3 +283,27 @@ def test_the_cli_writes_the_package(validator, app, ctx, people, tmp_path):
     assert json.loads(printed.stdout)["releases"][0]["tender"]["id"] == rfr.number
     missing = runner.invoke(args=["export", "ocds", "DCF-1999-RFR-999"])
     assert missing.exit_code == 1 and "No solicitation numbered" in missing.output
+
+
+def test_every_published_solicitation_of_the_demo_exports_and_validates(validator, app):
+    """The demo's story, from the RFI to the awarded RFR whose contracts are drawn down: each
+    published solicitation's package validates; the awarded one carries transactions, and the
+    RFRs not yet past their evaluation name no bidder."""
+    from procure.models import Organization, Solicitation
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        numbers = [s.number for s in db.session.scalars(
+            db.select(Solicitation).where(Solicitation.published_at.is_not(None)))]
+        names = [o.legal_name for o in db.session.scalars(db.select(Organization))]
+    statuses, transactions = {}, 0
+    for number in numbers:
+        done = runner.invoke(args=["export", "ocds", number])
+        assert done.exit_code == 0, done.output
+        release = _valid(validator, json.loads(done.stdout))
+        statuses[number] = release["tender"]["status"]
+        transactions += sum(len(c.get("implementation", {}).get("transactions", []))
+                            for c in release.get("contracts", []))
+        if "tenderers" not in release["tender"]:
+            assert not [n for n in names if n in done.stdout], number
+    assert "complete" in statuses.values() and transactions > 0, statuses
