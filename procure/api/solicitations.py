@@ -27,7 +27,7 @@ from procure.api.sections import SectionSchema
 from procure.extensions import db
 from procure.faces import actor
 from procure.models import Solicitation, SolicitationKind
-from procure.workflows import response as response_flow
+from procure.workflows import award as award_flow
 from procure.workflows import solicitation as flow
 
 bp = Blueprint("api_solicitations", __name__, url_prefix=f"{PREFIX}/solicitations",
@@ -162,7 +162,7 @@ class SolicitationEvent(MethodView):
     def post(self, args: dict, solicitation_id: int, event: str) -> dict:
         """Fire a lifecycle event (publish, open, cancel...); 409 lists the allowed ones."""
         row = visible_solicitation(solicitation_id)
-        response_flow.fire_solicitation_event(db.session, row, event, actor(),
+        award_flow.fire_solicitation_event(db.session, row, event, actor(),
                                               reason=args.get("reason", ""),
                                               cancel_reason=args.get("cancel_reason"))
         db.session.commit()

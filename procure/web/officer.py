@@ -41,6 +41,7 @@ from procure.web.forms import (
     SectionForm,
     SolicitationForm,
 )
+from procure.workflows import award as award_flow
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow
 from procure.workflows.base import WorkflowError
@@ -351,7 +352,7 @@ def fire(solicitation_id: int, event: str):
         form = EventForm()
         if not form.validate_on_submit():
             return _page(row, 400, event_form=form)
-        response_flow.fire_solicitation_event(db.session, row, event, current_user,
+        award_flow.fire_solicitation_event(db.session, row, event, current_user,
                                               reason=form.reason.data or "")
     db.session.commit()
     flash(flow.done_message(row, event), "success")

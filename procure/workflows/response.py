@@ -334,8 +334,9 @@ CASCADES = {"close": _seal_all, "open": _open_all}
 
 def fire_solicitation_event(session: Session, solicitation: Solicitation, event: str,
                             actor: User | str, *, reason: str = "", **data: Any) -> None:
-    """Any lifecycle event on a solicitation, by name (the pages' and the API's events come
-    here): closing seals its responses, opening opens them, in the same transaction."""
+    """Any lifecycle event on a solicitation, by name: closing seals its responses, opening
+    opens them, in the same transaction. The faces come through
+    `workflows.award.fire_solicitation_event`, which also withdraws awards on a cancel."""
     solicitation_flow.fire(session, solicitation, event, actor, reason=reason,
                            cascade=CASCADES.get(event), **data)
 

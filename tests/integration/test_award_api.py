@@ -14,7 +14,7 @@ import time_machine
 
 from procure import accounts, clock
 from procure.extensions import db
-from procure.models import Award, User
+from procure.models import Award, AwardStatus, User
 from procure.workflows import award as award_flow
 from tests.support.award import RANKED, finalized
 from tests.support.evaluation import ORG_C
@@ -229,3 +229,18 @@ def test_the_new_operations_are_in_the_spec(app):
                  "/api/v1/contracts/{contract_id}/encumbrances/{fiscal_year}/draw-downs",
                  "/api/v1/solicitations/{solicitation_id}/ocds"]:
         assert path in spec["paths"], path
+
+
+def test_cancelling_through_the_api_withdraws_the_awards(app, ctx, people):
+    world, _panel = finalized(ctx)
+    award = award_flow.propose(ctx, world.rfr.lots[0], world.officer,
+                               response=world.responses[RANKED[0]])
+    token = accounts.issue_token(ctx, world.officer, "cancel")
+    ctx.commit()
+    answer = app.test_client().post(
+        f"/api/v1/solicitations/{world.rfr.id}/events/cancel",
+        json={"reason": "The legislature cut the line item.", "cancel_reason": "funds_cut"},
+        headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code in (200, 204), answer.get_data(as_text=True)
+    ctx.refresh(award)
+    assert award.status is AwardStatus.withdrawn

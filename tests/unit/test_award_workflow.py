@@ -248,3 +248,4 @@ def test_coverage_warns_of_areas_uncovered_or_covered_twice(ctx, world):
     assert warnings()[holyoke] == "Covered 2 times"
     every_area = flow.coverage(ctx, world.rfr).lead_agencies
     assert len(every_area) > 3 and not any(c.warning for c in every_area if not c.lots)
+
