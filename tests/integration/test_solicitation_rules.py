@@ -62,7 +62,7 @@ def _published(app, days_open=40):
 
 def _addendum(officer, sid, **fields):
     officer.get(f"/officer/solicitations/{sid}")
-    data = {"addendum-title": "Change", "addendum-body": "A change."}
+    data = {"addendum-title": "Change", "addendum-body": "A change.", "addendum-confirm": "y"}
     data.update({f"addendum-{k}": v for k, v in fields.items()})
     return officer.post(f"/officer/solicitations/{sid}/addenda", data)
 
