@@ -9,8 +9,9 @@ from sqlalchemy.orm import selectinload
 
 from procure import accounts, audit, policy
 from procure.extensions import db
-from procure.models import Organization, ProcedureRule, SolicitationKind, User
-from procure.web.forms import EventForm, RulesForm
+from procure.models import Organization, ProcedureRule, Role, SolicitationKind, User
+from procure.web import auth
+from procure.web.forms import ConfirmForm, RoleForm, RulesForm
 from procure.workflows import solicitation as solicitation_flow
 from procure.workflows.base import WorkflowError
 
@@ -30,17 +31,81 @@ def home():
 def users():
     rows = db.session.scalars(select(User).options(selectinload(User.organization))
                               .order_by(User.role, User.email)).all()
-    return render_template("admin/users.html", users=rows, event_form=EventForm())
+    role_forms = {}
+    for u in rows:
+        if u.role in accounts.AGENCY_ROLES and u.id != current_user.id:
+            role_forms[u.id] = RoleForm(prefix=f"user{u.id}", formdata=None, role=u.role.name)
+    return render_template("admin/users.html", users=rows, role_forms=role_forms)
+
+
+def _user_action(user_id: int, form_class=ConfirmForm):
+    """The user named in the URL and the sent form, or a reason it cannot go on (shown on the
+    users page, where the administrator was)."""
+    user = db.get_or_404(User, user_id)
+    form = form_class(prefix=f"user{user_id}") if form_class is RoleForm else form_class()
+    if not form.validate_on_submit():
+        if getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:
+            return user, form, "The form expired: reload the page and try again."
+        return user, form, "Tick the box to confirm; nothing was changed."
+    return user, form, None
+
+
+def _back(message: str, category: str):
+    db.session.rollback() if category == "danger" else db.session.commit()
+    flash(message, category)
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@policy.rule("admin.users")
+def change_role(user_id: int):
+    user, form, problem = _user_action(user_id, RoleForm)
+    if problem:
+        return _back(f"{user.name}'s role was not changed: {problem}", "danger")
+    try:
+        accounts.change_role(db.session, user, Role[form.role.data], current_user)
+    except WorkflowError as error:
+        return _back(f"{user.name}'s role was not changed: {error.message}", "danger")
+    return _back(f"{user.name} ({user.email}) is now {user.role.value.lower()}.", "success")
+
+
+@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+@policy.rule("admin.users")
+def reactivate(user_id: int):
+    user, _, problem = _user_action(user_id)
+    if problem:
+        return _back(f"{user.name} was not reactivated: {problem}", "danger")
+    try:
+        accounts.reactivate(db.session, user, current_user)
+    except WorkflowError as error:
+        return _back(error.message, "danger")
+    return _back(f"{user.name} ({user.email}) is active again and can sign in. Their old "
+                 "API tokens stay revoked.", "success")
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+@policy.rule("admin.users")
+def send_reset_link(user_id: int):
+    user, _, problem = _user_action(user_id)
+    if problem:
+        return _back(f"No link was sent: {problem}", "danger")
+    try:
+        messages = accounts.send_reset_link(db.session, user, current_user, auth.reset_link())
+    except WorkflowError as error:
+        return _back(error.message, "danger")
+    db.session.commit()
+    auth.send(messages)
+    flash(f"We emailed {user.email} a link to set a new password. Their password stays as it "
+          "is until they follow it.", "success")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
 @policy.rule("admin.users")
 def deactivate(user_id: int):
-    user = db.get_or_404(User, user_id)
-    form = EventForm()
-    if not form.validate_on_submit():
-        flash("The user was not deactivated: reload the page and try again.", "danger")
-        return redirect(url_for("admin.users"))
+    user, _, problem = _user_action(user_id)
+    if problem:
+        return _back(f"{user.name} was not deactivated: {problem}", "danger")
     if user.id == current_user.id:
         flash("You cannot deactivate your own account.", "danger")
         return redirect(url_for("admin.users"))

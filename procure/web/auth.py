@@ -14,7 +14,9 @@ from flask_login import current_user, login_user, logout_user
 from procure import accounts, config, mail, policy
 from procure.extensions import db, limiter
 from procure.models import Role, SupplierDiversity, User
-from procure.web.forms import LoginForm, MemberForm, PasswordForm, RegisterForm, TokenForm
+from procure.web.forms import (
+    ForgotForm, LoginForm, MemberForm, PasswordForm, RegisterForm, ResetForm, TokenForm,
+)
 from procure.workflows.base import WorkflowError
 
 bp = Blueprint("auth", __name__)
@@ -70,6 +72,17 @@ def _link() -> accounts.ConfirmLink:
                                 current_app.config["EMAIL_CONFIRM_DAYS"])
 
 
+def reset_link() -> accounts.ResetLink:
+    """How password-reset links are written here (the administrator's page sends them too)."""
+    return accounts.ResetLink(current_app.config["SECRET_KEY"], request.host_url.rstrip("/"),
+                              current_app.config.get("PASSWORD_RESET_HOURS", 2))
+
+
+def send(messages: list[accounts.Mail]) -> None:
+    """Send mail decided by a committed transaction (for the other pages)."""
+    _send(messages)
+
+
 def _send(messages: list[accounts.Mail]) -> None:
     """Queue the messages (procure.mail) and commit: they go once that commit is done, or, if
     the mail server is down, when the scheduler retries them."""
@@ -99,6 +112,53 @@ def login():
             return redirect(safe_next(request.args.get("next")) or home_for(user))
         flash(accounts.SIGN_IN_REFUSED, "danger")
     return render_template("auth/login.html", form=form)
+
+
+RESET_SENT = ("If an account exists for that address, we sent a link to set a new password. "
+              "It works once, within {hours} hours. Check your spam folder if nothing arrives.")
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@policy.rule("auth.login")
+@limiter.limit(_account_limit, key_func=_account_at_address, methods=["POST"],
+               error_message=THROTTLED)
+@limiter.limit(_login_limit, methods=["POST"], error_message=THROTTLED)
+def forgot_password():
+    """Ask for a reset link: the same answer whether or not an account has that address."""
+    form = ForgotForm()
+    if form.validate_on_submit():
+        link = reset_link()
+        messages = accounts.request_password_reset(db.session, form.email.data, link)
+        db.session.commit()
+        _send(messages)
+        flash(RESET_SENT.format(hours=link.max_hours), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@policy.rule("auth.login")
+@limiter.limit(_login_limit, methods=["POST"], error_message=THROTTLED)
+def reset_password(token: str):
+    """Set a new password from the emailed link; every session of the account ends."""
+    user = accounts.reset_user(db.session, reset_link(), token)
+    if user is None:
+        return render_template("auth/reset_invalid.html"), 404
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(db.session, user, form.new_password.data)
+        except WorkflowError as refused:
+            db.session.rollback()
+            form.new_password.errors.append(refused.message)
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            flash("Your new password is set, and every session of your account has ended. "
+                  "Sign in with the new password.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form, user=user), 400 if form.errors else 200
 
 
 @bp.route("/logout", methods=["POST"])

@@ -37,6 +37,7 @@ from procure.models import (
     Envelope,
     LotKind,
     MemberKind,
+    Role,
     SolicitationKind,
     SupplierDiversity,
 )
@@ -322,8 +323,7 @@ class ResetForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[("admin", "Administrator"), ("officer", "Procurement officer"),
-                                        ("panelist", "Panelist")])
+    role = SelectField("Role", choices=[(r.name, r.value) for r in (Role.admin, Role.officer, Role.panelist)])
 
 
 class PasswordForm(FlaskForm):
