@@ -38,20 +38,29 @@ def users():
     return render_template("admin/users.html", users=rows, role_forms=role_forms)
 
 
-def _user_action(user_id: int, form_class=ConfirmForm):
-    """The user named in the URL and the sent form, or a reason it cannot go on (shown on the
-    users page, where the administrator was)."""
+def _on_user(user_id: int, step, not_done: str, done, form_class=ConfirmForm):
+    """One administrator's step on a user, from the users page and back to it: the form sent
+    (a ticked box, or the role chosen), then `step(user, form)`, which may refuse; the page
+    says what happened, or why not (`not_done` names what did not happen)."""
     user = db.get_or_404(User, user_id)
     form = form_class(prefix=f"user{user_id}") if form_class is RoleForm else form_class()
     if not form.validate_on_submit():
-        if getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:
-            return user, form, "The form expired: reload the page and try again."
-        return user, form, "Tick the box to confirm; nothing was changed."
-    return user, form, None
+        problem = ("The form expired: reload the page and try again."
+                   if form.csrf_token.errors else "Tick the box to confirm; nothing was changed.")
+        return _back(f"{not_done.format(user=user)}: {problem}", "danger")
+    try:
+        after = step(user, form)
+    except WorkflowError as error:
+        return _back(f"{not_done.format(user=user)}: {error.message}", "danger")
+    db.session.commit()
+    if after is not None:
+        after()                    # mail goes once what decided it is committed
+    return _back(done(user), "success")
 
 
 def _back(message: str, category: str):
-    db.session.rollback() if category == "danger" else db.session.commit()
+    if category == "danger":
+        db.session.rollback()
     flash(message, category)
     return redirect(url_for("admin.users"))
 
@@ -59,61 +68,44 @@ def _back(message: str, category: str):
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
 @policy.rule("admin.users")
 def change_role(user_id: int):
-    user, form, problem = _user_action(user_id, RoleForm)
-    if problem:
-        return _back(f"{user.name}'s role was not changed: {problem}", "danger")
-    try:
-        accounts.change_role(db.session, user, Role[form.role.data], current_user)
-    except WorkflowError as error:
-        return _back(f"{user.name}'s role was not changed: {error.message}", "danger")
-    return _back(f"{user.name} ({user.email}) is now {user.role.value.lower()}.", "success")
+    return _on_user(
+        user_id, lambda user, form: accounts.change_role(
+            db.session, user, Role[form.role.data], current_user),
+        "{user.name}'s role was not changed",
+        lambda user: f"{user.name} ({user.email}) is now {user.role.value.lower()}.", RoleForm)
 
 
 @bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
 @policy.rule("admin.users")
 def reactivate(user_id: int):
-    user, _, problem = _user_action(user_id)
-    if problem:
-        return _back(f"{user.name} was not reactivated: {problem}", "danger")
-    try:
-        accounts.reactivate(db.session, user, current_user)
-    except WorkflowError as error:
-        return _back(error.message, "danger")
-    return _back(f"{user.name} ({user.email}) is active again and can sign in. Their old "
-                 "API tokens stay revoked.", "success")
+    return _on_user(
+        user_id, lambda user, _: accounts.reactivate(db.session, user, current_user),
+        "{user.name} was not reactivated",
+        lambda user: f"{user.name} ({user.email}) is active again and can sign in. Their old "
+                     "API tokens stay revoked.")
 
 
 @bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
 @policy.rule("admin.users")
 def send_reset_link(user_id: int):
-    user, _, problem = _user_action(user_id)
-    if problem:
-        return _back(f"No link was sent: {problem}", "danger")
-    try:
+    def step(user, _):
         messages = accounts.send_reset_link(db.session, user, current_user, auth.reset_link())
-    except WorkflowError as error:
-        return _back(error.message, "danger")
-    db.session.commit()
-    auth.send(messages)
-    flash(f"We emailed {user.email} a link to set a new password. Their password stays as it "
-          "is until they follow it.", "success")
-    return redirect(url_for("admin.users"))
+        return lambda: auth.send(messages)
+    return _on_user(user_id, step, "No link was sent to {user.email}",
+                    lambda user: f"We emailed {user.email} a link to set a new password. Their "
+                                 "password stays as it is until they follow it.")
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
 @policy.rule("admin.users")
 def deactivate(user_id: int):
-    user, _, problem = _user_action(user_id)
-    if problem:
-        return _back(f"{user.name} was not deactivated: {problem}", "danger")
-    if user.id == current_user.id:
-        flash("You cannot deactivate your own account.", "danger")
-        return redirect(url_for("admin.users"))
-    accounts.deactivate(db.session, user, current_user)
-    db.session.commit()
-    flash(f"{user.name} ({user.email}) is deactivated: they can no longer sign in, and their "
-          "API tokens no longer work.", "success")
-    return redirect(url_for("admin.users"))
+    def step(user, _):
+        if user.id == current_user.id:
+            raise WorkflowError("You cannot deactivate your own account.")
+        accounts.deactivate(db.session, user, current_user)
+    return _on_user(user_id, step, "{user.name} was not deactivated",
+                    lambda user: f"{user.name} ({user.email}) is deactivated: they can no longer "
+                                 "sign in, and their API tokens no longer work.")
 
 
 @bp.route("/organizations")

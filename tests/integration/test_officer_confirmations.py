@@ -39,6 +39,13 @@ def _draft(app, **kwargs) -> tuple[int, dict]:
                         "criterion": row.criteria[0].id}
 
 
+def _published(app) -> int:
+    with app.app_context():
+        row = published_rfr(db.session, user(db.session, "officer"))
+        db.session.commit()
+        return row.id
+
+
 def test_the_publish_guard_answers_on_the_rfrs_own_page(app, login):
     with app.app_context():
         row = flow.create(db.session, user(db.session, "officer"), kind=SolicitationKind.RFR,
@@ -79,10 +86,7 @@ def test_removing_a_part_asks_once_then_says_which(app, login):
 
 
 def test_an_addendum_is_published_only_once_ticked_and_what_was_typed_stays(app, login):
-    with app.app_context():
-        row = published_rfr(db.session, user(db.session, "officer"))
-        db.session.commit()
-        sid = row.id
+    sid = _published(app)
     officer = login("officer")
     url = f"/officer/solicitations/{sid}"
     page = _text(officer.get(url))
@@ -139,10 +143,7 @@ def test_a_never_published_draft_is_cancelled_without_a_coded_reason(app, login)
 
 
 def test_a_published_rfr_still_needs_its_reason_and_explanation(app, login):
-    with app.app_context():
-        row = published_rfr(db.session, user(db.session, "officer"))
-        db.session.commit()
-        sid = row.id
+    sid = _published(app)
     officer = login("officer")
     url = f"/officer/solicitations/{sid}"
     officer.get(url)
