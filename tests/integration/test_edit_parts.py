@@ -85,3 +85,29 @@ def test_after_publishing_a_change_goes_through_an_addendum_bidders_read(app, lo
     audit = _text(officer.get(url + "/audit"))
     assert "publish addendum: Addendum 1: Joined areas funded" in audit
     assert "estimated annual value: $200,000.00 → $240,000.00" in audit
+
+
+def test_the_api_changes_what_a_lot_covers_like_the_page(app, people):
+    from sqlalchemy import select
+
+    from procure import accounts
+    from procure.models import LotKind, Region
+    with app.app_context():
+        row = draft_rfr(db.session, user(db.session, "officer"))
+        region = db.session.scalars(select(Region).order_by(Region.name)).first()
+        token = accounts.issue_token(db.session, user(db.session, "officer"), "test")
+        db.session.commit()
+        sid, lot, region_id, region_name = row.id, row.lots[0].id, region.id, region.name
+    http = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"/api/v1/solicitations/{sid}/lots/{lot}"
+    refused = http.patch(url, headers=headers, json={"kind": "resource_center"})
+    assert refused.status_code == 409
+    assert "needs its region" in refused.get_json()["message"]
+    done = http.patch(url, headers=headers, json={"kind": "resource_center",
+                                                  "region_id": region_id})
+    assert done.status_code == 200
+    assert done.get_json()["kind"] == "resource_center"
+    assert done.get_json()["region"] == region_name
+    with app.app_context():
+        assert db.session.get(Lot, lot).kind is LotKind.resource_center
