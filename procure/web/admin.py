@@ -7,10 +7,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from procure import accounts, audit, policy
+from procure import accounts, audit, faces, policy
 from procure.extensions import db
 from procure.models import Organization, ProcedureRule, Role, SolicitationKind, User
-from procure.web import auth
 from procure.web.forms import ConfirmForm, RoleForm, RulesForm
 from procure.workflows import solicitation as solicitation_flow
 from procure.workflows.base import WorkflowError
@@ -89,8 +88,8 @@ def reactivate(user_id: int):
 @policy.rule("admin.users")
 def send_reset_link(user_id: int):
     def step(user, _):
-        messages = accounts.send_reset_link(db.session, user, current_user, auth.reset_link())
-        return lambda: auth.send(messages)
+        messages = accounts.send_reset_link(db.session, user, current_user, faces.reset_link())
+        return lambda: faces.send_mail(messages)
     return _on_user(user_id, step, "No link was sent to {user.email}",
                     lambda user: f"We emailed {user.email} a link to set a new password. Their "
                                  "password stays as it is until they follow it.")
@@ -145,8 +144,8 @@ def save_rules(kind: str):
     if not form.validate_on_submit():
         return _rules_page(400, **{kind: form})
     try:
-        solicitation_flow.set_rules(db.session, SolicitationKind[kind], current_user,
-                                    **{name: form[name].data for name in solicitation_flow.RULE_FIELDS})
+        values = {name: form[name].data for name in solicitation_flow.RULE_FIELDS}
+        solicitation_flow.set_rules(db.session, SolicitationKind[kind], current_user, **values)
     except WorkflowError as error:
         db.session.rollback()
         form.form_errors.append(error.message)

@@ -11,7 +11,7 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from procure import accounts, config, mail, policy
+from procure import accounts, config, faces, policy
 from procure.extensions import db, limiter
 from procure.models import Role, SupplierDiversity, User
 from procure.web.forms import (
@@ -72,25 +72,6 @@ def _link() -> accounts.ConfirmLink:
                                 current_app.config["EMAIL_CONFIRM_DAYS"])
 
 
-def reset_link() -> accounts.ResetLink:
-    """How password-reset links are written here (the administrator's page sends them too)."""
-    return accounts.ResetLink(current_app.config["SECRET_KEY"], request.host_url.rstrip("/"),
-                              current_app.config.get("PASSWORD_RESET_HOURS", 2))
-
-
-def send(messages: list[accounts.Mail]) -> None:
-    """Send mail decided by a committed transaction (for the other pages)."""
-    _send(messages)
-
-
-def _send(messages: list[accounts.Mail]) -> None:
-    """Queue the messages (procure.mail) and commit: they go once that commit is done, or, if
-    the mail server is down, when the scheduler retries them."""
-    if messages:
-        mail.queue_all(db.session, messages)
-        db.session.commit()
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @policy.rule("auth.login")
 @limiter.limit(_account_limit, key_func=_account_at_address, methods=["POST"],
@@ -103,7 +84,7 @@ def login():
             user = accounts.authenticate(db.session, form.email.data, form.password.data)
         except WorkflowError as refused:
             db.session.rollback()
-            _send(accounts.pending_confirmation(db.session, form.email.data, _link()))
+            faces.send_mail(accounts.pending_confirmation(db.session, form.email.data, _link()))
             flash(refused.message, "warning")
             return render_template("auth/login.html", form=form)
         db.session.commit()
@@ -127,10 +108,10 @@ def forgot_password():
     """Ask for a reset link: the same answer whether or not an account has that address."""
     form = ForgotForm()
     if form.validate_on_submit():
-        link = reset_link()
+        link = faces.reset_link()
         messages = accounts.request_password_reset(db.session, form.email.data, link)
         db.session.commit()
-        _send(messages)
+        faces.send_mail(messages)
         flash(RESET_SENT.format(hours=link.max_hours), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form), 400 if form.errors else 200
@@ -141,7 +122,7 @@ def forgot_password():
 @limiter.limit(_login_limit, methods=["POST"], error_message=THROTTLED)
 def reset_password(token: str):
     """Set a new password from the emailed link; every session of the account ends."""
-    user = accounts.reset_user(db.session, reset_link(), token)
+    user = accounts.reset_user(db.session, faces.reset_link(), token)
     if user is None:
         return render_template("auth/reset_invalid.html"), 404
     form = ResetForm()
@@ -189,7 +170,7 @@ def register():
             form.legal_name.errors.append(refused.message)
         else:
             db.session.commit()
-            _send(messages)
+            faces.send_mail(messages)
             flash(f"Check your email: we sent a message to {form.email.data}. Follow its link "
                   "to confirm the address, then sign in.", "success")
             return redirect(url_for("auth.login"))
@@ -223,7 +204,7 @@ def organization():
             form.email.errors.append(refused.message)
         else:
             db.session.commit()
-            _send(messages)
+            faces.send_mail(messages)
             flash(f"We emailed {form.email.data} a link to confirm the address. Once they follow "
                   f"it, they can sign in and work on {org.legal_name}'s responses.", "success")
             return redirect(url_for("auth.organization"))
