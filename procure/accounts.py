@@ -131,6 +131,43 @@ def deactivate(session: Session, user: User, actor: User | str) -> None:
                  data={"tokens_revoked": revoked})
 
 
+def reactivate(session: Session, user: User, actor: User | str) -> None:
+    """An administrator lets a deactivated account sign in again (its old sessions and API
+    tokens stay ended: the person signs in afresh and makes new tokens)."""
+    if user.active:
+        refuse(f"{user.name} is already active.")
+    user.active = True
+    audit.record(session, actor=actor, entity_type="user", entity_id=user.id, event="reactivate",
+                 data={"what": user.email})
+
+
+AGENCY_ROLES = (Role.admin, Role.officer, Role.panelist)
+
+
+def change_role(session: Session, user: User, role: Role, actor: User) -> None:
+    """An administrator moves a member of the agency's staff between administrator, officer and
+    panelist. Bidders belong to a provider organisation and stay bidders; nobody changes their
+    own role, and the last active administrator stays one."""
+    if user.id == actor.id:
+        refuse("You cannot change your own role: ask another administrator.")
+    if role not in AGENCY_ROLES or user.role not in AGENCY_ROLES:
+        refuse("Bidders belong to a provider organisation: a bidder's role does not change, and "
+               "agency staff do not become bidders.")
+    if user.role is role:
+        refuse(f"{user.name} is already {role.value.lower()}.")
+    if user.role is Role.admin and user.active and session.scalar(
+            select(func.count(User.id)).where(User.role == Role.admin,
+                                              User.active.is_(True))) <= 1:
+        refuse("This is the last active administrator: make someone else an administrator "
+               "first.")
+    before = user.role
+    user.role = role
+    session.flush()
+    audit.record(session, actor=actor, entity_type="user", entity_id=user.id,
+                 event="change_role", data={"what": user.email, "from": before.name,
+                                            "to": role.name})
+
+
 def _require_strong(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         refuse(f"A password has at least {MIN_PASSWORD} characters.")
@@ -254,8 +291,8 @@ def _already_registered(user: User, site: str) -> Mail:
     return Mail(user.email, "Someone tried to register this address on procure",
                 f"Hello {user.name},\n\nSomeone tried to register this email address on "
                 "procure, but it already has an account. If it was you, sign in at "
-                f"{site}/login. If you forgot your password, ask your organisation's contact or "
-                "the procurement office to reset it. If it was not you, ignore this message.\n")
+                f"{site}/login. If you forgot your password, set a new one at "
+                f"{site}/forgot-password. If it was not you, ignore this message.\n")
 
 
 def confirm_email(session: Session, link: ConfirmLink, token: str) -> User | None:
@@ -273,6 +310,83 @@ def confirm_email(session: Session, link: ConfirmLink, token: str) -> User | Non
         audit.record(session, actor=user, entity_type="user", entity_id=user.id,
                      event="confirm_email")
     return user
+
+
+# --- resetting a forgotten password ------------------------------------------------------------
+
+@dataclass
+class ResetLink:
+    """How to write a password-reset link: signed (the key), time-limited (`max_hours`) and
+    single-use, since it carries a fingerprint of the password and the session version that
+    changes once it is used (or the password changes, or the person signs out everywhere)."""
+    secret_key: str
+    site: str
+    max_hours: int = 2
+
+    def _serializer(self) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self.secret_key, salt="reset-password")
+
+    def for_user(self, user: User) -> str:
+        return f"{self.site}/reset-password/{self._serializer().dumps([user.id, _stamp(user)])}"
+
+
+def _stamp(user: User) -> str:
+    return hashlib.sha256(f"{user.password_hash}:{user.session_version}".encode()).hexdigest()[:32]
+
+
+def reset_mail(user: User, link: ResetLink, by: User | None = None) -> Mail:
+    why = (f"{by.name}, an administrator of procure, sent you this link to set a new password"
+           if by is not None else "Someone (we hope you) asked to reset the password of your "
+                                  "procure account")
+    return Mail(user.email, "Set a new password for procure",
+                f"Hello {user.name},\n\n{why}. To choose a new password, open this link within "
+                f"{link.max_hours} hours; it works once:\n\n{link.for_user(user)}\n\n"
+                "Setting it signs you out everywhere else. If you did not ask for this, ignore "
+                "this message: your password stays as it is.\n")
+
+
+def request_password_reset(session: Session, email: str, link: ResetLink) -> list[Mail]:
+    """The link for an active account with that address; nothing otherwise. The caller answers
+    the same either way, so the form never tells who has an account."""
+    user = _by_email(session, email)
+    if user is None or not user.active:
+        return []
+    return [reset_mail(user, link)]
+
+
+def send_reset_link(session: Session, user: User, actor: User, link: ResetLink) -> list[Mail]:
+    """An administrator sends a person the reset link (audited; the password is unchanged until
+    the person follows it)."""
+    if not user.active:
+        refuse(f"{user.name} is deactivated: reactivate the account first.")
+    audit.record(session, actor=actor, entity_type="user", entity_id=user.id,
+                 event="send_password_reset", data={"what": user.email})
+    return [reset_mail(user, link, by=actor)]
+
+
+def reset_user(session: Session, link: ResetLink, token: str) -> User | None:
+    """The person a reset link is for, or None: forged, expired, already used (the password or
+    session version has changed since), or the account is deactivated."""
+    try:
+        user_id, stamp = link._serializer().loads(token, max_age=link.max_hours * 3600)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.active or not isinstance(stamp, str) \
+            or not secrets.compare_digest(stamp, _stamp(user)):
+        return None
+    return user
+
+
+def reset_password(session: Session, user: User, new: str) -> None:
+    """Set the new password from a reset link: every session ends (the link with them), and
+    the address is confirmed, since the person read mail sent to it."""
+    _require_strong(new)
+    user.password_hash = hash_password(new)
+    user.email_confirmed = True
+    end_sessions(session, user)
+    audit.record(session, actor=user, entity_type="user", entity_id=user.id,
+                 event="reset_password")
 
 
 def pending_confirmation(session: Session, email: str, link: ConfirmLink) -> list[Mail]:

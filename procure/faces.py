@@ -12,7 +12,7 @@ from typing import Any
 from flask import abort, current_app, g, request, send_file
 from flask_login import current_user
 
-from procure import accounts, clock
+from procure import accounts, clock, mail
 from procure.extensions import db, login_manager
 from procure.intake import jobs
 from procure.models import Document, User
@@ -77,3 +77,17 @@ def send_page_image(document: Document, number: int) -> Any:
     store = store_from_config(current_app.config)
     return send_file(store.open(images[number - 1]), mimetype="image/png",
                      download_name=f"page-{number}.png")
+
+
+def reset_link() -> accounts.ResetLink:
+    """How password-reset links are written here (the sign-in pages and the administrator's)."""
+    return accounts.ResetLink(current_app.config["SECRET_KEY"], request.host_url.rstrip("/"),
+                              current_app.config.get("PASSWORD_RESET_HOURS", 2))
+
+
+def send_mail(messages: list[accounts.Mail]) -> None:
+    """Queue mail decided by a request (procure.mail) and commit: it goes once that commit is
+    done or, if the mail server is down, when the scheduler retries it."""
+    if messages:
+        mail.queue_all(db.session, messages)
+        db.session.commit()

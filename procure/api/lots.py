@@ -95,6 +95,13 @@ class LotEditSchema(PartEditSchema):
         places=2, validate=_money, metadata={"minimum": 0, "maximum": MAX_MONEY,
                                              "description": "dollars"})
     max_awards = fields.Integer(strict=True, validate=validate.Range(min=1, max=50))
+    kind = fields.String(validate=validate.OneOf([k.name for k in LotKind]))
+    area_office_ids = fields.List(DatabaseId(), validate=validate.Length(max=60),
+                                  metadata={"description": "lead-agency lots: the area offices"})
+    region_id = DatabaseId(allow_none=True,
+                           metadata={"description": "resource-center lots: the region"})
+    service_model = Text(allow_none=True, validate=validate.Length(max=40),
+                         metadata={"description": "network-services lots: the service model's code"})
 
 
 @bp.route("/solicitations/<int:solicitation_id>/lots/<int:lot_id>")
@@ -105,7 +112,9 @@ class LotItem(MethodView):
     @bp.errors(400, 403, 404, 409)
     def patch(self, data: dict, solicitation_id: int, lot_id: int) -> Lot:
         """Change a lot: in place on a draft; once published, by an addendum (give its title)."""
-        return edit_part(solicitation_id, Lot, lot_id, data)
+        renamed = {"area_office_ids": "area_offices", "service_model": "service_model_code"}
+        return edit_part(solicitation_id, Lot, lot_id,
+                         {renamed.get(key, key): value for key, value in data.items()})
 
     @policy.rule("solicitation.manage")
     @bp.response(204)

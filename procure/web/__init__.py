@@ -134,8 +134,14 @@ def init_app(app: Flask) -> None:
     def moment_filter(value: Any) -> str:
         return clock.format_moment(value)
 
-    from procure.workflows.labels import state_label
+    from procure.workflows.labels import (
+        counted, file_size, page_range, rejection_label, state_label,
+    )
     app.add_template_filter(state_label, "state")
+    app.add_template_filter(rejection_label, "rejection")
+    app.add_template_filter(counted, "counted")
+    app.add_template_filter(file_size, "filesize")
+    app.add_template_global(page_range, "page_range")
 
     @app.template_filter("money")
     def money_filter(value: Any) -> str:

@@ -7,10 +7,10 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from procure import accounts, audit, policy
+from procure import accounts, audit, faces, policy
 from procure.extensions import db
-from procure.models import Organization, ProcedureRule, SolicitationKind, User
-from procure.web.forms import EventForm, RulesForm
+from procure.models import Organization, ProcedureRule, Role, SolicitationKind, User
+from procure.web.forms import ConfirmForm, RoleForm, RulesForm
 from procure.workflows import solicitation as solicitation_flow
 from procure.workflows.base import WorkflowError
 
@@ -30,25 +30,81 @@ def home():
 def users():
     rows = db.session.scalars(select(User).options(selectinload(User.organization))
                               .order_by(User.role, User.email)).all()
-    return render_template("admin/users.html", users=rows, event_form=EventForm())
+    role_forms = {}
+    for u in rows:
+        if u.role in accounts.AGENCY_ROLES and u.id != current_user.id:
+            role_forms[u.id] = RoleForm(prefix=f"user{u.id}", formdata=None, role=u.role.name)
+    return render_template("admin/users.html", users=rows, role_forms=role_forms)
+
+
+def _on_user(user_id: int, step, not_done: str, done, form_class=ConfirmForm):
+    """One administrator's step on a user, from the users page and back to it: the form sent
+    (a ticked box, or the role chosen), then `step(user, form)`, which may refuse; the page
+    says what happened, or why not (`not_done` names what did not happen)."""
+    user = db.get_or_404(User, user_id)
+    form = form_class(prefix=f"user{user_id}") if form_class is RoleForm else form_class()
+    if not form.validate_on_submit():
+        problem = ("The form expired: reload the page and try again."
+                   if form.csrf_token.errors else "Tick the box to confirm; nothing was changed.")
+        return _back(f"{not_done.format(user=user)}: {problem}", "danger")
+    try:
+        after = step(user, form)
+    except WorkflowError as error:
+        return _back(f"{not_done.format(user=user)}: {error.message}", "danger")
+    db.session.commit()
+    if after is not None:
+        after()                    # mail goes once what decided it is committed
+    return _back(done(user), "success")
+
+
+def _back(message: str, category: str):
+    if category == "danger":
+        db.session.rollback()
+    flash(message, category)
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@policy.rule("admin.users")
+def change_role(user_id: int):
+    return _on_user(
+        user_id, lambda user, form: accounts.change_role(
+            db.session, user, Role[form.role.data], current_user),
+        "{user.name}'s role was not changed",
+        lambda user: f"{user.name} ({user.email}) is now {user.role.value.lower()}.", RoleForm)
+
+
+@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+@policy.rule("admin.users")
+def reactivate(user_id: int):
+    return _on_user(
+        user_id, lambda user, _: accounts.reactivate(db.session, user, current_user),
+        "{user.name} was not reactivated",
+        lambda user: f"{user.name} ({user.email}) is active again and can sign in. Their old "
+                     "API tokens stay revoked.")
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+@policy.rule("admin.users")
+def send_reset_link(user_id: int):
+    def step(user, _):
+        messages = accounts.send_reset_link(db.session, user, current_user, faces.reset_link())
+        return lambda: faces.send_mail(messages)
+    return _on_user(user_id, step, "No link was sent to {user.email}",
+                    lambda user: f"We emailed {user.email} a link to set a new password. Their "
+                                 "password stays as it is until they follow it.")
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
 @policy.rule("admin.users")
 def deactivate(user_id: int):
-    user = db.get_or_404(User, user_id)
-    form = EventForm()
-    if not form.validate_on_submit():
-        flash("The user was not deactivated: reload the page and try again.", "danger")
-        return redirect(url_for("admin.users"))
-    if user.id == current_user.id:
-        flash("You cannot deactivate your own account.", "danger")
-        return redirect(url_for("admin.users"))
-    accounts.deactivate(db.session, user, current_user)
-    db.session.commit()
-    flash(f"{user.name} ({user.email}) is deactivated: they can no longer sign in, and their "
-          "API tokens no longer work.", "success")
-    return redirect(url_for("admin.users"))
+    def step(user, _):
+        if user.id == current_user.id:
+            raise WorkflowError("You cannot deactivate your own account.")
+        accounts.deactivate(db.session, user, current_user)
+    return _on_user(user_id, step, "{user.name} was not deactivated",
+                    lambda user: f"{user.name} ({user.email}) is deactivated: they can no longer "
+                                 "sign in, and their API tokens no longer work.")
 
 
 @bp.route("/organizations")
@@ -88,8 +144,8 @@ def save_rules(kind: str):
     if not form.validate_on_submit():
         return _rules_page(400, **{kind: form})
     try:
-        solicitation_flow.set_rules(db.session, SolicitationKind[kind], current_user,
-                                    **{name: form[name].data for name in solicitation_flow.RULE_FIELDS})
+        values = {name: form[name].data for name in solicitation_flow.RULE_FIELDS}
+        solicitation_flow.set_rules(db.session, SolicitationKind[kind], current_user, **values)
     except WorkflowError as error:
         db.session.rollback()
         form.form_errors.append(error.message)

@@ -11,10 +11,12 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from procure import accounts, config, mail, policy
+from procure import accounts, config, faces, policy
 from procure.extensions import db, limiter
 from procure.models import Role, SupplierDiversity, User
-from procure.web.forms import LoginForm, MemberForm, PasswordForm, RegisterForm, TokenForm
+from procure.web.forms import (
+    ForgotForm, LoginForm, MemberForm, PasswordForm, RegisterForm, ResetForm, TokenForm,
+)
 from procure.workflows.base import WorkflowError
 
 bp = Blueprint("auth", __name__)
@@ -70,14 +72,6 @@ def _link() -> accounts.ConfirmLink:
                                 current_app.config["EMAIL_CONFIRM_DAYS"])
 
 
-def _send(messages: list[accounts.Mail]) -> None:
-    """Queue the messages (procure.mail) and commit: they go once that commit is done, or, if
-    the mail server is down, when the scheduler retries them."""
-    if messages:
-        mail.queue_all(db.session, messages)
-        db.session.commit()
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @policy.rule("auth.login")
 @limiter.limit(_account_limit, key_func=_account_at_address, methods=["POST"],
@@ -90,7 +84,7 @@ def login():
             user = accounts.authenticate(db.session, form.email.data, form.password.data)
         except WorkflowError as refused:
             db.session.rollback()
-            _send(accounts.pending_confirmation(db.session, form.email.data, _link()))
+            faces.send_mail(accounts.pending_confirmation(db.session, form.email.data, _link()))
             flash(refused.message, "warning")
             return render_template("auth/login.html", form=form)
         db.session.commit()
@@ -99,6 +93,53 @@ def login():
             return redirect(safe_next(request.args.get("next")) or home_for(user))
         flash(accounts.SIGN_IN_REFUSED, "danger")
     return render_template("auth/login.html", form=form)
+
+
+RESET_SENT = ("If an account exists for that address, we sent a link to set a new password. "
+              "It works once, within {hours} hours. Check your spam folder if nothing arrives.")
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@policy.rule("auth.login")
+@limiter.limit(_account_limit, key_func=_account_at_address, methods=["POST"],
+               error_message=THROTTLED)
+@limiter.limit(_login_limit, methods=["POST"], error_message=THROTTLED)
+def forgot_password():
+    """Ask for a reset link: the same answer whether or not an account has that address."""
+    form = ForgotForm()
+    if form.validate_on_submit():
+        link = faces.reset_link()
+        messages = accounts.request_password_reset(db.session, form.email.data, link)
+        db.session.commit()
+        faces.send_mail(messages)
+        flash(RESET_SENT.format(hours=link.max_hours), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@policy.rule("auth.login")
+@limiter.limit(_login_limit, methods=["POST"], error_message=THROTTLED)
+def reset_password(token: str):
+    """Set a new password from the emailed link; every session of the account ends."""
+    user = accounts.reset_user(db.session, faces.reset_link(), token)
+    if user is None:
+        return render_template("auth/reset_invalid.html"), 404
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(db.session, user, form.new_password.data)
+        except WorkflowError as refused:
+            db.session.rollback()
+            form.new_password.errors.append(refused.message)
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            flash("Your new password is set, and every session of your account has ended. "
+                  "Sign in with the new password.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form, user=user), 400 if form.errors else 200
 
 
 @bp.route("/logout", methods=["POST"])
@@ -129,7 +170,7 @@ def register():
             form.legal_name.errors.append(refused.message)
         else:
             db.session.commit()
-            _send(messages)
+            faces.send_mail(messages)
             flash(f"Check your email: we sent a message to {form.email.data}. Follow its link "
                   "to confirm the address, then sign in.", "success")
             return redirect(url_for("auth.login"))
@@ -163,7 +204,7 @@ def organization():
             form.email.errors.append(refused.message)
         else:
             db.session.commit()
-            _send(messages)
+            faces.send_mail(messages)
             flash(f"We emailed {form.email.data} a link to confirm the address. Once they follow "
                   f"it, they can sign in and work on {org.legal_name}'s responses.", "success")
             return redirect(url_for("auth.organization"))

@@ -13,7 +13,7 @@ from procure import clock, policy
 from procure.extensions import db, limiter
 from procure.faces import received_at, send_document, send_page_image, uploads
 from procure.models import DocumentKind, Lot
-from procure.web.forms import EventForm, UploadForm
+from procure.web.forms import ConfirmForm, EventForm, UploadForm
 from procure.workflows import response as flow
 from procure.workflows import solicitation as solicitation_flow
 from procure.workflows.base import WorkflowError
@@ -44,12 +44,22 @@ def _my_response(response_id: UUID):
 @bp.route("/responses/<uuid:response_id>")
 @policy.rule("response.work")
 def response(response_id: UUID):
-    row = _my_response(response_id)
+    return _response_page(_my_response(response_id))
+
+
+def _response_page(row, status: int = 200, *, refusal: str | None = None,
+                   remove_error: tuple[str | None, str | None] = (None, None)):
+    """The bidder's response; a refused submit (a rejected file, a document still being read)
+    or a removal sent unticked comes back here, beside its button, with the reason."""
+    if status != 200:
+        db.session.rollback()
+        db.session.refresh(row)
     return render_template("bidder/response.html", r=row, form=UploadForm(),
                            event_form=EventForm(), events=flow.allowed_events(row, current_user),
                            labels=flow.LABELS, consequences=flow.CONSEQUENCES,
-                           problems=flow.completeness(row),
-                           accepting=solicitation_flow.is_accepting(row.solicitation))
+                           problems=flow.completeness(row), refusal=refusal,
+                           remove_error=remove_error,
+                           accepting=solicitation_flow.is_accepting(row.solicitation)), status
 
 
 @bp.route("/responses/<uuid:response_id>/documents", methods=["POST"])
@@ -62,7 +72,8 @@ def upload(response_id: UUID, replaces_id: UUID | None = None):
     form = UploadForm()
     if not form.validate_on_submit():
         message = "; ".join(m for messages in form.errors.values() for m in messages)
-        raise WorkflowError(message or "Choose a PDF file to upload.")
+        flash("Nothing was uploaded: " + (message or "choose a PDF file to upload."), "danger")
+        return redirect(url_for("bidder.response", response_id=row.public_id) + "#upload")
     try:
         document = flow.upload_document(
             db.session, row, current_user, stream=form.file.data.stream,
@@ -82,7 +93,15 @@ def upload(response_id: UUID, replaces_id: UUID | None = None):
 def remove(response_id: UUID, document_id: UUID):
     row = _my_response(response_id)
     document = flow.document_of(row, document_id)
-    flow.remove_document(db.session, row, current_user, document)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        message = ("The form expired: reload the page and send it again."
+                   if form.csrf_token.errors else "Tick the box to confirm; nothing was removed.")
+        return _response_page(row, 400, remove_error=(document.public_id, message))
+    try:
+        flow.remove_document(db.session, row, current_user, document)
+    except WorkflowError as error:
+        return _response_page(row, 409, remove_error=(document.public_id, error.message))
     db.session.commit()
     flash(f"{document.filename} was removed from the response (it stays in its history).", "info")
     return redirect(url_for("bidder.response", response_id=row.public_id))
@@ -92,7 +111,10 @@ def remove(response_id: UUID, document_id: UUID):
 @policy.rule("response.work")
 def fire(response_id: UUID, event: str):
     row = _my_response(response_id)
-    flow.fire(db.session, row, event, current_user, received_at=received_at())
+    try:
+        flow.fire(db.session, row, event, current_user, received_at=received_at())
+    except WorkflowError as error:
+        return _response_page(row, 409, refusal=error.message)
     db.session.commit()
     flash(flow.DONE.get(event, "Done."), "success")
     if event == "submit":

@@ -37,6 +37,7 @@ from procure.models import (
     Envelope,
     LotKind,
     MemberKind,
+    Role,
     SolicitationKind,
     SupplierDiversity,
 )
@@ -104,6 +105,9 @@ class AmountField(DecimalField):
             raise StopValidation(f"Enter {wanted}; {text} is not one.")
         if value != value.quantize(Decimal("0.01")):
             raise StopValidation("Enter dollars and cents: at most two digits after the point.")
+
+
+CONFIRM_MISSING = "Tick the box to confirm; nothing was changed."
 
 
 def _choices(enum_class) -> list[tuple[str, str]]:
@@ -186,15 +190,17 @@ class CriterionForm(FlaskForm):
 
 
 class AmendmentForm(FlaskForm):
-    """Editing a part: in place on a draft; once published, by the addendum named here."""
+    """Editing a part: in place on a draft; once published, by the addendum named here (and
+    only once the officer ticks that it is published to every bidder at once)."""
     addendum_title = StringField("Addendum title (published solicitations change by addendum)",
                                  validators=[Optional(), Length(max=300)])
     addendum_body = TextAreaField("Addendum text (optional: the list of changes is published with it)",
                                   validators=[Optional(), Length(max=20000)])
+    confirm = BooleanField("I understand the addendum is published to everyone at once, and "
+                           "bidders who already submitted must confirm their responses")
 
 
 class LotEditForm(LotForm, AmendmentForm):
-    kind = area_offices = region = service_model = None   # what a lot covers stays
     submit = SubmitField("Save lot")
 
 
@@ -233,6 +239,9 @@ class AddendumForm(FlaskForm):
                                    description="Published with the addendum and kept in the audit trail.",
                                    validators=[Optional(), Length(max=2000)])
     file = FileField("Revised document (PDF, optional)", validators=[Optional(), FileAllowed(["pdf"], "Upload a PDF.")])
+    confirm = BooleanField("I understand the addendum is published to everyone at once, and "
+                           "bidders who already submitted must confirm their responses",
+                           validators=[DataRequired(message=CONFIRM_MISSING)])
     submit = SubmitField("Publish addendum")
 
 
@@ -240,6 +249,26 @@ class CancelForm(FlaskForm):
     cancel_reason = SelectField("Reason", choices=_choices(CancelReason))
     text = TextAreaField("Explanation for bidders", validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField("Cancel solicitation")
+
+
+class DraftCancelForm(FlaskForm):
+    """Cancelling a draft that was never published: nobody outside saw it, so no coded reason
+    and no explanation for bidders; a note for the file is optional."""
+    text = TextAreaField("Note for the file (optional; never shown outside the agency)",
+                         validators=[Optional(), Length(max=2000)])
+    submit = SubmitField("Cancel draft")
+
+
+class ConfirmForm(FlaskForm):
+    """A step that cannot be undone: sent only with its box ticked (works without JavaScript)."""
+    confirm = BooleanField("Yes, I am sure", validators=[DataRequired(message=CONFIRM_MISSING)])
+
+
+class JudgeForm(FlaskForm):
+    """Accepting needs the box ticked; rejecting needs the reason the bidder will read."""
+    reason = TextAreaField("Why it is not responsive (the bidder is told)",
+                           validators=[Optional(), Length(max=2000)])
+    confirm = BooleanField("I have read this response and it meets the requirements to be evaluated")
 
 
 class EventForm(FlaskForm):
@@ -279,6 +308,22 @@ class SearchForm(FlaskForm):
     status = SelectField("Status", validators=[Optional()])
 
 
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField("Your email", validators=[DataRequired(), Email(), Length(max=200)])
+    submit = SubmitField("Send me a link")
+
+
+class ResetForm(FlaskForm):
+    new_password = PasswordField("New password", description="At least 12 characters.",
+                                 validators=[DataRequired(), Length(min=12, max=200, message="A password has at least 12 characters.")])
+    confirm = PasswordField("New password again", validators=[DataRequired(), EqualTo("new_password", message="The two new passwords differ.")])
+    submit = SubmitField("Set new password")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=[(r.name, r.value) for r in (Role.admin, Role.officer, Role.panelist)])
 
 
 class PasswordForm(FlaskForm):

@@ -34,9 +34,12 @@ from procure.web.forms import (
     AddendumForm,
     AnswerForm,
     CancelForm,
+    ConfirmForm,
     CriterionForm,
     DocumentForm,
+    DraftCancelForm,
     EventForm,
+    JudgeForm,
     LotForm,
     SectionForm,
     SolicitationForm,
@@ -128,7 +131,11 @@ def new():
 
 
 def _lot_form(submitted: bool = False) -> LotForm:
-    lot_form = LotForm(prefix="lot") if submitted else LotForm(prefix="lot", formdata=None)
+    return _lot_choices(LotForm(prefix="lot") if submitted else LotForm(prefix="lot", formdata=None))
+
+
+def _lot_choices(lot_form):
+    """The area offices, regions and service models a lot (new or edited) may cover."""
     areas = db.session.scalars(select(AreaOffice).options(selectinload(AreaOffice.region))
                                .order_by(AreaOffice.name)).all()
     lot_form.area_offices.choices = [(a.id, f"{a.name} ({a.region.name})") for a in areas]
@@ -137,6 +144,13 @@ def _lot_form(submitted: bool = False) -> LotForm:
     lot_form.service_model.choices = [("", "—")] + [
         (m.code, m.name) for m in db.session.scalars(select(ServiceModel).order_by(ServiceModel.name))]
     return lot_form
+
+
+def _cancel_form(row: Solicitation, submitted: bool = False):
+    """A draft never published is cancelled without a coded reason; anything once public with
+    one and an explanation for bidders."""
+    kind = DraftCancelForm if row.published_at is None else CancelForm
+    return kind(prefix="cancel") if submitted else kind(prefix="cancel", formdata=None)
 
 
 def _draft_forms(row: Solicitation) -> dict:
@@ -162,18 +176,25 @@ def _edit_forms(row: Solicitation) -> dict:
                 form.aliases.data = ", ".join(item.aliases or [])
             if part == "criterion":
                 form.envelope.data = item.envelope.name
+            if part == "lot":
+                _lot_choices(form)
+                form.kind.data = item.kind.name
+                form.area_offices.data = [a.id for a in item.area_offices]
+                form.region.data = item.region_id or 0
+                form.service_model.data = item.service_model_code or ""
             forms[f"{part}-{item.id}"] = form
     return forms
 
 
 def _page(row: Solicitation, status: int = 200, edit_form: tuple | None = None, **submitted):
     """The RFR's page; a form that was sent with mistakes comes back in place, with what was
-    typed and each message beside its field."""
+    typed and each message beside its field; a refused action (`refusal`) says why where its
+    button is; a removal sent without its box ticked comes back open (`remove_error`)."""
     if status != 200:
         db.session.rollback()   # nothing of a refused request stays
     context = dict(
         form=_solicitation_form(row), **_draft_forms(row), event_form=EventForm(formdata=None),
-        cancel_form=CancelForm(prefix="cancel", formdata=None),
+        cancel_form=_cancel_form(row), refusal=None, remove_error=(None, None),
         addendum_form=AddendumForm(prefix="addendum", formdata=None),
         edit_forms=_edit_forms(row))
     context.update(submitted)
@@ -291,10 +312,28 @@ def _part(solicitation_id: int, part: str, part_id: int):
 @policy.rule("solicitation.manage")
 def remove_part(solicitation_id: int, part: str, part_id: int):
     row, item = _part(solicitation_id, part, part_id)
-    flow.remove_part(db.session, row, current_user, item)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _page(row, 400, remove_error=(f"{part}-{part_id}", _first_error(form)))
+    label = flow.part_label(item)
+    try:
+        flow.remove_part(db.session, row, current_user, item)
+    except WorkflowError as error:
+        return _page(row, 409, remove_error=(f"{part}-{part_id}", error.message))
     db.session.commit()
-    flash(f"The {part} was removed.", "info")
-    return redirect(url_for("officer.solicitation", solicitation_id=row.id))
+    flash(f"{label}: removed.", "info")
+    return redirect(url_for("officer.solicitation", solicitation_id=row.id) + f"#{PLURAL[part]}")
+
+
+PLURAL = {"lot": "lots", "section": "sections", "criterion": "criteria"}
+
+
+def _first_error(form) -> str:
+    """The first message of a form that did not validate (a confirmation box, its CSRF)."""
+    if form.csrf_token.errors:
+        return "The form expired or came from elsewhere: reload the page and send it again."
+    return next((m for messages in form.errors.values() for m in messages),
+                "Tick the box to confirm; nothing was changed.")
 
 
 @bp.route("/solicitations/<int:solicitation_id>/<part>/<int:part_id>/edit", methods=["POST"])
@@ -302,9 +341,23 @@ def remove_part(solicitation_id: int, part: str, part_id: int):
 def edit_part(solicitation_id: int, part: str, part_id: int):
     row, item = _part(solicitation_id, part, part_id)
     key, form = f"{part}-{part_id}", EDIT_FORMS[part](prefix=f"{part}{part_id}")
+    if part == "lot":
+        _lot_choices(form)
     if not form.validate_on_submit():
         return _page(row, 400, edit_form=(key, form))
-    values = {name: form[name].data for name in flow.PART_FIELDS[PARTS[part]]}
+    if row.status is SolicitationStatus.published and (form.addendum_title.data or "").strip() \
+            and not form.confirm.data:   # an addendum is published once the officer ticks it
+        form.confirm.errors = ["Tick the box to confirm; nothing was published."]
+        return _page(row, 400, edit_form=(key, form))
+    if part == "lot":
+        values = {"title": form.title.data, "kind": LotKind[form.kind.data],
+                  "area_offices": form.area_offices.data or [],
+                  "region_id": form.region.data or None,
+                  "service_model_code": form.service_model.data or None,
+                  "estimated_annual_value": form.estimated_annual_value.data,
+                  "max_awards": form.max_awards.data}
+    else:
+        values = {name: form[name].data for name in flow.PART_FIELDS[PARTS[part]]}
     if part == "section":
         values["aliases"] = (values["aliases"] or "").split(",")
     if part == "criterion":
@@ -343,17 +396,26 @@ def attach_document(solicitation_id: int):
 def fire(solicitation_id: int, event: str):
     row = db.get_or_404(Solicitation, solicitation_id)
     if event == "cancel":
-        form = CancelForm(prefix="cancel")
+        form = _cancel_form(row, submitted=True)
         if not form.validate_on_submit():
             return _page(row, 400, cancel_form=form)
-        flow.cancel(db.session, row, current_user, CancelReason[form.cancel_reason.data],
-                    form.text.data)
+        reason = getattr(form, "cancel_reason", None)
+        try:
+            award_flow.fire_solicitation_event(
+                db.session, row, "cancel", current_user, reason=form.text.data or "",
+                cancel_reason=CancelReason[reason.data] if reason is not None else None)
+        except WorkflowError as error:
+            _refused(form, error)
+            return _page(row, 409, cancel_form=form)
     else:
         form = EventForm()
         if not form.validate_on_submit():
-            return _page(row, 400, event_form=form)
-        award_flow.fire_solicitation_event(db.session, row, event, current_user,
-                                              reason=form.reason.data or "")
+            return _page(row, 400, refusal=_first_error(form))
+        try:
+            award_flow.fire_solicitation_event(db.session, row, event, current_user,
+                                               reason=form.reason.data or "")
+        except WorkflowError as error:
+            return _page(row, 409, refusal=error.message)
     db.session.commit()
     flash(flow.done_message(row, event), "success")
     return redirect(url_for("officer.solicitation", solicitation_id=row.id))
@@ -451,20 +513,38 @@ def responses(solicitation_id: int):
 @bp.route("/responses/<uuid:response_id>")
 @policy.rule("response.read_opened")
 def response(response_id: UUID):
-    row = response_flow.readable_response(db.session, current_user, response_id)
-    return render_template("officer/response.html", r=row, event_form=EventForm(),
+    return _response_page(response_flow.readable_response(db.session, current_user, response_id))
+
+
+def _response_page(row, status: int = 200, form: JudgeForm | None = None, event: str = ""):
+    """A response as the officer reads it; a judgement sent with a mistake (no reason for a
+    rejection, acceptance not ticked) comes back beside its button, with what was typed."""
+    if status != 200:
+        db.session.rollback()
+        db.session.refresh(row)
+    blank = JudgeForm(formdata=None)
+    forms = {e: (form if e == event and form is not None else blank)
+             for e in response_flow.OFFICER_EVENTS}
+    return render_template("officer/response.html", r=row, forms=forms,
                            events=response_flow.allowed_events(row, current_user),
-                           labels=response_flow.LABELS)
+                           labels=response_flow.LABELS), status
 
 
 @bp.route("/responses/<uuid:response_id>/events/<event>", methods=["POST"])
 @policy.rule("response.judge")
 def judge(response_id: UUID, event: str):
     row = response_flow.readable_response(db.session, current_user, response_id)
-    form = EventForm()
+    form = JudgeForm()
     if not form.validate_on_submit():
-        abort(400)
-    response_flow.fire(db.session, row, event, current_user, reason=form.reason.data or "")
+        return _response_page(row, 400, form, event)
+    if event == "accept" and not form.confirm.data:
+        form.confirm.errors = ["Tick the box to accept it as responsive; nothing was changed."]
+        return _response_page(row, 400, form, event)
+    try:
+        response_flow.fire(db.session, row, event, current_user, reason=form.reason.data or "")
+    except WorkflowError as error:
+        (form.reason if event == "reject" else form.confirm).errors = [error.message]
+        return _response_page(row, 409, form, event)
     db.session.commit()
     flash(f"{row.organization.legal_name}: {response_flow.DONE.get(event, 'done.')}", "success")
     return redirect(url_for("officer.response", response_id=row.public_id))

@@ -120,6 +120,10 @@ def _deadline_passed(event: EventData) -> bool:
 
 
 def _cancel_reason_given(event: EventData) -> bool:
+    """A solicitation that was ever public is cancelled with a coded reason and an explanation
+    bidders read; a draft nobody outside ever saw needs neither."""
+    if event.model.published_at is None:
+        return True
     reason = event.kwargs.get("cancel_reason")
     text = (event.kwargs.get("reason") or "").strip()
     if not isinstance(reason, CancelReason):
@@ -149,8 +153,9 @@ def _stamp_published(event: EventData) -> None:
 
 def _stamp_cancelled(event: EventData) -> None:
     row: Solicitation = event.model
-    row.cancel_reason = event.kwargs["cancel_reason"]
-    row.cancel_text = event.kwargs["reason"].strip()
+    reason = event.kwargs.get("cancel_reason")
+    row.cancel_reason = reason if isinstance(reason, CancelReason) else None
+    row.cancel_text = (event.kwargs.get("reason") or "").strip()
 
 
 def _cascade_given(event: EventData) -> bool:
@@ -433,13 +438,7 @@ def add_lot(session: Session, row: Solicitation, actor: User, *, kind: LotKind, 
     areas = [session.get(AreaOffice, i) for i in area_office_ids]
     if any(a is None for a in areas):
         refuse("One of the chosen area offices does not exist.")
-    if kind is LotKind.lead_agency and not areas:
-        refuse("A lead-agency lot covers one area office or a group of joined area offices.")
-    if kind is LotKind.resource_center and (region_id is None or session.get(Region, region_id) is None):
-        refuse("A regional resource center lot needs its region.")
-    if kind is LotKind.network_services and (
-            not service_model_code or session.get(ServiceModel, service_model_code) is None):
-        refuse("A network-services lot needs its service model.")
+    _check_coverage(session, kind, areas, region_id, service_model_code)
     if estimated_annual_value is None or not estimated_annual_value.is_finite() \
             or not 0 <= estimated_annual_value <= MAX_AMOUNT:
         refuse("The estimated annual value is an amount in dollars from $0 to "
@@ -456,6 +455,21 @@ def add_lot(session: Session, row: Solicitation, actor: User, *, kind: LotKind, 
                  event="add_lot", from_state="draft", to_state="draft",
                  data={"lot": number, "title": lot.title, "what": part_label(lot)})
     return lot
+
+
+def _check_coverage(session: Session, kind: LotKind, areas: list[AreaOffice],
+                    region_id: int | None, service_model_code: str | None) -> None:
+    """What a lot covers fits its kind (adding and editing a lot alike)."""
+    if kind is LotKind.lead_agency and not areas:
+        refuse("A lead-agency lot covers one area office or a group of joined area offices.")
+    if region_id is not None and session.get(Region, region_id) is None:
+        refuse("The chosen region does not exist.")
+    if kind is LotKind.resource_center and region_id is None:
+        refuse("A regional resource center lot needs its region.")
+    if service_model_code and session.get(ServiceModel, service_model_code) is None:
+        refuse("The chosen service model does not exist.")
+    if kind is LotKind.network_services and not service_model_code:
+        refuse("A network-services lot needs its service model.")
 
 
 def add_section(session: Session, row: Solicitation, actor: User, *, title: str,
@@ -509,8 +523,9 @@ PART_NAMES = {Lot: "lot", RequiredSection: "section", Criterion: "criterion"}
 
 # What can be edited on each part, with the words people read for each field.
 PART_FIELDS: dict[type, dict[str, str]] = {
-    Lot: {"title": "Title", "estimated_annual_value": "Estimated annual value",
-          "max_awards": "Awards it may get"},
+    Lot: {"title": "Title", "kind": "Kind of lot", "area_offices": "Area offices",
+          "region_id": "Region", "service_model_code": "Service model",
+          "estimated_annual_value": "Estimated annual value", "max_awards": "Awards it may get"},
     RequiredSection: {"title": "Title", "aliases": "Other headings that count",
                       "page_limit": "Page limit"},
     Criterion: {"name": "Name", "description": "What evaluators look for",
@@ -532,10 +547,65 @@ def _shown(value: Any) -> str:
     if isinstance(value, Decimal):
         return f"${value:,.2f}"
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, Envelope):
+        return ", ".join(_shown(v) for v in value)
+    if isinstance(value, (Envelope, LotKind)):
         return value.value
+    if isinstance(value, (AreaOffice, Region, ServiceModel)):
+        return value.name
     return str(value)
+
+
+def _lot_values(session: Session, lot: Lot, values: dict[str, Any]) -> dict[str, Any]:
+    """A lot's new values as rows (area offices, region and service model by their ids or
+    codes), checked like a new lot: what it covers fits its kind."""
+    values = dict(values)
+    if "area_offices" in values:
+        areas = [session.get(AreaOffice, i) for i in values["area_offices"] or []]
+        if any(a is None for a in areas):
+            refuse("One of the chosen area offices does not exist.")
+        values["area_offices"] = sorted(areas, key=lambda a: a.id)
+    for key in ("region_id", "service_model_code"):
+        if key in values and not values[key]:
+            values[key] = None
+    if "kind" in values and not isinstance(values["kind"], LotKind):
+        try:
+            values["kind"] = LotKind[values["kind"]]
+        except KeyError:
+            refuse("Choose the kind of lot.")
+    _check_coverage(session, values.get("kind", lot.kind),
+                    values.get("area_offices", lot.area_offices),
+                    values.get("region_id", lot.region_id),
+                    values.get("service_model_code", lot.service_model_code))
+    return values
+
+
+def _current(session: Session, part: Any, key: str) -> Any:
+    """A part's value as it is compared and shown: rows rather than their keys."""
+    if key == "area_offices":
+        return sorted(part.area_offices, key=lambda a: a.id)
+    if key == "region_id":
+        return part.region if part.region_id is not None else None
+    if key == "service_model_code":
+        return part.service_model if part.service_model_code else None
+    return getattr(part, key)
+
+
+def _apply(session: Session, part: Any, values: dict[str, Any]) -> None:
+    """Set the new values (a lot's region and service model through their relationships, so
+    what is read next is the new row)."""
+    for key, value in values.items():
+        if key in ("region_id", "service_model_code"):
+            setattr(part, key.rsplit("_", 1)[0], _as_shown(session, key, value))
+        else:
+            setattr(part, key, value)
+
+
+def _as_shown(session: Session, key: str, value: Any) -> Any:
+    if key == "region_id" and value is not None:
+        return session.get(Region, value)
+    if key == "service_model_code" and value is not None:
+        return session.get(ServiceModel, value)
+    return value
 
 
 def _check_part_values(part: Any, values: dict[str, Any]) -> None:
@@ -573,14 +643,16 @@ def edit_part(session: Session, row: Solicitation, actor: User,
     if "aliases" in values:
         values["aliases"] = [a.strip() for a in values["aliases"] if a.strip()]
     _check_part_values(part, values)
+    if isinstance(part, Lot):
+        values = _lot_values(session, part, values)
     label = part_label(part)
-    changes = [{"part": label, "field": allowed[k], "before": _shown(getattr(part, k)),
-                "after": _shown(v)} for k, v in values.items() if getattr(part, k) != v]
+    changes = [{"part": label, "field": allowed[k], "before": _shown(_current(session, part, k)),
+                "after": _shown(_as_shown(session, k, v))}
+               for k, v in values.items() if _current(session, part, k) != _as_shown(session, k, v)]
     if not changes:
         refuse(f"Nothing changed in {label}.")
     if row.status is S.draft:
-        for k, v in values.items():
-            setattr(part, k, v)
+        _apply(session, part, values)
         session.flush()
         audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
                      event=f"edit_{PART_NAMES[type(part)]}", from_state="draft",
@@ -592,8 +664,7 @@ def edit_part(session: Session, row: Solicitation, actor: User,
     if not addendum_title.strip():
         refuse("A published solicitation changes only by addendum: give the addendum a title "
                "(bidders read it with the list of changes).")
-    for k, v in values.items():
-        setattr(part, k, v)
+    _apply(session, part, values)
     session.flush()
     if isinstance(part, Criterion):
         session.refresh(row)
@@ -648,6 +719,14 @@ def addendum_rules(session: Session, row: Solicitation) -> dict[str, Any]:
             "questions_open": row.questions_due is None or row.questions_due > now}
 
 
+def _too_early(rules: dict[str, Any]) -> str:
+    """The one rule every addendum keeps, a shortening with a reason too: bidders get at least
+    the procedure's days after it (min_days_after_addendum)."""
+    return (f"An addendum leaves bidders at least {rules['min_days']} days after it, even when "
+            f"the deadline is brought forward with a reason: choose a deadline on or after "
+            f"{clock.format_moment(rules['earliest'])}.")
+
+
 def _addendum_dates(session: Session, row: Solicitation, new_deadline: datetime | None,
                     shorten_reason: str) -> tuple[datetime, datetime | None, str]:
     """The deadline and questions-due an addendum leaves, and what it tells bidders about them.
@@ -668,8 +747,7 @@ def _addendum_dates(session: Session, row: Solicitation, new_deadline: datetime 
         if deadline <= now:
             refuse("The new deadline must be in the future.")
         if deadline < earliest:
-            refuse(f"An addendum leaves bidders at least {rules['min_days']} days: choose a "
-                   f"deadline on or after {clock.format_moment(earliest)}.")
+            refuse(_too_early(rules))
         if deadline < previous:
             if not shorten_reason.strip():
                 refuse(f"This addendum would bring the deadline forward from "
@@ -798,7 +876,10 @@ def days_left(row: Solicitation) -> int | None:
 
 
 def next_deadline(row: Solicitation) -> tuple[str, datetime] | None:
-    """The next date that matters on the officer's dashboard."""
+    """The next date that matters on the officer's dashboard (none once it is closed or
+    cancelled: its dates no longer matter)."""
+    if row.status not in (S.draft, S.published):
+        return None
     now = clock.now()
     for label, moment in (("Questions due", row.questions_due),
                           ("Bidders' conference", row.conference_at),

@@ -28,6 +28,23 @@ def test_bidder_uploads_fixes_submits_and_it_stays_sealed(app, live_server, peop
     expect(page.get_by_role("heading", level=1)).to_contain_text("Response to lot 1")
     look.check("empty-response")
 
+    # A file that is not a PDF is refused in words; submitting says why, on this page; the file
+    # goes once the box is ticked.
+    page.get_by_label("PDF file").set_input_files(
+        files=[{"name": "notes.pdf", "mimeType": "application/pdf", "buffer": b"hello"}])
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.locator("#docs-h ~ article").first).to_contain_text("Rejected: Not a PDF.",
+                                                                    timeout=30_000)
+    page.locator("summary", has_text="Submit…").click()
+    page.get_by_role("button", name="Yes, submit now").click()
+    expect(page.locator("#refusal")).to_contain_text(
+        "Remove or replace the rejected files first: notes.pdf.")
+    look.check("submit-refused")
+    page.locator("summary", has_text="Remove notes.pdf…").click()
+    page.get_by_label("Yes, remove notes.pdf").check()
+    page.get_by_role("button", name="Remove notes.pdf", exact=True).click()
+    expect(page.get_by_role("status").first).to_contain_text("notes.pdf was removed")
+
     page.get_by_label("What this document is").select_option("narrative")
     page.get_by_label("PDF file").set_input_files(
         files=[{"name": "proposal-v1.pdf", "mimeType": "application/pdf",

@@ -37,13 +37,20 @@ def test_officer_creates_and_publishes_rfr_and_visitor_finds_it(live_server, peo
     officer.get_by_label("Page limit").fill("10")
     officer.get_by_role("button", name="Add section").click()
     for name, weight in [("Program design", "75"), ("Cost", "25")]:
-        if officer.locator("#criteria details:not(.edit-part)").get_attribute("open") is None:
+        if officer.locator("#criteria details.add-part").get_attribute("open") is None:
             officer.locator("summary", has_text="Add a criterion").click()
         officer.locator("#criterion-name").fill(name)
         officer.locator("#criterion-weight").fill(weight)
         officer.get_by_role("button", name="Add criterion").click()
     expect(officer.locator("#criteria-h")).to_contain_text("weights total 100 of 100")
     look.check("draft-complete")
+    # Removing a part asks once: sent unticked, nothing goes, and it says so beside the box.
+    officer.locator("summary", has_text="Remove criterion “Cost”…").click()
+    officer.get_by_role("button", name="Remove criterion “Cost”").click()
+    expect(officer.locator("details[id^=confirm-remove-criterion]").filter(
+        has_text="Cost")).to_contain_text("Tick the box to confirm; nothing was changed.")
+    expect(officer.locator("#criteria-h")).to_contain_text("weights total 100 of 100")
+    look.check("remove-unticked")
     officer.locator("summary", has_text="Publish…").click()
     expect(officer.locator("#confirm-publish")).to_contain_text("changes only by addendum")
     officer.get_by_role("button", name="Yes, publish now").click()

@@ -72,6 +72,11 @@ def test_officer_edits_publishes_amends_and_opens(app, live_server, people, brow
     page.locator(f"#lot{lot_id}-max_awards").fill("2")
     page.locator(f"#lot{lot_id}-addendum_title").fill("Two awards for lot 1")
     page.get_by_role("button", name="Publish addendum with this change").first.click()
+    # Not ticked: it asks once, beside the box, with what was typed kept.
+    expect(page.locator(f"#lot-{lot_id}")).to_contain_text("Tick the box to confirm")
+    expect(page.locator(f"#lot{lot_id}-addendum_title")).to_have_value("Two awards for lot 1")
+    page.locator(f"#lot{lot_id}-confirm").check()
+    page.get_by_role("button", name="Publish addendum with this change").first.click()
     expect(page.locator("#addenda")).to_contain_text("What addendum 1 changed")
     look.check("addendum-with-changes")
     visitor = browser.new_page()

@@ -123,7 +123,8 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
         ("document_file", "GET"), ("page_image", "GET")]},
     **{(f"admin.{name}", method): ({"admin"}, {"admin"}) for name, method in [
         ("home", "GET"), ("users", "GET"), ("deactivate", "POST"), ("organizations", "GET"),
-        ("audit_check", "GET"), ("rules", "GET"), ("save_rules", "POST")]},
+        ("audit_check", "GET"), ("rules", "GET"), ("save_rules", "POST"),
+        ("change_role", "POST"), ("reactivate", "POST"), ("send_reset_link", "POST")]},
     ("evaluation.solicitation", "GET"): (AGENCY, AGENCY),
     ("evaluation.plan", "POST"): (AGENCY, AGENCY),
     ("evaluation.new_panel", "POST"): (AGENCY, AGENCY),
@@ -303,6 +304,11 @@ EXPECTED.update({
     ("auth.password", "POST"): (SIGNED_IN, SIGNED_IN),
     ("auth.sign_out_everywhere", "POST"): (SIGNED_IN, SIGNED_IN),
     ("auth.verify_email", "GET"): (ANYONE, ANYONE),
+    ("auth.forgot_password", "GET"): (ANYONE, ANYONE),
+    ("auth.forgot_password", "POST"): (ANYONE, ANYONE),
+    # The sweep's token is an email-confirmation link, not a reset link: it opens nothing.
+    ("auth.reset_password", "GET"): (NOBODY, NOBODY),
+    ("auth.reset_password", "POST"): (NOBODY, NOBODY),
     ("auth.revoke_token", "POST"): ({"bidder"}, {"bidder"}),   # the bidder's own token only
     ("api_tokens.CurrentToken", "DELETE"): (SIGNED_IN, SIGNED_IN),
 })

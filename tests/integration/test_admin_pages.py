@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from html import unescape
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import select, update
 
 from procure.extensions import db
 from procure.models import AuditEvent, ProcedureRule, SolicitationKind
@@ -84,9 +85,74 @@ def test_admin_deactivates_a_user_who_then_cannot_sign_in(app, login, people):
         panelist_id = user(db.session, "panelist").id
     assert f"/admin/users/{panelist_id}/deactivate" in page
     assert "will no longer sign in" in page
-    done = admin.post(f"/admin/users/{panelist_id}/deactivate", {}, follow_redirects=True)
+    unticked = admin.post(f"/admin/users/{panelist_id}/deactivate", {}, follow_redirects=True)
+    assert "was not deactivated: Tick the box to confirm" in _text(unticked)
+    done = admin.post(f"/admin/users/{panelist_id}/deactivate", {"confirm": "y"},
+                      follow_redirects=True)
     assert "is deactivated" in _text(done) and "Deactivated" in _text(done)
     refused = Client(app)
     assert refused.login(EMAILS["panelist"], PASSWORD).status_code != 302
     audit = _text(admin.get("/admin/audit"))
     assert "The audit chain is intact" in audit
+
+
+def test_admin_changes_a_role_audited_never_their_own_nor_a_bidders(app, login, people):
+    from procure.models import Role, User
+    admin = login("admin")
+    page = _text(admin.get("/admin/users"))
+    officer2, bidder, me = people["officer2"], people["bidder"], people["admin"]
+    assert f"/admin/users/{officer2}/role" in page
+    assert f"/admin/users/{bidder}/role" not in page and f"/admin/users/{me}/role" not in page
+    done = admin.post(f"/admin/users/{officer2}/role", {f"user{officer2}-role": "panelist"},
+                      follow_redirects=True)
+    assert "is now panelist" in _text(done)
+    own = admin.post(f"/admin/users/{me}/role", {f"user{me}-role": "officer"},
+                     follow_redirects=True)
+    assert "You cannot change your own role" in _text(own)
+    refused = admin.post(f"/admin/users/{bidder}/role", {f"user{bidder}-role": "officer"},
+                         follow_redirects=True)
+    assert "a bidder's role does not change" in _text(refused)
+    with app.app_context():
+        assert db.session.get(User, officer2).role is Role.panelist
+        assert db.session.get(User, me).role is Role.admin
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.event == "change_role"))
+        assert event.data["from"] == "officer" and event.data["to"] == "panelist"
+    assert "The audit chain is intact" in _text(admin.get("/admin/audit"))
+
+
+def test_the_last_administrator_stays_one(app, people):
+    from procure import accounts
+    from procure.models import Role, User
+    from procure.workflows.base import WorkflowError
+    with app.app_context():
+        last, other = db.session.get(User, people["admin"]), db.session.get(User, people["officer"])
+        with pytest.raises(WorkflowError, match="last active administrator"):
+            accounts.change_role(db.session, last, Role.officer, other)
+
+
+def test_admin_reactivates_and_sends_a_reset_link(app, login, people):
+    from pathlib import Path
+
+    from tests.conftest import Client
+    from tests.support.factories import EMAILS, PASSWORD
+    panelist = people["panelist"]
+    admin = login("admin")
+    admin.get("/admin/users")
+    admin.post(f"/admin/users/{panelist}/deactivate", {"confirm": "y"})
+    page = _text(admin.get("/admin/users"))
+    assert f"/admin/users/{panelist}/reactivate" in page
+    back = admin.post(f"/admin/users/{panelist}/reactivate", {"confirm": "y"},
+                      follow_redirects=True)
+    assert "is active again and can sign in" in _text(back)
+    assert Client(app).login(EMAILS["panelist"], PASSWORD).status_code == 302
+    outbox = Path(app.instance_path) / "outbox"
+    before = set(outbox.glob("*.eml")) if outbox.exists() else set()
+    sent = admin.post(f"/admin/users/{panelist}/reset-password", {"confirm": "y"},
+                      follow_redirects=True)
+    assert f"We emailed {EMAILS['panelist']} a link to set a new password" in _text(sent)
+    new = set(outbox.glob("*.eml")) - before
+    assert len(new) == 1 and "/reset-password/" in new.pop().read_text()
+    with app.app_context():
+        events = set(db.session.scalars(select(AuditEvent.event).where(
+            AuditEvent.entity_type == "user", AuditEvent.entity_id == panelist)))
+    assert {"deactivate", "reactivate", "send_password_reset"} <= events

@@ -63,6 +63,12 @@ EXCEPTIONS = {
     # in by password, for the same reason: a leaked token must not disarm the agency's rules
     # or its people.
     "admin.deactivate": "deactivates an account (administrators, signed in by password)",
+    "admin.reactivate": "lets a deactivated account sign in again (administrators, by password)",
+    "admin.change_role": "changes what a person may do (administrators, signed in by password)",
+    "admin.send_reset_link": "emails a person a link to set a new password",
+    "auth.forgot_password": "a forgotten password is reset in the browser by an emailed link; "
+                            "an API caller holds a token, not a password",
+    "auth.reset_password": "sets a new password from an emailed link",
     "admin.save_rules": "changes the procedure rules every solicitation is held to",
     "auth.sign_out_everywhere": "ends the person's browser sessions; tokens are revoked one by "
                                 "one (DELETE /api/v1/tokens/current)",

@@ -76,7 +76,8 @@ def test_two_addenda_at_once_get_two_numbers(app, people):
 
     def addendum(c, title):
         return lambda: c.post(f"/officer/solicitations/{sid}/addenda",
-                              {"addendum-title": title, "addendum-body": "Change."}).status_code
+                              {"addendum-title": title, "addendum-body": "Change.",
+                               "addendum-confirm": "y"}).status_code
     codes = _race(addendum(a, "First"), addendum(b, "Second"))
     with app.app_context():
         numbers = sorted(ad.number for ad in db.session.get(Solicitation, sid).addenda)

@@ -126,7 +126,8 @@ def test_addendum_question_answer_flow(app, login):
     assert officer.post(f"/officer/questions/{qid}/answer",
                         {f"q{qid}-answer": "One team per joined lot."}).status_code == 302
     assert officer.post(f"/officer/solicitations/{sid}/addenda", {
-        "addendum-title": "Budget form", "addendum-body": "Use the new budget form."}
+        "addendum-title": "Budget form", "addendum-body": "Use the new budget form.",
+            "addendum-confirm": "y"}
     ).status_code == 302
     public = login("anonymous").get(f"/solicitations/{sid}").get_data(as_text=True)
     assert "One team per joined lot." in public and "one on-site team" in public

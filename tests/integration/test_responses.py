@@ -114,7 +114,8 @@ def test_addendum_asks_to_confirm_and_unconfirmed_shows_at_opening(app, login, r
         officer = login("officer")
         officer.get(f"/officer/solicitations/{rfr['id']}")
         officer.post(f"/officer/solicitations/{rfr['id']}/addenda",
-                     {"addendum-title": "New form", "addendum-body": "Use form B."})
+                     {"addendum-title": "New form", "addendum-body": "Use form B.",
+                      "addendum-confirm": "y"})
         page = bidder.get(url).get_data(as_text=True)
         assert "An addendum was published after you submitted" in page
     with time_machine.travel(rfr["deadline"] + timedelta(seconds=35)):

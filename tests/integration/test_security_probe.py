@@ -500,7 +500,7 @@ def test_every_stored_version_counts_toward_the_organisations_quota(app, login, 
     assert first.status_code == 302
     document_id = first.headers["Location"].rsplit("#document-", 1)[1]
     c.get(url)
-    assert c.post(f"{url}/documents/{document_id}/remove", {}).status_code == 302
+    assert c.post(f"{url}/documents/{document_id}/remove", {"confirm": "y"}).status_code == 302
     assert c.upload(url, pdf + b"\n% second version").status_code == 302
     refused = c.upload(url, pdf + b"\n% third version")
     assert refused.status_code == 409

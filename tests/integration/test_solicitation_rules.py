@@ -62,7 +62,7 @@ def _published(app, days_open=40):
 
 def _addendum(officer, sid, **fields):
     officer.get(f"/officer/solicitations/{sid}")
-    data = {"addendum-title": "Change", "addendum-body": "A change."}
+    data = {"addendum-title": "Change", "addendum-body": "A change.", "addendum-confirm": "y"}
     data.update({f"addendum-{k}": v for k, v in fields.items()})
     return officer.post(f"/officer/solicitations/{sid}/addenda", data)
 
@@ -168,3 +168,27 @@ def test_sealed_counts_only_where_the_procedure_allows_and_only_to_officers(app,
         with app.app_context():
             db.session.get(ProcedureRule, SolicitationKind.RFR).show_sealed_counts = False
             db.session.commit()
+
+
+def test_a_reason_brings_the_deadline_forward_but_never_below_the_minimum(app, login):
+    """The decision (issue 9): every addendum leaves bidders at least the procedure's
+    min_days_after_addendum days. A reason allows bringing the deadline forward, within that
+    minimum, never below it; the form says so before it is sent."""
+    sid, deadline, questions_due = _published(app, days_open=40)
+    officer = login("officer")
+    page = officer.get(f"/officer/solicitations/{sid}").get_data(as_text=True)
+    assert "even when the deadline is brought forward with a reason" in page
+    for days in (3, 6):
+        refused = _addendum(officer, sid, new_deadline=_local(clock.now() + timedelta(days=days)),
+                            shorten_reason="The program must start early.")
+        assert refused.status_code == 409
+        text = refused.get_data(as_text=True)
+        assert "leaves bidders at least 7 days after it, even when the deadline is brought " \
+               "forward with a reason" in text
+        assert "The program must start early." in text             # what was typed stays
+        assert _dates(app, sid) == (deadline, questions_due, 0)
+    done = _addendum(officer, sid, new_deadline=_local(clock.now() + timedelta(days=21)),
+                     shorten_reason="The program must start early.")
+    assert done.status_code == 302
+    new_deadline, _, count = _dates(app, sid)
+    assert count == 1 and new_deadline >= clock.now() + timedelta(days=7)
