@@ -15,7 +15,7 @@ from sqlalchemy import select
 from procure import policy
 from procure.api.common import PREFIX, Blueprint, EventArgsSchema
 from procure.extensions import db
-from procure.models import Criterion, Lot, MemberKind, Panel, Solicitation, User
+from procure.models import Criterion, Lot, MemberKind, Panel, RateUnit, Solicitation, User
 from procure.faces import actor
 from procure.workflows import evaluation as flow
 from procure.workflows import response as response_flow
@@ -70,6 +70,9 @@ class DeclareSchema(Schema):
     bidder_index = fields.Integer(required=True)
     conflict = fields.Boolean(required=True)
     nature = fields.String(load_default="")
+    withdraw_scoresheets = fields.Boolean(load_default=False, metadata={
+        "description": "true to confirm that a conflict withdraws the scoresheets I already "
+                       "have for this bidder (without it, such a declaration is refused: 409)"})
 
 
 class AssignSchema(Schema):
@@ -124,6 +127,35 @@ class CostSchema(Schema):
     reason = fields.String()
 
 
+class RateLineSchema(Schema):
+    id = fields.Integer(allow_none=True, load_default=None, metadata={
+        "description": "a line of the card to keep (and change); leave out for a new line"})
+    service = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    unit = fields.String(required=True, validate=validate.OneOf([u.name for u in RateUnit]),
+                         metadata={"description": "per_diem, hourly or case_rate"})
+    projected_units = fields.Integer(required=True, validate=validate.Range(
+        min=1, max=flow.MAX_UNITS), metadata={"description": "units the agency expects to "
+                                                             "buy a year"})
+
+
+class RateCardSchema(Schema):
+    lines = fields.List(fields.Nested(RateLineSchema), required=True)
+    locked = fields.String(dump_only=True, allow_none=True,
+                           metadata={"description": "why the card cannot change now"})
+
+
+class ProposedRateSchema(Schema):
+    line_id = fields.Integer(required=True)
+    service = fields.String(dump_only=True)
+    rate = fields.Decimal(required=True, allow_none=True, as_string=True,
+                          metadata={"description": "dollars and cents; null clears it"})
+
+
+class ProposedRatesSchema(Schema):
+    rates = fields.List(fields.Nested(ProposedRateSchema), required=True)
+    evaluated_cost = fields.Nested(CostSchema, dump_only=True)
+
+
 class RankedSchema(Schema):
     lot = fields.Integer()
     rank = fields.Integer()
@@ -151,6 +183,13 @@ def _visible_panel(panel_id: int) -> Any:
                              or policy.allows(who, "evaluation.manage")):
         raise NotFound("No such panel.")
     return panel
+
+
+def _solicitation(solicitation_id: int) -> Solicitation:
+    row = db.session.get(Solicitation, solicitation_id)
+    if row is None:
+        raise NotFound("No such solicitation.")
+    return row
 
 
 def _sheet_out(sheet: Any, who: Any) -> Any:
@@ -183,9 +222,7 @@ class PanelCreate(MethodView):
     @bp.errors(400, 403, 404, 409)
     def post(self, data: dict, solicitation_id: int) -> Any:
         """Form a panel for one or more lots of an opened RFR."""
-        row = db.session.get(Solicitation, solicitation_id)
-        if row is None:
-            raise NotFound("No such solicitation.")
+        row = _solicitation(solicitation_id)
         lots = list(db.session.scalars(select(Lot).where(
             Lot.solicitation_id == row.id, Lot.number.in_(data["lots"]))))
         panel = flow.create_panel(db.session, row, actor(), name=data["name"], lots=lots)
@@ -206,13 +243,74 @@ class Plan(MethodView):
     @bp.errors(400, 403, 404, 409)
     def put(self, data: dict, solicitation_id: int) -> Any:
         """Blind evaluation and whole or half points, before any panel starts."""
-        row = db.session.get(Solicitation, solicitation_id)
-        if row is None:
-            raise NotFound("No such solicitation.")
+        row = _solicitation(solicitation_id)
         plan = flow.set_plan(db.session, row, actor(), blind=data["blind"],
                              half_points=data["half_points"])
         db.session.commit()
         return plan
+
+
+def _card_out(row: Any) -> dict:
+    return {"lines": [{"id": line.id, "service": line.service, "unit": line.unit.name,
+                       "projected_units": line.projected_units}
+                      for line in flow.rate_card(db.session, row)],
+            "locked": flow.rate_card_locked(db.session, row)}
+
+
+@bp.route("/solicitations/<int:solicitation_id>/rates")
+class RateCard(MethodView):
+    @policy.rule("evaluation.manage")
+    @bp.response(200, RateCardSchema)
+    @bp.errors(400, 403, 404, 409)
+    def get(self, solicitation_id: int) -> dict:
+        """The RFR's rate card: each service priced, its unit and projected units a year."""
+        row = _solicitation(solicitation_id)
+        return _card_out(row)
+
+    @policy.rule("evaluation.manage")
+    @bp.arguments(RateCardSchema)
+    @bp.response(200, RateCardSchema)
+    @bp.errors(400, 403, 404, 409)
+    def put(self, data: dict, solicitation_id: int) -> dict:
+        """Set the whole card: lines with an id are kept and changed, new lines added, lines
+        left out removed with their proposed rates (until a panel scores price on it)."""
+        row = _solicitation(solicitation_id)
+        flow.set_rate_card(db.session, row, actor(), [
+            {**line, "unit": RateUnit[line["unit"]]} for line in data["lines"]])
+        db.session.commit()
+        return _card_out(row)
+
+
+def _rates_out(response: Any) -> dict:
+    mine = flow.proposed_rates(db.session, response)
+    cost = flow.evaluated_cost(db.session, response)
+    return {"rates": [{"line_id": line.id, "service": line.service, "rate": mine.get(line.id)}
+                      for line in flow.rate_card(db.session, response.solicitation)],
+            "evaluated_cost": {"response_id": response.public_id, "amount": cost.amount,
+                               "source": cost.source.name, "reason": cost.reason}}
+
+
+@bp.route("/responses/<uuid:response_id>/rates")
+class ProposedRates(MethodView):
+    @policy.rule("evaluation.manage")
+    @bp.response(200, ProposedRatesSchema)
+    @bp.errors(400, 403, 404, 409)
+    def get(self, response_id: UUID) -> dict:
+        """A response's proposed rates and the evaluated cost they make (after the opening)."""
+        return _rates_out(response_flow.readable_response(db.session, actor(), response_id))
+
+    @policy.rule("evaluation.manage")
+    @bp.arguments(ProposedRatesSchema)
+    @bp.response(200, ProposedRatesSchema)
+    @bp.errors(400, 403, 404, 409)
+    def put(self, data: dict, response_id: UUID) -> dict:
+        """Enter the rates a response proposed (from its budget): evaluated cost = sum of
+        rate x projected units. Lines left out keep their rate; null clears one."""
+        response = response_flow.readable_response(db.session, actor(), response_id)
+        flow.set_proposed_rates(db.session, response, actor(),
+                                {r["line_id"]: r["rate"] for r in data["rates"]})
+        db.session.commit()
+        return _rates_out(response)
 
 
 @bp.route("/panels/<int:panel_id>/price")
@@ -291,7 +389,8 @@ class Declarations(MethodView):
         if not 0 <= data["bidder_index"] < len(bidders):
             raise NotFound("No such bidder on this panel.")
         flow.declare(db.session, panel, actor(), organization_id=bidders[data["bidder_index"]].id,
-                     has_conflict=data["conflict"], nature=data["nature"])
+                     has_conflict=data["conflict"], nature=data["nature"],
+                     confirmed=data["withdraw_scoresheets"])
         db.session.commit()
         return _declarations(panel, member)
 

@@ -184,6 +184,11 @@ class Scoresheet(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def solicitation_id(self) -> int:
+        """The RFR the scoresheet belongs to: its audit events name it."""
+        return self.panel.solicitation_id
+
 
 class Score(Base):
     __tablename__ = "score"
