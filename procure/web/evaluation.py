@@ -536,6 +536,10 @@ def declare(panel_id: int):
                 current.nature == nature.strip():
             continue       # unchanged: nothing new on the record
         changes.append((org, conflict, nature))
+    problem = next((why for _, conflict, nature in changes
+                    for why in [flow.declaration_problem(conflict, nature)] if why), None)
+    if problem:
+        return _declare_page(row, member, bidders, entered=entered, error=problem, status=409)
     withdrawing = [(org, sheet) for org, conflict, _ in changes if conflict
                    for sheet in flow.would_withdraw(row, member, org.id)]
     if withdrawing and request.form.get("confirm") != "withdraw":

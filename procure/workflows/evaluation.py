@@ -371,6 +371,13 @@ def fire(session: Session, panel: Panel, event: str, actor: User, *, reason: str
 
 # ---------------------------------------------------------------- members declare
 
+def declaration_problem(has_conflict: bool, nature: str) -> str | None:
+    """Why this declaration cannot be recorded, or None."""
+    if has_conflict and not nature.strip():
+        return "Say what the conflict is (for example “I served on its board until 2024”)."
+    return None
+
+
 def would_withdraw(panel: Panel, member: PanelMember, organization_id: int) -> list[Scoresheet]:
     """The member's live scoresheets that a conflict with this bidder would withdraw."""
     return [s for s in live_scoresheets(panel)
@@ -390,8 +397,9 @@ def declare(session: Session, panel: Panel, actor: User, *, organization_id: int
         refuse("Declarations are made once the chair starts them, until the panel is final.")
     if organization_id not in {org.id for org in bidders_of(panel)}:
         raise NotFound("That organisation did not respond to this panel's lots.")
-    if has_conflict and not nature.strip():
-        refuse("Say what the conflict is (for example “I served on its board until 2024”).")
+    why = declaration_problem(has_conflict, nature)
+    if why:
+        refuse(why)
     if has_conflict and not confirmed:
         sheets = would_withdraw(panel, member, organization_id)
         if sheets:
