@@ -71,8 +71,10 @@ class RateLineForm(FlaskForm):
         DataRequired(message="Name the service the rate is for."), Length(max=200)],
         description="For example “Residential care” or “Family partner visits”.")
     unit = SelectField("Priced", choices=[(u.name, u.value) for u in RateUnit])
-    projected_units = WholeNumberField("Projected units a year", minimum=1,
-                                       maximum=flow.MAX_UNITS)
+    projected_units = WholeNumberField(
+        "Projected units a year", minimum=1, maximum=flow.MAX_UNITS,
+        description=f"Days, hours or cases the agency expects to buy a year: a whole number "
+                    f"from 1 to {flow.MAX_UNITS:,}.")
 
 
 def _plan_locked(row: Solicitation) -> str | None:
