@@ -167,7 +167,7 @@ def report_pdf(data: dict[str, Any]) -> io.BytesIO:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
 
-        def showPage(self) -> None:          # noqa: N802 (reportlab's name)
+        def showPage(self) -> None:          # reportlab's name
             self._pages.append(dict(self.__dict__))
             self._startPage()
 

@@ -744,7 +744,7 @@ def correct_cost(session: Session, response: Response, actor: User, *, amount: D
 # ---------------------------------------------------------------- the rate card (officers)
 
 MAX_UNITS = 10_000_000
-MAX_RATE = Decimal("1000000000")
+MAX_RATE = Decimal(1_000_000_000)
 CENT = Decimal("0.01")
 
 

@@ -304,7 +304,7 @@ def test_progress_count_legend_exports_and_the_pdf(app, world, login):
     ranking = list(book["Ranking"].iter_rows(values_only=True))
     assert ranking[0] == ("Lot", "Rank", "Bidder", "Weighted total (of 100)")
     assert ranking[1][1:] == ("1", ORG_A, 74.0)
-    header = list(book["Scores"].iter_rows(values_only=True))[0]
+    header = next(book["Scores"].iter_rows(values_only=True))
     assert {"Weight", "Weighted points", "Bidder's weighted total", "Rank in lot"} <= set(header)
 
     pdf = chair.get(f"/evaluation/panels/{panel_id}/report.pdf")
