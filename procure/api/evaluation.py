@@ -35,7 +35,7 @@ class MemberSchema(Schema):
 
 
 class PanelSchema(Schema):
-    id = fields.Integer()
+    id = fields.String(metadata={"description": "the panel's public id (UUID4)"})
     name = fields.String()
     solicitation = fields.String()
     status = fields.String()
@@ -88,8 +88,8 @@ class ScoreSchema(Schema):
 
 
 class ScoresheetSchema(Schema):
-    id = fields.Integer()
-    panel = fields.Integer(attribute="panel_id")
+    id = fields.String(attribute="public_id", metadata={"description": "public id (UUID4)"})
+    panel = fields.Function(lambda s: s.panel.public_id)
     bidder = fields.String()
     lot = fields.Function(lambda s: s.response.lot.number)
     response_id = fields.Function(lambda s: s.response.public_id)
@@ -167,7 +167,7 @@ class RankedSchema(Schema):
 # ---------------------------------------------------------------- helpers
 
 def _panel_out(panel: Any, who: Any) -> dict:
-    out = {"id": panel.id, "name": panel.name, "solicitation": panel.solicitation.number,
+    out = {"id": panel.public_id, "name": panel.name, "solicitation": panel.solicitation.number,
            "status": panel.status.name, "lots": [lot.number for lot in panel.lots],
            "members": panel.active_members, "submitted": None, "scoresheets": None,
            "behind": []}
@@ -176,9 +176,9 @@ def _panel_out(panel: Any, who: Any) -> dict:
     return out
 
 
-def _visible_panel(panel_id: int) -> Any:
+def _visible_panel(panel_id: str) -> Any:
     who = actor()
-    panel = db.session.get(Panel, panel_id)
+    panel = db.session.scalar(select(Panel).where(Panel.public_id == panel_id))
     if panel is None or not (flow.member_of(panel, who) is not None
                              or policy.allows(who, "evaluation.manage")):
         raise NotFound("No such panel.")
@@ -313,12 +313,12 @@ class ProposedRates(MethodView):
         return _rates_out(response)
 
 
-@bp.route("/panels/<int:panel_id>/price")
+@bp.route("/panels/<panel_id>/price")
 class Price(MethodView):
     @policy.rule("panel.chair")
     @bp.response(200, PanelSchema)
     @bp.errors(400, 403, 404, 409)
-    def post(self, panel_id: int) -> Any:
+    def post(self, panel_id: str) -> Any:
         """Score the price criteria by formula (once the technical consensus is complete)."""
         panel = flow.managed_panel(db.session, actor(), panel_id)
         flow.score_price(db.session, panel, actor())
@@ -326,23 +326,23 @@ class Price(MethodView):
         return _panel_out(panel, actor())
 
 
-@bp.route("/panels/<int:panel_id>")
+@bp.route("/panels/<panel_id>")
 class PanelItem(MethodView):
     @policy.rule("scoresheet.work")
     @bp.response(200, PanelSchema)
     @bp.errors(400, 403, 404, 409)
-    def get(self, panel_id: int) -> Any:
+    def get(self, panel_id: str) -> Any:
         """A panel I sit on or manage; progress for its chair and the officers."""
         return _panel_out(_visible_panel(panel_id), actor())
 
 
-@bp.route("/panels/<int:panel_id>/members")
+@bp.route("/panels/<panel_id>/members")
 class PanelMembers(MethodView):
     @policy.rule("evaluation.manage")
     @bp.arguments(MemberCreateSchema)
     @bp.response(201, MemberSchema)
     @bp.errors(400, 403, 404, 409)
-    def post(self, data: dict, panel_id: int) -> Any:
+    def post(self, data: dict, panel_id: str) -> Any:
         """Seat a person on the panel by kind; one chair."""
         panel = flow.managed_panel(db.session, actor(), panel_id)
         person = db.session.scalar(select(User).where(User.email == data["email"].lower()))
@@ -354,13 +354,13 @@ class PanelMembers(MethodView):
         return member
 
 
-@bp.route("/panels/<int:panel_id>/events/<event>")
+@bp.route("/panels/<panel_id>/events/<event>")
 class PanelEvent(MethodView):
     @policy.rule("panel.chair")   # begin_declarations: the officers; the rest: the chair
     @bp.arguments(EventArgsSchema)
     @bp.response(200, PanelSchema)
     @bp.errors(400, 403, 404, 409)
-    def post(self, args: dict, panel_id: int, event: str) -> Any:
+    def post(self, args: dict, panel_id: str, event: str) -> Any:
         """begin_declarations, begin_scoring, begin_consensus, reopen_scoring, finalize."""
         panel = flow.managed_panel(db.session, actor(), panel_id)
         flow.fire(db.session, panel, event, actor(), reason=args.get("reason", ""))
@@ -368,12 +368,12 @@ class PanelEvent(MethodView):
         return _panel_out(panel, actor())
 
 
-@bp.route("/panels/<int:panel_id>/declarations")
+@bp.route("/panels/<panel_id>/declarations")
 class Declarations(MethodView):
     @policy.rule("scoresheet.work")
     @bp.response(200, DeclarationSchema(many=True))
     @bp.errors(400, 403, 404, 409)
-    def get(self, panel_id: int) -> list[dict]:
+    def get(self, panel_id: str) -> list[dict]:
         """My declaration for each bidder of the panel (declare before reading any response)."""
         panel, member = flow.my_panel(db.session, actor(), panel_id)
         return _declarations(panel, member)
@@ -382,7 +382,7 @@ class Declarations(MethodView):
     @bp.arguments(DeclareSchema)
     @bp.response(201, DeclarationSchema(many=True))
     @bp.errors(400, 403, 404, 409)
-    def post(self, data: dict, panel_id: int) -> list[dict]:
+    def post(self, data: dict, panel_id: str) -> list[dict]:
         """Declare for one bidder: no conflict, or a conflict and its nature."""
         panel, member = flow.my_panel(db.session, actor(), panel_id)
         bidders = flow.bidders_of(panel)
@@ -407,13 +407,13 @@ def _declarations(panel: Any, member: Any) -> list[dict]:
     return out
 
 
-@bp.route("/panels/<int:panel_id>/assignments")
+@bp.route("/panels/<panel_id>/assignments")
 class Assignments(MethodView):
     @policy.rule("panel.chair")
     @bp.arguments(AssignSchema)
     @bp.response(201, ScoresheetSchema)
     @bp.errors(400, 403, 404, 409)
-    def post(self, data: dict, panel_id: int) -> Any:
+    def post(self, data: dict, panel_id: str) -> Any:
         """The chair gives a member a response to score."""
         panel = flow.managed_panel(db.session, actor(), panel_id)
         member = next((m for m in panel.active_members if m.id == data["member_id"]), None)
@@ -440,12 +440,12 @@ class ScoresheetList(MethodView):
                 for s in flow.my_scoresheets(m)]
 
 
-@bp.route("/scoresheets/<int:sheet_id>")
+@bp.route("/scoresheets/<sheet_id>")
 class ScoresheetItem(MethodView):
     @policy.rule("scoresheet.work")
     @bp.response(200, ScoresheetSchema)
     @bp.errors(400, 403, 404, 409)
-    def get(self, sheet_id: int) -> Any:
+    def get(self, sheet_id: str) -> Any:
         """My scoresheet (only my own: the others' are not found)."""
         return _sheet_out(flow.my_scoresheet(db.session, actor(), sheet_id), actor())
 
@@ -453,7 +453,7 @@ class ScoresheetItem(MethodView):
     @bp.arguments(ScoresArgsSchema)
     @bp.response(200, ScoresheetSchema)
     @bp.errors(400, 403, 404, 409)
-    def put(self, data: dict, sheet_id: int) -> Any:
+    def put(self, data: dict, sheet_id: str) -> Any:
         """Save the draft: points (or null) and a comment for any criteria."""
         sheet = flow.my_scoresheet(db.session, actor(), sheet_id)
         flow.save_scores(db.session, sheet, actor(), {
@@ -462,12 +462,12 @@ class ScoresheetItem(MethodView):
         return _sheet_out(sheet, actor())
 
 
-@bp.route("/scoresheets/<int:sheet_id>/submit")
+@bp.route("/scoresheets/<sheet_id>/submit")
 class ScoresheetSubmit(MethodView):
     @policy.rule("scoresheet.work")
     @bp.response(200, ScoresheetSchema)
     @bp.errors(400, 403, 404, 409)
-    def post(self, sheet_id: int) -> Any:
+    def post(self, sheet_id: str) -> Any:
         """Submit: every criterion scored and commented."""
         sheet = flow.my_scoresheet(db.session, actor(), sheet_id)
         flow.submit(db.session, sheet, actor())
@@ -475,13 +475,13 @@ class ScoresheetSubmit(MethodView):
         return _sheet_out(sheet, actor())
 
 
-@bp.route("/scoresheets/<int:sheet_id>/return")
+@bp.route("/scoresheets/<sheet_id>/return")
 class ScoresheetReturn(MethodView):
     @policy.rule("panel.chair")
     @bp.arguments(ReasonSchema)
     @bp.response(200, ScoresheetSchema)
     @bp.errors(400, 403, 404, 409)
-    def post(self, data: dict, sheet_id: int) -> Any:
+    def post(self, data: dict, sheet_id: str) -> Any:
         """The chair returns a submitted scoresheet with a reason the member reads."""
         sheet = flow.chaired_scoresheet(db.session, actor(), sheet_id)
         flow.return_scoresheet(db.session, sheet, actor(), data["reason"])
@@ -491,13 +491,13 @@ class ScoresheetReturn(MethodView):
 
 # ---------------------------------------------------------------- consensus, cost, ranking
 
-@bp.route("/panels/<int:panel_id>/consensus")
+@bp.route("/panels/<panel_id>/consensus")
 class Consensus(MethodView):
     @policy.rule("panel.chair")
     @bp.arguments(ConsensusArgsSchema)
     @bp.response(201, ScoreSchema)
     @bp.errors(400, 403, 404, 409)
-    def post(self, data: dict, panel_id: int) -> dict:
+    def post(self, data: dict, panel_id: str) -> dict:
         """The chair records the panel's score and rationale on one technical criterion."""
         panel = flow.managed_panel(db.session, actor(), panel_id)
         response = next((r for r in flow.responses_of(panel)
@@ -529,12 +529,12 @@ class Cost(MethodView):
                 "source": cost.source.name, "reason": cost.reason}
 
 
-@bp.route("/panels/<int:panel_id>/ranking")
+@bp.route("/panels/<panel_id>/ranking")
 class Ranking(MethodView):
     @policy.rule("panel.chair")
     @bp.response(200, RankedSchema(many=True))
     @bp.errors(400, 403, 404, 409)
-    def get(self, panel_id: int) -> list[dict]:
+    def get(self, panel_id: str) -> list[dict]:
         """Each lot's responses by weighted total, ties sharing a rank (once finalized)."""
         panel = flow.managed_panel(db.session, actor(), panel_id)
         if panel.status is not flow.P.finalized:

@@ -253,12 +253,12 @@ def new_panel(solicitation_id: int):
         return _solicitation_page(row, status=409, panel_form=form)
     db.session.commit()
     flash(f"Panel “{panel.name}” formed: add its chair and members.", "success")
-    return redirect(url_for("evaluation.panel", panel_id=panel.id))
+    return redirect(url_for("evaluation.panel", panel_id=panel.public_id))
 
 
-@bp.route("/panels/<int:panel_id>/members", methods=["POST"])
+@bp.route("/panels/<panel_id>/members", methods=["POST"])
 @policy.rule("evaluation.manage")
-def add_member(panel_id: int):
+def add_member(panel_id: str):
     panel = flow.managed_panel(db.session, current_user, panel_id)
     form = _member_form(panel)
     if not form.validate_on_submit():
@@ -270,7 +270,7 @@ def add_member(panel_id: int):
                     kind=MemberKind[form.kind.data], chair=form.chair.data)
     db.session.commit()
     flash(f"{person.name} joins the panel.", "success")
-    return redirect(url_for("evaluation.panel", panel_id=panel.id))
+    return redirect(url_for("evaluation.panel", panel_id=panel.public_id))
 
 
 @bp.route("/responses/<response_id>/cost", methods=["POST"])
@@ -320,15 +320,15 @@ def _panel_page(row, *, status: int = 200, error: str | None = None):
         manage=manage, error=error), status
 
 
-@bp.route("/panels/<int:panel_id>")
+@bp.route("/panels/<panel_id>")
 @policy.rule("panel.chair")
-def panel(panel_id: int):
+def panel(panel_id: str):
     return _panel_page(flow.managed_panel(db.session, current_user, panel_id))
 
 
-@bp.route("/panels/<int:panel_id>/events/<event>", methods=["POST"])
+@bp.route("/panels/<panel_id>/events/<event>", methods=["POST"])
 @policy.rule("panel.chair")
-def fire(panel_id: int, event: str):
+def fire(panel_id: str, event: str):
     row = flow.managed_panel(db.session, current_user, panel_id)
     form = EventForm()
     if not form.validate_on_submit():
@@ -344,13 +344,13 @@ def fire(panel_id: int, event: str):
     db.session.commit()
     flash(f"Panel “{row.name}”: {row.status.value.lower()}.", "success")
     if row.status.name == "consensus":
-        return redirect(url_for("evaluation.matrix", panel_id=row.id))
-    return redirect(url_for("evaluation.panel", panel_id=row.id))
+        return redirect(url_for("evaluation.matrix", panel_id=row.public_id))
+    return redirect(url_for("evaluation.panel", panel_id=row.public_id))
 
 
-@bp.route("/panels/<int:panel_id>/assignments", methods=["POST"])
+@bp.route("/panels/<panel_id>/assignments", methods=["POST"])
 @policy.rule("panel.chair")
-def assign(panel_id: int):
+def assign(panel_id: str):
     row = flow.managed_panel(db.session, current_user, panel_id)
     if not request.form.get("member") or not request.form.get("response"):
         refuse("Choose a member and the response they are to score.")
@@ -364,12 +364,12 @@ def assign(panel_id: int):
     db.session.commit()
     flash(f"Assigned to {member.user.name}: {flow.bidder_label(row, response, current_user)}.",
           "success")
-    return redirect(url_for("evaluation.panel", panel_id=row.id))
+    return redirect(url_for("evaluation.panel", panel_id=row.public_id))
 
 
-@bp.route("/scoresheets/<int:sheet_id>/return", methods=["POST"])
+@bp.route("/scoresheets/<sheet_id>/return", methods=["POST"])
 @policy.rule("panel.chair")
-def return_sheet(sheet_id: int):
+def return_sheet(sheet_id: str):
     sheet = flow.chaired_scoresheet(db.session, current_user, sheet_id)
     form = ReturnForm()
     if not form.validate_on_submit():
@@ -377,7 +377,7 @@ def return_sheet(sheet_id: int):
     flow.return_scoresheet(db.session, sheet, current_user, form.reason.data)
     db.session.commit()
     flash(f"Scoresheet returned to {sheet.member.user.name}.", "success")
-    return redirect(url_for("evaluation.panel", panel_id=sheet.panel_id))
+    return redirect(url_for("evaluation.panel", panel_id=sheet.panel.public_id))
 
 
 def _matrix_page(row, *, status: int = 200, error: str | None = None,
@@ -402,15 +402,15 @@ def _matrix_page(row, *, status: int = 200, error: str | None = None,
         else None, error=error, response_error=response_error, entered=entered or {}), status
 
 
-@bp.route("/panels/<int:panel_id>/matrix")
+@bp.route("/panels/<panel_id>/matrix")
 @policy.rule("panel.chair")
-def matrix(panel_id: int):
+def matrix(panel_id: str):
     return _matrix_page(flow.managed_panel(db.session, current_user, panel_id))
 
 
-@bp.route("/panels/<int:panel_id>/consensus", methods=["POST"])
+@bp.route("/panels/<panel_id>/consensus", methods=["POST"])
 @policy.rule("panel.chair")
-def consensus(panel_id: int):
+def consensus(panel_id: str):
     """The chair records the consensus for one response, every technical criterion at once;
     a refusal is shown on that response's form, with what was typed kept."""
     row = flow.managed_panel(db.session, current_user, panel_id)
@@ -438,12 +438,13 @@ def consensus(panel_id: int):
                             entered=entered)
     db.session.commit()
     flash(f"Consensus recorded for {flow.bidder_label(row, response, current_user)}.", "success")
-    return redirect(url_for("evaluation.matrix", panel_id=row.id) + f"#r-{response.public_id}")
+    return redirect(url_for("evaluation.matrix", panel_id=row.public_id)
+                    + f"#r-{response.public_id}")
 
 
-@bp.route("/panels/<int:panel_id>/price", methods=["POST"])
+@bp.route("/panels/<panel_id>/price", methods=["POST"])
 @policy.rule("panel.chair")
-def score_price(panel_id: int):
+def score_price(panel_id: str):
     row = flow.managed_panel(db.session, current_user, panel_id)
     try:
         flow.score_price(db.session, row, current_user)
@@ -453,49 +454,54 @@ def score_price(panel_id: int):
                             error=error.message)
     db.session.commit()
     flash("Price scored by the formula on the evaluated costs.", "success")
-    return redirect(url_for("evaluation.matrix", panel_id=row.id))
+    return redirect(url_for("evaluation.matrix", panel_id=row.public_id))
 
 
 # ---------------------------------------------------------------- the report
 
-def _reported(panel_id: int):
+def _file_stem(row) -> str:
+    """Download names by the RFR and its lots (never a key that counts the panels)."""
+    return f"{row.solicitation.number}-lots-" + "-".join(str(lot.number) for lot in row.lots)
+
+
+def _reported(panel_id: str):
     row = flow.managed_panel(db.session, current_user, panel_id)
     if row.status.name != "finalized":
         refuse("The report is written when the panel is finalized.")
     return row
 
 
-@bp.route("/panels/<int:panel_id>/report")
+@bp.route("/panels/<panel_id>/report")
 @policy.rule("panel.chair")
-def report(panel_id: int):
+def report(panel_id: str):
     row = _reported(panel_id)
     return render_template("evaluation/report.html", **reports.report_data(
         db.session, row, current_user))
 
 
-@bp.route("/panels/<int:panel_id>/report.pdf")
+@bp.route("/panels/<panel_id>/report.pdf")
 @policy.rule("panel.chair")
-def report_pdf(panel_id: int):
+def report_pdf(panel_id: str):
     row = _reported(panel_id)
     data = reports.report_pdf(reports.report_data(db.session, row, current_user))
     return send_file(data, mimetype="application/pdf", as_attachment=True,
-                     download_name=f"panel-{row.id}-report.pdf")
+                     download_name=f"{_file_stem(row)}-report.pdf")
 
 
-@bp.route("/panels/<int:panel_id>/scores.<kind>")
+@bp.route("/panels/<panel_id>/scores.<kind>")
 @policy.rule("panel.chair")
-def scores_export(panel_id: int, kind: str):
+def scores_export(panel_id: str, kind: str):
     row = _reported(panel_id)
     data = reports.report_data(db.session, row, current_user)
     if kind == "csv":
         return FlaskResponse(reports.scores_csv(data["lines"]), mimetype="text/csv", headers={
-            "Content-Disposition": f"attachment; filename=panel-{row.id}-scores.csv"})
+            "Content-Disposition": f"attachment; filename={_file_stem(row)}-scores.csv"})
     if kind == "xlsx":
         return send_file(reports.scores_xlsx(data["lines"], reports.ranking_rows(data)),
                          as_attachment=True,
                          mimetype="application/vnd.openxmlformats-officedocument"
                                   ".spreadsheetml.sheet",
-                         download_name=f"panel-{row.id}-scores.xlsx")
+                         download_name=f"{_file_stem(row)}-scores.xlsx")
     abort(404)
 
 
@@ -515,9 +521,9 @@ def mine():
     return render_template("evaluation/mine.html", rows=rows)
 
 
-@bp.route("/panels/<int:panel_id>/declarations", methods=["GET", "POST"])
+@bp.route("/panels/<panel_id>/declarations", methods=["GET", "POST"])
 @policy.rule("scoresheet.work")
-def declare(panel_id: int):
+def declare(panel_id: str):
     """Declarations, one per bidder. A new conflict with a bidder whose response the member
     already scores asks first (the scoresheet is withdrawn, the chair is told); a refusal is
     shown on the form with what was chosen and typed kept."""
@@ -602,9 +608,9 @@ def _save_from_form(sheet) -> None:
     flow.save_scores(db.session, sheet, current_user, scores)
 
 
-@bp.route("/scoresheets/<int:sheet_id>", methods=["GET", "POST"])
+@bp.route("/scoresheets/<sheet_id>", methods=["GET", "POST"])
 @policy.rule("scoresheet.work")
-def scoresheet(sheet_id: int):
+def scoresheet(sheet_id: str):
     sheet = flow.my_scoresheet(db.session, current_user, sheet_id)
     if request.method == "POST":
         try:
@@ -616,9 +622,9 @@ def scoresheet(sheet_id: int):
                                     entered=request.form.to_dict())
         db.session.commit()
         if request.form.get("action") == "review":
-            return redirect(url_for("evaluation.confirm_submit", sheet_id=sheet.id))
+            return redirect(url_for("evaluation.confirm_submit", sheet_id=sheet.public_id))
         flash(f"Draft saved at {clock.format_moment(clock.now())}.", "success")
-        return redirect(url_for("evaluation.scoresheet", sheet_id=sheet.id,
+        return redirect(url_for("evaluation.scoresheet", sheet_id=sheet.public_id,
                                 criterion=request.form.get("criterion") or None))
     return _scoresheet_page(sheet)
 
@@ -651,9 +657,9 @@ def _scoresheet_page(sheet, *, error: str | None = None, status: int = 200,
     ), status
 
 
-@bp.route("/scoresheets/<int:sheet_id>/draft", methods=["POST"])
+@bp.route("/scoresheets/<sheet_id>/draft", methods=["POST"])
 @policy.rule("scoresheet.work")
-def draft(sheet_id: int):
+def draft(sheet_id: str):
     """The page's script saves the draft as the member types (JSON answer)."""
     sheet = flow.my_scoresheet(db.session, current_user, sheet_id)
     _save_from_form(sheet)
@@ -662,9 +668,9 @@ def draft(sheet_id: int):
                     "status": sheet.status.value})
 
 
-@bp.route("/scoresheets/<int:sheet_id>/submit", methods=["GET", "POST"])
+@bp.route("/scoresheets/<sheet_id>/submit", methods=["GET", "POST"])
 @policy.rule("scoresheet.work")
-def confirm_submit(sheet_id: int):
+def confirm_submit(sheet_id: str):
     sheet = flow.my_scoresheet(db.session, current_user, sheet_id)
     if request.method == "POST":
         flow.submit(db.session, sheet, current_user)

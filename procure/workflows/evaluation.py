@@ -485,9 +485,15 @@ def points_allowed(plan: EvaluationPlan, criterion: Criterion, points: Decimal) 
     return None
 
 
-def my_scoresheet(session: Session, actor: Any, scoresheet_id: int) -> Scoresheet:
-    """A member's own scoresheet; anything else (another's, a withdrawn one) is not found."""
-    sheet = session.get(Scoresheet, scoresheet_id)
+def _by_public_id(session: Session, model: Any, public_id: Any) -> Any:
+    """A panel or scoresheet by its public id (UUID4: keys would count the others)."""
+    return session.scalar(select(model).where(model.public_id == str(public_id)))
+
+
+def my_scoresheet(session: Session, actor: Any, scoresheet_id: str) -> Scoresheet:
+    """A member's own scoresheet, by its public id; anything else (another's, a withdrawn one)
+    is not found."""
+    sheet = _by_public_id(session, Scoresheet, scoresheet_id)
     if sheet is None or not policy.allows(actor, "scoresheet.work", sheet):
         raise NotFound("No such scoresheet.")
     return sheet
@@ -1133,27 +1139,28 @@ def panels_for_member(session: Session, user: Any) -> list[tuple[Panel, PanelMem
     return [(panel, member) for panel, member in rows]
 
 
-def my_panel(session: Session, actor: Any, panel_id: int) -> tuple[Panel, PanelMember]:
-    """A panel the person sits on; any other is not found."""
-    panel = session.get(Panel, panel_id)
+def my_panel(session: Session, actor: Any, panel_id: str) -> tuple[Panel, PanelMember]:
+    """A panel the person sits on, by its public id; any other is not found."""
+    panel = _by_public_id(session, Panel, panel_id)
     member = member_of(panel, actor) if panel is not None else None
     if panel is None or member is None:
         raise NotFound("No such panel.")
     return panel, member
 
 
-def managed_panel(session: Session, actor: Any, panel_id: int) -> Panel:
-    """A panel for its chair or the officers who manage evaluations; others: not found."""
-    panel = session.get(Panel, panel_id)
+def managed_panel(session: Session, actor: Any, panel_id: str) -> Panel:
+    """A panel, by its public id, for its chair or the officers who manage evaluations;
+    others: not found."""
+    panel = _by_public_id(session, Panel, panel_id)
     if panel is None or not (policy.allows(actor, "evaluation.manage")
                              or policy.allows(actor, "panel.chair", panel)):
         raise NotFound("No such panel.")
     return panel
 
 
-def chaired_scoresheet(session: Session, actor: Any, scoresheet_id: int) -> Scoresheet:
-    """A scoresheet of a panel this person chairs; any other is not found."""
-    sheet = session.get(Scoresheet, scoresheet_id)
+def chaired_scoresheet(session: Session, actor: Any, scoresheet_id: str) -> Scoresheet:
+    """A scoresheet of a panel this person chairs, by its public id; any other: not found."""
+    sheet = _by_public_id(session, Scoresheet, scoresheet_id)
     if sheet is None or not policy.allows(actor, "panel.chair", sheet.panel):
         raise NotFound("No such scoresheet.")
     return sheet

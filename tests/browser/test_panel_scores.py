@@ -29,7 +29,7 @@ def test_a_member_scores_beside_the_proposal_and_the_chair_reaches_consensus(
         flow.fire(db.session, panel, "begin_declarations", world.officer)
         declare_none(db.session, panel, world.chair, world.family)
         db.session.commit()
-        panel_id = panel.id
+        panel_id = panel.public_id
 
     context = browser.new_context()
     page = context.new_page()
@@ -43,7 +43,7 @@ def test_a_member_scores_beside_the_proposal_and_the_chair_reaches_consensus(
     look.check("declarations")
     page.get_by_role("button", name="Record my declarations").click()
     with app.app_context():
-        chair = db.session.get(flow.Panel, panel_id)
+        chair = db.session.scalar(db.select(flow.Panel).where(flow.Panel.public_id == panel_id))
         flow.fire(db.session, chair, "begin_scoring", chair.chair.user)
         db.session.commit()
 
@@ -80,7 +80,7 @@ def test_a_member_scores_beside_the_proposal_and_the_chair_reaches_consensus(
     expect(page.locator("main")).to_contain_text("Scoresheet submitted")
 
     with app.app_context():   # the others score (the chair's view needs every sheet in)
-        p = db.session.get(flow.Panel, panel_id)
+        p = db.session.scalar(db.select(flow.Panel).where(flow.Panel.public_id == panel_id))
         technical = flow.technical_criteria(p)[0]
         for i, sheet in enumerate(flow.live_scoresheets(p)):
             if sheet.status.name == "submitted":

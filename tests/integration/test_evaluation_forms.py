@@ -52,12 +52,16 @@ def _scoring(app, rfr_id: int, *, blind: bool = False) -> int:
         declare_none(db.session, panel, w.chair, w.evaluator, w.family)
         flow.fire(db.session, panel, "begin_scoring", w.chair)
         db.session.commit()
-        return panel.id
+        return panel.public_id
+
+
+def _get(public_id: str) -> Panel:
+    return db.session.scalar(db.select(Panel).where(Panel.public_id == public_id))
 
 
 def _submit_all(app, panel_id: int, points=(6, 8, 3)) -> None:
     with app.app_context():
-        panel = db.session.get(Panel, panel_id)
+        panel = _get(panel_id)
         technical = flow.technical_criteria(panel)[0]
         for i, sheet in enumerate(flow.live_scoresheets(panel)):
             if sheet.status.name != "submitted":
@@ -70,7 +74,7 @@ def _submit_all(app, panel_id: int, points=(6, 8, 3)) -> None:
 def _finalized(app, panel_id: int) -> None:
     _submit_all(app, panel_id)
     with app.app_context():
-        panel = db.session.get(Panel, panel_id)
+        panel = _get(panel_id)
         chair = panel.chair.user
         flow.fire(db.session, panel, "begin_consensus", chair)
         technical = flow.technical_criteria(panel)[0]
@@ -101,13 +105,18 @@ def test_only_the_steps_allowed_now_are_offered_else_the_page_says_why(app, peop
     assert "Form the panel" in page and "Save the plan" in page
     made = officer.post(f"/evaluation/solicitations/{rid}/panels",
                         {"name": "Lot 1 panel", "lots": str(w.rfr.lots[0].id)})
-    panel_id = int(made.headers["Location"].rsplit("/", 1)[1])
+    panel_id = made.headers["Location"].rsplit("/", 1)[1]
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}",
+                        panel_id), "panels are named by public ids, never keys that count"
+    with app.app_context():
+        key = _get(panel_id).id
+    assert officer.get(f"/evaluation/panels/{key}").status_code == 404
     page = officer.get(f"/evaluation/panels/{panel_id}").get_data(as_text=True)
     assert "Start declarations</strong>: not yet. Name a chair" in page
     assert "events/begin_declarations" not in page
 
     with app.app_context():
-        panel = db.session.get(Panel, panel_id)
+        panel = _get(panel_id)
         w = _world(rid)
         for who, kind, chair in [(w.chair, "agency_staff", True),
                                  (w.evaluator, "external_reviewer", False)]:
@@ -137,7 +146,7 @@ def test_only_the_steps_allowed_now_are_offered_else_the_page_says_why(app, peop
     assert "declarations are missing" in forced.get_data(as_text=True)
     assert "<h1>Lot 1 panel</h1>" in forced.get_data(as_text=True)       # the same page
     with app.app_context():
-        panel = db.session.get(Panel, panel_id)
+        panel = _get(panel_id)
         w = _world(rid)
         declare_none(db.session, panel, w.chair, w.evaluator)
         flow.fire(db.session, panel, "begin_scoring", w.chair)
@@ -152,7 +161,7 @@ def test_a_conflict_that_would_withdraw_a_submitted_scoresheet_is_asked_first_an
         app, world, login):
     panel_id = _scoring(app, world["rfr"])
     with app.app_context():
-        panel = db.session.get(Panel, panel_id)
+        panel = _get(panel_id)
         org = flow.bidders_of(panel)[0]
         panelist = db.session.scalar(db.select(User).where(User.email == EMAILS["panelist"]))
         sheet = next(s for s in flow.live_scoresheets(panel)
@@ -161,7 +170,7 @@ def test_a_conflict_that_would_withdraw_a_submitted_scoresheet_is_asked_first_an
             flow.technical_criteria(panel)[0].id: (Decimal(7), "Clear.")})
         flow.submit(db.session, sheet, panelist)
         db.session.commit()
-        sheet_id, name = sheet.id, org.legal_name
+        sheet_id, key, name = sheet.public_id, sheet.id, org.legal_name
     member = login("panelist")
     choices = {"bidder-0": "conflict", "nature-0": "My cousin runs its intake team.",
                "bidder-1": "none", "bidder-2": "none"}
@@ -171,7 +180,7 @@ def test_a_conflict_that_would_withdraw_a_submitted_scoresheet_is_asked_first_an
     assert f"Your submitted scoresheet for {name} will be withdrawn" in text
     assert "Declare and withdraw my scoresheet" in text and "My cousin runs its intake" in text
     with app.app_context():
-        assert db.session.get(Scoresheet, sheet_id).status.name == "submitted"   # not yet
+        assert db.session.get(Scoresheet, key).status.name == "submitted"   # not yet
 
     done = member.post(f"/evaluation/panels/{panel_id}/declarations",
                        {**choices, "confirm": "withdraw"})
@@ -179,7 +188,7 @@ def test_a_conflict_that_would_withdraw_a_submitted_scoresheet_is_asked_first_an
     assert "1 scoresheet was withdrawn; the chair is told" in member.get(
         done.headers["Location"]).get_data(as_text=True)
     with app.app_context():
-        assert db.session.get(Scoresheet, sheet_id).status.name == "withdrawn"
+        assert db.session.get(Scoresheet, key).status.name == "withdrawn"
     page = login("officer2").get(f"/evaluation/panels/{panel_id}").get_data(as_text=True)
     assert "Withdrawn after a conflict was declared" in page
     assert (f"<strong>Panelist</strong> declared a conflict with {name}" in page
@@ -217,9 +226,9 @@ def test_refusals_are_shown_on_the_form_with_what_was_typed(app, world, login):
 
     # Points out of range on the scoresheet.
     with app.app_context():
-        sheet = next(s for s in flow.live_scoresheets(db.session.get(Panel, panel_id))
+        sheet = next(s for s in flow.live_scoresheets(_get(panel_id))
                      if s.member.user.email == EMAILS["panelist"])
-        sheet_id, cid = sheet.id, flow.technical_criteria(sheet.panel)[0].id
+        sheet_id, cid = sheet.public_id, flow.technical_criteria(sheet.panel)[0].id
     refused = member.post(f"/evaluation/scoresheets/{sheet_id}",
                           {"action": "save", f"points-{cid}": "11",
                            f"comment-{cid}": "Strong weekly teaming, pages 2-3."})
@@ -266,16 +275,16 @@ def test_progress_count_legend_exports_and_the_pdf(app, world, login):
     assert legend.count("family representative") == 1 and "Pat Parent" in legend
 
     with app.app_context():   # back to scoring, then through to the end by the use cases
-        panel = db.session.get(Panel, panel_id)
+        panel = _get(panel_id)
         flow.fire(db.session, panel, "reopen_scoring", panel.chair.user)
         db.session.commit()
     with app.app_context():
-        panel = db.session.get(Panel, panel_id)
+        panel = _get(panel_id)
         chair_user = panel.chair.user
         flow.fire(db.session, panel, "begin_consensus", chair_user)
         db.session.commit()
     with app.app_context():
-        panel = db.session.get(Panel, panel_id)
+        panel = _get(panel_id)
         technical = flow.technical_criteria(panel)[0]
         for points, response in zip((7, 5, 7), flow.responses_of(panel), strict=True):
             flow.record_consensus(db.session, panel, panel.chair.user, response=response,
@@ -308,12 +317,13 @@ def test_progress_count_legend_exports_and_the_pdf(app, world, login):
     assert {"Weight", "Weighted points", "Bidder's weighted total", "Rank in lot"} <= set(header)
 
     pdf = chair.get(f"/evaluation/panels/{panel_id}/report.pdf")
+    assert "-lots-1-report.pdf" in pdf.headers["Content-Disposition"]
     reader = PdfReader(io.BytesIO(pdf.data))
     text = "\n".join(page.extract_text() for page in reader.pages)
     pages = len(reader.pages)
     assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
     with app.app_context():
-        declared = db.session.get(Panel, panel_id).members[0].declarations[0].declared_at
+        declared = _get(panel_id).members[0].declarations[0].declared_at
         assert clock.format_moment(declared) in text.replace("\n", " ")
 
 
@@ -335,4 +345,4 @@ def test_an_officer_on_a_blind_panel_is_not_shown_bidder_names(app, world, login
         with pytest.raises(policy.Denied, match="blind evaluation panel"):
             flow.refuse_names_to_blind_evaluator(db.session, rfr, people[EMAILS["officer2"]])
         flow.refuse_names_to_blind_evaluator(db.session, rfr, people[EMAILS["officer"]])
-        assert db.session.get(Panel, panel_id).status.name == "scoring"
+        assert _get(panel_id).status.name == "scoring"

@@ -26,7 +26,7 @@ def world(app, people):
                 "responses": {k: r.public_id for k, r in made.responses.items()}}
 
 
-def _to_consensus(app, rfr_id: int) -> int:
+def _to_consensus(app, rfr_id: int) -> str:
     """A panel over lot 1, every member scoring 6 on the technical criterion: in consensus,
     the technical consensus recorded; price not scored yet."""
     with app.app_context():
@@ -51,7 +51,7 @@ def _to_consensus(app, rfr_id: int) -> int:
             flow.record_consensus(db.session, panel, world.chair, response=response,
                                   criterion=technical, points=Decimal(6), rationale="Agreed.")
         db.session.commit()
-        return panel.id
+        return panel.public_id
 
 
 def test_an_officer_sets_the_rate_card_and_each_responses_rates_and_price_is_scored_on_them(
