@@ -1,7 +1,7 @@
 """panel public ids: panels and scoresheets are named in URLs by UUID4, not by their keys
 
 Revision ID: panel_public_ids
-Revises: panels
+Revises: mail_queue (main gained 0008_mail_queue on panels first: chained after it, one head)
 
 """
 import uuid
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "panel_public_ids"
-down_revision = "panels"
+down_revision = "mail_queue"
 branch_labels = None
 depends_on = None
 
