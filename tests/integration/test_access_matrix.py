@@ -105,6 +105,12 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
         ("add_member", "POST"), ("correct_cost", "POST"), ("panel", "GET"), ("fire", "POST"),
         ("assign", "POST"), ("matrix", "GET"), ("consensus", "POST"), ("report", "GET"),
         ("report_pdf", "GET"), ("scores_export", "GET")]},
+    # The rate card: the agency sets it (a refusal before the opening still answers the
+    # officer: 409); proposed rates name a response, so only after the opening.
+    ("evaluation.rates", "GET"): (AGENCY, AGENCY),
+    ("evaluation.rates", "POST"): (AGENCY, AGENCY),
+    ("evaluation.remove_rate", "POST"): (AGENCY, AGENCY),
+    ("evaluation.proposed_rates", "POST"): (NOBODY, AGENCY),
     ("evaluation.return_sheet", "POST"): (NOBODY, CHAIR),
     ("evaluation.score_price", "POST"): (NOBODY, CHAIR),
     ("evaluation.mine", "GET"): (EVALUATORS, EVALUATORS),
@@ -124,6 +130,10 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("api_evaluation.PanelMembers", "POST"): (AGENCY, AGENCY),
     ("api_evaluation.Cost", "POST"): (AGENCY, AGENCY),
     ("api_evaluation.Plan", "PUT"): (AGENCY, AGENCY),
+    ("api_evaluation.RateCard", "GET"): (AGENCY, AGENCY),
+    ("api_evaluation.RateCard", "PUT"): (AGENCY, AGENCY),
+    ("api_evaluation.ProposedRates", "GET"): (NOBODY, AGENCY),
+    ("api_evaluation.ProposedRates", "PUT"): (AGENCY, AGENCY),   # the body is checked first
     ("api_evaluation.Price", "POST"): (NOBODY, CHAIR),
     ("api_evaluation.PanelItem", "GET"): (NOBODY, EVALUATORS),
     ("api_evaluation.PanelEvent", "POST"): (NOBODY, AGENCY),
