@@ -1107,16 +1107,10 @@ def withdrawn_by_conflict(panel: Panel) -> list[Withdrawal]:
 
 
 def names_hidden_from(session: Session, solicitation: Solicitation, viewer: Any) -> bool:
-    """True where this person evaluates the RFR blind: its plan is blind and they sit on one of
-    its panels (chair included). Such a person, officer or not, is shown bidder codes on the
-    evaluation pages and must not open the officer's pages that name its bidders."""
-    plan = session.get(EvaluationPlan, solicitation.id)
-    if plan is None or not plan.blind:
-        return False
-    return session.scalar(select(PanelMember.id).join(Panel).where(
-        Panel.solicitation_id == solicitation.id,
-        PanelMember.user_id == getattr(viewer, "id", None),
-        PanelMember.removed_at.is_(None)).limit(1)) is not None
+    """True where this person evaluates the RFR blind (policy.evaluates_blind): they are shown
+    bidder codes on the evaluation pages and must not open the officer's pages that name its
+    bidders."""
+    return policy.evaluates_blind(viewer, solicitation)
 
 
 def refuse_names_to_blind_evaluator(session: Session, solicitation: Solicitation,
