@@ -36,8 +36,8 @@ PEOPLE = [
     ("admin@agency.example.org", "Alex Admin", Role.admin, None),
     ("officer@agency.example.org", "Pat Okafor", Role.officer, None),
     ("officer2@agency.example.org", "Sam Rivera", Role.officer, None),
-    ("panelist@agency.example.org", "Jordan Lee (parent representative)", Role.panelist, None),
-    ("reviewer@agency.example.org", "Casey Nguyen (external reviewer)", Role.panelist, None),
+    ("panelist@agency.example.org", "Jordan Lee", Role.panelist, None),
+    ("reviewer@agency.example.org", "Casey Nguyen", Role.panelist, None),
 ]
 
 PROVIDERS = [
@@ -86,6 +86,7 @@ def load() -> bool:
     _family_based_services_closed(officer, bidders)
     _residential_redesign_draft(officer, rfi)
     _family_support_in_evaluation(officer, bidders)
+    _respite_opened_no_panel(officer, bidders)
     _western_lead_agencies_awarded(officer, bidders)
     session.commit()
     return True
@@ -468,6 +469,40 @@ def _family_support_in_evaluation(officer: User, bidders: list[User]) -> None:
                 evaluation_flow.save_scores(session, sheet, parent, {
                     technical[0].id: (Decimal(8), "Parent partners at every meeting: what "
                                                   "families ask for.")})
+
+
+def _respite_opened_no_panel(officer: User, bidders: list[User]) -> None:
+    """An RFR opened and judged with no panel yet: its evaluation plan (blind or not, the rate
+    card) can still be set before an officer forms the panel."""
+    session = db.session
+    deadline = clock.now() - timedelta(days=2)
+    with clock.pinned(deadline - timedelta(days=30)):
+        rfr = flow.create(
+            session, officer, kind=SolicitationKind.RFR, agencies=["DCF"],
+            number=f"DCF-{clock.local(deadline).year}-RFR-021",
+            title="Respite care for foster families", deadline=deadline,
+            description="Planned and emergency respite for foster families, priced per diem "
+                        "and hourly.")
+        area = session.scalars(select(AreaOffice).order_by(AreaOffice.name)).first()
+        flow.add_lot(session, rfr, officer, kind=LotKind.network_services,
+                     title="Respite care", service_model_code="respite",
+                     area_office_ids=[area.id], estimated_annual_value=Decimal("250000"))
+        for title in ("Program Design", "Budget"):
+            flow.add_section(session, rfr, officer, title=title, aliases=[], page_limit=10)
+        flow.add_criterion(session, rfr, officer, name="Program design", weight=70,
+                           max_points=10)
+        flow.add_criterion(session, rfr, officer, name="Cost", weight=30, max_points=10,
+                           envelope=Envelope.price)
+        flow.publish(session, rfr, officer)
+    rows = [_submitted(bidder, rfr.lots[0], _response_pdf(
+                bidder.organization.legal_name, bidder.organization.fein, 1, "$240,000.00"),
+                "respite.pdf", deadline - timedelta(days=3), deadline - timedelta(days=2))
+            for bidder in bidders[1:]]
+    with clock.pinned(deadline + timedelta(minutes=5)):
+        response_flow.close_due(session)
+        response_flow.open_responses(session, rfr, officer)
+        for row in rows:
+            response_flow.fire(session, row, "accept", officer)
 
 
 def _western_lead_agencies_awarded(officer: User, bidders: list[User]) -> None:

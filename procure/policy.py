@@ -17,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from procure.models import (
+    EvaluationPlan,
+    Panel,
     PanelMember,
     ResponseStatus,
     Role,
@@ -74,7 +76,22 @@ def _unsealed_for(user: Any, response: Any) -> bool:
     if user.role is Role.bidder and _has_organization(user, response):
         return True
     return (user.role in AGENCY and response.solicitation.opened_at is not None
-            and response.status not in (ResponseStatus.draft, ResponseStatus.withdrawn))
+            and response.status not in (ResponseStatus.draft, ResponseStatus.withdrawn)
+            and not evaluates_blind(user, response.solicitation))
+
+
+def evaluates_blind(user: Any, solicitation: Any) -> bool:
+    """This person sits on a panel (chair included) of an RFR evaluated blind: bidders' names
+    never reach them, so they read its responses only through the evaluation, by bidder code."""
+    session = object_session(solicitation)
+    if session is None or getattr(user, "id", None) is None:
+        return False
+    plan = session.get(EvaluationPlan, solicitation.id)
+    if plan is None or not plan.blind:
+        return False
+    return session.scalar(select(PanelMember.id).join(Panel).where(
+        Panel.solicitation_id == solicitation.id, PanelMember.user_id == user.id,
+        PanelMember.removed_at.is_(None)).limit(1)) is not None
 
 
 def _active(user: Any) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -14,7 +15,27 @@ from procure import clock
 from procure.models import Panel
 from procure.workflows import evaluation as flow
 
-HEADERS = ["Lot", "Bidder", "Criterion", "Evaluator", "Sits as", "Points", "Comment or rationale"]
+HEADERS = ["Lot", "Bidder", "Criterion", "Weight", "Max points", "Evaluator", "Sits as",
+           "Points", "Weighted points", "Comment or rationale", "Bidder's weighted total",
+           "Rank in lot"]
+RANKING_HEADERS = ["Lot", "Rank", "Bidder", "Weighted total (of 100)"]
+
+
+def _rank(rank: int | None, tied: bool) -> str:
+    return "" if rank is None else (f"{rank} (tied)" if tied else str(rank))
+
+
+def _row(line: flow.ReportLine) -> list[Any]:
+    """One line as the exports write it (numbers as numbers; a tie says so)."""
+    return [line.lot, line.bidder, line.criterion, line.weight, line.max_points, line.member,
+            line.kind, line.points, line.weighted, line.comment, line.total,
+            _rank(line.rank, line.tied)]
+
+
+def ranking_rows(data: dict[str, Any]) -> list[list[Any]]:
+    return [[lot.label, _rank(r.rank, sum(1 for o in rows if o.rank == r.rank) > 1),
+             data["labels"][r.response.id], r.total]
+            for lot, rows in data["ranking"] for r in rows]
 
 
 def report_data(session: Session, panel: Panel, viewer: Any) -> dict[str, Any]:
@@ -41,12 +62,13 @@ def scores_csv(lines: list[flow.ReportLine]) -> str:
     writer = csv.writer(out)
     writer.writerow(HEADERS)
     for line in lines:
-        writer.writerow([line.lot, line.bidder, line.criterion, line.member, line.kind,
-                         "" if line.points is None else str(line.points), line.comment])
+        writer.writerow(["" if v is None else str(v) for v in _row(line)])
     return out.getvalue()
 
 
-def scores_xlsx(lines: list[flow.ReportLine]) -> io.BytesIO:
+def scores_xlsx(lines: list[flow.ReportLine], ranking: list[list[Any]]) -> io.BytesIO:
+    """Two sheets: Scores (every line, with weights, weighted points, totals and ranks) and
+    Ranking (each lot's responses by weighted total)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -54,24 +76,36 @@ def scores_xlsx(lines: list[flow.ReportLine]) -> io.BytesIO:
     sheet = book.active
     sheet.title = "Scores"
     sheet.append(HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
     for line in lines:
-        sheet.append([line.lot, line.bidder, line.criterion, line.member, line.kind,
-                      None if line.points is None else float(line.points), line.comment])
-    for column, width in zip("ABCDEFG", (28, 18, 24, 22, 22, 8, 60), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
+        sheet.append([float(v) if isinstance(v, Decimal) else v for v in _row(line)])
+    widths = (28, 18, 24, 8, 10, 22, 22, 8, 10, 60, 14, 10)
+    _finish(sheet, widths)
+    ranked = book.create_sheet("Ranking")
+    ranked.append(RANKING_HEADERS)
+    for row in ranking:
+        ranked.append([float(v) if isinstance(v, Decimal) else v for v in row])
+    _finish(ranked, (28, 10, 24, 22))
+    for each in (sheet, ranked):
+        for cell in each[1]:
+            cell.font = Font(bold=True)
     out = io.BytesIO()
     book.save(out)
     out.seek(0)
     return out
 
 
+def _finish(sheet: Any, widths: tuple[int, ...]) -> None:
+    from openpyxl.utils import get_column_letter
+    for index, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+
+
 def report_pdf(data: dict[str, Any]) -> io.BytesIO:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import letter
     from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.pdfgen import canvas
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     styles = getSampleStyleSheet()
@@ -110,16 +144,43 @@ def report_pdf(data: dict[str, Any]) -> io.BytesIO:
                               + (" (tied: the agency decides between them)." if len(top) > 1
                                  else "."), styles["BodyText"]))
     story += [Spacer(1, 10), para("Conflict of interest declarations", styles["Heading2"]),
-              table([["Member", "Sits as", "Bidder", "Declared", "Nature"]] + [
+              table([["Member", "Sits as", "Bidder", "Declared", "When", "Nature"]] + [
                   [d["member"] + (" (chair)" if d["chair"] else ""), d["kind"], d["bidder"],
-                   ("Conflict" if d["conflict"] else "No conflict")
-                   + (" (superseded)" if d["superseded"] else ""), d["nature"]]
-                  for d in data["declarations"]], [100, 90, 90, 90, 160]),
+                   "Conflict" if d["conflict"] else "No conflict",
+                   clock.format_moment(d["at"]) + (
+                       "; superseded " + clock.format_moment(d["superseded"])
+                       if d["superseded"] else ""), d["nature"]]
+                  for d in data["declarations"]], [85, 70, 75, 60, 110, 130]),
               Spacer(1, 10), para("Every score, comment and rationale", styles["Heading2"]),
-              table([HEADERS[1:]] + [[line.bidder, line.criterion, line.member, line.kind,
-                                      "" if line.points is None else str(line.points),
-                                      line.comment] for line in data["lines"]],
-                    [60, 70, 80, 70, 40, 210])]
-    doc.build(story)
+              table([["Bidder", "Criterion (weight)", "Evaluator", "Sits as", "Points",
+                      "Comment or rationale"]]
+                    + [[line.bidder, f"{line.criterion} ({line.weight})", line.member, line.kind,
+                        "" if line.points is None else str(line.points), line.comment]
+                       for line in data["lines"]],
+                    [60, 80, 80, 60, 40, 210])]
+    title = f"Evaluation report: {panel.name}"
+
+    class NumberedCanvas(canvas.Canvas):
+        """Writes "Page n of N" at the foot of every page once the page count is known."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:          # reportlab's name
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            for state in self._pages:
+                self.__dict__.update(state)
+                self.setFont("Helvetica", 8)
+                self.drawString(40, 24, title)
+                self.drawRightString(letter[0] - 40, 24,
+                                     f"Page {self._pageNumber} of {len(self._pages)}")
+                super().showPage()
+            super().save()
+
+    doc.build(story, canvasmaker=NumberedCanvas)
     out.seek(0)
     return out

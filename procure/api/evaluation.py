@@ -15,7 +15,7 @@ from sqlalchemy import select
 from procure import policy
 from procure.api.common import PREFIX, Blueprint, EventArgsSchema
 from procure.extensions import db
-from procure.models import Criterion, Lot, MemberKind, Panel, Solicitation, User
+from procure.models import Criterion, Lot, MemberKind, Panel, RateUnit, Solicitation, User
 from procure.faces import actor
 from procure.workflows import evaluation as flow
 from procure.workflows import response as response_flow
@@ -35,7 +35,7 @@ class MemberSchema(Schema):
 
 
 class PanelSchema(Schema):
-    id = fields.Integer()
+    id = fields.String(metadata={"description": "the panel's public id (UUID4)"})
     name = fields.String()
     solicitation = fields.String()
     status = fields.String()
@@ -70,6 +70,9 @@ class DeclareSchema(Schema):
     bidder_index = fields.Integer(required=True)
     conflict = fields.Boolean(required=True)
     nature = fields.String(load_default="")
+    withdraw_scoresheets = fields.Boolean(load_default=False, metadata={
+        "description": "true to confirm that a conflict withdraws the scoresheets I already "
+                       "have for this bidder (without it, such a declaration is refused: 409)"})
 
 
 class AssignSchema(Schema):
@@ -85,8 +88,8 @@ class ScoreSchema(Schema):
 
 
 class ScoresheetSchema(Schema):
-    id = fields.Integer()
-    panel = fields.Integer(attribute="panel_id")
+    id = fields.String(attribute="public_id", metadata={"description": "public id (UUID4)"})
+    panel = fields.Function(lambda s: s.panel.public_id)
     bidder = fields.String()
     lot = fields.Function(lambda s: s.response.lot.number)
     response_id = fields.Function(lambda s: s.response.public_id)
@@ -124,6 +127,35 @@ class CostSchema(Schema):
     reason = fields.String()
 
 
+class RateLineSchema(Schema):
+    id = fields.Integer(allow_none=True, load_default=None, metadata={
+        "description": "a line of the card to keep (and change); leave out for a new line"})
+    service = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    unit = fields.String(required=True, validate=validate.OneOf([u.name for u in RateUnit]),
+                         metadata={"description": "per_diem, hourly or case_rate"})
+    projected_units = fields.Integer(required=True, validate=validate.Range(
+        min=1, max=flow.MAX_UNITS), metadata={"description": "units the agency expects to "
+                                                             "buy a year"})
+
+
+class RateCardSchema(Schema):
+    lines = fields.List(fields.Nested(RateLineSchema), required=True)
+    locked = fields.String(dump_only=True, allow_none=True,
+                           metadata={"description": "why the card cannot change now"})
+
+
+class ProposedRateSchema(Schema):
+    line_id = fields.Integer(required=True)
+    service = fields.String(dump_only=True)
+    rate = fields.Decimal(required=True, allow_none=True, as_string=True,
+                          metadata={"description": "dollars and cents; null clears it"})
+
+
+class ProposedRatesSchema(Schema):
+    rates = fields.List(fields.Nested(ProposedRateSchema), required=True)
+    evaluated_cost = fields.Nested(CostSchema, dump_only=True)
+
+
 class RankedSchema(Schema):
     lot = fields.Integer()
     rank = fields.Integer()
@@ -135,7 +167,7 @@ class RankedSchema(Schema):
 # ---------------------------------------------------------------- helpers
 
 def _panel_out(panel: Any, who: Any) -> dict:
-    out = {"id": panel.id, "name": panel.name, "solicitation": panel.solicitation.number,
+    out = {"id": panel.public_id, "name": panel.name, "solicitation": panel.solicitation.number,
            "status": panel.status.name, "lots": [lot.number for lot in panel.lots],
            "members": panel.active_members, "submitted": None, "scoresheets": None,
            "behind": []}
@@ -144,13 +176,20 @@ def _panel_out(panel: Any, who: Any) -> dict:
     return out
 
 
-def _visible_panel(panel_id: int) -> Any:
+def _visible_panel(panel_id: str) -> Any:
     who = actor()
-    panel = db.session.get(Panel, panel_id)
+    panel = db.session.scalar(select(Panel).where(Panel.public_id == panel_id))
     if panel is None or not (flow.member_of(panel, who) is not None
                              or policy.allows(who, "evaluation.manage")):
         raise NotFound("No such panel.")
     return panel
+
+
+def _solicitation(solicitation_id: int) -> Solicitation:
+    row = db.session.get(Solicitation, solicitation_id)
+    if row is None:
+        raise NotFound("No such solicitation.")
+    return row
 
 
 def _sheet_out(sheet: Any, who: Any) -> Any:
@@ -183,9 +222,7 @@ class PanelCreate(MethodView):
     @bp.errors(400, 403, 404, 409)
     def post(self, data: dict, solicitation_id: int) -> Any:
         """Form a panel for one or more lots of an opened RFR."""
-        row = db.session.get(Solicitation, solicitation_id)
-        if row is None:
-            raise NotFound("No such solicitation.")
+        row = _solicitation(solicitation_id)
         lots = list(db.session.scalars(select(Lot).where(
             Lot.solicitation_id == row.id, Lot.number.in_(data["lots"]))))
         panel = flow.create_panel(db.session, row, actor(), name=data["name"], lots=lots)
@@ -206,21 +243,82 @@ class Plan(MethodView):
     @bp.errors(400, 403, 404, 409)
     def put(self, data: dict, solicitation_id: int) -> Any:
         """Blind evaluation and whole or half points, before any panel starts."""
-        row = db.session.get(Solicitation, solicitation_id)
-        if row is None:
-            raise NotFound("No such solicitation.")
+        row = _solicitation(solicitation_id)
         plan = flow.set_plan(db.session, row, actor(), blind=data["blind"],
                              half_points=data["half_points"])
         db.session.commit()
         return plan
 
 
-@bp.route("/panels/<int:panel_id>/price")
+def _card_out(row: Any) -> dict:
+    return {"lines": [{"id": line.id, "service": line.service, "unit": line.unit.name,
+                       "projected_units": line.projected_units}
+                      for line in flow.rate_card(db.session, row)],
+            "locked": flow.rate_card_locked(db.session, row)}
+
+
+@bp.route("/solicitations/<int:solicitation_id>/rates")
+class RateCard(MethodView):
+    @policy.rule("evaluation.manage")
+    @bp.response(200, RateCardSchema)
+    @bp.errors(400, 403, 404, 409)
+    def get(self, solicitation_id: int) -> dict:
+        """The RFR's rate card: each service priced, its unit and projected units a year."""
+        row = _solicitation(solicitation_id)
+        return _card_out(row)
+
+    @policy.rule("evaluation.manage")
+    @bp.arguments(RateCardSchema)
+    @bp.response(200, RateCardSchema)
+    @bp.errors(400, 403, 404, 409)
+    def put(self, data: dict, solicitation_id: int) -> dict:
+        """Set the whole card: lines with an id are kept and changed, new lines added, lines
+        left out removed with their proposed rates (until a panel scores price on it)."""
+        row = _solicitation(solicitation_id)
+        flow.set_rate_card(db.session, row, actor(), [
+            {**line, "unit": RateUnit[line["unit"]]} for line in data["lines"]])
+        db.session.commit()
+        return _card_out(row)
+
+
+def _rates_out(response: Any) -> dict:
+    mine = flow.proposed_rates(db.session, response)
+    cost = flow.evaluated_cost(db.session, response)
+    return {"rates": [{"line_id": line.id, "service": line.service, "rate": mine.get(line.id)}
+                      for line in flow.rate_card(db.session, response.solicitation)],
+            "evaluated_cost": {"response_id": response.public_id, "amount": cost.amount,
+                               "source": cost.source.name, "reason": cost.reason}}
+
+
+@bp.route("/responses/<uuid:response_id>/rates")
+class ProposedRates(MethodView):
+    @policy.rule("evaluation.manage")
+    @bp.response(200, ProposedRatesSchema)
+    @bp.errors(400, 403, 404, 409)
+    def get(self, response_id: UUID) -> dict:
+        """A response's proposed rates and the evaluated cost they make (after the opening)."""
+        return _rates_out(response_flow.readable_response(db.session, actor(), response_id))
+
+    @policy.rule("evaluation.manage")
+    @bp.arguments(ProposedRatesSchema)
+    @bp.response(200, ProposedRatesSchema)
+    @bp.errors(400, 403, 404, 409)
+    def put(self, data: dict, response_id: UUID) -> dict:
+        """Enter the rates a response proposed (from its budget): evaluated cost = sum of
+        rate x projected units. Lines left out keep their rate; null clears one."""
+        response = response_flow.readable_response(db.session, actor(), response_id)
+        flow.set_proposed_rates(db.session, response, actor(),
+                                {r["line_id"]: r["rate"] for r in data["rates"]})
+        db.session.commit()
+        return _rates_out(response)
+
+
+@bp.route("/panels/<panel_id>/price")
 class Price(MethodView):
     @policy.rule("panel.chair")
     @bp.response(200, PanelSchema)
     @bp.errors(400, 403, 404, 409)
-    def post(self, panel_id: int) -> Any:
+    def post(self, panel_id: str) -> Any:
         """Score the price criteria by formula (once the technical consensus is complete)."""
         panel = flow.managed_panel(db.session, actor(), panel_id)
         flow.score_price(db.session, panel, actor())
@@ -228,23 +326,23 @@ class Price(MethodView):
         return _panel_out(panel, actor())
 
 
-@bp.route("/panels/<int:panel_id>")
+@bp.route("/panels/<panel_id>")
 class PanelItem(MethodView):
     @policy.rule("scoresheet.work")
     @bp.response(200, PanelSchema)
     @bp.errors(400, 403, 404, 409)
-    def get(self, panel_id: int) -> Any:
+    def get(self, panel_id: str) -> Any:
         """A panel I sit on or manage; progress for its chair and the officers."""
         return _panel_out(_visible_panel(panel_id), actor())
 
 
-@bp.route("/panels/<int:panel_id>/members")
+@bp.route("/panels/<panel_id>/members")
 class PanelMembers(MethodView):
     @policy.rule("evaluation.manage")
     @bp.arguments(MemberCreateSchema)
     @bp.response(201, MemberSchema)
     @bp.errors(400, 403, 404, 409)
-    def post(self, data: dict, panel_id: int) -> Any:
+    def post(self, data: dict, panel_id: str) -> Any:
         """Seat a person on the panel by kind; one chair."""
         panel = flow.managed_panel(db.session, actor(), panel_id)
         person = db.session.scalar(select(User).where(User.email == data["email"].lower()))
@@ -256,13 +354,13 @@ class PanelMembers(MethodView):
         return member
 
 
-@bp.route("/panels/<int:panel_id>/events/<event>")
+@bp.route("/panels/<panel_id>/events/<event>")
 class PanelEvent(MethodView):
     @policy.rule("panel.chair")   # begin_declarations: the officers; the rest: the chair
     @bp.arguments(EventArgsSchema)
     @bp.response(200, PanelSchema)
     @bp.errors(400, 403, 404, 409)
-    def post(self, args: dict, panel_id: int, event: str) -> Any:
+    def post(self, args: dict, panel_id: str, event: str) -> Any:
         """begin_declarations, begin_scoring, begin_consensus, reopen_scoring, finalize."""
         panel = flow.managed_panel(db.session, actor(), panel_id)
         flow.fire(db.session, panel, event, actor(), reason=args.get("reason", ""))
@@ -270,12 +368,12 @@ class PanelEvent(MethodView):
         return _panel_out(panel, actor())
 
 
-@bp.route("/panels/<int:panel_id>/declarations")
+@bp.route("/panels/<panel_id>/declarations")
 class Declarations(MethodView):
     @policy.rule("scoresheet.work")
     @bp.response(200, DeclarationSchema(many=True))
     @bp.errors(400, 403, 404, 409)
-    def get(self, panel_id: int) -> list[dict]:
+    def get(self, panel_id: str) -> list[dict]:
         """My declaration for each bidder of the panel (declare before reading any response)."""
         panel, member = flow.my_panel(db.session, actor(), panel_id)
         return _declarations(panel, member)
@@ -284,14 +382,15 @@ class Declarations(MethodView):
     @bp.arguments(DeclareSchema)
     @bp.response(201, DeclarationSchema(many=True))
     @bp.errors(400, 403, 404, 409)
-    def post(self, data: dict, panel_id: int) -> list[dict]:
+    def post(self, data: dict, panel_id: str) -> list[dict]:
         """Declare for one bidder: no conflict, or a conflict and its nature."""
         panel, member = flow.my_panel(db.session, actor(), panel_id)
         bidders = flow.bidders_of(panel)
         if not 0 <= data["bidder_index"] < len(bidders):
             raise NotFound("No such bidder on this panel.")
         flow.declare(db.session, panel, actor(), organization_id=bidders[data["bidder_index"]].id,
-                     has_conflict=data["conflict"], nature=data["nature"])
+                     has_conflict=data["conflict"], nature=data["nature"],
+                     confirmed=data["withdraw_scoresheets"])
         db.session.commit()
         return _declarations(panel, member)
 
@@ -308,13 +407,13 @@ def _declarations(panel: Any, member: Any) -> list[dict]:
     return out
 
 
-@bp.route("/panels/<int:panel_id>/assignments")
+@bp.route("/panels/<panel_id>/assignments")
 class Assignments(MethodView):
     @policy.rule("panel.chair")
     @bp.arguments(AssignSchema)
     @bp.response(201, ScoresheetSchema)
     @bp.errors(400, 403, 404, 409)
-    def post(self, data: dict, panel_id: int) -> Any:
+    def post(self, data: dict, panel_id: str) -> Any:
         """The chair gives a member a response to score."""
         panel = flow.managed_panel(db.session, actor(), panel_id)
         member = next((m for m in panel.active_members if m.id == data["member_id"]), None)
@@ -341,12 +440,12 @@ class ScoresheetList(MethodView):
                 for s in flow.my_scoresheets(m)]
 
 
-@bp.route("/scoresheets/<int:sheet_id>")
+@bp.route("/scoresheets/<sheet_id>")
 class ScoresheetItem(MethodView):
     @policy.rule("scoresheet.work")
     @bp.response(200, ScoresheetSchema)
     @bp.errors(400, 403, 404, 409)
-    def get(self, sheet_id: int) -> Any:
+    def get(self, sheet_id: str) -> Any:
         """My scoresheet (only my own: the others' are not found)."""
         return _sheet_out(flow.my_scoresheet(db.session, actor(), sheet_id), actor())
 
@@ -354,7 +453,7 @@ class ScoresheetItem(MethodView):
     @bp.arguments(ScoresArgsSchema)
     @bp.response(200, ScoresheetSchema)
     @bp.errors(400, 403, 404, 409)
-    def put(self, data: dict, sheet_id: int) -> Any:
+    def put(self, data: dict, sheet_id: str) -> Any:
         """Save the draft: points (or null) and a comment for any criteria."""
         sheet = flow.my_scoresheet(db.session, actor(), sheet_id)
         flow.save_scores(db.session, sheet, actor(), {
@@ -363,12 +462,12 @@ class ScoresheetItem(MethodView):
         return _sheet_out(sheet, actor())
 
 
-@bp.route("/scoresheets/<int:sheet_id>/submit")
+@bp.route("/scoresheets/<sheet_id>/submit")
 class ScoresheetSubmit(MethodView):
     @policy.rule("scoresheet.work")
     @bp.response(200, ScoresheetSchema)
     @bp.errors(400, 403, 404, 409)
-    def post(self, sheet_id: int) -> Any:
+    def post(self, sheet_id: str) -> Any:
         """Submit: every criterion scored and commented."""
         sheet = flow.my_scoresheet(db.session, actor(), sheet_id)
         flow.submit(db.session, sheet, actor())
@@ -376,13 +475,13 @@ class ScoresheetSubmit(MethodView):
         return _sheet_out(sheet, actor())
 
 
-@bp.route("/scoresheets/<int:sheet_id>/return")
+@bp.route("/scoresheets/<sheet_id>/return")
 class ScoresheetReturn(MethodView):
     @policy.rule("panel.chair")
     @bp.arguments(ReasonSchema)
     @bp.response(200, ScoresheetSchema)
     @bp.errors(400, 403, 404, 409)
-    def post(self, data: dict, sheet_id: int) -> Any:
+    def post(self, data: dict, sheet_id: str) -> Any:
         """The chair returns a submitted scoresheet with a reason the member reads."""
         sheet = flow.chaired_scoresheet(db.session, actor(), sheet_id)
         flow.return_scoresheet(db.session, sheet, actor(), data["reason"])
@@ -392,13 +491,13 @@ class ScoresheetReturn(MethodView):
 
 # ---------------------------------------------------------------- consensus, cost, ranking
 
-@bp.route("/panels/<int:panel_id>/consensus")
+@bp.route("/panels/<panel_id>/consensus")
 class Consensus(MethodView):
     @policy.rule("panel.chair")
     @bp.arguments(ConsensusArgsSchema)
     @bp.response(201, ScoreSchema)
     @bp.errors(400, 403, 404, 409)
-    def post(self, data: dict, panel_id: int) -> dict:
+    def post(self, data: dict, panel_id: str) -> dict:
         """The chair records the panel's score and rationale on one technical criterion."""
         panel = flow.managed_panel(db.session, actor(), panel_id)
         response = next((r for r in flow.responses_of(panel)
@@ -430,12 +529,12 @@ class Cost(MethodView):
                 "source": cost.source.name, "reason": cost.reason}
 
 
-@bp.route("/panels/<int:panel_id>/ranking")
+@bp.route("/panels/<panel_id>/ranking")
 class Ranking(MethodView):
     @policy.rule("panel.chair")
     @bp.response(200, RankedSchema(many=True))
     @bp.errors(400, 403, 404, 409)
-    def get(self, panel_id: int) -> list[dict]:
+    def get(self, panel_id: str) -> list[dict]:
         """Each lot's responses by weighted total, ties sharing a rank (once finalized)."""
         panel = flow.managed_panel(db.session, actor(), panel_id)
         if panel.status is not flow.P.finalized:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from procure.models.base import Base, enum_column
+from procure.models.base import Base, enum_column, new_public_id
 from procure.models.org import Organization, User
 from procure.models.response import Response
 from procure.models.solicitation import Criterion, Lot, Solicitation
@@ -104,6 +104,7 @@ class ProposedRate(Base):
 class Panel(Base):
     __tablename__ = "panel"
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_public_id)
     solicitation_id: Mapped[int] = mapped_column(ForeignKey("solicitation.id"), index=True)
     solicitation: Mapped[Solicitation] = relationship()
     name: Mapped[str] = mapped_column(String(200))
@@ -168,6 +169,7 @@ class Scoresheet(Base):
     __tablename__ = "scoresheet"
     __table_args__ = (UniqueConstraint("member_id", "response_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_public_id)
     panel_id: Mapped[int] = mapped_column(ForeignKey("panel.id"), index=True)
     panel: Mapped[Panel] = relationship(back_populates="scoresheets")
     member_id: Mapped[int] = mapped_column(ForeignKey("panel_member.id"), index=True)
@@ -183,6 +185,11 @@ class Scoresheet(Base):
         back_populates="scoresheet", order_by="Score.criterion_id", cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def solicitation_id(self) -> int:
+        """The RFR the scoresheet belongs to: its audit events name it."""
+        return self.panel.solicitation_id
 
 
 class Score(Base):

@@ -19,13 +19,17 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length
 
 from procure import clock, policy, reports
 from procure.extensions import db
 from procure.models import (
     Lot,
     MemberKind,
+    RateUnit,
     Solicitation,
     User,
 )
@@ -38,10 +42,11 @@ from procure.web.forms import (
     PanelMemberForm,
     PlanForm,
     ReturnForm,
+    WholeNumberField,
 )
 from procure.workflows import evaluation as flow
 from procure.workflows import response as response_flow
-from procure.workflows.base import NotFound, refuse
+from procure.workflows.base import NotFound, WorkflowError, refuse
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 
@@ -61,21 +66,58 @@ def _solicitation(solicitation_id: int) -> Solicitation:
     return db.get_or_404(Solicitation, solicitation_id)
 
 
-@bp.route("/solicitations/<int:solicitation_id>")
-@policy.rule("evaluation.manage")
-def solicitation(solicitation_id: int):
-    row = _solicitation(solicitation_id)
+class RateLineForm(FlaskForm):
+    service = StringField("Service", validators=[
+        DataRequired(message="Name the service the rate is for."), Length(max=200)],
+        description="For example “Residential care” or “Family partner visits”.")
+    unit = SelectField("Priced", choices=[(u.name, u.value) for u in RateUnit])
+    projected_units = WholeNumberField(
+        "Projected units a year", minimum=1, maximum=flow.MAX_UNITS,
+        description=f"Days, hours or cases the agency expects to buy a year: a whole number "
+                    f"from 1 to {flow.MAX_UNITS:,}.")
+
+
+def _plan_locked(row: Solicitation) -> str | None:
+    started = [p for p in flow.panels_of(db.session, row) if p.status.name != "forming"]
+    if started:
+        return (f"The panel “{started[0].name}” has started: blind evaluation and half points "
+                "no longer change.")
+    return None
+
+
+def _panel_refused(row: Solicitation) -> str | None:
+    if row.opened_at is None or row.status.name not in ("opened", "in_evaluation"):
+        return "Panels are formed after the responses are opened."
+    return None
+
+
+def _labels(row: Solicitation, responses) -> dict[int, str]:
+    return {r.id: flow.bidder_label(row, r, current_user) for r in responses}
+
+
+def _solicitation_page(row: Solicitation, *, status: int = 200, plan_form=None,
+                       panel_form=None, cost_error: tuple[str, str] | None = None):
     plan = flow.plan_for(db.session, row)
-    panel_form = PanelForm()
+    if panel_form is None:
+        panel_form = PanelForm(formdata=None)
     taken = {lot.id for p in flow.panels_of(db.session, row) for lot in p.lots}
     panel_form.lots.choices = [(lot.id, lot.label) for lot in row.lots if lot.id not in taken]
     accepted = [r for r in response_flow.responses_for(db.session, current_user, row)
                 if r.status is flow.EVALUATED]
     costs = {r.id: flow.evaluated_cost(db.session, r) for r in accepted}
     return render_template("evaluation/solicitation.html", s=row,
-                           plan_form=PlanForm(obj=plan), panel_form=panel_form,
+                           plan_form=plan_form or PlanForm(obj=plan), plan=plan,
+                           plan_locked=_plan_locked(row), panel_form=panel_form,
+                           panel_refused=_panel_refused(row),
                            panels=flow.panels_of(db.session, row), responses=accepted,
-                           costs=costs, cost_form=CostForm())
+                           labels=_labels(row, accepted), costs=costs, cost_form=CostForm(),
+                           cost_error=cost_error, rates=flow.rate_card(db.session, row)), status
+
+
+@bp.route("/solicitations/<int:solicitation_id>")
+@policy.rule("evaluation.manage")
+def solicitation(solicitation_id: int):
+    return _solicitation_page(_solicitation(solicitation_id))
 
 
 @bp.route("/solicitations/<int:solicitation_id>/plan", methods=["POST"])
@@ -85,11 +127,112 @@ def plan(solicitation_id: int):
     form = PlanForm()
     if not form.validate_on_submit():
         abort(400)
-    flow.set_plan(db.session, row, current_user, blind=form.blind.data,
-                  half_points=form.half_points.data)
+    try:
+        flow.set_plan(db.session, row, current_user, blind=form.blind.data,
+                      half_points=form.half_points.data)
+    except WorkflowError as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return _solicitation_page(row, status=409, plan_form=form)
     db.session.commit()
     flash("Evaluation plan saved.", "success")
     return redirect(url_for("evaluation.solicitation", solicitation_id=row.id))
+
+
+# ---------------------------------------------------------------- the rate card (officers)
+
+def _rates_page(row: Solicitation, *, status: int = 200, line_form=None,
+                errors: dict[str, str] | None = None, entered: dict[str, dict] | None = None):
+    responses = [r for r in response_flow.responses_for(db.session, current_user, row)
+                 if r.status in (flow.EVALUATED, flow.UNJUDGED)]
+    return render_template(
+        "evaluation/rates.html", s=row, lines=flow.rate_card(db.session, row),
+        line_form=line_form or RateLineForm(formdata=None), form=EventForm(),
+        locked=flow.rate_card_locked(db.session, row), responses=responses,
+        labels=_labels(row, responses),
+        proposed={r.id: flow.proposed_rates(db.session, r) for r in responses},
+        from_card={r.id: flow.rate_card_cost(db.session, r) for r in responses},
+        costs={r.id: flow.evaluated_cost(db.session, r) for r in responses},
+        rates_locked={r.id: flow.rates_locked(db.session, r) for r in responses},
+        errors=errors or {}, entered=entered or {}), status
+
+
+@bp.route("/solicitations/<int:solicitation_id>/rates", methods=["GET", "POST"])
+@policy.rule("evaluation.manage")
+def rates(solicitation_id: int):
+    """The rate card: each service the bidders price, its unit (per diem, hourly, case rate)
+    and the units the agency expects to buy a year; POST adds a line."""
+    row = _solicitation(solicitation_id)
+    if request.method == "GET":
+        return _rates_page(row)
+    form = RateLineForm()
+    if not form.validate_on_submit():
+        return _rates_page(row, status=400, line_form=form)
+    try:
+        line = flow.add_rate_line(db.session, row, current_user, service=form.service.data,
+                                  unit=RateUnit[form.unit.data],
+                                  projected_units=form.projected_units.data)
+    except WorkflowError as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return _rates_page(row, status=409, line_form=form)
+    db.session.commit()
+    flash(f"Rate card line added: {line.service}, {line.unit.value.lower()}, "
+          f"{line.projected_units:,} a year.", "success")
+    return redirect(url_for("evaluation.rates", solicitation_id=row.id))
+
+
+@bp.route("/solicitations/<int:solicitation_id>/rates/remove", methods=["POST"])
+@policy.rule("evaluation.manage")
+def remove_rate(solicitation_id: int):
+    row = _solicitation(solicitation_id)
+    form = EventForm()
+    if not form.validate_on_submit():
+        abort(400)
+    line_id = request.form.get("line", type=int)
+    if line_id is None:
+        refuse("Choose the rate card line to remove.")
+    try:
+        flow.remove_rate_line(db.session, row, current_user, line_id)
+    except WorkflowError as error:
+        db.session.rollback()
+        return _rates_page(row, status=409, errors={"card": error.message})
+    db.session.commit()
+    flash("Rate card line removed, with the rates proposed for it.", "success")
+    return redirect(url_for("evaluation.rates", solicitation_id=row.id))
+
+
+@bp.route("/responses/<response_id>/rates", methods=["POST"])
+@policy.rule("evaluation.manage")
+def proposed_rates(response_id: str):
+    """An officer enters the rates a response proposed (read from its budget)."""
+    response = response_flow.readable_response(db.session, current_user, response_id)
+    row = response.solicitation
+    form = EventForm()
+    if not form.validate_on_submit():
+        abort(400)
+    lines = flow.rate_card(db.session, row)
+    entered = {f"rate-{line.id}": request.form.get(f"rate-{line.id}", "") for line in lines}
+    try:
+        rates = {}
+        for line in lines:
+            text = entered[f"rate-{line.id}"].strip().replace(",", "").lstrip("$").strip()
+            try:
+                rates[line.id] = Decimal(text) if text else None
+            except InvalidOperation:
+                refuse(f"{line.service}: a rate is an amount in dollars, like 212.50.")
+        cost = flow.set_proposed_rates(db.session, response, current_user, rates)
+    except WorkflowError as error:
+        db.session.rollback()
+        return _rates_page(row, status=409, errors={response.public_id: error.message},
+                           entered={response.public_id: entered})
+    db.session.commit()
+    label = flow.bidder_label(row, response, current_user)
+    flash(f"Rates of {label} saved: evaluated cost "
+          + (f"${cost.amount:,.2f}" if cost.amount is not None else "not yet complete (a rate "
+             "is missing)") + ".", "success")
+    return redirect(url_for("evaluation.rates", solicitation_id=row.id)
+                    + f"#rates-{response.public_id}")
 
 
 @bp.route("/solicitations/<int:solicitation_id>/panels", methods=["POST"])
@@ -99,17 +242,23 @@ def new_panel(solicitation_id: int):
     form = PanelForm()
     form.lots.choices = [(lot.id, lot.label) for lot in row.lots]
     if not form.validate_on_submit():
-        refuse("Name the panel and choose at least one lot.")
+        return _solicitation_page(row, status=400, panel_form=form)
     lots = list(db.session.scalars(select(Lot).where(Lot.id.in_(form.lots.data))))
-    panel = flow.create_panel(db.session, row, current_user, name=form.name.data, lots=lots)
+    try:
+        panel = flow.create_panel(db.session, row, current_user, name=form.name.data,
+                                  lots=lots)
+    except WorkflowError as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return _solicitation_page(row, status=409, panel_form=form)
     db.session.commit()
     flash(f"Panel “{panel.name}” formed: add its chair and members.", "success")
-    return redirect(url_for("evaluation.panel", panel_id=panel.id))
+    return redirect(url_for("evaluation.panel", panel_id=panel.public_id))
 
 
-@bp.route("/panels/<int:panel_id>/members", methods=["POST"])
+@bp.route("/panels/<panel_id>/members", methods=["POST"])
 @policy.rule("evaluation.manage")
-def add_member(panel_id: int):
+def add_member(panel_id: str):
     panel = flow.managed_panel(db.session, current_user, panel_id)
     form = _member_form(panel)
     if not form.validate_on_submit():
@@ -121,7 +270,7 @@ def add_member(panel_id: int):
                     kind=MemberKind[form.kind.data], chair=form.chair.data)
     db.session.commit()
     flash(f"{person.name} joins the panel.", "success")
-    return redirect(url_for("evaluation.panel", panel_id=panel.id))
+    return redirect(url_for("evaluation.panel", panel_id=panel.public_id))
 
 
 @bp.route("/responses/<response_id>/cost", methods=["POST"])
@@ -134,7 +283,8 @@ def correct_cost(response_id: str):
     flow.correct_cost(db.session, row, current_user, amount=form.amount.data,
                       reason=form.reason.data)
     db.session.commit()
-    flash(f"Evaluated cost of {row.organization.legal_name} corrected.", "success")
+    flash(f"Evaluated cost of {flow.bidder_label(row.solicitation, row, current_user)} "
+          "corrected.", "success")
     return redirect(url_for("evaluation.solicitation", solicitation_id=row.solicitation_id))
 
 
@@ -150,10 +300,7 @@ def _member_form(panel) -> PanelMemberForm:
 
 # ---------------------------------------------------------------- the panel page (chair, officers)
 
-@bp.route("/panels/<int:panel_id>")
-@policy.rule("panel.chair")
-def panel(panel_id: int):
-    row = flow.managed_panel(db.session, current_user, panel_id)
+def _panel_page(row, *, status: int = 200, error: str | None = None):
     chairs = policy.allows(current_user, "panel.chair", row)
     done, total, behind = flow.progress(row)
     responses = flow.responses_of(row)
@@ -162,36 +309,48 @@ def panel(panel_id: int):
     assign_form.member.choices = [(m.id, m.user.name) for m in row.active_members]
     assign_form.response.choices = [(r.public_id, labels[r.id]) for r in responses]
     manage = policy.allows(current_user, "evaluation.manage")
-    events = [e for e in flow.PANEL.allowed_events(row)
-              if (manage if e == "begin_declarations" else chairs)]
     return render_template(
         "evaluation/panel.html", p=row, chairs=chairs, done=done, total=total, behind=behind,
         responses=responses, labels=labels, org_labels=flow.bidder_labels(row, current_user),
         sheets=flow.live_scoresheets(row), member_form=_member_form(row),
         assign_form=assign_form, return_form=ReturnForm(), event_form=EventForm(),
-        events=events, event_labels=flow.PANEL_LABELS, undeclared=flow.undeclared(row),
+        steps=flow.next_steps(row, current_user), event_labels=flow.PANEL_LABELS,
+        undeclared=flow.undeclared(row), withdrawn=flow.withdrawn_by_conflict(row),
         ranking=flow.ranking(db.session, row) if row.status.name == "finalized" else None,
-        manage=manage)
+        manage=manage, error=error), status
 
 
-@bp.route("/panels/<int:panel_id>/events/<event>", methods=["POST"])
+@bp.route("/panels/<panel_id>")
 @policy.rule("panel.chair")
-def fire(panel_id: int, event: str):
+def panel(panel_id: str):
+    return _panel_page(flow.managed_panel(db.session, current_user, panel_id))
+
+
+@bp.route("/panels/<panel_id>/events/<event>", methods=["POST"])
+@policy.rule("panel.chair")
+def fire(panel_id: str, event: str):
     row = flow.managed_panel(db.session, current_user, panel_id)
     form = EventForm()
     if not form.validate_on_submit():
         abort(400)
-    flow.fire(db.session, row, event, current_user, reason=form.reason.data or "")
+    try:
+        flow.fire(db.session, row, event, current_user, reason=form.reason.data or "")
+    except WorkflowError as error:
+        db.session.rollback()
+        row = flow.managed_panel(db.session, current_user, panel_id)
+        if event == "finalize" and row.status.name == "consensus":
+            return _matrix_page(row, status=409, error=error.message)
+        return _panel_page(row, status=409, error=error.message)
     db.session.commit()
     flash(f"Panel “{row.name}”: {row.status.value.lower()}.", "success")
     if row.status.name == "consensus":
-        return redirect(url_for("evaluation.matrix", panel_id=row.id))
-    return redirect(url_for("evaluation.panel", panel_id=row.id))
+        return redirect(url_for("evaluation.matrix", panel_id=row.public_id))
+    return redirect(url_for("evaluation.panel", panel_id=row.public_id))
 
 
-@bp.route("/panels/<int:panel_id>/assignments", methods=["POST"])
+@bp.route("/panels/<panel_id>/assignments", methods=["POST"])
 @policy.rule("panel.chair")
-def assign(panel_id: int):
+def assign(panel_id: str):
     row = flow.managed_panel(db.session, current_user, panel_id)
     if not request.form.get("member") or not request.form.get("response"):
         refuse("Choose a member and the response they are to score.")
@@ -205,12 +364,12 @@ def assign(panel_id: int):
     db.session.commit()
     flash(f"Assigned to {member.user.name}: {flow.bidder_label(row, response, current_user)}.",
           "success")
-    return redirect(url_for("evaluation.panel", panel_id=row.id))
+    return redirect(url_for("evaluation.panel", panel_id=row.public_id))
 
 
-@bp.route("/scoresheets/<int:sheet_id>/return", methods=["POST"])
+@bp.route("/scoresheets/<sheet_id>/return", methods=["POST"])
 @policy.rule("panel.chair")
-def return_sheet(sheet_id: int):
+def return_sheet(sheet_id: str):
     sheet = flow.chaired_scoresheet(db.session, current_user, sheet_id)
     form = ReturnForm()
     if not form.validate_on_submit():
@@ -218,13 +377,12 @@ def return_sheet(sheet_id: int):
     flow.return_scoresheet(db.session, sheet, current_user, form.reason.data)
     db.session.commit()
     flash(f"Scoresheet returned to {sheet.member.user.name}.", "success")
-    return redirect(url_for("evaluation.panel", panel_id=sheet.panel_id))
+    return redirect(url_for("evaluation.panel", panel_id=sheet.panel.public_id))
 
 
-@bp.route("/panels/<int:panel_id>/matrix")
-@policy.rule("panel.chair")
-def matrix(panel_id: int):
-    row = flow.managed_panel(db.session, current_user, panel_id)
+def _matrix_page(row, *, status: int = 200, error: str | None = None,
+                 response_error: tuple[str, str] | None = None,
+                 entered: dict[str, str] | None = None):
     cells = flow.matrix(db.session, row, current_user)
     plan = flow.plan_for(db.session, row.solicitation)
     responses = flow.responses_of(row)
@@ -238,13 +396,23 @@ def matrix(panel_id: int):
         members=sorted(members.values(), key=lambda m: m.id), plan=plan, suggested=suggested,
         labels={r.id: flow.bidder_label(row, r, current_user) for r in responses},
         chairs=policy.allows(current_user, "panel.chair", row), event_form=EventForm(),
-        technical_complete=flow.technical_complete(row), missing=len(flow.missing_consensus(row)))
+        technical_complete=flow.technical_complete(row),
+        missing=len(flow.missing_technical(row)), missing_all=len(flow.missing_consensus(row)),
+        finalize_blocked=flow.why_not(row, "finalize") if row.status.name == "consensus"
+        else None, error=error, response_error=response_error, entered=entered or {}), status
 
 
-@bp.route("/panels/<int:panel_id>/consensus", methods=["POST"])
+@bp.route("/panels/<panel_id>/matrix")
 @policy.rule("panel.chair")
-def consensus(panel_id: int):
-    """The chair records the consensus for one response, every technical criterion at once."""
+def matrix(panel_id: str):
+    return _matrix_page(flow.managed_panel(db.session, current_user, panel_id))
+
+
+@bp.route("/panels/<panel_id>/consensus", methods=["POST"])
+@policy.rule("panel.chair")
+def consensus(panel_id: str):
+    """The chair records the consensus for one response, every technical criterion at once;
+    a refusal is shown on that response's form, with what was typed kept."""
     row = flow.managed_panel(db.session, current_user, panel_id)
     if not request.form.get("response"):
         refuse("Say which response the consensus is for.")
@@ -252,67 +420,88 @@ def consensus(panel_id: int):
                      if r.public_id == request.form.get("response", "")), None)
     if response is None:
         raise NotFound("That response is not scored by this panel.")
-    for criterion in flow.technical_criteria(row):
-        points = _points(request.form.get(f"points-{criterion.id}", ""), criterion.name)
-        if points is None:
-            refuse(f"{criterion.name}: give the panel's points.")
-        flow.record_consensus(db.session, row, current_user, response=response,
-                              criterion=criterion, points=points,
-                              rationale=request.form.get(f"rationale-{criterion.id}", ""))
+    technical = flow.technical_criteria(row)
+    entered = {key: request.form.get(key, "") for c in technical
+               for key in (f"points-{c.id}", f"rationale-{c.id}")}
+    try:
+        for criterion in technical:
+            points = _points(entered[f"points-{criterion.id}"], criterion.name)
+            if points is None:
+                refuse(f"{criterion.name}: give the panel's points.")
+            flow.record_consensus(db.session, row, current_user, response=response,
+                                  criterion=criterion, points=points,
+                                  rationale=entered[f"rationale-{criterion.id}"])
+    except WorkflowError as error:
+        db.session.rollback()
+        row = flow.managed_panel(db.session, current_user, panel_id)
+        return _matrix_page(row, status=409, response_error=(response.public_id, error.message),
+                            entered=entered)
     db.session.commit()
     flash(f"Consensus recorded for {flow.bidder_label(row, response, current_user)}.", "success")
-    return redirect(url_for("evaluation.matrix", panel_id=row.id) + f"#r-{response.public_id}")
+    return redirect(url_for("evaluation.matrix", panel_id=row.public_id)
+                    + f"#r-{response.public_id}")
 
 
-@bp.route("/panels/<int:panel_id>/price", methods=["POST"])
+@bp.route("/panels/<panel_id>/price", methods=["POST"])
 @policy.rule("panel.chair")
-def score_price(panel_id: int):
+def score_price(panel_id: str):
     row = flow.managed_panel(db.session, current_user, panel_id)
-    flow.score_price(db.session, row, current_user)
+    try:
+        flow.score_price(db.session, row, current_user)
+    except WorkflowError as error:
+        db.session.rollback()
+        return _matrix_page(flow.managed_panel(db.session, current_user, panel_id), status=409,
+                            error=error.message)
     db.session.commit()
     flash("Price scored by the formula on the evaluated costs.", "success")
-    return redirect(url_for("evaluation.matrix", panel_id=row.id))
+    return redirect(url_for("evaluation.matrix", panel_id=row.public_id))
 
 
 # ---------------------------------------------------------------- the report
 
-def _reported(panel_id: int):
+def _file_stem(row) -> str:
+    """Download names by the RFR and its lots (never a key that counts the panels)."""
+    return f"{row.solicitation.number}-lots-" + "-".join(str(lot.number) for lot in row.lots)
+
+
+def _reported(panel_id: str):
     row = flow.managed_panel(db.session, current_user, panel_id)
     if row.status.name != "finalized":
         refuse("The report is written when the panel is finalized.")
     return row
 
 
-@bp.route("/panels/<int:panel_id>/report")
+@bp.route("/panels/<panel_id>/report")
 @policy.rule("panel.chair")
-def report(panel_id: int):
+def report(panel_id: str):
     row = _reported(panel_id)
     return render_template("evaluation/report.html", **reports.report_data(
         db.session, row, current_user))
 
 
-@bp.route("/panels/<int:panel_id>/report.pdf")
+@bp.route("/panels/<panel_id>/report.pdf")
 @policy.rule("panel.chair")
-def report_pdf(panel_id: int):
+def report_pdf(panel_id: str):
     row = _reported(panel_id)
     data = reports.report_pdf(reports.report_data(db.session, row, current_user))
     return send_file(data, mimetype="application/pdf", as_attachment=True,
-                     download_name=f"panel-{row.id}-report.pdf")
+                     download_name=f"{_file_stem(row)}-report.pdf")
 
 
-@bp.route("/panels/<int:panel_id>/scores.<kind>")
+@bp.route("/panels/<panel_id>/scores.<kind>")
 @policy.rule("panel.chair")
-def scores_export(panel_id: int, kind: str):
+def scores_export(panel_id: str, kind: str):
     row = _reported(panel_id)
-    lines = flow.score_lines(db.session, row, current_user)
+    data = reports.report_data(db.session, row, current_user)
     if kind == "csv":
-        return FlaskResponse(reports.scores_csv(lines), mimetype="text/csv", headers={
-            "Content-Disposition": f"attachment; filename=panel-{row.id}-scores.csv"})
+        return FlaskResponse(reports.scores_csv(data["lines"]), mimetype="text/csv", headers={
+            "Content-Disposition": f"attachment; filename={_file_stem(row)}-scores.csv"})
     if kind == "xlsx":
-        return send_file(reports.scores_xlsx(lines), as_attachment=True,
+        return send_file(reports.scores_xlsx(data["lines"], reports.ranking_rows(data)),
+                         as_attachment=True,
                          mimetype="application/vnd.openxmlformats-officedocument"
                                   ".spreadsheetml.sheet",
-                         download_name=f"panel-{row.id}-scores.xlsx")
+                         download_name=f"{_file_stem(row)}-scores.xlsx")
     abort(404)
 
 
@@ -332,34 +521,67 @@ def mine():
     return render_template("evaluation/mine.html", rows=rows)
 
 
-@bp.route("/panels/<int:panel_id>/declarations", methods=["GET", "POST"])
+@bp.route("/panels/<panel_id>/declarations", methods=["GET", "POST"])
 @policy.rule("scoresheet.work")
-def declare(panel_id: int):
+def declare(panel_id: str):
+    """Declarations, one per bidder. A new conflict with a bidder whose response the member
+    already scores asks first (the scoresheet is withdrawn, the chair is told); a refusal is
+    shown on the form with what was chosen and typed kept."""
     row, member = flow.my_panel(db.session, current_user, panel_id)
     bidders = flow.bidders_of(row)
-    labels = flow.bidder_labels(row, current_user)
-    if request.method == "POST":
-        for index, org in enumerate(bidders):
-            choice = request.form.get(f"bidder-{index}", "")
-            if not choice:
-                continue
-            current = flow.current_declaration(member, org.id)
-            conflict = choice == "conflict"
-            nature = request.form.get(f"nature-{index}", "")
-            if current is not None and current.has_conflict == conflict and \
-                    current.nature == nature.strip():
-                continue       # unchanged: nothing new on the record
+    if request.method == "GET":
+        return _declare_page(row, member, bidders)
+    entered = {index: (request.form.get(f"bidder-{index}", ""),
+                       request.form.get(f"nature-{index}", "")) for index in range(len(bidders))}
+    changes = []
+    for index, org in enumerate(bidders):
+        choice, nature = entered[index]
+        if not choice:
+            continue
+        current = flow.current_declaration(member, org.id)
+        conflict = choice == "conflict"
+        if current is not None and current.has_conflict == conflict and \
+                current.nature == nature.strip():
+            continue       # unchanged: nothing new on the record
+        changes.append((org, conflict, nature))
+    problem = next((why for _, conflict, nature in changes
+                    for why in [flow.declaration_problem(conflict, nature)] if why), None)
+    if problem:
+        return _declare_page(row, member, bidders, entered=entered, error=problem, status=409)
+    withdrawing = [(org, sheet) for org, conflict, _ in changes if conflict
+                   for sheet in flow.would_withdraw(row, member, org.id)]
+    if withdrawing and request.form.get("confirm") != "withdraw":
+        return _declare_page(row, member, bidders, entered=entered, withdrawing=withdrawing)
+    try:
+        for org, conflict, nature in changes:
             flow.declare(db.session, row, current_user, organization_id=org.id,
-                         has_conflict=conflict, nature=nature)
-        db.session.commit()
+                         has_conflict=conflict, nature=nature, confirmed=True)
+    except WorkflowError as error:
+        db.session.rollback()
+        row, member = flow.my_panel(db.session, current_user, panel_id)
+        return _declare_page(row, member, flow.bidders_of(row), entered=entered,
+                             error=error.message, status=409)
+    db.session.commit()
+    if withdrawing:
+        flash(f"Your declarations are recorded. {len(withdrawing)} scoresheet"
+              f"{'s were' if len(withdrawing) > 1 else ' was'} withdrawn; the chair is told.",
+              "success")
+    else:
         flash("Your declarations are recorded.", "success")
-        return redirect(url_for("evaluation.mine"))
+    return redirect(url_for("evaluation.mine"))
+
+
+def _declare_page(row, member, bidders, *, entered=None, withdrawing=(), error=None,
+                  status: int = 200):
+    labels = flow.bidder_labels(row, current_user)
     return render_template(
         "evaluation/declare.html", p=row, member=member, bidders=list(enumerate(bidders)),
         labels=labels, current={org.id: flow.current_declaration(member, org.id)
                                 for org in bidders},
         history=[d for d in member.declarations if d.superseded_at is not None],
-        blind=flow.is_blind_for(row, current_user))
+        blind=flow.is_blind_for(row, current_user), entered=entered, error=error,
+        withdrawing=[(labels.get(org.id, "a bidder"), sheet) for org, sheet in withdrawing]
+    ), status
 
 
 def _points(raw: str, name: str) -> Decimal | None:
@@ -386,22 +608,34 @@ def _save_from_form(sheet) -> None:
     flow.save_scores(db.session, sheet, current_user, scores)
 
 
-@bp.route("/scoresheets/<int:sheet_id>", methods=["GET", "POST"])
+@bp.route("/scoresheets/<sheet_id>", methods=["GET", "POST"])
 @policy.rule("scoresheet.work")
-def scoresheet(sheet_id: int):
+def scoresheet(sheet_id: str):
     sheet = flow.my_scoresheet(db.session, current_user, sheet_id)
     if request.method == "POST":
-        _save_from_form(sheet)
+        try:
+            _save_from_form(sheet)
+        except WorkflowError as error:
+            db.session.rollback()
+            sheet = flow.my_scoresheet(db.session, current_user, sheet_id)
+            return _scoresheet_page(sheet, error=error.message, status=409,
+                                    entered=request.form.to_dict())
         db.session.commit()
         if request.form.get("action") == "review":
-            return redirect(url_for("evaluation.confirm_submit", sheet_id=sheet.id))
+            return redirect(url_for("evaluation.confirm_submit", sheet_id=sheet.public_id))
         flash(f"Draft saved at {clock.format_moment(clock.now())}.", "success")
-        return redirect(url_for("evaluation.scoresheet", sheet_id=sheet.id,
+        return redirect(url_for("evaluation.scoresheet", sheet_id=sheet.public_id,
                                 criterion=request.form.get("criterion") or None))
+    return _scoresheet_page(sheet)
+
+
+def _scoresheet_page(sheet, *, error: str | None = None, status: int = 200,
+                     entered: dict[str, str] | None = None):
     response = response_flow.readable_response(db.session, current_user,
                                                sheet.response.public_id)
     technical = flow.technical_criteria(sheet.panel)
-    wanted = request.args.get("criterion", type=int)
+    wanted = request.args.get("criterion", type=int) or (
+        request.form.get("criterion", type=int) if entered else None)
     focus = next((c for c in technical if c.id == wanted), technical[0] if technical else None)
     label = flow.bidder_label(sheet.panel, response, current_user)
     documents = [d for d in response.current_documents if d.kind.name != "budget"]
@@ -418,13 +652,14 @@ def scoresheet(sheet_id: int):
         scores={s.criterion_id: s for s in sheet.scores}, form=EventForm(),
         editable=sheet.panel.status.name == "scoring"
         and sheet.status.name in ("assigned", "in_progress", "returned"),
-        blind=flow.is_blind_for(sheet.panel, current_user),
-        step="0.5" if flow.plan_for(db.session, sheet.panel.solicitation).half_points else "1")
+        blind=flow.is_blind_for(sheet.panel, current_user), error=error, entered=entered,
+        step="0.5" if flow.plan_for(db.session, sheet.panel.solicitation).half_points else "1"
+    ), status
 
 
-@bp.route("/scoresheets/<int:sheet_id>/draft", methods=["POST"])
+@bp.route("/scoresheets/<sheet_id>/draft", methods=["POST"])
 @policy.rule("scoresheet.work")
-def draft(sheet_id: int):
+def draft(sheet_id: str):
     """The page's script saves the draft as the member types (JSON answer)."""
     sheet = flow.my_scoresheet(db.session, current_user, sheet_id)
     _save_from_form(sheet)
@@ -433,9 +668,9 @@ def draft(sheet_id: int):
                     "status": sheet.status.value})
 
 
-@bp.route("/scoresheets/<int:sheet_id>/submit", methods=["GET", "POST"])
+@bp.route("/scoresheets/<sheet_id>/submit", methods=["GET", "POST"])
 @policy.rule("scoresheet.work")
-def confirm_submit(sheet_id: int):
+def confirm_submit(sheet_id: str):
     sheet = flow.my_scoresheet(db.session, current_user, sheet_id)
     if request.method == "POST":
         flow.submit(db.session, sheet, current_user)

@@ -45,6 +45,7 @@ from procure.web.forms import (
     SolicitationForm,
 )
 from procure.workflows import award as award_flow
+from procure.workflows import evaluation as evaluation_flow
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow
 from procure.workflows.base import WorkflowError
@@ -502,6 +503,7 @@ def lifecycle(solicitation_id: int):
 @policy.rule("response.read_opened")
 def responses(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
+    evaluation_flow.refuse_names_to_blind_evaluator(db.session, row, current_user)
     rows = response_flow.responses_for(db.session, current_user, row)
     return render_template("officer/responses.html", s=row, responses=rows,
                            counts=response_flow.opening_counts(db.session, row),
@@ -513,7 +515,22 @@ def responses(solicitation_id: int):
 @bp.route("/responses/<uuid:response_id>")
 @policy.rule("response.read_opened")
 def response(response_id: UUID):
-    return _response_page(response_flow.readable_response(db.session, current_user, response_id))
+    return _response_page(_readable_response(response_id))
+
+
+def _readable_response(response_id: UUID):
+    """A response as an officer may read it here: opened, and not to a member of a blind panel
+    of its RFR (names never reach such an evaluator; they read it through the evaluation)."""
+    row = response_flow.readable_response(db.session, current_user, response_id)
+    evaluation_flow.refuse_names_to_blind_evaluator(db.session, row.solicitation, current_user)
+    return row
+
+
+def _readable_document(document_id: UUID):
+    document = response_flow.readable_document(db.session, current_user, document_id)
+    evaluation_flow.refuse_names_to_blind_evaluator(db.session, document.response.solicitation,
+                                                    current_user)
+    return document
 
 
 def _response_page(row, status: int = 200, form: JudgeForm | None = None, event: str = ""):
@@ -533,7 +550,7 @@ def _response_page(row, status: int = 200, form: JudgeForm | None = None, event:
 @bp.route("/responses/<uuid:response_id>/events/<event>", methods=["POST"])
 @policy.rule("response.judge")
 def judge(response_id: UUID, event: str):
-    row = response_flow.readable_response(db.session, current_user, response_id)
+    row = _readable_response(response_id)
     form = JudgeForm()
     if not form.validate_on_submit():
         return _response_page(row, 400, form, event)
@@ -553,7 +570,7 @@ def judge(response_id: UUID, event: str):
 @bp.route("/documents/<uuid:document_id>")
 @policy.rule("response.read_opened")
 def document(document_id: UUID):
-    document = response_flow.readable_document(db.session, current_user, document_id)
+    document = _readable_document(document_id)
     return render_template("document.html", d=document, r=document.response, area="officer",
                            back=url_for("officer.response", response_id=document.response.public_id))
 
@@ -561,11 +578,11 @@ def document(document_id: UUID):
 @bp.route("/documents/<uuid:document_id>/file")
 @policy.rule("response.read_opened")
 def document_file(document_id: UUID):
-    return send_document(response_flow.readable_document(db.session, current_user, document_id))
+    return send_document(_readable_document(document_id))
 
 
 @bp.route("/documents/<uuid:document_id>/pages/<int:number>.png")
 @policy.rule("response.read_opened")
 def page_image(document_id: UUID, number: int):
-    document = response_flow.readable_document(db.session, current_user, document_id)
+    document = _readable_document(document_id)
     return send_page_image(document, number)

@@ -36,6 +36,8 @@ from procure.models import (
     PanelMember,
     PanelStatus,
     ProposedRate,
+    RateCardLine,
+    RateUnit,
     Response,
     ResponseStatus,
     Role,
@@ -47,7 +49,7 @@ from procure.models import (
     User,
 )
 from procure.workflows import solicitation as solicitation_flow
-from procure.workflows.base import NotFound, Workflow, refuse
+from procure.workflows.base import NotFound, Workflow, WorkflowError, refuse
 
 P = PanelStatus
 SS = ScoresheetStatus
@@ -325,7 +327,7 @@ def create_panel(session: Session, solicitation: Solicitation, actor: User, *, n
     session.add(panel)
     session.flush()
     audit.record(session, actor=actor, entity_type="panel", entity_id=panel.id, event="create",
-                 to_state=P.forming.name,
+                 to_state=P.forming.name, solicitation_id=solicitation.id,
                  data={"name": panel.name, "lots": [lot.number for lot in lots]})
     return panel
 
@@ -351,7 +353,7 @@ def add_member(session: Session, panel: Panel, actor: User, *, user: User, kind:
     session.add(member)
     session.flush()
     audit.record(session, actor=actor, entity_type="panel", entity_id=panel.id,
-                 event="add_member",
+                 event="add_member", solicitation_id=panel.solicitation_id,
                  data={"member": user.email, "kind": kind.name, "chair": chair})
     return member
 
@@ -369,10 +371,25 @@ def fire(session: Session, panel: Panel, event: str, actor: User, *, reason: str
 
 # ---------------------------------------------------------------- members declare
 
+def declaration_problem(has_conflict: bool, nature: str) -> str | None:
+    """Why this declaration cannot be recorded, or None."""
+    if has_conflict and not nature.strip():
+        return "Say what the conflict is (for example “I served on its board until 2024”)."
+    return None
+
+
+def would_withdraw(panel: Panel, member: PanelMember, organization_id: int) -> list[Scoresheet]:
+    """The member's live scoresheets that a conflict with this bidder would withdraw."""
+    return [s for s in live_scoresheets(panel)
+            if s.member_id == member.id and s.response.organization_id == organization_id]
+
+
 def declare(session: Session, panel: Panel, actor: User, *, organization_id: int,
-            has_conflict: bool, nature: str = "") -> ConflictDeclaration:
+            has_conflict: bool, nature: str = "", confirmed: bool = True) -> ConflictDeclaration:
     """A member's declaration about one bidder. A conflict removes them from that bidder's
-    responses on the record; declaring again keeps the earlier declaration in the history."""
+    responses on the record; declaring again keeps the earlier declaration in the history.
+    `confirmed=False`: refuse where a conflict would withdraw a scoresheet the member has (the
+    pages and the API ask the member to confirm that first)."""
     member = member_of(panel, actor)
     if member is None:
         raise NotFound("You are not a member of this panel.")
@@ -380,8 +397,16 @@ def declare(session: Session, panel: Panel, actor: User, *, organization_id: int
         refuse("Declarations are made once the chair starts them, until the panel is final.")
     if organization_id not in {org.id for org in bidders_of(panel)}:
         raise NotFound("That organisation did not respond to this panel's lots.")
-    if has_conflict and not nature.strip():
-        refuse("Say what the conflict is (for example “I served on its board until 2024”).")
+    why = declaration_problem(has_conflict, nature)
+    if why:
+        refuse(why)
+    if has_conflict and not confirmed:
+        sheets = would_withdraw(panel, member, organization_id)
+        if sheets:
+            refuse(f"Declaring this conflict withdraws your {len(sheets)} scoresheet"
+                   f"{'s' if len(sheets) > 1 else ''} for this bidder "
+                   f"({', '.join(s.status.value.lower() for s in sheets)}): the chair is told "
+                   "and gives the response to another member. Confirm to declare it.")
     now = clock.now()
     earlier = current_declaration(member, organization_id)
     if earlier is not None:
@@ -399,6 +424,7 @@ def declare(session: Session, panel: Panel, actor: User, *, organization_id: int
                                 reason="The member declared a conflict of interest.")
                 withdrawn.append(sheet.id)
     audit.record(session, actor=actor, entity_type="panel", entity_id=panel.id, event="declare",
+                 solicitation_id=panel.solicitation_id,
                  data={"organization": organization_id, "conflict": has_conflict,
                        "nature": nature.strip(), "scoresheets_withdrawn": withdrawn,
                        "supersedes": earlier.id if earlier else None})
@@ -441,6 +467,7 @@ def assign(session: Session, panel: Panel, actor: User, *, member: PanelMember,
     session.flush()
     audit.record(session, actor=actor, entity_type="scoresheet", entity_id=sheet.id,
                  event="assign", to_state=SS.assigned.name,
+                 solicitation_id=panel.solicitation_id,
                  data={"member": member.user.email, "response": response.id})
     return sheet
 
@@ -458,9 +485,15 @@ def points_allowed(plan: EvaluationPlan, criterion: Criterion, points: Decimal) 
     return None
 
 
-def my_scoresheet(session: Session, actor: Any, scoresheet_id: int) -> Scoresheet:
-    """A member's own scoresheet; anything else (another's, a withdrawn one) is not found."""
-    sheet = session.get(Scoresheet, scoresheet_id)
+def _by_public_id(session: Session, model: Any, public_id: Any) -> Any:
+    """A panel or scoresheet by its public id (UUID4: keys would count the others)."""
+    return session.scalar(select(model).where(model.public_id == str(public_id)))
+
+
+def my_scoresheet(session: Session, actor: Any, scoresheet_id: str) -> Scoresheet:
+    """A member's own scoresheet, by its public id; anything else (another's, a withdrawn one)
+    is not found."""
+    sheet = _by_public_id(session, Scoresheet, scoresheet_id)
     if sheet is None or not policy.allows(actor, "scoresheet.work", sheet):
         raise NotFound("No such scoresheet.")
     return sheet
@@ -618,7 +651,7 @@ def _put_consensus(session: Session, panel: Panel, actor: Any, response_id: int,
     row.recorded_by_id = actor.id if isinstance(actor, User) else None
     session.flush()
     audit.record(session, actor=actor, entity_type="panel", entity_id=panel.id,
-                 event="record_consensus",
+                 event="record_consensus", solicitation_id=panel.solicitation_id,
                  data={"response": response_id, "criterion": criterion.name,
                        "points": str(points), "rationale": rationale})
     return row
@@ -642,6 +675,12 @@ def record_consensus(session: Session, panel: Panel, actor: User, *, response: R
         refuse("Write the panel's rationale for this score.")
     return _put_consensus(session, panel, actor, response.id, criterion, points,
                           rationale.strip())
+
+
+def missing_technical(panel: Panel) -> list[tuple[int, int]]:
+    """Consensus scores the chair still records by hand (price is filled by the formula)."""
+    technical = {c.id for c in technical_criteria(panel)}
+    return [m for m in missing_consensus(panel) if m[1] in technical]
 
 
 def technical_complete(panel: Panel) -> bool:
@@ -703,9 +742,240 @@ def correct_cost(session: Session, response: Response, actor: User, *, amount: D
     row.set_by_id, row.set_at = actor.id, clock.now()
     session.flush()
     audit.record(session, actor=actor, entity_type="response", entity_id=response.id,
-                 event="correct_cost",
+                 event="correct_cost", solicitation_id=response.solicitation_id,
                  reason=reason.strip(), data={"from": str(before), "to": str(amount)})
     return row
+
+
+# ---------------------------------------------------------------- the rate card (officers)
+
+MAX_UNITS = 10_000_000
+MAX_RATE = Decimal(1_000_000_000)
+CENT = Decimal("0.01")
+
+
+def _price_scored(session: Session, solicitation: Solicitation,
+                  lot_ids: set[int] | None = None) -> Panel | None:
+    """A panel of the RFR (scoring these lots, if given) whose price is scored or final: the
+    figures its price stands on no longer change (the chair reopens scoring to change them)."""
+    price = [c.id for c in solicitation.criteria if c.envelope is Envelope.price]
+    for panel in panels_of(session, solicitation):
+        if lot_ids is not None and not lot_ids & {lot.id for lot in panel.lots}:
+            continue
+        if panel.status is P.finalized:
+            return panel
+        if price and session.scalar(select(ConsensusScore.id).where(
+                ConsensusScore.panel_id == panel.id,
+                ConsensusScore.criterion_id.in_(price)).limit(1)) is not None:
+            return panel
+    return None
+
+
+def rate_card_locked(session: Session, solicitation: Solicitation) -> str | None:
+    """Why the rate card cannot change now, or None."""
+    if solicitation.status not in (SolicitationStatus.opened, SolicitationStatus.in_evaluation):
+        return "The rate card is set here after the responses are opened, during evaluation."
+    scored = _price_scored(session, solicitation)
+    if scored is not None:
+        return (f"The panel “{scored.name}” has scored price on this rate card: it no longer "
+                "changes (its chair can reopen scoring while the panel is not final).")
+    return None
+
+
+def rates_locked(session: Session, response: Response) -> str | None:
+    """Why a response's proposed rates cannot change now, or None."""
+    if response.status not in (UNJUDGED, EVALUATED):
+        return "Rates are entered for opened responses that are (or may be) evaluated."
+    solicitation = response.solicitation
+    if solicitation.status not in (SolicitationStatus.opened, SolicitationStatus.in_evaluation):
+        return "Rates are entered after the opening, during evaluation."
+    scored = _price_scored(session, solicitation, {response.lot_id})
+    if scored is not None:
+        return (f"The panel “{scored.name}” has scored price on these rates: they no longer "
+                "change (its chair can reopen scoring while the panel is not final).")
+    return None
+
+
+def _check_line(service: str, projected_units: int) -> str:
+    service = service.strip()
+    if not service:
+        refuse("Name the service the rate is for (for example “Residential care”).")
+    if len(service) > 200:
+        refuse("Keep the service's name under 200 characters.")
+    if not 0 < projected_units <= MAX_UNITS:
+        refuse(f"Projected units a year: a whole number from 1 to {MAX_UNITS:,}.")
+    return service
+
+
+def add_rate_line(session: Session, solicitation: Solicitation, actor: User, *, service: str,
+                  unit: RateUnit, projected_units: int) -> RateCardLine:
+    """A rate the bidders priced (per diem, hourly, case rate) with the units the agency expects
+    to buy a year: the evaluated cost is the sum of rate x units over the card."""
+    policy.require(actor, "evaluation.manage")
+    why = rate_card_locked(session, solicitation)
+    if why:
+        refuse(why)
+    service = _check_line(service, projected_units)
+    plan = plan_for(session, solicitation)
+    line = RateCardLine(service=service, unit=unit, projected_units=projected_units,
+                        position=max((r.position for r in plan.rates), default=0) + 1)
+    plan.rates.append(line)
+    session.flush()
+    audit.record(session, actor=actor, entity_type="solicitation", entity_id=solicitation.id,
+                 event="add_rate_line", data={"line": line.id, "service": service,
+                                              "unit": unit.name, "projected_units":
+                                              projected_units})
+    return line
+
+
+def update_rate_line(session: Session, solicitation: Solicitation, actor: User,
+                     line: RateCardLine, *, service: str, unit: RateUnit,
+                     projected_units: int) -> RateCardLine:
+    policy.require(actor, "evaluation.manage")
+    why = rate_card_locked(session, solicitation)
+    if why:
+        refuse(why)
+    if line.solicitation_id != solicitation.id:
+        raise NotFound("No such line on this rate card.")
+    service = _check_line(service, projected_units)
+    before = {"service": line.service, "unit": line.unit.name,
+              "projected_units": line.projected_units}
+    after = {"service": service, "unit": unit.name, "projected_units": projected_units}
+    if before != after:
+        line.service, line.unit, line.projected_units = service, unit, projected_units
+        session.flush()
+        audit.record(session, actor=actor, entity_type="solicitation",
+                     entity_id=solicitation.id, event="change_rate_line",
+                     data={"line": line.id, "from": before, "to": after})
+    return line
+
+
+def remove_rate_line(session: Session, solicitation: Solicitation, actor: User,
+                     line_id: int) -> None:
+    """Take a line off the card; the rates bidders proposed for it go with it, on the record."""
+    policy.require(actor, "evaluation.manage")
+    why = rate_card_locked(session, solicitation)
+    if why:
+        refuse(why)
+    line = session.get(RateCardLine, line_id)
+    if line is None or line.solicitation_id != solicitation.id:
+        raise NotFound("No such line on this rate card.")
+    proposed = list(session.scalars(select(ProposedRate).where(
+        ProposedRate.rate_card_line_id == line.id)))
+    for row in proposed:
+        session.delete(row)
+    plan = line.plan
+    plan.rates.remove(line)
+    session.flush()
+    audit.record(session, actor=actor, entity_type="solicitation", entity_id=solicitation.id,
+                 event="remove_rate_line",
+                 data={"line": line_id, "service": line.service,
+                       "proposed_rates_removed": [{"response": p.response_id,
+                                                   "rate": str(p.rate)} for p in proposed]})
+
+
+def set_rate_card(session: Session, solicitation: Solicitation, actor: User,
+                  lines: list[dict[str, Any]]) -> list[RateCardLine]:
+    """The whole card at once (the API): lines with an id are kept and changed, new lines
+    added, lines left out removed (with their proposed rates)."""
+    policy.require(actor, "evaluation.manage")
+    why = rate_card_locked(session, solicitation)
+    if why:
+        refuse(why)
+    plan = plan_for(session, solicitation)
+    wanted = {entry["id"] for entry in lines if entry.get("id") is not None}
+    unknown = wanted - {line.id for line in plan.rates}
+    if unknown:
+        raise NotFound("No such line on this rate card: " + ", ".join(map(str, sorted(unknown))))
+    for line in [line for line in plan.rates if line.id not in wanted]:
+        remove_rate_line(session, solicitation, actor, line.id)
+    by_id = {line.id: line for line in plan.rates}
+    for entry in lines:
+        if entry.get("id") is not None:
+            update_rate_line(session, solicitation, actor, by_id[entry["id"]],
+                             service=entry["service"], unit=entry["unit"],
+                             projected_units=entry["projected_units"])
+        else:
+            add_rate_line(session, solicitation, actor, service=entry["service"],
+                          unit=entry["unit"], projected_units=entry["projected_units"])
+    for position, line in enumerate(plan.rates, 1):
+        line.position = position
+    session.flush()
+    return list(plan.rates)
+
+
+def rate_card(session: Session, solicitation: Solicitation) -> list[RateCardLine]:
+    plan = session.get(EvaluationPlan, solicitation.id)
+    return list(plan.rates) if plan is not None else []
+
+
+def proposed_rates(session: Session, response: Response) -> dict[int, Decimal]:
+    """Rate card line id -> the rate this response proposed."""
+    return {p.rate_card_line_id: p.rate for p in session.scalars(
+        select(ProposedRate).where(ProposedRate.response_id == response.id))}
+
+
+def check_rate(line: RateCardLine, rate: Decimal) -> str | None:
+    """Why this rate cannot be recorded, or None."""
+    if not rate.is_finite() or rate < 0:
+        return f"{line.service}: a rate is an amount of $0 or more."
+    if rate >= MAX_RATE:
+        return f"{line.service}: that rate is too large to be a rate."
+    if rate != rate.quantize(CENT):
+        return f"{line.service}: give the rate in dollars and cents (like 212.50)."
+    return None
+
+
+def set_proposed_rates(session: Session, response: Response, actor: User,
+                       rates: dict[int, Decimal | None]) -> EvaluatedCost:
+    """An officer enters the rates a response proposed, from its budget (line id -> rate; None
+    clears a rate). Answers the evaluated cost they make: sum of rate x projected units."""
+    policy.require(actor, "evaluation.manage")
+    lines = {line.id: line for line in rate_card(session, response.solicitation)}
+    if not lines:
+        refuse("This RFR has no rate card: set its lines first (service, unit, projected "
+               "units a year).")
+    why = rates_locked(session, response)
+    if why:
+        refuse(why)
+    unknown = set(rates) - set(lines)
+    if unknown:
+        raise NotFound("No such line on this RFR's rate card.")
+    problems = [p for line_id, rate in rates.items() if rate is not None
+                for p in [check_rate(lines[line_id], rate)] if p]
+    if problems:
+        refuse(" ".join(problems))
+    existing = {p.rate_card_line_id: p for p in session.scalars(
+        select(ProposedRate).where(ProposedRate.response_id == response.id))}
+    changed = {}
+    for line_id, rate in rates.items():
+        row = existing.get(line_id)
+        before = row.rate if row is not None else None
+        if rate is None and row is not None:
+            session.delete(row)
+        elif rate is not None and row is None:
+            session.add(ProposedRate(response_id=response.id, rate_card_line_id=line_id,
+                                     rate=rate))
+        elif rate is not None and row is not None:
+            row.rate = rate
+        if before != rate:
+            changed[lines[line_id].service] = {"from": None if before is None else str(before),
+                                               "to": None if rate is None else str(rate)}
+    session.flush()
+    cost = evaluated_cost(session, response)
+    if changed:
+        audit.record(session, actor=actor, entity_type="response", entity_id=response.id,
+                     event="set_proposed_rates", solicitation_id=response.solicitation_id,
+                     data={"rates": changed, "evaluated_cost": None if cost.amount is None
+                           else str(cost.amount)})
+    return cost
+
+
+def rate_card_cost(session: Session, response: Response) -> Decimal | None:
+    """What the rate card makes of this response's rates (None while a rate is missing), shown
+    beside any officer's correction."""
+    amount, source = _cost_from_response(session, response)
+    return amount if source is CostSource.rate_card else None
 
 
 def score_price(session: Session, panel: Panel, actor: User) -> list[ConsensusScore]:
@@ -790,6 +1060,71 @@ def progress(panel: Panel) -> tuple[int, int, list[str]]:
 
 # ---------------------------------------------------------------- for the pages
 
+_GUARDS = {"begin_declarations": _formed, "begin_scoring": _everyone_declared,
+           "begin_consensus": _all_scoresheets_in, "finalize": _consensus_complete}
+
+
+def why_not(panel: Panel, event: str) -> str | None:
+    """Why this event of the panel would be refused now (its guard, asked without firing it),
+    or None where it would go through."""
+    if event not in PANEL.allowed_events(panel):
+        return f"{PANEL_LABELS.get(event, event)} is not a step from “{panel.status.value}”."
+    guard = _GUARDS.get(event)
+    if guard is None:
+        return None
+    try:
+        guard(EventData(None, None, None, panel, (), {}))   # type: ignore[arg-type]
+    except WorkflowError as refused:
+        return refused.message
+    return None
+
+
+def next_steps(panel: Panel, actor: Any) -> list[tuple[str, str | None]]:
+    """The panel's next steps this person may take: (event, why it is refused now or None)."""
+    manage = policy.allows(actor, "evaluation.manage")
+    chairs = policy.allows(actor, "panel.chair", panel)
+    return [(e, why_not(panel, e)) for e in PANEL.allowed_events(panel)
+            if (manage if e == "begin_declarations" else chairs)]
+
+
+@dataclass
+class Withdrawal:
+    sheet: Scoresheet
+    declaration: ConflictDeclaration | None
+
+
+def withdrawn_by_conflict(panel: Panel) -> list[Withdrawal]:
+    """Scoresheets withdrawn because their member declared a conflict, with that declaration
+    (the chair's page tells the chair, who gives the response to another member)."""
+    out = []
+    for sheet in panel.scoresheets:
+        if sheet.status is not SS.withdrawn:
+            continue
+        declared = [d for d in sheet.member.declarations
+                    if d.organization_id == sheet.response.organization_id and d.has_conflict]
+        out.append(Withdrawal(sheet, declared[-1] if declared else None))
+    return out
+
+
+def names_hidden_from(session: Session, solicitation: Solicitation, viewer: Any) -> bool:
+    """True where this person evaluates the RFR blind (policy.evaluates_blind): they are shown
+    bidder codes on the evaluation pages and must not open the officer's pages that name its
+    bidders."""
+    return policy.evaluates_blind(viewer, solicitation)
+
+
+def refuse_names_to_blind_evaluator(session: Session, solicitation: Solicitation,
+                                    viewer: Any) -> None:
+    """For the officer's pages that name an RFR's bidders (its responses, their documents):
+    an officer who sits on a blind panel of that RFR is refused (403), so the names never
+    reach an evaluator. Another officer, who does not evaluate it, opens them."""
+    if names_hidden_from(session, solicitation, viewer):
+        raise policy.Denied(
+            f"You sit on a blind evaluation panel of {solicitation.number}: its bidders' names "
+            "stay hidden from you. An officer who does not sit on its panels handles these "
+            "pages.")
+
+
 def panels_for_member(session: Session, user: Any) -> list[tuple[Panel, PanelMember]]:
     """The panels a person sits on (not removed), newest first, with their membership."""
     rows = session.execute(select(Panel, PanelMember).join(PanelMember).where(
@@ -798,27 +1133,28 @@ def panels_for_member(session: Session, user: Any) -> list[tuple[Panel, PanelMem
     return [(panel, member) for panel, member in rows]
 
 
-def my_panel(session: Session, actor: Any, panel_id: int) -> tuple[Panel, PanelMember]:
-    """A panel the person sits on; any other is not found."""
-    panel = session.get(Panel, panel_id)
+def my_panel(session: Session, actor: Any, panel_id: str) -> tuple[Panel, PanelMember]:
+    """A panel the person sits on, by its public id; any other is not found."""
+    panel = _by_public_id(session, Panel, panel_id)
     member = member_of(panel, actor) if panel is not None else None
     if panel is None or member is None:
         raise NotFound("No such panel.")
     return panel, member
 
 
-def managed_panel(session: Session, actor: Any, panel_id: int) -> Panel:
-    """A panel for its chair or the officers who manage evaluations; others: not found."""
-    panel = session.get(Panel, panel_id)
+def managed_panel(session: Session, actor: Any, panel_id: str) -> Panel:
+    """A panel, by its public id, for its chair or the officers who manage evaluations;
+    others: not found."""
+    panel = _by_public_id(session, Panel, panel_id)
     if panel is None or not (policy.allows(actor, "evaluation.manage")
                              or policy.allows(actor, "panel.chair", panel)):
         raise NotFound("No such panel.")
     return panel
 
 
-def chaired_scoresheet(session: Session, actor: Any, scoresheet_id: int) -> Scoresheet:
-    """A scoresheet of a panel this person chairs; any other is not found."""
-    sheet = session.get(Scoresheet, scoresheet_id)
+def chaired_scoresheet(session: Session, actor: Any, scoresheet_id: str) -> Scoresheet:
+    """A scoresheet of a panel this person chairs, by its public id; any other: not found."""
+    sheet = _by_public_id(session, Scoresheet, scoresheet_id)
     if sheet is None or not policy.allows(actor, "panel.chair", sheet.panel):
         raise NotFound("No such scoresheet.")
     return sheet
@@ -884,27 +1220,41 @@ class ReportLine:
     kind: str
     points: Decimal | None
     comment: str
+    weight: int = 0
+    max_points: int = 0
+    weighted: Decimal | None = None      # the consensus line's weight x points / max points
+    total: Decimal | None = None         # the response's weighted total (of 100)
+    rank: int | None = None
+    tied: bool = False
 
 
 def score_lines(session: Session, panel: Panel, viewer: Any) -> list[ReportLine]:
     """Every member's score and comment, then the consensus, per response and criterion (for
-    the report and the exports), once the scores may be seen."""
+    the report and the exports), once the scores may be seen; each line carries the
+    criterion's weight and the response's weighted total and rank."""
     cells = matrix(session, panel, viewer)
     sheets = {s.member_id: s.member for s in live_scoresheets(panel)}
+    ranked = {r.response.id: (r, sum(1 for o in rows if o.rank == r.rank) > 1)
+              for rows in ranking(session, panel).values() for r in rows}
     lines = []
     for response in responses_of(panel):
         bidder = bidder_label(panel, response, viewer)
+        place, tied = ranked[response.id]
         comments = {(s.member_id, sc.criterion_id): sc.comment for s in live_scoresheets(panel)
                     if s.response_id == response.id for sc in s.scores}
         for criterion in panel.solicitation.criteria:
             cell = cells[(response.id, criterion.id)]
+            common = {"weight": criterion.weight, "max_points": criterion.max_points,
+                      "total": place.total, "rank": place.rank, "tied": tied}
             for member_id, points in cell.points.items():
                 member = sheets[member_id]
                 lines.append(ReportLine(response.lot.label, bidder, criterion.name,
                                         member.user.name, member.kind.value, points,
-                                        comments.get((member_id, criterion.id), "")))
+                                        comments.get((member_id, criterion.id), ""), **common))
             if cell.consensus is not None:
+                weighted = (Decimal(criterion.weight) * cell.consensus.points
+                            / Decimal(criterion.max_points)).quantize(Decimal("0.01"))
                 lines.append(ReportLine(response.lot.label, bidder, criterion.name,
                                         "Panel consensus", "Consensus", cell.consensus.points,
-                                        cell.consensus.rationale))
+                                        cell.consensus.rationale, weighted=weighted, **common))
     return lines

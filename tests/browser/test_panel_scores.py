@@ -29,7 +29,7 @@ def test_a_member_scores_beside_the_proposal_and_the_chair_reaches_consensus(
         flow.fire(db.session, panel, "begin_declarations", world.officer)
         declare_none(db.session, panel, world.chair, world.family)
         db.session.commit()
-        panel_id = panel.id
+        panel_id = panel.public_id
 
     context = browser.new_context()
     page = context.new_page()
@@ -43,7 +43,7 @@ def test_a_member_scores_beside_the_proposal_and_the_chair_reaches_consensus(
     look.check("declarations")
     page.get_by_role("button", name="Record my declarations").click()
     with app.app_context():
-        chair = db.session.get(flow.Panel, panel_id)
+        chair = db.session.scalar(db.select(flow.Panel).where(flow.Panel.public_id == panel_id))
         flow.fire(db.session, chair, "begin_scoring", chair.chair.user)
         db.session.commit()
 
@@ -80,7 +80,7 @@ def test_a_member_scores_beside_the_proposal_and_the_chair_reaches_consensus(
     expect(page.locator("main")).to_contain_text("Scoresheet submitted")
 
     with app.app_context():   # the others score (the chair's view needs every sheet in)
-        p = db.session.get(flow.Panel, panel_id)
+        p = db.session.scalar(db.select(flow.Panel).where(flow.Panel.public_id == panel_id))
         technical = flow.technical_criteria(p)[0]
         for i, sheet in enumerate(flow.live_scoresheets(p)):
             if sheet.status.name == "submitted":
@@ -97,6 +97,9 @@ def test_a_member_scores_beside_the_proposal_and_the_chair_reaches_consensus(
     sign_in(chair_page, live_server, EMAILS["officer2"], PASSWORD)
     chair_page.goto(f"{live_server}/evaluation/panels/{panel_id}")
     expect(chair_page.locator("main")).to_contain_text("9 of 9 scoresheets submitted")
+    progress = chair_page.locator("progress#progress-bar")
+    expect(progress).to_have_attribute("value", "9")
+    assert progress.bounding_box()["width"] > 300            # drawn, across the section
     seen.check("progress")
     chair_page.get_by_role("button", name="Start consensus").click()
     expect(chair_page.get_by_role("heading", level=1)).to_contain_text("Scores and consensus")
@@ -122,3 +125,40 @@ def test_a_member_scores_beside_the_proposal_and_the_chair_reaches_consensus(
     assert download.value.suggested_filename.endswith(".pdf")
     look.assert_accessible()
     seen.assert_accessible()
+
+
+def test_an_officer_sets_the_rate_card_and_enters_a_responses_rates(
+        app, live_server, people, browser, visit):
+    with app.app_context():
+        world = opened_rfr(db.session)
+        db.session.commit()
+        rfr_id = world.rfr.id
+    page = browser.new_page()
+    look = visit(page)
+    sign_in(page, live_server, EMAILS["officer"], PASSWORD)
+    page.goto(f"{live_server}/evaluation/solicitations/{rfr_id}")
+    look.check("evaluation")
+    page.get_by_role("link", name="Set a rate card").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Rate card")
+    for service, unit, units in [("Residential care", "Per diem", "3650"),
+                                 ("Family partner visits", "Hourly", "2000")]:
+        page.get_by_label("Service", exact=True).fill(service)
+        page.get_by_label("Priced").select_option(label=unit)
+        page.get_by_label("Projected units a year").fill(units)
+        page.get_by_role("button", name="Add to the rate card").click()
+        expect(page.locator("main")).to_contain_text("Rate card line added")
+    form = page.locator("form.card").first
+    form.get_by_label("Per diem rate for Residential care").fill("abc")
+    form.get_by_label("Hourly rate for Family partner visits").fill("40")
+    form.get_by_role("button", name="Save the rates").click()
+    expect(page.locator(".alert-danger")).to_contain_text("a rate is an amount in dollars")
+    expect(page.locator("form.card").first.get_by_label(
+        "Hourly rate for Family partner visits")).to_have_value("40")
+    look.check("rates-refused")
+    form = page.locator("form.card").first
+    form.get_by_label("Per diem rate for Residential care").fill("250")
+    form.get_by_role("button", name="Save the rates").click()
+    expect(page.locator("main")).to_contain_text("evaluated cost $992,500.00")
+    _no_sideways_scroll(page)
+    look.check("rates")
+    look.assert_accessible()

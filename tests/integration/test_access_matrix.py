@@ -132,6 +132,12 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
         ("add_member", "POST"), ("correct_cost", "POST"), ("panel", "GET"), ("fire", "POST"),
         ("assign", "POST"), ("matrix", "GET"), ("consensus", "POST"), ("report", "GET"),
         ("report_pdf", "GET"), ("scores_export", "GET")]},
+    # The rate card: the agency sets it (a refusal before the opening still answers the
+    # officer: 409); proposed rates name a response, so only after the opening.
+    ("evaluation.rates", "GET"): (AGENCY, AGENCY),
+    ("evaluation.rates", "POST"): (AGENCY, AGENCY),
+    ("evaluation.remove_rate", "POST"): (AGENCY, AGENCY),
+    ("evaluation.proposed_rates", "POST"): (NOBODY, AGENCY),
     ("evaluation.return_sheet", "POST"): (NOBODY, CHAIR),
     ("evaluation.score_price", "POST"): (NOBODY, CHAIR),
     ("evaluation.mine", "GET"): (EVALUATORS, EVALUATORS),
@@ -151,6 +157,10 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("api_evaluation.PanelMembers", "POST"): (AGENCY, AGENCY),
     ("api_evaluation.Cost", "POST"): (AGENCY, AGENCY),
     ("api_evaluation.Plan", "PUT"): (AGENCY, AGENCY),
+    ("api_evaluation.RateCard", "GET"): (AGENCY, AGENCY),
+    ("api_evaluation.RateCard", "PUT"): (AGENCY, AGENCY),
+    ("api_evaluation.ProposedRates", "GET"): (NOBODY, AGENCY),
+    ("api_evaluation.ProposedRates", "PUT"): (AGENCY, AGENCY),   # the body is checked first
     ("api_evaluation.Price", "POST"): (NOBODY, CHAIR),
     ("api_evaluation.PanelItem", "GET"): (NOBODY, EVALUATORS),
     ("api_evaluation.PanelEvent", "POST"): (NOBODY, AGENCY),
@@ -384,10 +394,13 @@ def test_tokens_revoked_expired_or_read_only_and_deactivated_users(app):
 
 
 def test_a_blind_evaluation_names_no_bidder_to_a_panelist(app):
-    """On a blind RFR the panelist scores the response, by every route, and never meets the
-    bidder's name or its file's name."""
+    """On a blind RFR the panelist scores the response and the administrator chairs its panel:
+    by every route (pages, the officer's pages too, the API) neither meets the bidder's name or
+    its file's name."""
     leaks, probes, scored = [], 0, False
-    for key, role, url, response, _ in sweep(app, 1, roles=["panelist"], blind=True):
+    for key, role, url, response, _ in sweep(app, 1, roles=["panelist", "admin"], blind=True):
+        if role == "admin" and url.startswith("/admin/"):
+            continue    # the registers of every organisation and user: not who bid on what
         body = response.get_data().decode("latin-1") + str(response.headers)
         scored = scored or (key == ("evaluation.scoresheet", "GET") and "Bidder 1-A" in body)
         for needle in (ORG_A, SECRET_FILENAME):

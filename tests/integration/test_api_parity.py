@@ -43,6 +43,9 @@ PARITY: dict[str, set[tuple[str, str]]] = {
     "evaluation.consensus": {("api_evaluation.Consensus", "POST")},
     "evaluation.score_price": {("api_evaluation.Price", "POST")},
     "evaluation.correct_cost": {("api_evaluation.Cost", "POST")},
+    "evaluation.rates": {("api_evaluation.RateCard", "PUT")},           # adds a line
+    "evaluation.remove_rate": {("api_evaluation.RateCard", "PUT")},     # leaves a line out
+    "evaluation.proposed_rates": {("api_evaluation.ProposedRates", "PUT")},
     "officer.edit_part": {("api_lots.LotItem", "PATCH"), ("api_sections.SectionItem", "PATCH"),
                           ("api_criteria.CriterionItem", "PATCH")},
 }

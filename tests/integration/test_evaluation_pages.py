@@ -41,7 +41,7 @@ def _people(app):
             "family": _sign_in(app, "parent@families.example.org")}
 
 
-def _form_panel(app, world, c, *, blind: bool) -> int:
+def _form_panel(app, world, c, *, blind: bool) -> str:
     officer = c["officer"]
     page = officer.get(f"/evaluation/solicitations/{world['rfr']}")
     assert page.status_code == 200
@@ -52,7 +52,7 @@ def _form_panel(app, world, c, *, blind: bool) -> int:
                         {"name": "Lot 1 panel", "lots": str(world["lot"])})
     assert made.status_code == 302, made.get_data(as_text=True)
     with app.app_context():
-        panel_id = db.session.query(Panel).one().id
+        panel_id = db.session.query(Panel).one().public_id
         from procure.models import User
         ids = {u.email: u.id for u in db.session.query(User)}
     for email, kind, chair in [(EMAILS["officer2"], "agency_staff", True),
@@ -70,7 +70,7 @@ def _form_panel(app, world, c, *, blind: bool) -> int:
     return panel_id
 
 
-def _declare(c: Client, panel_id: int, conflict_with: int | None = None) -> None:
+def _declare(c: Client, panel_id: str, conflict_with: int | None = None) -> None:
     page = c.get(f"/evaluation/panels/{panel_id}/declarations")
     assert page.status_code == 200
     data = {f"bidder-{i}": "none" for i in range(3)}
@@ -80,10 +80,10 @@ def _declare(c: Client, panel_id: int, conflict_with: int | None = None) -> None
     assert c.post(f"/evaluation/panels/{panel_id}/declarations", data).status_code == 302
 
 
-def _sheet_ids(app, email: str) -> list[int]:
+def _sheet_ids(app, email: str) -> list[str]:
     with app.app_context():
         from procure.models import PanelMember, ScoresheetStatus, User
-        return [s.id for s in db.session.query(Scoresheet).join(PanelMember).join(User)
+        return [s.public_id for s in db.session.query(Scoresheet).join(PanelMember).join(User)
                 .filter(User.email == email, Scoresheet.status != ScoresheetStatus.withdrawn)
                 .order_by(Scoresheet.id)]
 
@@ -151,8 +151,9 @@ def test_the_whole_evaluation_through_the_pages(app, world, login):
     assert c["family"].get(f"/evaluation/scoresheets/{sheets[0]}").status_code == 404
     with app.app_context():
         from procure.workflows import evaluation as flow
-        conflicted = flow.bidders_of(db.session.get(Panel, panel_id))[0]
-        document = next(r for r in flow.responses_of(db.session.get(Panel, panel_id))
+        panel = db.session.scalar(db.select(Panel).where(Panel.public_id == panel_id))
+        conflicted = flow.bidders_of(panel)[0]
+        document = next(r for r in flow.responses_of(panel)
                         if r.organization_id == conflicted.id).current_documents[0].public_id
     assert c["family"].get(f"/evaluation/documents/{document}/pages/1.png").status_code == 404
     assert c["panelist"].get(f"/evaluation/documents/{document}/pages/1.png").status_code == 200
@@ -205,7 +206,8 @@ def test_the_whole_evaluation_through_the_pages(app, world, login):
     assert "Panel consensus" in csv_text and "family reasons" in csv_text
     xlsx = c["chair"].get(f"/evaluation/panels/{panel_id}/scores.xlsx")
     rows = list(load_workbook(io.BytesIO(xlsx.data)).active.iter_rows(values_only=True))
-    assert rows[0][0] == "Lot" and any(r[3] == "Panel consensus" for r in rows)
+    evaluator = rows[0].index("Evaluator")
+    assert rows[0][0] == "Lot" and any(r[evaluator] == "Panel consensus" for r in rows)
 
     # A bidder sees no score by any page.
     bidder = login("bidder")

@@ -206,7 +206,7 @@ def test_a_member_works_only_on_their_own_scoresheets(ctx, world, panel):
     scoring_panel(ctx, world, panel)
     theirs = next(s for s in flow.live_scoresheets(panel) if s.member.user_id == world.family.id)
     with pytest.raises(NotFound):
-        flow.my_scoresheet(ctx, world.evaluator, theirs.id)
+        flow.my_scoresheet(ctx, world.evaluator, theirs.public_id)
     with pytest.raises(Exception, match="permission"):
         flow.save_scores(ctx, theirs, world.evaluator, {_technical(panel).id: (D(1), "x")})
 

@@ -13,7 +13,7 @@ import procure.models.base  # noqa: F401  (column types used by autogenerate)
 
 # revision identifiers, used by Alembic.
 revision = 'awards'
-down_revision = 'mail_queue'
+down_revision = 'panel_public_ids'
 branch_labels = None
 depends_on = None
 
