@@ -1,7 +1,7 @@
 """Awards, notices, protests, contracts, amendments, encumbrances, draw-downs
 
 Revision ID: awards
-Revises: panels
+Revises: panel_public_ids
 Create Date: 2026-11-23 18:17:17.844385
 
 """
