@@ -53,8 +53,8 @@ def _error(status: int, title: str, message: str, **extra: Any) -> Any:
 
 
 def init_app(app: Flask) -> None:
-    from procure.web import admin, auth, bidder, evaluation, officer, public
-    for module in (public, auth, officer, bidder, admin, evaluation):
+    from procure.web import admin, auth, award, bidder, evaluation, officer, public
+    for module in (public, auth, officer, bidder, admin, evaluation, award):
         app.register_blueprint(module.bp)
 
     @login_manager.user_loader

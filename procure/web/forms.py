@@ -374,3 +374,146 @@ class AssignForm(FlaskForm):
 class ReturnForm(FlaskForm):
     reason = TextAreaField("Why it goes back (the member reads this)",
                            validators=[DataRequired(), Length(max=2000)])
+
+
+# ==================================================================================================
+# Awards, protests and contracts (issue 13; procure/web/award.py). Kept together at the end.
+# ==================================================================================================
+
+from wtforms import FieldList, Form, FormField, MultipleFileField, RadioField
+
+from procure.models import RateType
+
+
+class OptionalAmountField(AmountField):
+    """An amount that may be left empty (a blank row of a table of rates)."""
+
+    def pre_validate(self, form) -> None:
+        text = str(self.raw_data[0]).strip() if self.raw_data else ""
+        if not text:
+            self.errors[:] = []
+            raise StopValidation()
+        super().pre_validate(form)
+
+
+class ProposeForm(FlaskForm):
+    response = SelectField("Bidder to award")
+    amount = AmountField("Annual amount ($)",
+                         description="What the contract pays a year; the lot's estimate to begin.")
+    justification = TextAreaField(
+        "Justification", validators=[Optional(), Length(max=5000)],
+        description="Needed when you choose other than the top-ranked bidder not yet proposed.")
+    submit = SubmitField("Propose the award")
+
+
+class ReasonForm(FlaskForm):
+    """Withdraw an award, terminate a contract: the reason stays on the record."""
+    reason = TextAreaField("Reason", validators=[DataRequired(message="Give the reason: it stays "
+                                                              "on the record."), Length(max=2000)])
+
+
+class DecideProtestForm(FlaskForm):
+    decision = RadioField("Decision", choices=[
+        ("deny", "Deny the protest (the award stands)"),
+        ("uphold", "Uphold the protest (the award goes back to proposed)")],
+                          validators=[DataRequired(message="Choose to uphold or deny.")])
+    reasons = TextAreaField("Reasons (the bidder who protested is told them)",
+                            validators=[DataRequired(message="Give the reasons for the decision."),
+                                        Length(max=10000)])
+    submit = SubmitField("Record the decision")
+
+
+class ProtestForm(FlaskForm):
+    award = SelectField("Award you protest")
+    grounds = TextAreaField("Grounds of the protest",
+                            validators=[DataRequired(message="State the grounds of the protest."),
+                                        Length(max=20000)])
+    documents = MultipleFileField("Supporting documents (PDF, optional; several may be chosen)",
+                                  validators=[Optional()])
+    submit = SubmitField("File the protest")
+
+    def validate_documents(self, field) -> None:
+        for upload in field.data or []:
+            name = getattr(upload, "filename", "") or ""
+            if name and not name.lower().endswith(".pdf"):
+                raise StopValidation(f"{name}: upload PDF files only.")
+
+
+class RateRowForm(Form):
+    service = StringField("Service", validators=[Optional(), Length(max=200)])
+    unit = SelectField("Rate type", choices=_choices(RateType), default=RateType.per_diem.name,
+                       validate_choice=False)   # checked for the rows that are filled in
+    rate = OptionalAmountField("Rate ($)", description="")
+
+
+class MeasureRowForm(Form):
+    name = StringField("Measure", validators=[Optional(), Length(max=200)])
+    target = StringField("Target", validators=[Optional(), Length(max=200)])
+    incentive = StringField("Incentive", validators=[Optional(), Length(max=300)])
+
+
+class _TermsRows:
+    """The rows of rates and measures: blank rows are left out; a half-filled one is marked."""
+
+    def validate_rates(self, field) -> None:
+        for entry in field:
+            row = entry.form
+            if (row.service.data or "").strip() and row.rate.data is None:
+                row.rate.errors.append(f"Give the rate for {row.service.data.strip()}.")
+                raise StopValidation("A rate row is incomplete: give each service its rate.")
+            if (row.service.data or "").strip() and row.unit.data not in RateType.__members__:
+                row.unit.errors.append("Choose the rate type from the list.")
+                raise StopValidation("A rate row is incomplete: choose each rate's type.")
+            if row.rate.data is not None and not (row.service.data or "").strip():
+                row.service.errors.append("Name the service this rate pays for.")
+                raise StopValidation("A rate row is incomplete: name each rate's service.")
+
+    def validate_measures(self, field) -> None:
+        for entry in field:
+            row = entry.form
+            name, target = (row.name.data or "").strip(), (row.target.data or "").strip()
+            if (name or target or (row.incentive.data or "").strip()) and not (name and target):
+                (row.target if name else row.name).errors.append(
+                    "Each measure needs a name and a target.")
+                raise StopValidation("A performance measure row is incomplete: each measure "
+                                     "needs a name and a target.")
+
+
+class ContractForm(_TermsRows, FlaskForm):
+    start_date = DateField("Start date", validators=[DataRequired(message="Give the start date.")])
+    end_date = DateField("End date", validators=[DataRequired(message="Give the end date.")])
+    annual_maximum = AmountField("Annual maximum ($)")
+    rate_type = SelectField("Rate type", choices=_choices(RateType))
+    rates = FieldList(FormField(RateRowForm), min_entries=3)
+    measures = FieldList(FormField(MeasureRowForm), min_entries=3)
+    submit = SubmitField("Save the contract")
+
+
+class AmendForm(_TermsRows, FlaskForm):
+    reason = TextAreaField("Reason for the amendment",
+                           validators=[DataRequired(message="Give the reason for the amendment."),
+                                       Length(max=5000)])
+    annual_maximum = AmountField("Annual maximum ($)")
+    end_date = DateField("End date", validators=[DataRequired(message="Give the end date.")])
+    rates = FieldList(FormField(RateRowForm), min_entries=1)
+    measures = FieldList(FormField(MeasureRowForm), min_entries=1)
+    submit = SubmitField("Amend the contract")
+
+
+class EncumberForm(FlaskForm):
+    fiscal_year = SelectField("State fiscal year", coerce=int)
+    amount = AmountField("Amount encumbered ($)",
+                         description="Up to the annual maximum; set again to raise or lower it.")
+    submit = SubmitField("Encumber")
+
+
+class DrawDownForm(FlaskForm):
+    service_date = DateField("Date of service",
+                             validators=[DataRequired(message="Give the date of service.")])
+    amount = AmountField("Amount ($)")
+    service = StringField("Service", validators=[DataRequired(message="Name the service."),
+                                                 Length(max=200)])
+    family_reference = StringField("Family reference (where it applies)",
+                                   validators=[Optional(), Length(max=60)])
+    flexible_funds = BooleanField("Flexible family funds (at most $500 per family a year)")
+    submit = SubmitField("Record the draw-down")

@@ -1,0 +1,585 @@
+"""Awards and contracts in the browser: the officers' award page per RFR (each lot's ranking,
+proposal, a second officer's approval, the notices, the coverage check, protests decided), the
+bidder's award notice with its own scores and a protest while the standstill runs, contracts
+from drafting to active with amendments, documents, encumbrances and draw-downs, the bidder's
+own contracts, and the public awards page of a solicitation."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+from uuid import UUID
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from procure import policy, search
+from procure.extensions import db
+from procure.faces import send_document, uploads
+from procure.models import (
+    Award,
+    AwardStatus,
+    Contract,
+    ContractDocument,
+    ContractStatus,
+    Encumbrance,
+    Lot,
+    Protest,
+    ProtestDocument,
+    RateType,
+    Solicitation,
+)
+from procure.web.forms import (
+    AmendForm,
+    ContractForm,
+    DecideProtestForm,
+    DocumentForm,
+    DrawDownForm,
+    EncumberForm,
+    EventForm,
+    ProposeForm,
+    ProtestForm,
+    ReasonForm,
+)
+from procure.workflows import award as flow
+from procure.workflows import contract as contract_flow
+from procure.workflows import evaluation as evaluation_flow
+from procure.workflows import response as response_flow
+from procure.workflows.base import NotFound, WorkflowError
+
+bp = Blueprint("award", __name__)
+
+
+# ---------------------------------------------------------------- finding rows (read only)
+
+def _by_public_id(model: Any, public_id: UUID, what: str) -> Any:
+    row = db.session.scalar(select(model).where(model.public_id == str(public_id)))
+    if row is None:
+        raise NotFound(f"No such {what}.")
+    return row
+
+
+def _refused(form: Any, error: WorkflowError) -> None:
+    """The use case's refusal, shown at the top of the form that asked (values kept)."""
+    db.session.rollback()
+    form.form_errors.append(error.message)
+
+
+def _invalid(form: Any) -> bool:
+    return not form.validate_on_submit()
+
+
+# ---------------------------------------------------------------- officers: the award page
+
+def _propose_form(lot: Lot, ranking: list, live: list[Award], *, formdata: Any = None) -> ProposeForm:
+    taken = {a.response_id for a in live}
+    form = (ProposeForm(prefix=f"lot{lot.id}") if formdata else
+            ProposeForm(prefix=f"lot{lot.id}", formdata=None, amount=lot.estimated_annual_value))
+    form.response.choices = [
+        (r.response.public_id, f"{r.rank}. {r.response.organization.legal_name} ({r.total} of 100)")
+        for r in ranking if r.response.id not in taken]
+    return form
+
+
+def _award_page(row: Solicitation, status: int = 200, submitted: tuple[str, Any] | None = None):
+    if status != 200:
+        db.session.rollback()        # nothing of a refused request stays
+    awards = flow.awards_of(db.session, row)
+    lots, forms = [], {}
+    for lot in row.lots:
+        ranking = flow.lot_ranking(db.session, lot)
+        live = [a for a in awards if a.lot_id == lot.id and a.status in flow.LIVE]
+        lots.append({"lot": lot, "ranking": ranking, "live": live,
+                     "awards": [a for a in awards if a.lot_id == lot.id],
+                     "proposed": {a.response_id: a for a in live}})
+        forms[f"propose-{lot.id}"] = _propose_form(lot, ranking, live)
+        forms[f"notify-{lot.id}"] = EventForm(prefix=f"notify{lot.id}", formdata=None)
+    for award in awards:
+        forms[f"approve-{award.id}"] = EventForm(prefix=f"approve{award.id}", formdata=None)
+        forms[f"withdraw-{award.id}"] = ReasonForm(prefix=f"withdraw{award.id}", formdata=None)
+        for protest in award.protests:
+            forms[f"decide-{protest.id}"] = DecideProtestForm(prefix=f"decide{protest.id}",
+                                                              formdata=None)
+    if submitted is not None:
+        forms[submitted[0]] = submitted[1]
+    return render_template(
+        "award/solicitation.html", s=row, lots=lots, forms=forms,
+        coverage=flow.coverage(db.session, row), A=AwardStatus,
+        protests=[p for a in awards for p in a.protests],
+        finished=evaluation_flow.evaluation_finished(db.session, row)), status
+
+
+@bp.route("/awards/solicitations/<int:solicitation_id>")
+@policy.rule("award.manage")
+def solicitation(solicitation_id: int):
+    return _award_page(db.get_or_404(Solicitation, solicitation_id))
+
+
+@bp.route("/awards/lots/<int:lot_id>/proposals", methods=["POST"])
+@policy.rule("award.manage")
+def propose(lot_id: int):
+    lot = db.get_or_404(Lot, lot_id)
+    ranking = flow.lot_ranking(db.session, lot)
+    form = _propose_form(lot, ranking, flow.live_awards(db.session, lot), formdata=True)
+    key = f"propose-{lot.id}"
+    if _invalid(form):      # the choices are the ranked responses not yet proposed
+        return _award_page(lot.solicitation, 400, (key, form))
+    response = next(r.response for r in ranking if r.response.public_id == form.response.data)
+    try:
+        award = flow.propose(db.session, lot, current_user, response=response,
+                             amount=form.amount.data, justification=form.justification.data or "")
+    except WorkflowError as error:
+        _refused(form, error)
+        return _award_page(lot.solicitation, 409, (key, form))
+    db.session.commit()
+    flash(f"{lot.label}: award to {award.organization.legal_name} proposed. Another officer "
+          "approves it.", "success")
+    return redirect(url_for("award.solicitation", solicitation_id=lot.solicitation_id)
+                    + f"#lot-{lot.id}")
+
+
+@bp.route("/awards/<uuid:award_id>/approve", methods=["POST"])
+@policy.rule("award.manage")
+def approve(award_id: UUID):
+    award = _by_public_id(Award, award_id, "award")
+    form, key = EventForm(prefix=f"approve{award.id}"), f"approve-{award.id}"
+    if _invalid(form):
+        return _award_page(award.solicitation, 400, (key, form))
+    try:
+        flow.approve(db.session, award, current_user)
+    except WorkflowError as error:
+        _refused(form, error)
+        return _award_page(award.solicitation, 409, (key, form))
+    db.session.commit()
+    flash(f"{award.lot.label}: award to {award.organization.legal_name} approved.", "success")
+    return redirect(url_for("award.solicitation", solicitation_id=award.solicitation_id)
+                    + f"#lot-{award.lot_id}")
+
+
+@bp.route("/awards/<uuid:award_id>/withdraw", methods=["POST"])
+@policy.rule("award.manage")
+def withdraw(award_id: UUID):
+    award = _by_public_id(Award, award_id, "award")
+    form, key = ReasonForm(prefix=f"withdraw{award.id}"), f"withdraw-{award.id}"
+    if _invalid(form):
+        return _award_page(award.solicitation, 400, (key, form))
+    try:
+        flow.withdraw(db.session, award, current_user, form.reason.data)
+    except WorkflowError as error:
+        _refused(form, error)
+        return _award_page(award.solicitation, 409, (key, form))
+    db.session.commit()
+    flash(f"{award.lot.label}: award to {award.organization.legal_name} withdrawn.", "info")
+    return redirect(url_for("award.solicitation", solicitation_id=award.solicitation_id)
+                    + f"#lot-{award.lot_id}")
+
+
+@bp.route("/awards/lots/<int:lot_id>/notices", methods=["POST"])
+@policy.rule("award.manage")
+def notify(lot_id: int):
+    lot = db.get_or_404(Lot, lot_id)
+    form, key = EventForm(prefix=f"notify{lot.id}"), f"notify-{lot.id}"
+    if _invalid(form):
+        return _award_page(lot.solicitation, 400, (key, form))
+    try:
+        notices = flow.notify_lot(db.session, lot, current_user)
+    except WorkflowError as error:
+        _refused(form, error)
+        return _award_page(lot.solicitation, 409, (key, form))
+    db.session.commit()
+    flash(f"{lot.label}: {len(notices)} bidder{'s' if len(notices) != 1 else ''} told, each "
+          "with their own scores. The standstill period has begun.", "success")
+    return redirect(url_for("award.solicitation", solicitation_id=lot.solicitation_id)
+                    + f"#lot-{lot.id}")
+
+
+@bp.route("/awards/protests/<uuid:protest_id>/decision", methods=["POST"])
+@policy.rule("award.manage")
+def decide(protest_id: UUID):
+    protest = _by_public_id(Protest, protest_id, "protest")
+    form, key = DecideProtestForm(prefix=f"decide{protest.id}"), f"decide-{protest.id}"
+    solicitation_row = protest.award.solicitation
+    if _invalid(form):
+        return _award_page(solicitation_row, 400, (key, form))
+    try:
+        flow.decide_protest(db.session, protest, current_user,
+                            uphold=form.decision.data == "uphold", reasons=form.reasons.data)
+    except WorkflowError as error:
+        _refused(form, error)
+        return _award_page(solicitation_row, 409, (key, form))
+    db.session.commit()
+    flash(f"The protest of {protest.organization.legal_name} was "
+          f"{protest.status.value.lower()}; they are told the reasons.", "success")
+    return redirect(url_for("award.solicitation", solicitation_id=solicitation_row.id)
+                    + "#protests")
+
+
+@bp.route("/awards/protest-documents/<uuid:document_id>")
+@policy.rule("award.manage")
+def protest_document(document_id: UUID):
+    return send_document(_by_public_id(ProtestDocument, document_id, "document"))
+
+
+# ---------------------------------------------------------------- bidders: notices and protests
+
+@bp.route("/awards/notices")
+@policy.rule("award.notice")
+def notices():
+    rows = [(r, flow.notices_for(db.session, r))
+            for r in response_flow.my_responses(db.session, current_user)]
+    return render_template("award/notices.html", rows=[(r, n) for r, n in rows if n])
+
+
+def _own_protests(response: Any) -> list[Protest]:
+    return list(db.session.scalars(select(Protest).join(Award).where(
+        Award.lot_id == response.lot_id, Protest.organization_id == response.organization_id)
+        .order_by(Protest.id)))
+
+
+def _protest_form(response: Any, *, submitted: bool = False) -> ProtestForm:
+    form = ProtestForm(prefix="protest") if submitted else ProtestForm(prefix="protest",
+                                                                     formdata=None)
+    form.award.choices = [
+        (a.public_id, (f"{a.lot.label}: award to {a.organization.legal_name} "
+                       f"(standstill until {a.standstill_ends_at:%B %d, %Y})"))
+        for a in flow.live_awards(db.session, response.lot)
+        if a.status is AwardStatus.standstill and a.response_id != response.id]
+    return form
+
+
+def _notice_page(response: Any, status: int = 200, form: ProtestForm | None = None):
+    if status != 200:
+        db.session.rollback()
+    return render_template("award/notice.html", r=response,
+                           notices=flow.notices_for(db.session, response),
+                           protests=_own_protests(response),
+                           form=form or _protest_form(response)), status
+
+
+@bp.route("/awards/responses/<uuid:response_id>")
+@policy.rule("award.notice")
+def notice(response_id: UUID):
+    return _notice_page(response_flow.own_response(db.session, current_user, response_id))
+
+
+@bp.route("/awards/responses/<uuid:response_id>/protests", methods=["POST"])
+@policy.rule("protest.file")
+def protest(response_id: UUID):
+    response = response_flow.own_response(db.session, current_user, response_id)
+    form = _protest_form(response, submitted=True)
+    if _invalid(form):
+        return _notice_page(response, 400, form)
+    award = _by_public_id(Award, UUID(form.award.data), "award")
+    files = [(f.stream, f.filename) for f in form.documents.data or [] if f and f.filename]
+    try:
+        filed = flow.file_protest(db.session, award, current_user, grounds=form.grounds.data,
+                                  files=files, uploads=uploads())
+    except WorkflowError as error:
+        _refused(form, error)
+        return _notice_page(response, 409, form)
+    db.session.commit()
+    flash(f"Your protest was filed with {len(filed.documents)} document"
+          f"{'s' if len(filed.documents) != 1 else ''}. The award waits for the decision.",
+          "success")
+    return redirect(url_for("award.notice", response_id=response.public_id) + "#protests")
+
+
+# ---------------------------------------------------------------- officers: contracts
+
+def _rows(items: list, blank: int, **empty: Any) -> list[SimpleNamespace]:
+    return [*items, *(SimpleNamespace(**empty) for _ in range(blank))]
+
+
+def _rate_rows(rates: list, blank: int = 2) -> list[SimpleNamespace]:
+    return _rows([SimpleNamespace(service=r.service, unit=r.unit.name, rate=r.rate)
+                  for r in rates], blank)
+
+
+def _measure_rows(measures: list, blank: int = 2) -> list[SimpleNamespace]:
+    return _rows([SimpleNamespace(name=m.name, target=m.target, incentive=m.incentive)
+                  for m in measures], blank)
+
+
+def _rates(form: Any) -> list[contract_flow.Rate]:
+    return [contract_flow.Rate(service=e.form.service.data.strip(),
+                               unit=RateType[e.form.unit.data], rate=e.form.rate.data)
+            for e in form.rates if (e.form.service.data or "").strip()]
+
+
+def _measures(form: Any) -> list[contract_flow.Measure]:
+    return [contract_flow.Measure(name=e.form.name.data.strip(), target=e.form.target.data,
+                                  incentive=e.form.incentive.data or "")
+            for e in form.measures if (e.form.name.data or "").strip()]
+
+
+def _terms(form: ContractForm) -> dict[str, Any]:
+    return {"start_date": form.start_date.data, "end_date": form.end_date.data,
+            "annual_maximum": form.annual_maximum.data,
+            "rate_type": RateType[form.rate_type.data], "rates": _rates(form),
+            "measures": _measures(form)}
+
+
+@bp.route("/contracts")
+@policy.rule("contract.manage")
+def contracts():
+    rows = list(db.session.scalars(select(Contract).order_by(Contract.number)))
+    made = {c.award_id for c in rows}
+    waiting = [a for a in db.session.scalars(select(Award).where(
+        Award.status == AwardStatus.final).order_by(Award.solicitation_id, Award.lot_id))
+        if a.id not in made]
+    return render_template("award/contracts.html", contracts=rows, waiting=waiting,
+                           balances={c.id: _balance(c) for c in rows})
+
+
+def _balance(contract: Contract) -> dict[str, Any]:
+    return {"encumbered": sum((e.amount for e in contract.encumbrances), start=0),
+            "drawn": sum((e.drawn for e in contract.encumbrances), start=0),
+            "remaining": sum((e.remaining for e in contract.encumbrances), start=0),
+            "warnings": [w for e in contract.encumbrances
+                         if (w := contract_flow.pace(e).warning)]}
+
+
+def _new_contract_page(award: Award, form: ContractForm, status: int = 200):
+    if status != 200:
+        db.session.rollback()
+    return render_template("award/new_contract.html", a=award, form=form), status
+
+
+@bp.route("/awards/<uuid:award_id>/contract", methods=["GET", "POST"])
+@policy.rule("contract.manage")
+def new_contract(award_id: UUID):
+    award = _by_public_id(Award, award_id, "award")
+    existing = db.session.scalar(select(Contract).where(Contract.award_id == award.id))
+    if existing is not None:
+        return redirect(url_for("award.contract", contract_id=existing.public_id))
+    form = ContractForm(prefix="contract")
+    if form.is_submitted():
+        if _invalid(form):
+            return _new_contract_page(award, form, 400)
+        try:
+            row = contract_flow.create(db.session, award, current_user, **_terms(form))
+        except WorkflowError as error:
+            _refused(form, error)
+            return _new_contract_page(award, form, 409)
+        db.session.commit()
+        flash(f"Contract {row.number} drafted. Record the signature when it is signed.",
+              "success")
+        return redirect(url_for("award.contract", contract_id=row.public_id))
+    start, end = contract_flow.default_term(award)
+    form = ContractForm(prefix="contract", formdata=None, start_date=start, end_date=end,
+                        annual_maximum=award.amount, rates=_rate_rows([], 3),
+                        measures=_measure_rows([], 3))
+    return _new_contract_page(award, form)
+
+
+def _contract_forms(contract: Contract) -> dict[str, Any]:
+    forms: dict[str, Any] = {
+        "events": EventForm(prefix="event", formdata=None),
+        "terminate": ReasonForm(prefix="terminate", formdata=None),
+        "document": DocumentForm(prefix="document", formdata=None),
+        "encumber": EncumberForm(prefix="encumber", formdata=None,
+                                 amount=contract.annual_maximum)}
+    if contract.status is ContractStatus.drafting:
+        forms["edit"] = ContractForm(
+            prefix="edit", formdata=None, start_date=contract.start_date,
+            end_date=contract.end_date, annual_maximum=contract.annual_maximum,
+            rate_type=contract.rate_type.name, rates=_rate_rows(contract.rates),
+            measures=_measure_rows(contract.measures))
+    if contract.status is ContractStatus.active:
+        forms["amend"] = AmendForm(
+            prefix="amend", formdata=None, annual_maximum=contract.annual_maximum,
+            end_date=contract.end_date, rates=_rate_rows(contract.rates, 1),
+            measures=_measure_rows(contract.measures, 1))
+    for encumbrance in contract.encumbrances:
+        forms[f"draw-{encumbrance.id}"] = DrawDownForm(prefix=f"draw{encumbrance.id}",
+                                                       formdata=None)
+    return forms
+
+
+def _encumber_choices(form: EncumberForm, contract: Contract) -> EncumberForm:
+    form.fiscal_year.choices = [
+        (year, f"FY{year} ({start:%b %d, %Y} to {end:%b %d, %Y})")
+        for year in contract_flow.fiscal_years(contract)
+        for start, end in [contract_flow.fiscal_year_bounds(year)]]
+    return form
+
+
+def _contract_page(contract: Contract, status: int = 200,
+                   submitted: tuple[str, Any] | None = None):
+    if status != 200:
+        db.session.rollback()
+    forms = _contract_forms(contract)
+    if submitted is not None:
+        forms[submitted[0]] = submitted[1]
+    _encumber_choices(forms["encumber"], contract)
+    events = [e for e in contract_flow.CONTRACT.allowed_events(contract)
+              if e in ("sign", "activate")]
+    return render_template(
+        "award/contract.html", c=contract, forms=forms, events=events,
+        labels=contract_flow.CONTRACT_LABELS, C=ContractStatus, balance=_balance(contract),
+        paces={e.id: contract_flow.pace(e) for e in contract.encumbrances},
+        can_terminate="terminate" in contract_flow.CONTRACT.allowed_events(contract)), status
+
+
+def _contract(contract_id: UUID) -> Contract:
+    return _by_public_id(Contract, contract_id, "contract")
+
+
+@bp.route("/contracts/<uuid:contract_id>")
+@policy.rule("contract.manage")
+def contract(contract_id: UUID):
+    return _contract_page(_contract(contract_id))
+
+
+def _back(contract: Contract, anchor: str = "") -> Any:
+    return redirect(url_for("award.contract", contract_id=contract.public_id) + anchor)
+
+
+@bp.route("/contracts/<uuid:contract_id>/terms", methods=["POST"])
+@policy.rule("contract.manage")
+def edit_contract(contract_id: UUID):
+    row = _contract(contract_id)
+    form = ContractForm(prefix="edit")
+    if _invalid(form):
+        return _contract_page(row, 400, ("edit", form))
+    try:
+        contract_flow.edit_draft(db.session, row, current_user, **_terms(form))
+    except WorkflowError as error:
+        _refused(form, error)
+        return _contract_page(row, 409, ("edit", form))
+    db.session.commit()
+    flash("The draft's terms are saved.", "success")
+    return _back(row, "#terms")
+
+
+@bp.route("/contracts/<uuid:contract_id>/events/<event>", methods=["POST"])
+@policy.rule("contract.manage")
+def contract_event(contract_id: UUID, event: str):
+    row = _contract(contract_id)
+    key = "terminate" if event == "terminate" else "events"
+    form = ReasonForm(prefix="terminate") if key == "terminate" else EventForm(prefix="event")
+    if _invalid(form):
+        return _contract_page(row, 400, (key, form))
+    try:
+        contract_flow.fire(db.session, row, event, current_user,
+                           reason=form.reason.data or "")
+    except WorkflowError as error:
+        _refused(form, error)
+        return _contract_page(row, 409, (key, form))
+    db.session.commit()
+    flash(f"Contract {row.number}: {row.status.value.lower()}.", "success")
+    return _back(row)
+
+
+@bp.route("/contracts/<uuid:contract_id>/amendments", methods=["POST"])
+@policy.rule("contract.manage")
+def amend(contract_id: UUID):
+    row = _contract(contract_id)
+    form = AmendForm(prefix="amend")
+    if _invalid(form):
+        return _contract_page(row, 400, ("amend", form))
+    try:
+        amendment = contract_flow.amend(
+            db.session, row, current_user, reason=form.reason.data,
+            annual_maximum=form.annual_maximum.data, end_date=form.end_date.data,
+            rates=_rates(form), measures=_measures(form))
+    except WorkflowError as error:
+        _refused(form, error)
+        return _contract_page(row, 409, ("amend", form))
+    db.session.commit()
+    flash(f"Amendment {amendment.number} recorded: "
+          f"{', '.join(c['field'].lower() for c in amendment.changes)}.", "success")
+    return _back(row, "#amendments")
+
+
+@bp.route("/contracts/<uuid:contract_id>/documents", methods=["POST"])
+@policy.rule("contract.manage")
+def add_document(contract_id: UUID):
+    row = _contract(contract_id)
+    form = DocumentForm(prefix="document")
+    if _invalid(form):
+        return _contract_page(row, 400, ("document", form))
+    try:
+        document = contract_flow.add_document(
+            db.session, row, current_user, uploads(), title=form.title.data,
+            stream=form.file.data.stream, filename=form.file.data.filename)
+    except WorkflowError as error:
+        _refused(form, error)
+        return _contract_page(row, 409, ("document", form))
+    db.session.commit()
+    flash(f"{document.title} ({document.filename}) is kept with the contract.", "success")
+    return _back(row, "#documents")
+
+
+@bp.route("/contracts/documents/<uuid:document_id>")
+@policy.rule("contract.manage")
+def contract_document(document_id: UUID):
+    return send_document(_by_public_id(ContractDocument, document_id, "document"))
+
+
+@bp.route("/contracts/<uuid:contract_id>/encumbrances", methods=["POST"])
+@policy.rule("contract.manage")
+def encumber(contract_id: UUID):
+    row = _contract(contract_id)
+    form = _encumber_choices(EncumberForm(prefix="encumber"), row)
+    if _invalid(form):
+        return _contract_page(row, 400, ("encumber", form))
+    try:
+        contract_flow.encumber(db.session, row, current_user, fiscal_year_=form.fiscal_year.data,
+                               amount=form.amount.data)
+    except WorkflowError as error:
+        _refused(form, error)
+        return _contract_page(row, 409, ("encumber", form))
+    db.session.commit()
+    flash(f"FY{form.fiscal_year.data}: {contract_flow.money(form.amount.data)} encumbered.",
+          "success")
+    return _back(row, "#money")
+
+
+@bp.route("/encumbrances/<int:encumbrance_id>/draw-downs", methods=["POST"])
+@policy.rule("contract.manage")
+def draw_down(encumbrance_id: int):
+    encumbrance = db.get_or_404(Encumbrance, encumbrance_id)
+    row, key = encumbrance.contract, f"draw-{encumbrance.id}"
+    form = DrawDownForm(prefix=f"draw{encumbrance.id}")
+    if _invalid(form):
+        return _contract_page(row, 400, (key, form))
+    try:
+        contract_flow.draw_down(
+            db.session, encumbrance, current_user, service_date=form.service_date.data,
+            amount=form.amount.data, service=form.service.data,
+            family_reference=form.family_reference.data or "",
+            flexible_funds=form.flexible_funds.data)
+    except WorkflowError as error:
+        _refused(form, error)
+        return _contract_page(row, 409, (key, form))
+    db.session.commit()
+    flash(f"{contract_flow.money(form.amount.data)} drawn down; "
+          f"{contract_flow.money(encumbrance.remaining)} remains in FY{encumbrance.fiscal_year}.",
+          "success")
+    return _back(row, f"#fy-{encumbrance.fiscal_year}")
+
+
+# ---------------------------------------------------------------- bidders: their contracts
+
+@bp.route("/contracts/mine")
+@policy.rule("contract.own")
+def my_contracts():
+    rows = list(db.session.scalars(select(Contract).where(
+        Contract.organization_id == current_user.organization_id,
+        Contract.status != ContractStatus.drafting).order_by(Contract.number)))
+    return render_template("award/my_contracts.html", contracts=rows,
+                           balances={c.id: _balance(c) for c in rows},
+                           paces={e.id: contract_flow.pace(e)
+                                  for c in rows for e in c.encumbrances})
+
+
+# ---------------------------------------------------------------- anyone: the awards made
+
+@bp.route("/solicitations/<int:solicitation_id>/awards")
+@policy.rule("public.browse")
+def public_awards(solicitation_id: int):
+    row = search.visible_solicitation(db.session, None, solicitation_id)
+    final = [a for a in flow.awards_of(db.session, row) if a.status is AwardStatus.final]
+    return render_template("award/public.html", s=row, awards=final)
