@@ -6,6 +6,7 @@ own contracts, and the public awards page of a solicitation."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
@@ -60,14 +61,32 @@ def _by_public_id(model: Any, public_id: UUID, what: str) -> Any:
     return row
 
 
-def _refused(form: Any, error: WorkflowError) -> None:
-    """The use case's refusal, shown at the top of the form that asked (values kept)."""
-    db.session.rollback()
-    form.form_errors.append(error.message)
+class Refused(Exception):
+    """The form came back: its page, with the form's messages and what was typed."""
+
+    def __init__(self, page: Any) -> None:
+        super().__init__("refused")
+        self.page = page
 
 
-def _invalid(form: Any) -> bool:
-    return not form.validate_on_submit()
+@bp.errorhandler(Refused)
+def refused(error: Refused) -> Any:
+    return error.page
+
+
+def _submit(form: Any, page: Callable[[int], Any], use_case: Callable[[], Any]) -> Any:
+    """Check the form, run the one use case and commit; else the same page again with the
+    form's messages beside its fields (400) or the use case's refusal at its top (409)."""
+    if not form.validate_on_submit():
+        raise Refused(page(400))
+    try:
+        result = use_case()
+    except WorkflowError as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        raise Refused(page(409)) from None
+    db.session.commit()
+    return result
 
 
 # ---------------------------------------------------------------- officers: the award page
@@ -116,103 +135,80 @@ def solicitation(solicitation_id: int):
     return _award_page(db.get_or_404(Solicitation, solicitation_id))
 
 
+def _award_form_page(row: Solicitation, key: str, form: Any) -> Callable[[int], Any]:
+    return lambda status: _award_page(row, status, (key, form))
+
+
+def _to_lot(lot: Lot) -> Any:
+    return redirect(url_for("award.solicitation", solicitation_id=lot.solicitation_id)
+                    + f"#lot-{lot.id}")
+
+
 @bp.route("/awards/lots/<int:lot_id>/proposals", methods=["POST"])
 @policy.rule("award.manage")
 def propose(lot_id: int):
     lot = db.get_or_404(Lot, lot_id)
     ranking = flow.lot_ranking(db.session, lot)
+    # the form's choices are the ranked responses not yet proposed: what it accepts is one
     form = _propose_form(lot, ranking, flow.live_awards(db.session, lot), formdata=True)
-    key = f"propose-{lot.id}"
-    if _invalid(form):      # the choices are the ranked responses not yet proposed
-        return _award_page(lot.solicitation, 400, (key, form))
-    response = next(r.response for r in ranking if r.response.public_id == form.response.data)
-    try:
-        award = flow.propose(db.session, lot, current_user, response=response,
-                             amount=form.amount.data, justification=form.justification.data or "")
-    except WorkflowError as error:
-        _refused(form, error)
-        return _award_page(lot.solicitation, 409, (key, form))
-    db.session.commit()
+    award = _submit(form, _award_form_page(lot.solicitation, f"propose-{lot.id}", form),
+                    lambda: flow.propose(
+                        db.session, lot, current_user,
+                        response=next(r.response for r in ranking
+                                      if r.response.public_id == form.response.data),
+                        amount=form.amount.data, justification=form.justification.data or ""))
     flash(f"{lot.label}: award to {award.organization.legal_name} proposed. Another officer "
           "approves it.", "success")
-    return redirect(url_for("award.solicitation", solicitation_id=lot.solicitation_id)
-                    + f"#lot-{lot.id}")
+    return _to_lot(lot)
 
 
 @bp.route("/awards/<uuid:award_id>/approve", methods=["POST"])
 @policy.rule("award.manage")
 def approve(award_id: UUID):
     award = _by_public_id(Award, award_id, "award")
-    form, key = EventForm(prefix=f"approve{award.id}"), f"approve-{award.id}"
-    if _invalid(form):
-        return _award_page(award.solicitation, 400, (key, form))
-    try:
-        flow.approve(db.session, award, current_user)
-    except WorkflowError as error:
-        _refused(form, error)
-        return _award_page(award.solicitation, 409, (key, form))
-    db.session.commit()
+    form = EventForm(prefix=f"approve{award.id}")
+    _submit(form, _award_form_page(award.solicitation, f"approve-{award.id}", form),
+            lambda: flow.approve(db.session, award, current_user))
     flash(f"{award.lot.label}: award to {award.organization.legal_name} approved.", "success")
-    return redirect(url_for("award.solicitation", solicitation_id=award.solicitation_id)
-                    + f"#lot-{award.lot_id}")
+    return _to_lot(award.lot)
 
 
 @bp.route("/awards/<uuid:award_id>/withdraw", methods=["POST"])
 @policy.rule("award.manage")
 def withdraw(award_id: UUID):
     award = _by_public_id(Award, award_id, "award")
-    form, key = ReasonForm(prefix=f"withdraw{award.id}"), f"withdraw-{award.id}"
-    if _invalid(form):
-        return _award_page(award.solicitation, 400, (key, form))
-    try:
-        flow.withdraw(db.session, award, current_user, form.reason.data)
-    except WorkflowError as error:
-        _refused(form, error)
-        return _award_page(award.solicitation, 409, (key, form))
-    db.session.commit()
+    form = ReasonForm(prefix=f"withdraw{award.id}")
+    _submit(form, _award_form_page(award.solicitation, f"withdraw-{award.id}", form),
+            lambda: flow.withdraw(db.session, award, current_user, form.reason.data))
     flash(f"{award.lot.label}: award to {award.organization.legal_name} withdrawn.", "info")
-    return redirect(url_for("award.solicitation", solicitation_id=award.solicitation_id)
-                    + f"#lot-{award.lot_id}")
+    return _to_lot(award.lot)
 
 
 @bp.route("/awards/lots/<int:lot_id>/notices", methods=["POST"])
 @policy.rule("award.manage")
 def notify(lot_id: int):
     lot = db.get_or_404(Lot, lot_id)
-    form, key = EventForm(prefix=f"notify{lot.id}"), f"notify-{lot.id}"
-    if _invalid(form):
-        return _award_page(lot.solicitation, 400, (key, form))
-    try:
-        notices = flow.notify_lot(db.session, lot, current_user)
-    except WorkflowError as error:
-        _refused(form, error)
-        return _award_page(lot.solicitation, 409, (key, form))
-    db.session.commit()
-    flash(f"{lot.label}: {len(notices)} bidder{'s' if len(notices) != 1 else ''} told, each "
-          "with their own scores. The standstill period has begun.", "success")
-    return redirect(url_for("award.solicitation", solicitation_id=lot.solicitation_id)
-                    + f"#lot-{lot.id}")
+    form = EventForm(prefix=f"notify{lot.id}")
+    told = _submit(form, _award_form_page(lot.solicitation, f"notify-{lot.id}", form),
+                   lambda: flow.notify_lot(db.session, lot, current_user))
+    flash(f"{lot.label}: {len(told)} bidder{'s' if len(told) != 1 else ''} told, each with "
+          "their own scores. The standstill period has begun.", "success")
+    return _to_lot(lot)
 
 
 @bp.route("/awards/protests/<uuid:protest_id>/decision", methods=["POST"])
 @policy.rule("award.manage")
 def decide(protest_id: UUID):
     protest = _by_public_id(Protest, protest_id, "protest")
-    form, key = DecideProtestForm(prefix=f"decide{protest.id}"), f"decide-{protest.id}"
-    solicitation_row = protest.award.solicitation
-    if _invalid(form):
-        return _award_page(solicitation_row, 400, (key, form))
-    try:
-        flow.decide_protest(db.session, protest, current_user,
-                            uphold=form.decision.data == "uphold", reasons=form.reasons.data)
-    except WorkflowError as error:
-        _refused(form, error)
-        return _award_page(solicitation_row, 409, (key, form))
-    db.session.commit()
+    form = DecideProtestForm(prefix=f"decide{protest.id}")
+    row = protest.award.solicitation
+    _submit(form, _award_form_page(row, f"decide-{protest.id}", form),
+            lambda: flow.decide_protest(db.session, protest, current_user,
+                                        uphold=form.decision.data == "uphold",
+                                        reasons=form.reasons.data))
     flash(f"The protest of {protest.organization.legal_name} was "
           f"{protest.status.value.lower()}; they are told the reasons.", "success")
-    return redirect(url_for("award.solicitation", solicitation_id=solicitation_row.id)
-                    + "#protests")
+    return redirect(url_for("award.solicitation", solicitation_id=row.id) + "#protests")
 
 
 @bp.route("/awards/protest-documents/<uuid:document_id>")
@@ -268,20 +264,15 @@ def notice(response_id: UUID):
 def protest(response_id: UUID):
     response = response_flow.own_response(db.session, current_user, response_id)
     form = _protest_form(response, submitted=True)
-    if _invalid(form):
-        return _notice_page(response, 400, form)
-    award = _by_public_id(Award, UUID(form.award.data), "award")
-    files = [(f.stream, f.filename) for f in form.documents.data or [] if f and f.filename]
-    try:
-        filed = flow.file_protest(db.session, award, current_user, grounds=form.grounds.data,
-                                  files=files, uploads=uploads())
-    except WorkflowError as error:
-        _refused(form, error)
-        return _notice_page(response, 409, form)
-    db.session.commit()
-    flash(f"Your protest was filed with {len(filed.documents)} document"
-          f"{'s' if len(filed.documents) != 1 else ''}. The award waits for the decision.",
-          "success")
+    filed = _submit(form, lambda status: _notice_page(response, status, form),
+                    lambda: flow.file_protest(
+                        db.session, _by_public_id(Award, UUID(form.award.data), "award"),
+                        current_user, grounds=form.grounds.data, uploads=uploads(),
+                        files=[(f.stream, f.filename) for f in form.documents.data or []
+                               if f and f.filename]))
+    count = len(filed.documents)
+    flash(f"Your protest was filed with {count} document{'s' if count != 1 else ''}. The award "
+          "waits for the decision.", "success")
     return redirect(url_for("award.notice", response_id=response.public_id) + "#protests")
 
 
@@ -355,14 +346,9 @@ def new_contract(award_id: UUID):
         return redirect(url_for("award.contract", contract_id=existing.public_id))
     form = ContractForm(prefix="contract")
     if form.is_submitted():
-        if _invalid(form):
-            return _new_contract_page(award, form, 400)
-        try:
-            row = contract_flow.create(db.session, award, current_user, **_terms(form))
-        except WorkflowError as error:
-            _refused(form, error)
-            return _new_contract_page(award, form, 409)
-        db.session.commit()
+        row = _submit(form, lambda status: _new_contract_page(award, form, status),
+                      lambda: contract_flow.create(db.session, award, current_user,
+                                                   **_terms(form)))
         flash(f"Contract {row.number} drafted. Record the signature when it is signed.",
               "success")
         return redirect(url_for("award.contract", contract_id=row.public_id))
@@ -436,19 +422,17 @@ def _back(contract: Contract, anchor: str = "") -> Any:
     return redirect(url_for("award.contract", contract_id=contract.public_id) + anchor)
 
 
+def _contract_form_page(row: Contract, key: str, form: Any) -> Callable[[int], Any]:
+    return lambda status: _contract_page(row, status, (key, form))
+
+
 @bp.route("/contracts/<uuid:contract_id>/terms", methods=["POST"])
 @policy.rule("contract.manage")
 def edit_contract(contract_id: UUID):
     row = _contract(contract_id)
     form = ContractForm(prefix="edit")
-    if _invalid(form):
-        return _contract_page(row, 400, ("edit", form))
-    try:
-        contract_flow.edit_draft(db.session, row, current_user, **_terms(form))
-    except WorkflowError as error:
-        _refused(form, error)
-        return _contract_page(row, 409, ("edit", form))
-    db.session.commit()
+    _submit(form, _contract_form_page(row, "edit", form),
+            lambda: contract_flow.edit_draft(db.session, row, current_user, **_terms(form)))
     flash("The draft's terms are saved.", "success")
     return _back(row, "#terms")
 
@@ -456,18 +440,13 @@ def edit_contract(contract_id: UUID):
 @bp.route("/contracts/<uuid:contract_id>/events/<event>", methods=["POST"])
 @policy.rule("contract.manage")
 def contract_event(contract_id: UUID, event: str):
+    """Sign, activate (a button each) or terminate (with the reason)."""
     row = _contract(contract_id)
     key = "terminate" if event == "terminate" else "events"
     form = ReasonForm(prefix="terminate") if key == "terminate" else EventForm(prefix="event")
-    if _invalid(form):
-        return _contract_page(row, 400, (key, form))
-    try:
-        contract_flow.fire(db.session, row, event, current_user,
-                           reason=form.reason.data or "")
-    except WorkflowError as error:
-        _refused(form, error)
-        return _contract_page(row, 409, (key, form))
-    db.session.commit()
+    _submit(form, _contract_form_page(row, key, form),
+            lambda: contract_flow.fire(db.session, row, event, current_user,
+                                       reason=form.reason.data or ""))
     flash(f"Contract {row.number}: {row.status.value.lower()}.", "success")
     return _back(row)
 
@@ -477,17 +456,12 @@ def contract_event(contract_id: UUID, event: str):
 def amend(contract_id: UUID):
     row = _contract(contract_id)
     form = AmendForm(prefix="amend")
-    if _invalid(form):
-        return _contract_page(row, 400, ("amend", form))
-    try:
-        amendment = contract_flow.amend(
-            db.session, row, current_user, reason=form.reason.data,
-            annual_maximum=form.annual_maximum.data, end_date=form.end_date.data,
-            rates=_rates(form), measures=_measures(form))
-    except WorkflowError as error:
-        _refused(form, error)
-        return _contract_page(row, 409, ("amend", form))
-    db.session.commit()
+    amendment = _submit(form, _contract_form_page(row, "amend", form),
+                        lambda: contract_flow.amend(
+                            db.session, row, current_user, reason=form.reason.data,
+                            annual_maximum=form.annual_maximum.data,
+                            end_date=form.end_date.data, rates=_rates(form),
+                            measures=_measures(form)))
     flash(f"Amendment {amendment.number} recorded: "
           f"{', '.join(c['field'].lower() for c in amendment.changes)}.", "success")
     return _back(row, "#amendments")
@@ -498,16 +472,10 @@ def amend(contract_id: UUID):
 def add_document(contract_id: UUID):
     row = _contract(contract_id)
     form = DocumentForm(prefix="document")
-    if _invalid(form):
-        return _contract_page(row, 400, ("document", form))
-    try:
-        document = contract_flow.add_document(
-            db.session, row, current_user, uploads(), title=form.title.data,
-            stream=form.file.data.stream, filename=form.file.data.filename)
-    except WorkflowError as error:
-        _refused(form, error)
-        return _contract_page(row, 409, ("document", form))
-    db.session.commit()
+    document = _submit(form, _contract_form_page(row, "document", form),
+                       lambda: contract_flow.add_document(
+                           db.session, row, current_user, uploads(), title=form.title.data,
+                           stream=form.file.data.stream, filename=form.file.data.filename))
     flash(f"{document.title} ({document.filename}) is kept with the contract.", "success")
     return _back(row, "#documents")
 
@@ -523,15 +491,10 @@ def contract_document(document_id: UUID):
 def encumber(contract_id: UUID):
     row = _contract(contract_id)
     form = _encumber_choices(EncumberForm(prefix="encumber"), row)
-    if _invalid(form):
-        return _contract_page(row, 400, ("encumber", form))
-    try:
-        contract_flow.encumber(db.session, row, current_user, fiscal_year_=form.fiscal_year.data,
-                               amount=form.amount.data)
-    except WorkflowError as error:
-        _refused(form, error)
-        return _contract_page(row, 409, ("encumber", form))
-    db.session.commit()
+    _submit(form, _contract_form_page(row, "encumber", form),
+            lambda: contract_flow.encumber(db.session, row, current_user,
+                                           fiscal_year_=form.fiscal_year.data,
+                                           amount=form.amount.data))
     flash(f"FY{form.fiscal_year.data}: {contract_flow.money(form.amount.data)} encumbered.",
           "success")
     return _back(row, "#money")
@@ -541,24 +504,17 @@ def encumber(contract_id: UUID):
 @policy.rule("contract.manage")
 def draw_down(encumbrance_id: int):
     encumbrance = db.get_or_404(Encumbrance, encumbrance_id)
-    row, key = encumbrance.contract, f"draw-{encumbrance.id}"
     form = DrawDownForm(prefix=f"draw{encumbrance.id}")
-    if _invalid(form):
-        return _contract_page(row, 400, (key, form))
-    try:
-        contract_flow.draw_down(
-            db.session, encumbrance, current_user, service_date=form.service_date.data,
-            amount=form.amount.data, service=form.service.data,
-            family_reference=form.family_reference.data or "",
-            flexible_funds=form.flexible_funds.data)
-    except WorkflowError as error:
-        _refused(form, error)
-        return _contract_page(row, 409, (key, form))
-    db.session.commit()
+    _submit(form, _contract_form_page(encumbrance.contract, f"draw-{encumbrance.id}", form),
+            lambda: contract_flow.draw_down(
+                db.session, encumbrance, current_user, service_date=form.service_date.data,
+                amount=form.amount.data, service=form.service.data,
+                family_reference=form.family_reference.data or "",
+                flexible_funds=form.flexible_funds.data))
     flash(f"{contract_flow.money(form.amount.data)} drawn down; "
           f"{contract_flow.money(encumbrance.remaining)} remains in FY{encumbrance.fiscal_year}.",
           "success")
-    return _back(row, f"#fy-{encumbrance.fiscal_year}")
+    return _back(encumbrance.contract, f"#fy-{encumbrance.fiscal_year}")
 
 
 # ---------------------------------------------------------------- bidders: their contracts
