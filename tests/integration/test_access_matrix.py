@@ -178,6 +178,28 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     **API_OPERATIONS,
 }
 
+# ---- awards and contracts in the browser (issue 13, procure/web/award.py) ---------------------
+# The sweep's world has no award, protest or contract: the rows that name one are refused to
+# everyone here (the agency finds nothing: 404); tests/integration/test_award_pages.py walks
+# them with real ones, and who else is refused.
+EXPECTED.update({
+    ("award.solicitation", "GET"): (AGENCY, AGENCY),
+    ("award.propose", "POST"): (AGENCY, AGENCY),          # an empty form: 400, told in words
+    ("award.notify", "POST"): (AGENCY, AGENCY),           # nothing to announce: 409
+    ("award.contracts", "GET"): (AGENCY, AGENCY),
+    ("award.notices", "GET"): (BIDDERS, BIDDERS),
+    ("award.my_contracts", "GET"): (BIDDERS, BIDDERS),
+    ("award.notice", "GET"): (OWNERS, OWNERS),            # their own response's notices
+    ("award.protest", "POST"): (OWNERS, OWNERS),
+    ("award.public_awards", "GET"): (ANYONE, ANYONE),
+    **{(f"award.{name}", method): (NOBODY, NOBODY) for name, method in [
+        ("approve", "POST"), ("withdraw", "POST"), ("decide", "POST"),
+        ("protest_document", "GET"), ("new_contract", "GET"), ("new_contract", "POST"),
+        ("contract", "GET"), ("edit_contract", "POST"), ("contract_event", "POST"),
+        ("amend", "POST"), ("add_document", "POST"), ("contract_document", "GET"),
+        ("encumber", "POST"), ("draw_down", "POST")]},
+})
+
 # Values for the URL's variables: the world's objects (the sealed response where it applies).
 EVENTS = {"officer.fire": "close", "evaluation.fire": "begin_declarations",
           "api_evaluation.PanelEvent": "begin_declarations", "officer.judge": "accept", "bidder.fire": "confirm",
@@ -196,7 +218,8 @@ def url_for_rule(rule, world: World, role: str, method: str = "GET") -> str:
               "user_id": 1, "kind": "csv" if rule.endpoint == "evaluation.scores_export" else "RFR",
               "panel_id": ids.get("panel", 1), "sheet_id": ids.get("sheet", 1),
               "event": EVENTS.get(rule.endpoint, "publish"), "award_id": NO_SUCH,
-              "protest_id": NO_SUCH, "contract_id": NO_SUCH, "fiscal_year": 2027}
+              "protest_id": NO_SUCH, "contract_id": NO_SUCH, "fiscal_year": 2027,
+              "encumbrance_id": 1}      # the pages' draw-downs: no such encumbrance either
     if rule.endpoint == "api_responses.ResponseEvent" and role in AGENCY:
         values["event"] = "accept"   # the agency's own event on a response
     if rule.endpoint in ("public.document", "api_documents.DocumentFile"):
