@@ -150,8 +150,7 @@ def test_award_protest_final_contract_and_the_overspend_warning(
         officer.get_by_role("link", name="Draft the contract").click()
         look.check(officer, "contract-new")
         officer.get_by_label("Start date").fill(start.isoformat())
-        officer.get_by_label("End date").fill(start.replace(year=start.year + 3)
-                                              .replace(day=1).isoformat())
+        officer.get_by_label("End date").fill(f"{start.year + 3}-06-30")
         officer.get_by_label("Service, row 1").fill("Family stabilization")
         officer.get_by_label("Rate in dollars, row 1").fill("85.50")
         officer.get_by_label("Measure, row 1").fill("Children safely at home")
@@ -180,7 +179,7 @@ def test_award_protest_final_contract_and_the_overspend_warning(
         expect(officer.locator(f"#fy-{fy}")).to_contain_text("remaining $30,000.00")
         warning = officer.locator(".pace-warning").first
         expect(warning).to_be_visible()
-        expect(warning).to_contain_text("Spending too fast.")
+        expect(warning).to_contain_text(f"Spending too fast in FY{fy}.")
         expect(warning).to_contain_text("runs out on")
         look.check(officer, "contract-overspend")
 

@@ -97,3 +97,152 @@ def test_every_html_page_has_no_axe_violations(app, live_server, browser, visit)
     assert len(checked) >= 27
     look.assert_accessible()
     assert narrow == [], "\n".join(narrow)
+
+
+# --- Awards and contracts (issue 13): the sweep's world has none, so these pages are swept
+# again with real ones, built by the use cases, in the states that change what they show. -----
+
+def _awarded(app) -> dict:
+    """Lot 1 awarded to the top-ranked bidder, the bidders told, Alpha's protest open."""
+    from procure.extensions import db
+    from procure.workflows import award as award_flow
+    from tests.support.award import finalized
+    from tests.support.factories import user
+    with app.app_context():
+        session = db.session
+        world, _ = finalized(session)
+        lot = world.rfr.lots[0]
+        award = award_flow.propose(session, lot, world.officer,
+                                   response=world.responses["third_bidder"])
+        award_flow.approve(session, award, world.chair)
+        award_flow.notify_lot(session, lot, world.officer)
+        protest = award_flow.file_protest(session, award, user(session, "bidder"),
+                                          grounds="The price score was miscalculated.")
+        session.commit()
+        return {"rfr": world.rfr.id, "award": award.id, "protest": protest.id,
+                "officer": world.officer.id,
+                "alpha_response": world.responses["bidder"].public_id}
+
+
+def _final(app, made: dict) -> str:
+    """The protest denied, the standstill over: the award is final (its public id)."""
+    from procure.extensions import db
+    from procure.models import Award, Protest, User
+    from procure.workflows import award as award_flow
+    with app.app_context():
+        session = db.session
+        award_flow.decide_protest(session, session.get(Protest, made["protest"]),
+                                  session.get(User, made["officer"]), uphold=False,
+                                  reasons="Applied as published.")
+        award = session.get(Award, made["award"])
+        award_flow.finalize_due(session, award.standstill_ends_at + timedelta(minutes=1))
+        session.commit()
+        return award.public_id
+
+
+def _contracted(app, made: dict) -> str:
+    """The final award's contract, drafted (its public id)."""
+    from decimal import Decimal
+
+    from procure.extensions import db
+    from procure.models import Award, RateType, User
+    from procure.workflows import contract as contract_flow
+    with app.app_context():
+        session = db.session
+        officer, award = session.get(User, made["officer"]), session.get(Award, made["award"])
+        start, _ = contract_flow.fiscal_year_bounds(contract_flow.fiscal_year(clock_today()))
+        contract = contract_flow.create(
+            session, award, officer, start_date=start,
+            end_date=start.replace(year=start.year + 3) - timedelta(days=1),
+            rate_type=RateType.per_diem,
+            rates=[contract_flow.Rate("Family stabilization", RateType.per_diem, Decimal(85))],
+            measures=[contract_flow.Measure("Children safely at home", "90%")])
+        session.commit()
+        return contract.public_id
+
+
+def _spending(app, contract_id: str) -> None:
+    """Signed, active, a year encumbered and drawn down fast enough to warn."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from procure.extensions import db
+    from procure.models import Contract
+    from procure.workflows import contract as contract_flow
+    with app.app_context():
+        session = db.session
+        contract = session.scalar(select(Contract).where(Contract.public_id == contract_id))
+        officer = contract.award.proposed_by
+        for event in ("sign", "activate"):
+            contract_flow.fire(session, contract, event, officer)
+        year = contract_flow.fiscal_year(clock_today())
+        encumbrance = contract_flow.encumber(session, contract, officer, fiscal_year_=year,
+                                             amount=Decimal(100000))
+        start, _ = contract_flow.fiscal_year_bounds(year)
+        for days, amount in ((3, 45000), (20, 35000)):
+            contract_flow.draw_down(session, encumbrance, officer,
+                                    service_date=start + timedelta(days=days),
+                                    amount=Decimal(amount), service="Family stabilization")
+        session.commit()
+
+
+def clock_today():
+    from procure import clock
+    return clock.today()
+
+
+def test_the_award_and_contract_pages_have_no_axe_violations(app, live_server, browser, visit,
+                                                             people):
+    made = _awarded(app)
+    rfr = made["rfr"]
+    contexts, look, checked, narrow = {}, None, set(), []
+
+    def see(role: str, url: str, label: str) -> None:
+        nonlocal look
+        if role not in contexts:
+            context = browser.new_context()
+            phone_context = browser.new_context(viewport=PHONE, is_mobile=True)
+            page = context.new_page()
+            look = look or visit(page)
+            phone = Phone(phone_context, look)
+            if role != "anonymous":
+                email = EMAILS.get(role, role)
+                sign_in(page, live_server, email, PASSWORD)
+                sign_in(phone.page, live_server, email, PASSWORD)
+            contexts[role] = (page, phone)
+        page, phone = contexts[role]
+        look.page = page
+        page.goto(live_server + url)
+        assert page.locator("h1").count() == 1, f"{label}: {page.title()}"
+        look.check(label)
+        phone.check(live_server + url, label)
+        checked.add(label.split(":")[0])
+
+    # Standstill, with an open protest.
+    see("officer", f"/awards/solicitations/{rfr}", "award.solicitation:protest-open")
+    see("bidder", "/awards/notices", "award.notices")
+    see("bidder", f"/awards/responses/{made['alpha_response']}", "award.notice")
+    see("anonymous", f"/solicitations/{rfr}/awards", "award.public_awards:none-final")
+    # Final; its contract drafted; then active and spending too fast.
+    award = _final(app, made)
+    see("officer", f"/awards/{award}/contract", "award.new_contract")
+    contract = _contracted(app, made)
+    see("officer", "/contracts", "award.contracts")
+    see("officer", f"/contracts/{contract}", "award.contract:drafting")
+    _spending(app, contract)
+    see("officer", f"/contracts/{contract}", "award.contract:active-overspent")
+    see("officer", f"/awards/solicitations/{rfr}", "award.solicitation:final")
+    see("di@gamma-youth.example.org", "/contracts/mine", "award.my_contracts")
+    see("anonymous", f"/solicitations/{rfr}/awards", "award.public_awards")
+    for page, phone in contexts.values():
+        page.context.close()
+        narrow.extend(phone.problems)
+        phone.page.context.close()
+    pages = {rule.endpoint for rule in app.url_map.iter_rules()
+             if rule.endpoint.startswith("award.") and "GET" in rule.methods
+             and not rule.endpoint.endswith("_document")}       # downloads: not pages
+    assert pages <= checked, f"award pages not swept: {sorted(pages - checked)}"
+    print(f"\naxe-core checked the award pages: {sorted(checked)}")
+    look.assert_accessible()
+    assert narrow == [], "\n".join(narrow)
