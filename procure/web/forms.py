@@ -435,7 +435,11 @@ class ProtestForm(FlaskForm):
     def validate_documents(self, field) -> None:
         for upload in field.data or []:
             name = getattr(upload, "filename", "") or ""
-            if name and not name.lower().endswith(".pdf"):
+            if not name:
+                continue
+            head = upload.stream.read(5)
+            upload.stream.seek(0)
+            if not name.lower().endswith(".pdf") or head != b"%PDF-":
                 raise StopValidation(f"{name}: upload PDF files only.")
 
 

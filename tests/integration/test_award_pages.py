@@ -14,7 +14,7 @@ import time_machine
 from sqlalchemy import select
 
 from procure.extensions import db
-from procure.models import Award, AwardStatus, Contract, Protest
+from procure.models import Award, AwardStatus, Contract, OutgoingMail, Protest
 from procure.workflows import award as award_flow
 from tests.conftest import Client
 from tests.support.award import finalized
@@ -154,6 +154,10 @@ def test_withdraw_needs_a_reason(app, world):
 
 def test_notices_tell_each_bidder_only_their_own_scores(app, world):
     _told(app, world)
+    with app.app_context():        # and by mail, to every person of each bidder
+        told = {m.to for m in db.session.scalars(select(OutgoingMail))
+                if m.subject.endswith("Lot 1: Lead agency: Holyoke: award notice")}
+    assert {EMAILS["bidder"], EMAILS["bidder_colleague"], EMAILS["other_bidder"], GAMMA} <= told
     alpha = _as(app, EMAILS["bidder"])
     listing = _text(alpha.get("/awards/notices"))
     assert "Not selected" in listing and re.search(r"ranked [23]", listing)
@@ -189,6 +193,9 @@ def test_a_losing_bidder_protests_with_a_pdf_and_the_officer_denies_it(app, worl
     assert refused.status_code == 400 and "State the grounds of the protest." in _text(refused)
     wrong = _protest(alpha, world, files=[(io.BytesIO(b"hello"), "notes.txt")])
     assert wrong.status_code == 400 and "notes.txt: upload PDF files only." in _text(wrong)
+    posing = _protest(alpha, world, files=[(io.BytesIO(b"hello"), "fake.pdf")])
+    assert posing.status_code == 400 and "fake.pdf: upload PDF files only." in _text(posing)
+    assert "Scored unfairly." in _text(posing)              # the grounds typed are kept
     filed = _protest(alpha, world, files=[(io.BytesIO(pdf), "protest.pdf")])
     assert filed.status_code == 302, _text(filed)
     page = _text(alpha.get(filed.headers["Location"]))
