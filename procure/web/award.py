@@ -15,7 +15,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from procure import policy, search
+from procure import clock, policy, search
 from procure.extensions import db
 from procure.faces import send_document, uploads
 from procure.models import (
@@ -50,6 +50,7 @@ from procure.workflows import response as response_flow
 from procure.workflows.base import NotFound, WorkflowError
 
 bp = Blueprint("award", __name__)
+bp.app_template_filter("long_date")(contract_flow.long_date)      # 'July 1, 2026'
 
 
 # ---------------------------------------------------------------- finding rows (read only)
@@ -238,7 +239,7 @@ def _protest_form(response: Any, *, submitted: bool = False) -> ProtestForm:
                                                                      formdata=None)
     form.award.choices = [
         (a.public_id, (f"{a.lot.label}: award to {a.organization.legal_name} "
-                       f"(standstill until {a.standstill_ends_at:%B %d, %Y})"))
+                       f"(standstill until {clock.format_moment(a.standstill_ends_at)})"))
         for a in flow.live_awards(db.session, response.lot)
         if a.status is AwardStatus.standstill and a.response_id != response.id]
     return form
@@ -385,7 +386,7 @@ def _contract_forms(contract: Contract) -> dict[str, Any]:
 
 def _encumber_choices(form: EncumberForm, contract: Contract) -> EncumberForm:
     form.fiscal_year.choices = [
-        (year, f"FY{year} ({start:%b %d, %Y} to {end:%b %d, %Y})")
+        (year, f"FY{year} ({contract_flow.long_date(start)} to {contract_flow.long_date(end)})")
         for year in contract_flow.fiscal_years(contract)
         for start, end in [contract_flow.fiscal_year_bounds(year)]]
     return form

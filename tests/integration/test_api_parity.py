@@ -50,6 +50,23 @@ PARITY: dict[str, set[tuple[str, str]]] = {
                           ("api_criteria.CriterionItem", "PATCH")},
 }
 
+# Issue 13's pages (procure/web/award.py), held to the operations AWARD_AND_CONTRACT_ACTIONS names.
+PARITY.update({
+    "award.propose": {("api_awards.Awards", "POST")},
+    "award.approve": {("api_awards.AwardEvent", "POST")},
+    "award.withdraw": {("api_awards.AwardEvent", "POST")},
+    "award.notify": {("api_awards.LotNotices", "POST")},
+    "award.protest": {("api_awards.AwardProtests", "POST")},
+    "award.decide": {("api_awards.ProtestDecision", "POST")},
+    "award.new_contract": {("api_contracts.Contracts", "POST")},
+    "award.edit_contract": {("api_contracts.ContractItem", "PUT")},
+    "award.contract_event": {("api_contracts.ContractEvent", "POST")},
+    "award.amend": {("api_contracts.Amendments", "POST")},
+    "award.add_document": {("api_contracts.ContractDocuments", "POST")},
+    "award.encumber": {("api_contracts.EncumbranceItem", "PUT")},
+    "award.draw_down": {("api_contracts.DrawDowns", "POST")},
+})
+
 # Page actions the API deliberately does not offer, and why.
 EXCEPTIONS = {
     # The API signs nobody in or out: each request carries its bearer token.
