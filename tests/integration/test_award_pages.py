@@ -385,3 +385,17 @@ def test_bidders_and_the_public_cannot_reach_the_officers_pages(app, world):
     officer = _as(app, EMAILS["officer"])
     assert officer.get("/awards/notices").status_code == 403
     assert officer.get(f"/awards/{'0' * 8}-0000-4000-8000-{'0' * 12}/contract").status_code == 404
+
+
+def test_no_contract_before_the_award_is_final(app, world):
+    officer, _, award = _told(app, world)
+    url = f"/awards/{award.public_id}/contract"
+    page = _text(officer.get(url))
+    assert "This award is notified (standstill): a contract is made once the award is final" \
+        in page
+    refused = officer.post(url, _contract_data("contract"))
+    assert refused.status_code == 409
+    page = _text(refused)
+    assert "A contract is made from a final award (after the standstill period)." in page
+    assert 'value="Family stabilization"' in _html(refused)
+    assert "No contract yet" in _text(officer.get("/contracts"))
