@@ -102,6 +102,12 @@ def _propose_form(lot: Lot, ranking: list, live: list[Award], *, formdata: Any =
     return form
 
 
+def _names_allowed(row: Solicitation) -> Solicitation:
+    """The award pages name the bidders: an officer on a blind panel of the RFR is refused."""
+    evaluation_flow.refuse_names_to_blind_evaluator(db.session, row, current_user)
+    return row
+
+
 def _award_page(row: Solicitation, status: int = 200, submitted: tuple[str, Any] | None = None):
     if status != 200:
         db.session.rollback()        # nothing of a refused request stays
@@ -133,7 +139,7 @@ def _award_page(row: Solicitation, status: int = 200, submitted: tuple[str, Any]
 @bp.route("/awards/solicitations/<int:solicitation_id>")
 @policy.rule("award.manage")
 def solicitation(solicitation_id: int):
-    return _award_page(db.get_or_404(Solicitation, solicitation_id))
+    return _award_page(_names_allowed(db.get_or_404(Solicitation, solicitation_id)))
 
 
 def _award_form_page(row: Solicitation, key: str, form: Any) -> Callable[[int], Any]:
@@ -149,6 +155,7 @@ def _to_lot(lot: Lot) -> Any:
 @policy.rule("award.manage")
 def propose(lot_id: int):
     lot = db.get_or_404(Lot, lot_id)
+    _names_allowed(lot.solicitation)
     ranking = flow.lot_ranking(db.session, lot)
     # the form's choices are the ranked responses not yet proposed: what it accepts is one
     form = _propose_form(lot, ranking, flow.live_awards(db.session, lot), formdata=True)
@@ -167,6 +174,7 @@ def propose(lot_id: int):
 @policy.rule("award.manage")
 def approve(award_id: UUID):
     award = _by_public_id(Award, award_id, "award")
+    _names_allowed(award.solicitation)
     form = EventForm(prefix=f"approve{award.id}")
     _submit(form, _award_form_page(award.solicitation, f"approve-{award.id}", form),
             lambda: flow.approve(db.session, award, current_user))
@@ -178,6 +186,7 @@ def approve(award_id: UUID):
 @policy.rule("award.manage")
 def withdraw(award_id: UUID):
     award = _by_public_id(Award, award_id, "award")
+    _names_allowed(award.solicitation)
     form = ReasonForm(prefix=f"withdraw{award.id}")
     _submit(form, _award_form_page(award.solicitation, f"withdraw-{award.id}", form),
             lambda: flow.withdraw(db.session, award, current_user, form.reason.data))
@@ -189,6 +198,7 @@ def withdraw(award_id: UUID):
 @policy.rule("award.manage")
 def notify(lot_id: int):
     lot = db.get_or_404(Lot, lot_id)
+    _names_allowed(lot.solicitation)
     form = EventForm(prefix=f"notify{lot.id}")
     told = _submit(form, _award_form_page(lot.solicitation, f"notify-{lot.id}", form),
                    lambda: flow.notify_lot(db.session, lot, current_user))
@@ -202,7 +212,7 @@ def notify(lot_id: int):
 def decide(protest_id: UUID):
     protest = _by_public_id(Protest, protest_id, "protest")
     form = DecideProtestForm(prefix=f"decide{protest.id}")
-    row = protest.award.solicitation
+    row = _names_allowed(protest.award.solicitation)
     _submit(form, _award_form_page(row, f"decide-{protest.id}", form),
             lambda: flow.decide_protest(db.session, protest, current_user,
                                         uphold=form.decision.data == "uphold",
@@ -215,7 +225,9 @@ def decide(protest_id: UUID):
 @bp.route("/awards/protest-documents/<uuid:document_id>")
 @policy.rule("award.manage")
 def protest_document(document_id: UUID):
-    return send_document(_by_public_id(ProtestDocument, document_id, "document"))
+    document = _by_public_id(ProtestDocument, document_id, "document")
+    _names_allowed(document.protest.award.solicitation)
+    return send_document(document)
 
 
 # ---------------------------------------------------------------- bidders: notices and protests

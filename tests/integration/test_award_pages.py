@@ -14,7 +14,7 @@ import time_machine
 from sqlalchemy import select
 
 from procure.extensions import db
-from procure.models import Award, AwardStatus, Contract, OutgoingMail, Protest
+from procure.models import Award, AwardStatus, Contract, OutgoingMail, Protest, Solicitation
 from procure.workflows import award as award_flow
 from tests.conftest import Client
 from tests.support.award import finalized
@@ -399,3 +399,17 @@ def test_no_contract_before_the_award_is_final(app, world):
     assert "A contract is made from a final award (after the standstill period)." in page
     assert 'value="Family stabilization"' in _html(refused)
     assert "No contract yet" in _text(officer.get("/contracts"))
+
+
+def test_an_officer_on_a_blind_panel_never_meets_the_bidders_names_here(app, world):
+    from procure.workflows import evaluation as evaluation_flow
+    with app.app_context():     # the plan made blind (the panel is finalized: set in place)
+        rfr = db.session.get(Solicitation, world["rfr"])
+        evaluation_flow.plan_for(db.session, rfr).blind = True
+        db.session.commit()
+    chair = _as(app, EMAILS["officer2"])     # chairs the RFR's panel (tests/support)
+    refused = chair.get(f"/awards/solicitations/{world['rfr']}")
+    assert refused.status_code == 403 and ORG_C not in _text(refused)
+    assert "blind evaluation panel" in _text(refused)
+    assert _propose(_as(app, EMAILS["officer"]), world).status_code == 302   # not on a panel
+    assert chair.post(f"/awards/lots/{world['lot']}/notices", {}).status_code == 403
