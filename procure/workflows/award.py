@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from transitions import EventData
 
@@ -31,6 +31,7 @@ from procure.models import (
     AwardNotice,
     AwardStatus,
     ConsensusScore,
+    Envelope,
     Lot,
     LotKind,
     Organization,
@@ -255,10 +256,18 @@ def _debrief(session: Session, response: Response) -> list[dict[str, Any]]:
     lines = []
     for criterion in response.solicitation.criteria:
         score = consensus.get(criterion.id)
+        rationale = score.rationale if score else ""
+        if score and criterion.envelope is Envelope.price:
+            # The panel's price rationale names the lowest cost in the lot: another bidder's
+            # figure. The notice tells the formula and the bidder's own cost only.
+            cost = evaluation_flow.evaluated_cost(session, response).amount
+            rationale = ("Scored by formula: the lowest evaluated cost in the lot / your "
+                         f"evaluated cost x {criterion.max_points} points. Your evaluated cost: "
+                         + (f"${cost:,.2f}." if cost else "none valid."))
         lines.append({"criterion": criterion.name, "weight": criterion.weight,
                       "max_points": criterion.max_points,
                       "points": str(score.points) if score else None,
-                      "rationale": score.rationale if score else ""})
+                      "rationale": rationale})
     return lines
 
 
@@ -443,11 +452,14 @@ class Cover:
     place: str
     lots: list[str] = field(default_factory=list)
     awardees: list[str] = field(default_factory=list)
+    bidders: int = 0            # responsive bidders in the lots that name it
 
     @property
     def warning(self) -> str:
         if not self.lots:
             return ""
+        if not self.awardees and not self.bidders:
+            return "Uncovered: no responsive bidder (procure it again)"
         if not self.awardees:
             return "Uncovered: no award"
         if len(self.awardees) > 1:
@@ -475,18 +487,24 @@ def coverage(session: Session, solicitation: Solicitation) -> Coverage:
             by_lot[award.lot_id].append(award)
     areas: dict[int, Cover] = {}
     regions: dict[int, Cover] = {}
+    responsive = dict(session.execute(
+        select(Response.lot_id, func.count(Response.id)).where(
+            Response.solicitation_id == solicitation.id,
+            Response.status == ResponseStatus.accepted).group_by(Response.lot_id)).all())
     for lot in solicitation.lots:
         names = [f"{a.organization.legal_name} ({a.status.value.lower()})"
                  for a in by_lot.get(lot.id, [])]
         if lot.kind is LotKind.lead_agency:
-            for office in lot.area_offices:
-                cover = areas.setdefault(office.id, Cover(office.name))
-                cover.lots.append(lot.label)
-                cover.awardees.extend(names)
+            covers = [areas.setdefault(office.id, Cover(office.name))
+                      for office in lot.area_offices]
         elif lot.kind is LotKind.resource_center and lot.region is not None:
-            cover = regions.setdefault(lot.region.id, Cover(lot.region.name))
+            covers = [regions.setdefault(lot.region.id, Cover(lot.region.name))]
+        else:
+            covers = []
+        for cover in covers:
             cover.lots.append(lot.label)
             cover.awardees.extend(names)
+            cover.bidders += responsive.get(lot.id, 0)
     # Places of the state that no lot of this RFR names are listed too, without a warning.
     if areas:
         for office in session.scalars(select(AreaOffice).order_by(AreaOffice.name)):

@@ -413,3 +413,14 @@ def test_an_officer_on_a_blind_panel_never_meets_the_bidders_names_here(app, wor
     assert "blind evaluation panel" in _text(refused)
     assert _propose(_as(app, EMAILS["officer"]), world).status_code == 302   # not on a panel
     assert chair.post(f"/awards/lots/{world['lot']}/notices", {}).status_code == 403
+
+
+def test_each_person_finds_the_award_pages_from_their_menu_and_pages(app, world):
+    officer, _second, _award_ = _told(app, world)
+    page = _html(officer.get(f"/officer/solicitations/{world['rfr']}"))
+    assert f'href="/awards/solicitations/{world["rfr"]}"' in page
+    assert 'href="/contracts"' in page                                  # the officers' menu
+    bidder = _html(_as(app, EMAILS["bidder"]).get("/"))
+    assert 'href="/awards/notices"' in bidder and 'href="/contracts/mine"' in bidder
+    public = _html(Client(app).get(f"/solicitations/{world['rfr']}"))
+    assert f'href="/solicitations/{world["rfr"]}/awards"' in public

@@ -114,6 +114,9 @@ def test_notices_carry_each_bidders_own_scores_and_start_standstill(ctx, world):
     assert (alpha.selected, alpha.rank, alpha.total) == (False, 2, Decimal("80.00"))
     technical = next(s for s in alpha.scores if s["weight"] == 60)
     assert (technical["points"], technical["rationale"]) == ("8.00", "Agreed by the panel.")
+    price = next(s for s in alpha.scores if s["weight"] == 40)       # lowest: Beta's $80,000
+    assert price["points"] == "8.00" and "Your evaluated cost: $100,000.00." in price["rationale"]
+    assert "80,000" not in str(alpha.scores)                          # no other bidder's price
     # each bidder's contacts get a mail; the content tells the outcome, not others' scores
     [mail_a] = _mail_to(ctx, "ann@alpha-care.example.org")
     assert "has not been selected" in mail_a.body and "80.68" not in mail_a.body
@@ -240,9 +243,10 @@ def test_coverage_warns_of_areas_uncovered_or_covered_twice(ctx, world):
         report = flow.coverage(ctx, world.rfr)
         return {c.place: c.warning for c in report.lead_agencies if c.lots}
 
-    assert warnings() == {name: "Uncovered: no award" for name in [holyoke, *joined]}
+    nobody = "Uncovered: no responsive bidder (procure it again)"     # lot 2 had no bidder
+    assert warnings() == {holyoke: "Uncovered: no award", **{name: nobody for name in joined}}
     _propose_top(ctx, world)
-    assert warnings() == {holyoke: "", **{name: "Uncovered: no award" for name in joined}}
+    assert warnings() == {holyoke: "", **{name: nobody for name in joined}}
     _lot(world).max_awards = 2
     flow.propose(ctx, _lot(world), world.officer, response=world.responses[RANKED[1]])
     assert warnings()[holyoke] == "Covered 2 times"
