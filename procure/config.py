@@ -44,6 +44,7 @@ class Defaults:
     ORGANIZATION_STORAGE_BYTES = 2 * 1024**3    # every stored version of an organisation's files
     AGENCY_EMAIL_DOMAINS = "agency.example.org"  # comma-separated; staff only, no self-registration
     EMAIL_CONFIRM_DAYS = 7                      # how long an emailed confirmation link works
+    PASSWORD_RESET_HOURS = 2                    # how long an emailed password-reset link works
     MAIL_FROM = "procure@agency.example.org"
     SMTP_HOST = ""                              # empty: mail is written to instance/outbox/*.eml
     SMTP_PORT = 25

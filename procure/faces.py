@@ -82,7 +82,7 @@ def send_page_image(document: Document, number: int) -> Any:
 def reset_link() -> accounts.ResetLink:
     """How password-reset links are written here (the sign-in pages and the administrator's)."""
     return accounts.ResetLink(current_app.config["SECRET_KEY"], request.host_url.rstrip("/"),
-                              current_app.config.get("PASSWORD_RESET_HOURS", 2))
+                              current_app.config["PASSWORD_RESET_HOURS"])
 
 
 def send_mail(messages: list[accounts.Mail]) -> None:
