@@ -20,8 +20,10 @@ def _font_name(raw, tp, i: int, buf) -> str:
         return ""
 
 
-def page_lines(textpage, page_height: float, text: str | None = None) -> list[dict]:
-    """Lines of one page, in pdfium's reading order, with size, boldness and box."""
+def page_lines(textpage, page_height: float, text: str | None = None,
+               page_width: float | None = None) -> list[dict]:
+    """Lines of one page with size, boldness and box, in reading order (``reading_order``:
+    top to bottom as drawn on the page, whatever order the content stream drew them in)."""
     import pypdfium2.raw as raw
 
     tp = textpage.raw
@@ -74,4 +76,52 @@ def page_lines(textpage, page_height: float, text: str | None = None) -> list[di
         start = end + 1
         if start <= length and start - 1 < length and text[start - 1] == "\r" and start < length and text[start] == "\n":
             start += 1
-    return out
+    return reading_order(out, page_width)
+
+
+def _prose(line: dict) -> bool:
+    return len(line["text"].split()) >= 5
+
+
+def two_columns(lines: list[dict], page_width: float | None) -> bool:
+    """Whether the page sets prose in two columns: at least three lines of five or more words
+    wholly left of the page's middle and three wholly right of it. (A table's short cells, a
+    label at the left and its amount far to the right, are no columns.)"""
+    if not page_width:
+        return False
+    mid = page_width / 2
+    left = sum(1 for ln in lines if ln["x1"] <= mid + 6 and _prose(ln))
+    right = sum(1 for ln in lines if ln["x0"] >= mid - 6 and _prose(ln))
+    return left >= 3 and right >= 3
+
+
+def rows_of(lines: list[dict]) -> list[list[dict]]:
+    """Lines grouped into visual rows (boxes overlapping vertically by at least half the
+    smaller height, at any distance across the page), rows top to bottom, each row's lines
+    left to right."""
+    rows: list[list[dict]] = []
+    for ln in sorted(lines, key=lambda x: (x["top"], x["x0"])):
+        h = max(ln["bottom"] - ln["top"], 1.0)
+        for row in rows:
+            r0 = row[0]
+            overlap = min(r0["bottom"], ln["bottom"]) - max(r0["top"], ln["top"])
+            if overlap >= 0.5 * min(h, max(r0["bottom"] - r0["top"], 1.0)):
+                row.append(ln)
+                break
+        else:
+            rows.append([ln])
+    for row in rows:
+        row.sort(key=lambda x: x["x0"])
+    return rows
+
+
+def reading_order(lines: list[dict], page_width: float | None = None) -> list[dict]:
+    """A page's lines in the order a reader takes them: row by row from the top, each row left
+    to right, so that a table drawn column by column (the amounts first), a page drawn bottom
+    up or a footer drawn first read as they look. Pages that set prose in two columns, and
+    lines without a box, keep the content stream's order (it reads a column at a time)."""
+    if not lines or any(ln.get(k) is None for ln in lines for k in ("top", "bottom", "x0", "x1")):
+        return lines
+    if two_columns(lines, page_width):
+        return lines
+    return [ln for row in rows_of(lines) for ln in row]

@@ -333,7 +333,7 @@ def _pdfium_texts(doc, n: int) -> tuple[list[str], list[list[dict]], dict[int, s
                     text = tp.get_text_range() or ""
                     texts.append(text)
                     try:
-                        layout.append(page_lines(tp, page.get_height(), text))
+                        layout.append(page_lines(tp, page.get_height(), text, page.get_width()))
                     except Exception:
                         layout.append([])
                     if len(text.strip()) > 200:

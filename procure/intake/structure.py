@@ -677,7 +677,7 @@ def build_cover(fields: dict, pages_lines, with_sources: bool = False):
 # ---------------------------------------------------------------------------
 # budget
 
-_TOTAL = re.compile(r"^\s*(?:grand\s+|overall\s+)?total\b|\btotal\s*$|^\s*sub[\s-]?total\b", re.I)
+_TOTAL = re.compile(r"^\s*(?:grand\s+|overall\s+)?total\b|\b(?:sub[\s-]?)?total\s*$|^\s*sub[\s-]?total\b", re.I)
 _SUBTOTAL = re.compile(r"^\s*sub[\s-]?total\b|\bsub[\s-]?total\s*$", re.I)
 _MONEY = re.compile(
     r"(?<![\w.,$])(?:\(\s*)?[-\u2212\u2013]?\s?(?:\$|USD\s?)?\s?[-\u2212]?"
@@ -800,25 +800,12 @@ def build_budget(rows, cover_total: str | None, has_section: bool) -> tuple[dict
 
 def visual_rows(lines: list[dict]) -> list[dict]:
     """Lines on the same baseline joined left to right (a table's label and amount cells that
-    the text order split), each with the text joined by spaces."""
-    if not lines or any(ln.get("top") is None for ln in lines):
+    the text order split, however far apart), each with the text joined by spaces."""
+    if not lines or any(ln.get(k) is None for ln in lines for k in ("top", "bottom", "x0")):
         return list(lines)
-    rows: list[list[dict]] = []
-    for ln in sorted(lines, key=lambda x: (x["top"], x["x0"] or 0)):
-        h = max(ln["bottom"] - ln["top"], 1.0)
-        for row in rows:
-            r0 = row[0]
-            overlap = min(r0["bottom"], ln["bottom"]) - max(r0["top"], ln["top"])
-            if overlap >= 0.5 * min(h, max(r0["bottom"] - r0["top"], 1.0)):
-                row.append(ln)
-                break
-        else:
-            rows.append([ln])
-    out = []
-    for row in rows:
-        row.sort(key=lambda x: x["x0"] or 0)
-        out.append(dict(row[0], text=" ".join(x["text"] for x in row), x1=row[-1]["x1"]))
-    return out
+    from procure.intake.layout import rows_of
+
+    return [dict(row[0], text=" ".join(x["text"] for x in row), x1=row[-1]["x1"]) for row in rows_of(lines)]
 
 
 def section_lines(pages_lines, found: list[dict], sec: dict) -> list[tuple[int, dict]]:
