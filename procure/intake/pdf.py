@@ -413,7 +413,7 @@ def _scanned_pages(doc, texts: list[str], layout: list[list[dict]], limits: "Lim
         texts[i] = text
         read[i + 1] = " ".join(text.split())[:2000]
         from procure.intake.structure import as_line, split_lines
-        layout[i] = [as_line(ln) for ln in split_lines(text)]
+        layout[i] = [dict(as_line(ln), ocr=True) for ln in split_lines(text)]
         done.append(i)
     notes = []
     if done:

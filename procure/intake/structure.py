@@ -192,6 +192,43 @@ def match_score(key: str | None, name: str) -> int:
     return 0
 
 
+_OCR_TRAIL = re.compile(r"[\s.,;:'\"`~_\u2018\u2019\u201c\u201d-]+$")
+_OCR_NUMBER = re.compile(r"^[\W_]*(?:[0-9IVXLCDMivxlcdm|]{1,4}|[A-Za-z])\s?[.,):;]\s+")
+
+
+def ocr_heading_key(line: str) -> str | None:
+    """``heading_key`` of a line read by OCR: stray punctuation after the title (a speck read as
+    a full stop) and numbering that OCR misread ("1," "l." "IV:") set aside first."""
+    t = _OCR_TRAIL.sub("", line.strip())
+    m = _OCR_NUMBER.match(t)
+    if m and m.end() < len(t):
+        t = t[m.end():]
+    return heading_key(t) if t else None
+
+
+def _letters(s: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", s.lower())
+
+
+def near_spelling(key: str | None, name: str) -> bool:
+    """Whether an OCR'd heading is a section's name up to OCR noise: case, punctuation and
+    spacing aside, at most one character wrong (names under eight letters) or two."""
+    if not key:
+        return False
+    a, b = _letters(key), _letters(name)
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    allowed = 1 if len(b) < 8 else 2
+    if abs(len(a) - len(b)) > allowed:
+        return False
+    import difflib
+
+    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in ops if tag != "equal") <= allowed
+
+
 def _entry_section(text: str, lookup: dict[str, dict]) -> str | None:
     """The section a contents entry names (its page number and leader dots aside)."""
     key = heading_key(_TRAILING_PAGENO.sub("", _DOT_LEADER.sub(" ", text)).strip())
@@ -395,6 +432,7 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
                 body_seen = True  # headings carry no amounts (a table's subtotal row is no heading)
                 continue
             styled = _styled(ln, body, bold_body)
+            ocr = bool(ln.get("ocr"))  # a scanned page's line: no style to go by, OCR's spelling
             options = [(text, 1)]
             nxt = lines[i + 1] if i + 1 < len(lines) else None
             if nxt is not None and i + 1 not in margin[p] and len(text.split()) <= 8 \
@@ -405,9 +443,11 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
                 options.append((text + " " + nxt["text"], 2))
             best = None
             for candidate, used in options:
-                key = heading_key(candidate)
+                key = ocr_heading_key(candidate) if ocr else heading_key(candidate)
                 for name, sec in lookup.items():
                     sc = match_score(key, name)
+                    if ocr and sc < 3 and near_spelling(key, name):
+                        sc = 3
                     if sc == 2 and not styled:
                         sc = 0  # an embellished or near match must look like a heading
                     if used == 2 and sc < 3 and not styled:
@@ -423,7 +463,7 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
                 cands.append({"id": sec["id"], "title": sec.get("title"), "heading": candidate,
                               "page": p + 1, "line": i, "top": not body_seen, "score": sc,
                               "styled": styled, "style": (ln.get("size"), ln.get("bold")),
-                              "upper": candidate.isupper()})
+                              "upper": candidate.isupper(), "ocr": ocr})
                 if len(options) == 2:
                     skip.add(i + 1)  # the heading's second line, whether or not it was needed
             body_seen = True
@@ -443,7 +483,7 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
         if not in_main:
             # outside the section headings' style (a fallback when no heading in that style names
             # the section): a styled line naming it, or the exact title alone on its line
-            if c["score"] < 2 or not (c["styled"] or (c["score"] == 3 and heading_key(c["heading"]) in names)):
+            if c["score"] < 2 or not (c["styled"] or (c["score"] == 3 and (c["ocr"] or heading_key(c["heading"]) in names))):
                 continue
         # "2.1 Our History", "E.1 Budget Narrative": numbered below a section, a sub-heading
         sub = bool(re.match(r"^\s*(?:\d+|[A-Za-z])\.[1-9]\d*(?:\.\d+)*\.?\s", c["heading"]))

@@ -22,18 +22,48 @@ LINES = ["Certification and Signature", "", "Organization Name: Harbor Family Ce
          "Title: Executive Director"]
 
 
-def scanned_signed_page() -> bytes:
+def _scan(lines: list[str]) -> Image.Image:
     """A letter page as a scanner makes it: one picture (200 dpi), no text layer."""
     image = Image.new("L", (1700, 2200), 255)
     draw = ImageDraw.Draw(image)
     font = ImageFont.truetype("DejaVuSans.ttf", 44)
     y = 200
-    for line in LINES:
+    for line in lines:
         draw.text((160, y), line, fill=0, font=font)
         y += 90
-    draw.line((160, 1000, 900, 960), fill=0, width=5)  # the pen stroke
+    return image
+
+
+def scanned_signed_page() -> bytes:
+    image = _scan(LINES)
+    ImageDraw.Draw(image).line((160, 1000, 900, 960), fill=0, width=5)  # the pen stroke
     out = io.BytesIO()
     image.save(out, "PDF", resolution=200.0)
+    return out.getvalue()
+
+
+RESPONSE_SECTIONS = [
+    {"id": "summary", "title": "Executive Summary", "aliases": [], "page_limit": None},
+    {"id": "approach", "title": "Technical Approach", "aliases": [], "page_limit": None},
+    {"id": "budget", "title": "Budget", "aliases": ["Cost Proposal"], "page_limit": None},
+    {"id": "references", "title": "References", "aliases": [], "page_limit": None},
+]
+BODY = ["We serve families in every town of the", "region with trained staff and partners."]
+
+
+def scanned_response() -> bytes:
+    """A whole response scanned from paper, its headings as OCR reads them at their worst: in
+    capitals with a speck after the title, a number misread, a letter dropped or doubled."""
+    pages = [
+        ["Response to RFR-2026-014", "Organization Name: Harbor Family Center"],
+        ["EXECUTIVE SUMMARY.", *BODY],
+        ["2, Technical Aproach", *BODY],
+        ["Budgett", "Personnel $120,000.00", "Supplies $30,500.00", "Total $150,500.00"],
+        ["4. References:", "Available on request."],
+    ]
+    images = [_scan(lines) for lines in pages]
+    out = io.BytesIO()
+    images[0].save(out, "PDF", resolution=200.0, save_all=True, append_images=images[1:])
     return out.getvalue()
 
 
@@ -77,3 +107,16 @@ def test_without_tesseract_the_scan_is_accepted_and_says_ocr_is_off(tmp_path, mo
     assert [n["code"] for n in record["notes"]] == ["scanned_not_read"]
     assert "text not read (OCR is off" in record["notes"][0]["message"]
     assert record["cover"]["organization_name"] is None
+
+
+def test_a_scanned_response_finds_its_sections_through_ocr_noise(tmp_path):
+    require_or_skip(shutil.which("tesseract") is not None,
+                    "tesseract is not installed (apt-get install tesseract-ocr)")
+    path = tmp_path / "scanned-response.pdf"
+    path.write_bytes(scanned_response())
+    record = parse_file(path, RESPONSE_SECTIONS)
+    assert record["notes"][0]["code"] == "ocr" and record["notes"][0]["pages"] == [1, 2, 3, 4, 5]
+    assert [(s["id"], s["start_page"]) for s in record["sections"]] == \
+        [("summary", 2), ("approach", 3), ("budget", 4), ("references", 5)]
+    assert record["missing_sections"] == []
+    assert record["budget"]["stated_total"] == "150500.00" and record["budget"]["consistent"] is True

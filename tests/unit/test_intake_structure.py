@@ -273,3 +273,33 @@ def test_wrapped_cover_cells():
     cover, where = st.cover_from_text([rows[2:]])
     assert cover["organization_name"] == "Merrimack Valley Youth and Family Services, Inc."
     assert where["organization_name"]["words"].endswith("/ Services, Inc.")
+
+
+def _ocr_page(*texts):
+    """A scanned page's lines as OCR gives them: text only, no size, weight or box."""
+    return [dict(st.as_line(t), ocr=True) for t in texts]
+
+
+def test_ocr_pages_find_headings_despite_ocr_noise():
+    body = "We serve families in every town of the region with trained staff and partners."
+    pages = [
+        _page(("Executive Summary", 14.0, True), BODY, BODY),
+        _ocr_page("2, TECHNlCAL APPR0ACH.", body, body),           # numbering, l for I, 0 for O, a speck
+        _ocr_page("budgct:", "Personnel $120,000.00", "Total $120,000.00"),
+        _ocr_page("Referenecs", body),                               # two letters swapped
+    ]
+    heads = st.find_headings(pages, SECTIONS)
+    assert [(h["id"], h["page"]) for h in heads] == [("summary", 1), ("approach", 2), ("budget", 3), ("refs", 4)]
+
+
+@pytest.mark.parametrize("line", [
+    "Budget narrative follows on the next page of this response.",  # a sentence
+    "Bridget",                                                      # two letters off a six-letter name
+    "Technical Support",                                            # a different title
+])
+def test_ocr_lines_that_are_not_a_section_heading(line):
+    assert st.find_headings([_ocr_page(line, "Some text.")], SECTIONS) == []
+
+
+def test_text_pages_still_need_the_exact_spelling_or_a_heading_style():
+    assert st.find_headings([[st.as_line("budgct"), st.as_line("Some text.")]], SECTIONS) == []
