@@ -12,6 +12,8 @@ its ``*.truth.json``:
 * cover fields organisation / FEIN / email: precision (right / read) and recall
   (right / given in the truth), per field;
 * budget total: the total row's amount exactly right (or no budget when the truth has none);
+* budget false alarms: a budget whose lines add up to its total (within whole-dollar rounding)
+  that the record nevertheless says does not add up (``budget_inconsistent``);
 * hostile files: refused with a code when the truth expects it, read when it expects
   ``accepted`` (those are then scored like any response).
 
@@ -65,6 +67,7 @@ def load_sections(corpus: Path) -> list[dict]:
 def score_file(record: dict | None, truth: dict) -> dict:
     """Counts for one parsed response against its truth."""
     out = {"sec_tp": 0, "sec_pred": 0, "sec_true": 0, "missing_ok": False, "budget_ok": False,
+           "adds_up": False, "false_alarm": False,
            "cover": {k: {"tp": 0, "pred": 0, "true": 0} for k, _ in COVER}, "mistakes": []}
     truth_secs = {(s["id"], int(s["start_page"])) for s in truth.get("sections") or []}
     out["sec_true"] = len(truth_secs)
@@ -99,6 +102,14 @@ def score_file(record: dict | None, truth: dict) -> dict:
     out["budget_ok"] = have_total == want_total
     if not out["budget_ok"]:
         out["mistakes"].append(f"budget total: read {have_total} truth {want_total}")
+    lines = [_money(x) for x in (tb or {}).get("lines") or []]
+    if lines and want_total is not None:
+        slack = Decimal(len(lines)) if all(x == x.to_integral_value() for x in lines) else Decimal("0.01")
+        out["adds_up"] = abs(sum(lines) - want_total) <= slack
+    alarms = [p for p in record.get("problems") or [] if p.get("code") == "budget_inconsistent"]
+    out["false_alarm"] = out["adds_up"] and bool(alarms)
+    if out["false_alarm"]:
+        out["mistakes"].append(f"budget said not to add up: {alarms[0].get('message')}")
     return out
 
 
@@ -107,7 +118,7 @@ def score_corpus(corpus: Path, verbose: bool = False) -> dict:
     sections = load_sections(corpus)
     files = sorted(corpus.glob("*.pdf"))
     res = {"corpus": str(corpus), "files": 0, "responses": 0, "sec_tp": 0, "sec_pred": 0, "sec_true": 0,
-           "missing_ok": 0, "budget_ok": 0, "hostile": 0, "hostile_ok": 0,
+           "missing_ok": 0, "budget_ok": 0, "adds_up": 0, "false_alarm": 0, "hostile": 0, "hostile_ok": 0,
            "cover": {k: {"tp": 0, "pred": 0, "true": 0} for k, _ in COVER}, "per_file": {}}
     for pdf in files:
         tpath = pdf.with_suffix(".truth.json")
@@ -141,6 +152,8 @@ def score_corpus(corpus: Path, verbose: bool = False) -> dict:
             res[k] += s[k]
         res["missing_ok"] += int(s["missing_ok"])
         res["budget_ok"] += int(s["budget_ok"])
+        res["adds_up"] += int(s["adds_up"])
+        res["false_alarm"] += int(s["false_alarm"])
         for k, _ in COVER:
             for m in ("tp", "pred", "true"):
                 res["cover"][k][m] += s["cover"][k][m]
@@ -178,6 +191,7 @@ def table(res: dict) -> str:
         rows.append(f"| cover {k}: precision / recall | {c['precision']:.3f} ({c['tp']}/{c['pred']}) / "
                     f"{c['recall']:.3f} ({c['tp']}/{c['true']}) |")
     rows.append(f"| budget total right | {res['budget_ok']}/{n} |")
+    rows.append(f"| budgets that add up, said not to (false alarms) | {res['false_alarm']}/{res['adds_up']} |")
     rows.append(f"| hostile files as expected | {res['hostile_ok']}/{res['hostile']} |")
     return "\n".join(rows)
 

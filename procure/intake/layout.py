@@ -39,6 +39,54 @@ def page_lines(textpage, page_height: float, text: str | None = None,
             return None
         return l.value, r.value, page_height - t.value, page_height - b.value
 
+    def make(start: int, end: int) -> dict | None:
+        stripped = " ".join(text[start:end].split())
+        if not stripped:
+            return None
+        line = {"text": stripped, "size": None, "bold": None, "x0": None, "x1": None,
+                "top": None, "bottom": None}
+        if not aligned:
+            return line
+        idx = [i for i in range(start, end) if not text[i].isspace()]
+        sample = idx[:3] + idx[len(idx) // 2: len(idx) // 2 + 1] + idx[-1:]
+        sizes, weights, tops, bottoms = [], [], [], []
+        for i in sample:
+            sizes.append(raw.FPDFText_GetFontSize(tp, i))
+            weights.append(raw.FPDFText_GetFontWeight(tp, i))
+            bx = box(i)
+            if bx:
+                tops.append(bx[2])
+                bottoms.append(bx[3])
+        weights.sort()
+        weight = weights[len(weights) // 2]
+        bold = weight >= 600 or any(k in _font_name(raw, tp, idx[len(idx) // 2], buf) for k in _BOLD_NAMES)
+        first, last = box(idx[0]), box(idx[-1])
+        line["size"] = round(max(sizes), 1) if sizes else None
+        line["bold"] = bold
+        if first and last:
+            line["x0"], line["x1"] = round(first[0], 1), round(last[1], 1)
+        if tops:
+            line["top"], line["bottom"] = round(min(tops), 1), round(max(bottoms), 1)
+        return line
+
+    def rows(start: int, end: int) -> list[tuple[int, int]]:
+        """Where a line that pdfium gave without line breaks (a whole table as one line) moves
+        down to the next row: (start, end) of each row's characters."""
+        cuts, top, bottom = [start], None, None
+        for i in range(start, end):
+            if text[i].isspace():
+                continue
+            bx = box(i)
+            if not bx:
+                continue
+            if bottom is not None and bx[2] > bottom - 0.3 * (bottom - top):
+                cuts.append(i)
+                top, bottom = bx[2], bx[3]
+            else:
+                top = bx[2] if top is None else min(top, bx[2])
+                bottom = bx[3] if bottom is None else max(bottom, bx[3])
+        return list(zip(cuts, cuts[1:] + [end]))
+
     out = []
     start = 0
     length = len(text)
@@ -46,33 +94,11 @@ def page_lines(textpage, page_height: float, text: str | None = None,
         end = start
         while end < length and text[end] not in "\r\n":
             end += 1
-        seg = text[start:end]
-        stripped = " ".join(seg.split())
-        if stripped:
-            line = {"text": stripped, "size": None, "bold": None, "x0": None, "x1": None,
-                    "top": None, "bottom": None}
-            if aligned:
-                idx = [i for i in range(start, end) if not text[i].isspace()]
-                sample = idx[:3] + idx[len(idx) // 2: len(idx) // 2 + 1] + idx[-1:]
-                sizes, weights, tops, bottoms = [], [], [], []
-                for i in sample:
-                    sizes.append(raw.FPDFText_GetFontSize(tp, i))
-                    weights.append(raw.FPDFText_GetFontWeight(tp, i))
-                    bx = box(i)
-                    if bx:
-                        tops.append(bx[2])
-                        bottoms.append(bx[3])
-                weights.sort()
-                weight = weights[len(weights) // 2]
-                bold = weight >= 600 or any(k in _font_name(raw, tp, idx[len(idx) // 2], buf) for k in _BOLD_NAMES)
-                first, last = box(idx[0]), box(idx[-1])
-                line["size"] = round(max(sizes), 1) if sizes else None
-                line["bold"] = bold
-                if first and last:
-                    line["x0"], line["x1"] = round(first[0], 1), round(last[1], 1)
-                if tops:
-                    line["top"], line["bottom"] = round(min(tops), 1), round(max(bottoms), 1)
-            out.append(line)
+        line = make(start, end)
+        if line is not None:
+            tall = line["top"] is not None and line["size"] and \
+                line["bottom"] - line["top"] > 1.5 * line["size"]
+            out += [x for s, e in rows(start, end) for x in [make(s, e)] if x] if tall else [line]
         start = end + 1
         if start <= length and start - 1 < length and text[start - 1] == "\r" and start < length and text[start] == "\n":
             start += 1
@@ -102,7 +128,7 @@ def rows_of(lines: list[dict]) -> list[list[dict]]:
     rows: list[list[dict]] = []
     for ln in sorted(lines, key=lambda x: (x["top"], x["x0"])):
         h = max(ln["bottom"] - ln["top"], 1.0)
-        for row in rows:
+        for row in rows[-8:]:  # sorted by top: only the last rows can still reach this line
             r0 = row[0]
             overlap = min(r0["bottom"], ln["bottom"]) - max(r0["top"], ln["top"])
             if overlap >= 0.5 * min(h, max(r0["bottom"] - r0["top"], 1.0)):

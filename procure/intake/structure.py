@@ -373,8 +373,26 @@ def _margin(pages: list[list[dict]]) -> list[set[int]]:
 
     out = []
     for lines, edge in zip(pages, edges):
-        out.append({i for i in edge if running(lines[i]) or _PAGE_NO.fullmatch(lines[i]["text"].strip())})
+        marked = {i for i in edge if running(lines[i]) or _PAGE_NO.fullmatch(lines[i]["text"].strip())}
+        # a piece of a row that is not all header or footer (a table's first row near the top edge,
+        # its digits coming a character at a time) is that row's text, not a page number
+        keep: set[int] = set()
+        for row in (_rows_of_indexes(lines, edge) if marked else []):
+            if set(row) <= marked:
+                keep.update(row)
+        out.append(keep)
     return out
+
+
+def _rows_of_indexes(lines: list[dict], idx: list[int]) -> list[list[int]]:
+    """The given lines grouped into visual rows, as lists of their indexes (each line a row of its
+    own when positions are unknown)."""
+    if not idx or any(lines[i].get(k) is None for i in idx for k in ("top", "bottom", "x0")):
+        return [[i] for i in idx]
+    from procure.intake.layout import rows_of
+
+    pos = {id(lines[i]): i for i in idx}
+    return [[pos[id(ln)] for ln in row] for row in rows_of([lines[i] for i in idx])]
 
 
 def _edge_lines(lines: list[dict]) -> list[int]:
@@ -845,7 +863,19 @@ def visual_rows(lines: list[dict]) -> list[dict]:
         return list(lines)
     from procure.intake.layout import rows_of
 
-    return [dict(row[0], text=" ".join(x["text"] for x in row), x1=row[-1]["x1"]) for row in rows_of(lines)]
+    return [dict(row[0], text=_joined(row), x1=row[-1]["x1"]) for row in rows_of(lines)]
+
+
+def _joined(row: list[dict]) -> str:
+    """A row's texts left to right: a space between two cells, none between the pieces of one
+    word that the text layer split (letter-spaced text comes a character at a time), where the
+    gap is under a third of the text's height."""
+    out = row[0]["text"]
+    for a, b in zip(row, row[1:]):
+        h = max(a["bottom"] - a["top"], b["bottom"] - b["top"], 1.0)
+        touching = a.get("x1") is not None and b["x0"] - a["x1"] < 0.3 * h
+        out += ("" if touching else " ") + b["text"]
+    return out
 
 
 def section_lines(pages_lines, found: list[dict], sec: dict) -> list[tuple[int, dict]]:
@@ -881,6 +911,7 @@ def budget_rows_of_section(pages_lines, found: list[dict], sec: dict) -> list[tu
     rows = []
     for p in sorted(by_page):
         before = None  # a label cell that wrapped: its first line has no amount
+        last = None  # the row read last, while a label cell that wrapped below it may follow
         for ln in visual_rows(by_page[p]):
             text = ln["text"]
             r = budget_row(text)
@@ -889,9 +920,30 @@ def budget_rows_of_section(pages_lines, found: list[dict], sec: dict) -> list[tu
                 text = before + " " + text
             if r:
                 rows.append((r[0], r[1], {"page": p, "words": text}))
+                last = ln
+            elif last is not None and _label_continues(last, ln):
+                desc, amount, where = rows[-1]
+                rows[-1] = (desc + " " + text, amount, dict(where, words=where["words"] + " / " + text))
+                last = None
+                continue
+            else:
+                last = None
             before = ln["text"] if (not _MONEY.search(ln["text"]) and len(ln["text"].split()) <= 8
                                     and not _sentence(ln["text"])) else None
     return rows
+
+
+def _label_continues(row: dict, below: dict) -> bool:
+    """Whether ``below`` is the rest of ``row``'s label cell, wrapped onto a second line ("Other
+    Costs" / "Subtotal"): no amount, a few words, starting where the label starts, right below
+    it (closer than the rows of the table are to each other)."""
+    if None in (row.get("top"), row.get("bottom"), row.get("x0"), below.get("top"), below.get("x0")):
+        return False
+    t = below["text"]
+    height = max(row["bottom"] - row["top"], 1.0)
+    return (not _MONEY.search(t) and len(t.split()) <= 4 and not _sentence(t)
+            and abs(below["x0"] - row["x0"]) <= 3 and 0 <= below["top"] - row["bottom"] <= 0.9 * height
+            and (below.get("size") or 0) <= (row.get("size") or 0) and not (below.get("bold") and not row.get("bold")))
 
 
 # ---------------------------------------------------------------------------

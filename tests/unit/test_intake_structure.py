@@ -303,3 +303,31 @@ def test_ocr_lines_that_are_not_a_section_heading(line):
 
 def test_text_pages_still_need_the_exact_spelling_or_a_heading_style():
     assert st.find_headings([[st.as_line("budgct"), st.as_line("Some text.")]], SECTIONS) == []
+
+
+def _cell(text, x0, top, size=10.0, width=None):
+    return {"text": text, "size": size, "bold": size > 12, "x0": x0, "x1": x0 + (width or 5.0 * len(text)),
+            "top": top, "bottom": top + 0.8 * size}
+
+
+def _spaced(text, x0, top):
+    """Letter-spaced text as some producers' text layers give it: a piece per character."""
+    return [_cell(ch, x0 + 6.0 * k, top, width=5.5) for k, ch in enumerate(text) if ch != " "]
+
+
+def test_budget_table_read_by_position_letter_spaced_and_wrapped_labels():
+    body = [_cell("We serve families in every town of the region with trained staff and partners.", 72, 100 + 14 * k,
+                  width=440) for k in range(3)]
+    page1 = [_cell("Executive Summary", 72, 72, size=14)] + body + [_cell("Budget", 72, 200, size=14)] + \
+        [_cell("Program costs by line.", 72, 220, width=120)] + \
+        [_cell("Page 1", 290, 760, width=30)]
+    page2 = (_spaced("Program Director", 72, 60) + _spaced("$36,768.23", 480, 60)  # first row at the top edge
+             + [_cell("Other Costs", 72, 80), _cell("$1,000.00", 480, 80), _cell("Subtotal", 72, 89.5)]
+             + [_cell("Outreach", 72, 110), _cell("$1,000.00", 480, 110)]
+             + [_cell("Total", 72, 130), _cell("$37,768.23", 480, 130)]
+             + body[:1] + [_cell("Page 2", 290, 760, width=30)])
+    page3 = [_cell("References", 72, 72, size=14)] + body + [_cell("Page 3", 290, 760, width=30)]
+    record = st.build_record(["", "", ""], SECTIONS, layout=[page1, page2, page3])
+    assert record["budget"]["lines"] == [{"description": "Program Director", "amount": "36768.23"},
+                                         {"description": "Outreach", "amount": "1000.00"}]
+    assert record["budget"]["stated_total"] == "37768.23" and record["budget"]["consistent"] is True
