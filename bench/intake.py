@@ -3,6 +3,7 @@
 Run from the repository root:
 
     .venv/bin/python bench/intake.py DIR [DIR ...]    # corpora: intake / bare pdfplumber time
+    PROCURE_TESSERACT=/nonexistent .venv/bin/python bench/intake.py DIR ...   # the same, OCR off
     .venv/bin/python bench/intake.py [--fixtures 40]  # generated fixtures, big response, memory
 
 With corpus directories: every PDF of each, in one run, through ``parse_file`` (the service's
@@ -74,18 +75,22 @@ def compare_dirs(dirs: list[Path]) -> None:
         own = d / "sections.json"
         sections = json.loads((own if own.exists() else ROOT / "bench" / "corpora" / "sections.json").read_text())
         t = time.perf_counter()
-        rejected = 0
+        rejected, ocr_pages, ocr_files = 0, 0, 0
         for p in files:
             try:
-                parse_file(p, sections)
+                record = parse_file(p, sections)
             except Rejected:
                 rejected += 1
+                continue
+            read = sum(len(n["pages"]) for n in record.get("notes") or [] if n.get("code") == "ocr")
+            ocr_pages, ocr_files = ocr_pages + read, ocr_files + bool(read)
         pipe_s = time.perf_counter() - t
         t = time.perf_counter()
         for p in files:
             subprocess.run([sys.executable, "-c", BARE, str(p)], capture_output=True)
         bare_s = time.perf_counter() - t
-        print(f"{d}: {len(files)} files ({rejected} refused); intake {pipe_s:.2f}s, bare pdfplumber "
+        print(f"{d}: {len(files)} files ({rejected} refused, {ocr_pages} scanned pages read by OCR in "
+              f"{ocr_files} files); intake {pipe_s:.2f}s, bare pdfplumber "
               f"(a process per file) {bare_s:.2f}s; intake / bare pdfplumber {pipe_s / bare_s:.2f}; "
               f"load average {os.getloadavg()[0]:.1f}")
 
@@ -112,9 +117,15 @@ def main():
     data, truth = make_response(spec)
     big = tmp / "big.pdf"
     big.write_bytes(data)
+    # a fresh child process (not the fork server's grandchild), so that RUSAGE_CHILDREN sees it
+    os.environ["PROCURE_INTAKE_FORKSERVER"], before = "0", os.environ.get("PROCURE_INTAKE_FORKSERVER")
     t = time.perf_counter()
     rec = parse_file(big, SECTIONS, Limits())
     big_s = time.perf_counter() - t
+    if before is None:
+        del os.environ["PROCURE_INTAKE_FORKSERVER"]
+    else:
+        os.environ["PROCURE_INTAKE_FORKSERVER"] = before
     child_rss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(f"big response: {rec['pages']} pages ({len(data) / 1e6:.1f} MB), pipeline {big_s:.2f}s "
           f"({rec['pages'] / big_s:.0f} pages/s), child peak RSS {child_rss_kib / 1024:.0f} MiB")
