@@ -68,6 +68,13 @@ TABLE = {
     "panel.chair": AGENCY | {"panelist"},
     "scoresheet.work": AGENCY | {"panelist"},
     "response.read_assigned": AGENCY | {"panelist"},
+    # award and contracts: the agency decides and pays; a bidder of an organisation reads its
+    # own notices and contracts and protests
+    "award.manage": AGENCY,
+    "award.notice": {"bidder"},
+    "protest.file": {"bidder"},
+    "contract.manage": AGENCY,
+    "contract.own": {"bidder"},
 }
 
 
