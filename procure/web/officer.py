@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -136,14 +146,19 @@ def _lot_form(submitted: bool = False) -> LotForm:
 
 
 def _lot_choices(lot_form):
-    """The area offices, regions and service models a lot (new or edited) may cover."""
-    areas = db.session.scalars(select(AreaOffice).options(selectinload(AreaOffice.region))
-                               .order_by(AreaOffice.name)).all()
-    lot_form.area_offices.choices = [(a.id, f"{a.name} ({a.region.name})") for a in areas]
-    lot_form.region.choices = [(0, "—")] + [
-        (r.id, r.name) for r in db.session.scalars(select(Region).order_by(Region.name))]
-    lot_form.service_model.choices = [("", "—")] + [
-        (m.code, m.name) for m in db.session.scalars(select(ServiceModel).order_by(ServiceModel.name))]
+    """The area offices, regions and service models a lot (new or edited) may cover; read once
+    a request, however many lots the page edits."""
+    if "lot_choices" not in g:
+        areas = db.session.scalars(select(AreaOffice).options(selectinload(AreaOffice.region))
+                                   .order_by(AreaOffice.name)).all()
+        g.lot_choices = (
+            [(a.id, f"{a.name} ({a.region.name})") for a in areas],
+            [(0, "—")] + [(r.id, r.name)
+                          for r in db.session.scalars(select(Region).order_by(Region.name))],
+            [("", "—")] + [(m.code, m.name) for m in db.session.scalars(
+                select(ServiceModel).order_by(ServiceModel.name))])
+    (lot_form.area_offices.choices, lot_form.region.choices,
+     lot_form.service_model.choices) = g.lot_choices
     return lot_form
 
 
