@@ -12,7 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from procure import clock
-from procure.models import AuditEvent, AuditHead, Response, User
+from procure.models import (
+    AuditEvent,
+    AuditHead,
+    Award,
+    Contract,
+    Panel,
+    Protest,
+    Response,
+    Scoresheet,
+    User,
+)
 
 GENESIS = "0" * 64
 
@@ -75,16 +85,24 @@ class Verification:
 
 
 def _owner(session: Session) -> Callable[[AuditEvent], int | None]:
-    """The solicitation an event must name, from its (hashed) entity."""
-    of_response = {id_: owner for id_, owner in session.execute(
-        select(Response.id, Response.solicitation_id))}
+    """The solicitation an event must name, from its (hashed) entity: a solicitation's own,
+    its responses', panels', scoresheets', awards', protests' and contracts'; none for people,
+    organisations and rules."""
+    queries = {
+        "response": select(Response.id, Response.solicitation_id),
+        "panel": select(Panel.id, Panel.solicitation_id),
+        "scoresheet": select(Scoresheet.id, Panel.solicitation_id).join(Panel),
+        "award": select(Award.id, Award.solicitation_id),
+        "protest": select(Protest.id, Award.solicitation_id).join(Award),
+        "contract": select(Contract.id, Contract.solicitation_id),
+    }
+    owners = {kind: dict(session.execute(query).tuples().all())
+              for kind, query in queries.items()}
 
     def owner(event: AuditEvent) -> int | None:
         if event.entity_type == "solicitation":
             return event.entity_id
-        if event.entity_type == "response":
-            return of_response.get(event.entity_id)
-        return None
+        return owners.get(event.entity_type, {}).get(event.entity_id)
     return owner
 
 

@@ -253,7 +253,8 @@ def _protest_form(response: Any, *, submitted: bool = False) -> ProtestForm:
         (a.public_id, (f"{a.lot.label}: award to {a.organization.legal_name} "
                        f"(standstill until {clock.format_moment(a.standstill_ends_at)})"))
         for a in flow.live_awards(db.session, response.lot)
-        if a.status is AwardStatus.standstill and a.response_id != response.id]
+        if a.status is AwardStatus.standstill and a.response_id != response.id
+        and a.standstill_ends_at is not None and a.standstill_ends_at > clock.now()]
     return form
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select, update
 
 from procure.extensions import db
 from procure.models import AuditEvent, Solicitation
 from procure.workflows import response as response_flow
-from tests.support.factories import published_rfr, user
+from tests.support.contract import drafted, final_award
+from tests.support.factories import draft_rfr, published_rfr, user
 
 
 def test_verify_passes_then_names_the_tampered_event(app, people):
@@ -82,6 +84,28 @@ def test_the_trail_shows_the_responses_events_only_after_the_opening(app):
         db.session.execute(update(AuditEvent).where(AuditEvent.id == event.id)
                            .values(solicitation_id=world.ids["draft"]))
         db.session.commit()
+    broken = runner.invoke(args=["audit", "verify"])
+    assert broken.exit_code == 1 and f"#{seq}" in broken.output
+    assert "another solicitation" in broken.output
+
+
+
+@pytest.mark.parametrize("entity", ["panel", "scoresheet", "award", "contract"])
+def test_an_evaluation_award_or_contract_event_moved_elsewhere_is_caught(app, people, entity):
+    with app.app_context():
+        world, award = final_award(db.session)
+        drafted(db.session, world, award)
+        other = draft_rfr(db.session, world.officer, title="Another RFR").id
+        db.session.commit()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == entity)
+                                   .order_by(AuditEvent.seq)).first()
+        db.session.execute(update(AuditEvent).where(AuditEvent.id == event.id)
+                           .values(solicitation_id=other))
+        db.session.commit()
+        seq = event.seq
     broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1 and f"#{seq}" in broken.output
     assert "another solicitation" in broken.output

@@ -424,3 +424,17 @@ def test_each_person_finds_the_award_pages_from_their_menu_and_pages(app, world)
     assert 'href="/awards/notices"' in bidder and 'href="/contracts/mine"' in bidder
     public = _html(Client(app).get(f"/solicitations/{world['rfr']}"))
     assert f'href="/solicitations/{world["rfr"]}/awards"' in public
+
+
+def test_after_standstill_the_notice_says_why_no_protest_can_be_filed(app, world):
+    _told(app, world)
+    award = _award(app, world["lot"])                       # as notified: standstill set
+    alpha = _as(app, EMAILS["bidder"])
+    url = f"/awards/responses/{world['responses']['bidder']}"
+    assert "File the protest" in _text(alpha.get(url))
+    with time_machine.travel(award.standstill_ends_at + timedelta(minutes=1)):
+        page = _text(alpha.get(url))
+    assert "File the protest" not in page
+    assert "which ended" in page and "can no longer be protested" in page
+    winner = _text(_as(app, GAMMA).get(f"/awards/responses/{world['responses']['third_bidder']}"))
+    assert "was selected: there is no award of this lot for it to protest" in winner

@@ -106,6 +106,9 @@ def test_demo_has_awarded_lots_with_contracts_and_draw_downs(app):
     from procure.workflows import award as award_flow
     from procure.workflows import contract as contract_flow
     assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    # every event of the story, panels' and awards' included, is filed under its procurement
+    verified = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert verified.exit_code == 0 and "intact" in verified.output, verified.output
     with app.app_context():
         session = db.session
         rfr = session.scalar(select(Solicitation).where(
