@@ -398,11 +398,10 @@ def _family_support_in_evaluation(officer: User, bidders: list[User]) -> None:
                         "intake within 48 hours, one worker per family, outcomes reported to "
                         "the area office.",
             deadline=deadline, expected_award=(deadline + timedelta(days=45)).date())
-        areas = {a.name: a for a in session.scalars(select(AreaOffice))}
-        first = sorted(areas)[0]
-        flow.add_lot(session, rfr, officer, kind=LotKind.lead_agency,
-                     title=f"Family support: {first}", estimated_annual_value=Decimal("450000"),
-                     area_office_ids=[areas[first].id])
+        springfield = session.scalar(select(AreaOffice).where(AreaOffice.name == "Springfield"))
+        flow.add_lot(session, rfr, officer, kind=LotKind.network_services,
+                     title="Family support: Springfield", service_model_code="family_support",
+                     estimated_annual_value=Decimal("450000"), area_office_ids=[springfield.id])
         for title, aliases, limit in [
                 ("Organizational Capacity", ["Organization"], 5),
                 ("Program Design", ["Program Model"], 10),

@@ -94,11 +94,15 @@ def _submit(form: Any, page: Callable[[int], Any], use_case: Callable[[], Any]) 
 
 def _propose_form(lot: Lot, ranking: list, live: list[Award], *, formdata: Any = None) -> ProposeForm:
     taken = {a.response_id for a in live}
-    form = (ProposeForm(prefix=f"lot{lot.id}") if formdata else
-            ProposeForm(prefix=f"lot{lot.id}", formdata=None, amount=lot.estimated_annual_value))
+    open_ = [r for r in ranking if r.response.id not in taken]
+    costs = {r.response.id: flow.proposed_amount(db.session, r.response) for r in open_}
+    form = (ProposeForm(prefix=f"lot{lot.id}") if formdata else ProposeForm(
+        prefix=f"lot{lot.id}", formdata=None,
+        amount=costs[open_[0].response.id] if open_ else lot.estimated_annual_value))
     form.response.choices = [
-        (r.response.public_id, f"{r.rank}. {r.response.organization.legal_name} ({r.total} of 100)")
-        for r in ranking if r.response.id not in taken]
+        (r.response.public_id, f"{r.rank}. {r.response.organization.legal_name} ({r.total} of 100; "
+                               f"{contract_flow.money(costs[r.response.id])} a year)")
+        for r in open_]
     return form
 
 

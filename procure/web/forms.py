@@ -399,7 +399,9 @@ class OptionalAmountField(AmountField):
 class ProposeForm(FlaskForm):
     response = SelectField("Bidder to award")
     amount = AmountField("Annual amount ($)",
-                         description="What the contract pays a year; the lot's estimate to begin.")
+                         description="What the contract pays a year: the top bidder's evaluated "
+                                     "cost to begin (each bidder's is beside its name); the "
+                                     "lot's estimate where none was read.")
     justification = TextAreaField(
         "Justification", validators=[Optional(), Length(max=5000)],
         description="Needed when you choose other than the top-ranked bidder not yet proposed.")

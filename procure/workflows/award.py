@@ -166,6 +166,13 @@ def lot_ranking(session: Session, lot: Lot) -> list[evaluation_flow.Ranked]:
     return []
 
 
+def proposed_amount(session: Session, response: Response) -> Decimal:
+    """What an award to this response pays a year unless the officer says otherwise: its
+    evaluated cost (what it was scored on), else the lot's estimate."""
+    cost = evaluation_flow.evaluated_cost(session, response).amount
+    return cost if cost is not None and cost > 0 else response.lot.estimated_annual_value
+
+
 def _tell(session: Session, organization: Organization, subject: str, body: str) -> None:
     for user in notices.contacts(session, [organization.id]):
         mail.queue(session, user.email, subject, body)
@@ -208,7 +215,7 @@ def propose(session: Session, lot: Lot, actor: User, *, response: Response,
     if passed_over and not justification:
         refuse(f"{response.organization.legal_name} ranked {chosen.rank}; choosing other than the "
                "top-ranked bidder needs a written justification.")
-    amount = lot.estimated_annual_value if amount is None else amount
+    amount = proposed_amount(session, response) if amount is None else amount
     if amount <= 0:
         refuse("The annual amount must be more than $0.")
     award = Award(solicitation=solicitation, lot=lot, response=response, status=A.proposed,

@@ -405,6 +405,9 @@ def draw_down(session: Session, encumbrance: Encumbrance, actor: User, *, servic
                f"({long_date(start)} to {long_date(end)}).")
     if not contract.start_date <= service_date <= contract.end_date:
         refuse("The service date must fall within the contract's term.")
+    if service_date > clock.today():
+        refuse(f"The service date {long_date(service_date)} is still to come: a payment is "
+               "drawn down for a service delivered.")
     family = family_reference.strip()
     if flexible_funds:
         if not family:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -188,9 +188,10 @@ def awarded_with_contract(session):
                                          amount=Decimal("100000"))
     for day, amount in [(start + timedelta(days=30), "8000"), (start + timedelta(days=61),
                                                                "9500.50")]:
-        contract_flow.draw_down(session, encumbrance, world.officer, service_date=day,
-                                amount=Decimal(amount), service="Family support",
-                                family_reference="FAM-0042")
+        with time_machine.travel(datetime(day.year, day.month, day.day, 20, tzinfo=UTC)):
+            contract_flow.draw_down(session, encumbrance, world.officer, service_date=day,
+                                    amount=Decimal(amount), service="Family support",
+                                    family_reference="FAM-0042")
     session.commit()
     return world, award, contract
 

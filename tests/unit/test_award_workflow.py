@@ -60,7 +60,7 @@ def test_the_top_ranked_needs_no_justification_and_the_rfr_moves_to_awarding(ctx
     award = _propose_top(ctx, world)
     assert award.status is AwardStatus.proposed
     assert (award.rank, award.total) == (1, Decimal("80.68"))
-    assert award.amount == _lot(world).estimated_annual_value
+    assert award.amount == Decimal("120000.00")          # Gamma's evaluated cost, not the estimate
     assert world.rfr.status is SolicitationStatus.awarding
     event = ctx.scalars(select(AuditEvent).where(AuditEvent.entity_type == "award")).one()
     assert (event.event, event.solicitation_id) == ("propose", world.rfr.id)

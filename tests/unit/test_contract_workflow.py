@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from procure import scheduler
@@ -158,6 +159,10 @@ def test_a_draw_down_never_goes_beyond_what_remains(ctx, awarded):
     with pytest.raises(WorkflowError, match="must fall in FY2027"):
         flow.draw_down(ctx, row, world.officer, service_date=date(2027, 7, 1), amount=D(1),
                        service="Next year")
+    with time_machine.travel(datetime(2026, 8, 10, 16, tzinfo=UTC)):
+        with pytest.raises(WorkflowError, match="still to come"):
+            flow.draw_down(ctx, row, world.officer, service_date=date(2026, 8, 11),
+                           amount=D(1), service="Next week")
     with pytest.raises(WorkflowError, match="more than"):
         flow.draw_down(ctx, row, world.officer, service_date=date(2026, 8, 2), amount=D(0),
                        service="Nothing")
