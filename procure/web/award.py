@@ -38,6 +38,7 @@ from procure.web.forms import (
     DocumentForm,
     DrawDownForm,
     EncumberForm,
+    ConfirmForm,
     EventForm,
     ProposeForm,
     ProtestForm,
@@ -124,9 +125,9 @@ def _award_page(row: Solicitation, status: int = 200, submitted: tuple[str, Any]
                      "awards": [a for a in awards if a.lot_id == lot.id],
                      "proposed": {a.response_id: a for a in live}})
         forms[f"propose-{lot.id}"] = _propose_form(lot, ranking, live)
-        forms[f"notify-{lot.id}"] = EventForm(prefix=f"notify{lot.id}", formdata=None)
+        forms[f"notify-{lot.id}"] = ConfirmForm(prefix=f"notify{lot.id}", formdata=None)
     for award in awards:
-        forms[f"approve-{award.id}"] = EventForm(prefix=f"approve{award.id}", formdata=None)
+        forms[f"approve-{award.id}"] = ConfirmForm(prefix=f"approve{award.id}", formdata=None)
         forms[f"withdraw-{award.id}"] = ReasonForm(prefix=f"withdraw{award.id}", formdata=None)
         for protest in award.protests:
             forms[f"decide-{protest.id}"] = DecideProtestForm(prefix=f"decide{protest.id}",
@@ -179,7 +180,7 @@ def propose(lot_id: int):
 def approve(award_id: UUID):
     award = _by_public_id(Award, award_id, "award")
     _names_allowed(award.solicitation)
-    form = EventForm(prefix=f"approve{award.id}")
+    form = ConfirmForm(prefix=f"approve{award.id}")
     _submit(form, _award_form_page(award.solicitation, f"approve-{award.id}", form),
             lambda: flow.approve(db.session, award, current_user))
     flash(f"{award.lot.label}: award to {award.organization.legal_name} approved.", "success")
@@ -203,7 +204,7 @@ def withdraw(award_id: UUID):
 def notify(lot_id: int):
     lot = db.get_or_404(Lot, lot_id)
     _names_allowed(lot.solicitation)
-    form = EventForm(prefix=f"notify{lot.id}")
+    form = ConfirmForm(prefix=f"notify{lot.id}")
     told = _submit(form, _award_form_page(lot.solicitation, f"notify-{lot.id}", form),
                    lambda: flow.notify_lot(db.session, lot, current_user))
     flash(f"{lot.label}: {len(told)} bidder{'s' if len(told) != 1 else ''} told, each with "

@@ -79,10 +79,13 @@ def test_award_protest_final_contract_and_the_overspend_warning(
 
     second = _person(browser, live_server, EMAILS["officer2"])
     second.goto(award_url)
+    second.get_by_label("I have read the ranking, the justification and the coverage check: "
+                        "approve it").check()
     second.get_by_role("button", name=f"Approve the award to {ORG_C}").click()
     expect(second.locator("main")).to_contain_text(f"award to {ORG_C} approved")
 
     officer.goto(award_url)
+    officer.get_by_label("Yes, tell the bidders now").check()
     officer.get_by_role("button", name="Notify the bidders of lot 1").click()
     expect(officer.locator("main")).to_contain_text("The standstill period has begun")
     look.check(officer, "award-notified")

@@ -71,14 +71,29 @@ def _propose(c: Client, world, key: str = "third_bidder", **extra):
     return c.post(f"/awards/lots/{lot}/proposals", data)
 
 
-def _approve(c: Client, world, award: Award):
+def _approve(c: Client, world, award: Award, confirm: bool = True):
     _award_page(c, world)
-    return c.post(f"/awards/{award.public_id}/approve", {})
+    return c.post(f"/awards/{award.public_id}/approve",
+                  {f"approve{award.id}-confirm": "y"} if confirm else {})
 
 
-def _notify(c: Client, world):
+def _notify(c: Client, world, confirm: bool = True):
     _award_page(c, world)
-    return c.post(f"/awards/lots/{world['lot']}/notices", {})
+    return c.post(f"/awards/lots/{world['lot']}/notices",
+                  {f"notify{world['lot']}-confirm": "y"} if confirm else {})
+
+
+def test_approving_and_notifying_wait_for_the_box_to_be_ticked(app, world):
+    officer, second = _as(app, EMAILS["officer"]), _as(app, EMAILS["officer2"])
+    assert _propose(officer, world).status_code == 302
+    award = _award(app, world["lot"])
+    unticked = _approve(second, world, award, confirm=False)
+    assert unticked.status_code == 400 and "nothing was changed" in _text(unticked)
+    assert _award(app, world["lot"]).status is AwardStatus.proposed
+    assert _approve(second, world, award).status_code == 302
+    unticked = _notify(officer, world, confirm=False)
+    assert unticked.status_code == 400 and "nothing was changed" in _text(unticked)
+    assert _award(app, world["lot"]).status is AwardStatus.approved
 
 
 def _told(app, world) -> tuple[Client, Client, Award]:
