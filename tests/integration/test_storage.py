@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from procure.storage import LocalStore, S3Store, TooLarge
+from procure.storage import LocalStore, S3Store, TooLarge, store_from_config
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -43,6 +43,16 @@ def test_too_large_leaves_nothing(store, tmp_path):
     assert list(store.iter_hashes()) == []
     if isinstance(store, LocalStore):
         assert [p for p in store.root.rglob("*") if p.is_file()] == []
+
+
+def test_too_large_says_the_limit_and_that_nothing_was_stored(store):
+    """The words a bidder reads when their file passes a 1 MB limit (exactly 1, not 0.999)."""
+    with pytest.raises(TooLarge) as refused:
+        store.put(io.BytesIO(b"x" * (1024 * 1024 + 1)), max_bytes=1024 * 1024)
+    assert str(refused.value) == ("The file is larger than the limit of 1 MB. Nothing was "
+                                  "stored; upload a smaller file.")
+    stored = store.put(io.BytesIO(b"x" * (1024 * 1024)), max_bytes=1024 * 1024)   # at the limit
+    assert store.size(stored.sha256) == 1024 * 1024
 
 
 @pytest.mark.parametrize("bad", ["../etc/passwd", "A" * 64, "abc", "0" * 63 + "/"])
@@ -107,3 +117,23 @@ def test_s3_stores_sharing_a_bucket_see_only_their_own_prefix(s3_bucket):
     ours.client.head_object(Bucket=bucket, Key="documents/" + mine.sha256)
     assert list(ours.iter_hashes()) == [mine.sha256]
     assert list(theirs.iter_hashes()) == [other.sha256]
+
+
+def test_the_deployment_settings_choose_where_files_are_stored(tmp_path, s3_bucket):
+    """No bucket set: files go under the upload folder. A bucket set: into it, at the prefix
+    the settings name, `documents/` when they name none."""
+    endpoint, bucket = s3_bucket
+    local = store_from_config({"UPLOAD_FOLDER": str(tmp_path / "uploads"), "S3_BUCKET": ""})
+    kept = local.put(io.BytesIO(b"%PDF-1.7 on disk"))
+    sha = kept.sha256
+    assert (tmp_path / "uploads" / sha[:2] / sha[2:4] / sha).read_bytes() == b"%PDF-1.7 on disk"
+
+    settings = {"UPLOAD_FOLDER": str(tmp_path / "unused"), "S3_BUCKET": bucket,
+                "S3_ENDPOINT_URL": endpoint}
+    default = store_from_config({**settings, "S3_PREFIX": ""}).put(io.BytesIO(b"%PDF-1.7 a"))
+    named = store_from_config({**settings, "S3_PREFIX": "agency-b/"}).put(io.BytesIO(b"%PDF-1.7 b"))
+    import boto3
+    bucket_client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    keys = {item["Key"] for item in bucket_client.list_objects_v2(Bucket=bucket)["Contents"]}
+    assert keys == {"documents/" + default.sha256, "agency-b/" + named.sha256}
+    assert not (tmp_path / "unused").exists()
