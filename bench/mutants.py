@@ -25,6 +25,8 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,21 +60,41 @@ MODULES: dict[str, tuple[list[str], list[str], list[str]]] = {
 }
 
 
-def prepare(module: str) -> Path:
-    """A fresh copy of the code and tests, configured for this module."""
+TEMPLATE_DB = """
+import sys
+from procure import create_app
+from procure.cli import upgrade_database
+app = create_app({"TESTING": True, "SECRET_KEY": "template", "DATABASE_URL": "sqlite:///" + sys.argv[1],
+                  "UPLOAD_FOLDER": sys.argv[2], "INTAKE_IN_PROCESS": True, "REDIS_URL": "",
+                  "S3_BUCKET": "", "PASSWORD_HASH_PROFILE": "CHEAPEST"})
+with app.app_context():
+    upgrade_database()
+"""
+
+
+def prepare(module: str, *, fresh: bool = True) -> Path:
+    """A copy of the code and tests configured for this module (a fresh one unless resuming),
+    with the migrated database its tests' sessions start from (bench/mutants_template_db.py)."""
     files, _, tests = MODULES[module]
     work = WORK / module
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for part in ("procure", "tests"):
-        shutil.copytree(ROOT / part, work / part, ignore=ignore)
+    if fresh or not (work / "mutants").exists():
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        for part in ("procure", "tests"):
+            shutil.copytree(ROOT / part, work / part, ignore=ignore)
+    shutil.copy2(ROOT / "bench" / "mutants_template_db.py", work / "mutants_template_db.py")
+    template = work / "template.sqlite3"
+    if not template.exists():
+        subprocess.run([*NICE, sys.executable, "-c", TEMPLATE_DB, str(template), str(work / "uploads")],
+                       cwd=work, check=True, capture_output=True)
     config = "\n".join([
         "[tool.mutmut]",
         'source_paths = ["procure"]',
         f"only_mutate = {json.dumps(files)}",
         'pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider", "-q"]',
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
+        'also_copy = ["mutants_template_db.py"]',
         'process_isolation = "forkserver"',
         # mutmut's limit is (the tests' time + this) x 15: on a loaded machine a fixture's set-up
         # (the app, the migrations) alone passes the default of 1 s and every mutant "times out"
@@ -85,14 +107,33 @@ def prepare(module: str) -> Path:
     return work
 
 
-def run(module: str, max_children: str) -> None:
-    work = prepare(module)
-    env = {**os.environ, "HYPOTHESIS_PROFILE": "quick", "PYTHONDONTWRITEBYTECODE": "1"}
-    print(f"== {module}: mutmut in {work.relative_to(ROOT)}", flush=True)
-    with (work / "mutmut.log").open("w") as log:
+def _mutmut(module: str, work: Path, names: list[str], max_children: str, title: str) -> None:
+    """One `mutmut run` under nice, its output in mutmut.log, its wall time added up."""
+    env = {**os.environ, "HYPOTHESIS_PROFILE": "quick", "PYTHONDONTWRITEBYTECODE": "1",
+           "PYTEST_PLUGINS": "mutants_template_db",
+           "PROCURE_MUTANTS_TEMPLATE_DB": str(work / "template.sqlite3")}
+    print(f"== {module}: {title} in {work.relative_to(ROOT)}", flush=True)
+    started = time.monotonic()
+    with (work / "mutmut.log").open("a") as log:
         subprocess.call([*NICE, str(ROOT / ".venv/bin/mutmut"), "run", "--max-children",
-                         max_children, *MODULES[module][1]], cwd=work, env=env, stdout=log,
+                         max_children, *names], cwd=work, env=env, stdout=log,
                         stderr=subprocess.STDOUT)
+    timing = work / "elapsed.json"
+    spent = json.loads(timing.read_text()) if timing.exists() else []
+    spent.append({"run": title, "seconds": round(time.monotonic() - started)})
+    timing.write_text(json.dumps(spent, indent=1))
+
+
+def run(module: str, max_children: str, *, resume: bool = False) -> None:
+    """Every mutant of the module; with resume, those an interrupted run left unchecked."""
+    work = prepare(module, fresh=not resume)
+    names = MODULES[module][1]
+    if resume:
+        names = [n for n, status in results(module).items() if status == "not checked"]
+        if not names:
+            return
+    _mutmut(module, work, names, max_children,
+            f"{len(names)} unchecked mutants" if resume else "every mutant")
 
 
 def rerun_survivors(module: str, max_children: str) -> None:
@@ -100,14 +141,12 @@ def rerun_survivors(module: str, max_children: str) -> None:
     survivors = [n for n, status in results(module).items() if status in ("survived", "timeout")]
     if not survivors:
         return
+    prepare(module, fresh=False)
+    # new tests change which tests call what: stats again (mutmut copies tests/ into mutants/)
     shutil.copytree(ROOT / "tests", work / "tests", dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)   # new tests: new stats
-    env = {**os.environ, "HYPOTHESIS_PROFILE": "quick", "PYTHONDONTWRITEBYTECODE": "1"}
-    print(f"== {module}: {len(survivors)} survivors again", flush=True)
-    with (work / "mutmut.log").open("a") as log:
-        subprocess.call([*NICE, str(ROOT / ".venv/bin/mutmut"), "run", "--max-children",
-                         max_children, *survivors], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+    (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+    _mutmut(module, work, survivors, max_children, f"{len(survivors)} survivors again")
 
 
 def results(module: str) -> dict[str, str]:
@@ -133,8 +172,12 @@ def report(module: str) -> None:
     killed = [n for n in done if status[n] in ("killed", "caught by type check")]
     timeouts = [n for n in done if status[n] == "timeout"]
     unfinished = f"; {len(status) - len(done)} of {len(status)} not run" if len(done) < len(status) else ""
+    timing = WORK / module / "elapsed.json"
+    runs = json.loads(timing.read_text()) if timing.exists() else []
+    spent = " + ".join(f"{r['seconds'] // 60} min {r['seconds'] % 60} s ({r['run']})" for r in runs)
     print(f"{module}: {len(killed)}/{len(done)} killed by a failing test, score "
-          f"{len(killed) / len(done):.1%} ({len(timeouts)} timed out{unfinished})")
+          f"{len(killed) / len(done):.1%} ({len(timeouts)} timed out{unfinished}); "
+          f"wall time {spent or 'not recorded'}")
     for name in done:
         if name not in killed:
             print(f"    {status[name]}: {name}")
@@ -146,18 +189,31 @@ def main() -> int:
     parser.add_argument("--report", action="store_true", help="only print the last results")
     parser.add_argument("--survivors", action="store_true",
                         help="rerun only the last run's survivors with the current tests")
-    parser.add_argument("--max-children", default="2")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the last run's results and check only the mutants it left")
+    parser.add_argument("--parallel", action="store_true",
+                        help="run the modules at the same time (each its own mutmut)")
+    parser.add_argument("--max-children", default="2", help="mutants run at once per module")
     args = parser.parse_args()
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
         parser.error(f"unknown module {unknown}: choose from {', '.join(MODULES)}")
     modules = args.modules or list(MODULES)
     if args.survivors:
+        each = lambda module: rerun_survivors(module, args.max_children)   # noqa: E731
+    else:
+        each = lambda module: run(module, args.max_children, resume=args.resume)   # noqa: E731
+    if args.report:
+        pass
+    elif args.parallel:
+        threads = [threading.Thread(target=each, args=(module,)) for module in modules]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    else:
         for module in modules:
-            rerun_survivors(module, args.max_children)
-    elif not args.report:
-        for module in modules:
-            run(module, args.max_children)
+            each(module)
     print()
     for module in modules:
         report(module)

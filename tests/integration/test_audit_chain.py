@@ -86,7 +86,7 @@ def test_the_trail_shows_the_responses_events_only_after_the_opening(app):
         db.session.commit()
     broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1 and f"#{seq}" in broken.output
-    assert "another solicitation" in broken.output
+    assert "it is filed under another solicitation than its response's." in broken.output
 
 
 
@@ -108,4 +108,4 @@ def test_an_evaluation_award_or_contract_event_moved_elsewhere_is_caught(app, pe
         seq = event.seq
     broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1 and f"#{seq}" in broken.output
-    assert "another solicitation" in broken.output
+    assert f"it is filed under another solicitation than its {entity}'s." in broken.output

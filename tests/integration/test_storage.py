@@ -68,6 +68,13 @@ def test_missing_file_is_a_clear_error(store):
         store.open("0" * 64)
 
 
+def test_a_fresh_deployment_creates_its_upload_folder_on_the_first_upload(tmp_path):
+    """The upload folder and the folders above it need not exist before the first file."""
+    store = LocalStore(tmp_path / "srv" / "procure" / "uploads")
+    stored = store.put(io.BytesIO(b"%PDF-1.7 the first"))
+    assert store.open(stored.sha256).read() == b"%PDF-1.7 the first"
+
+
 def test_local_partial_upload_is_not_listed_and_is_cleaned(tmp_path):
     store = LocalStore(tmp_path)
     partial = tmp_path / (LocalStore.TEMP_PREFIX + "dead")
@@ -75,6 +82,19 @@ def test_local_partial_upload_is_not_listed_and_is_cleaned(tmp_path):
     os.utime(partial, (0, 0))
     assert list(store.iter_hashes()) == []
     assert store.cleanup_temp(older_than_seconds=60) == 1 and not partial.exists()
+
+
+def test_recovery_removes_only_partial_uploads_older_than_its_grace(tmp_path):
+    """Two uploads left half-written by a dead process long ago are removed and counted (the
+    recovery reports the count); one another process is writing right now is left alone."""
+    store = LocalStore(tmp_path)
+    for name in ("dead-1", "dead-2", "writing-now"):
+        (tmp_path / (LocalStore.TEMP_PREFIX + name)).write_bytes(b"part of a file")
+    for name in ("dead-1", "dead-2"):
+        old = time.time() - 7200
+        os.utime(tmp_path / (LocalStore.TEMP_PREFIX + name), (old, old))
+    assert store.cleanup_temp(older_than_seconds=3600) == 2
+    assert [p.name for p in tmp_path.iterdir()] == [LocalStore.TEMP_PREFIX + "writing-now"]
 
 
 def test_deleting_what_is_not_there_is_not_an_error(store):
@@ -137,3 +157,19 @@ def test_the_deployment_settings_choose_where_files_are_stored(tmp_path, s3_buck
     keys = {item["Key"] for item in bucket_client.list_objects_v2(Bucket=bucket)["Contents"]}
     assert keys == {"documents/" + default.sha256, "agency-b/" + named.sha256}
     assert not (tmp_path / "unused").exists()
+
+
+def test_s3_requests_are_signed_for_us_east_1_unless_a_region_is_set(s3_bucket, monkeypatch):
+    """An S3-compatible server (MinIO) checks the region named in each request's signature and
+    refuses another; with no region set anywhere, the store signs for us-east-1, MinIO's default.
+    Watched on the requests as they leave (they still go to the server)."""
+    endpoint, bucket = s3_bucket
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    store = S3Store(bucket, endpoint_url=endpoint)
+    scopes = []
+    store.client.meta.events.register(
+        "before-send.s3", lambda request, **_: scopes.append(
+            request.headers["Authorization"].decode().split("Credential=")[1].split(",")[0]))
+    store.put(io.BytesIO(b"%PDF-1.7 signed"))
+    assert scopes and all(scope.split("/")[2:4] == ["us-east-1", "s3"] for scope in scopes)
