@@ -138,7 +138,8 @@ def run(module: str, max_children: str, *, resume: bool = False) -> None:
 
 def rerun_survivors(module: str, max_children: str) -> None:
     work = WORK / module
-    survivors = [n for n, status in results(module).items() if status in ("survived", "timeout")]
+    survivors = [n for n, status in results(module).items()
+                 if status in ("survived", "timeout", "no tests")]
     if not survivors:
         return
     prepare(module, fresh=False)

@@ -57,9 +57,9 @@ def test_too_large_says_the_limit_and_that_nothing_was_stored(store):
 
 @pytest.mark.parametrize("bad", ["../etc/passwd", "A" * 64, "abc", "0" * 63 + "/"])
 def test_only_hashes_name_files(store, bad):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a SHA-256 hex digest"):
         store.open(bad)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a SHA-256 hex digest"):
         store.exists(bad)
 
 
