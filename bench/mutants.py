@@ -51,7 +51,9 @@ MODULES: dict[str, tuple[list[str], list[str], list[str]]] = {
                + [f"procure.workflows.response.x_{name}__mutmut_*" for name in RESPONSE_GUARDS]
                + ["procure.workflows.base.xǁWorkflowǁfire__mutmut_*"],
                ["tests/unit/test_boundaries.py", "tests/unit/test_guard_messages.py",
-                "tests/unit/test_solicitation_workflow.py", "tests/unit/test_response_deadline.py"]),
+                "tests/unit/test_solicitation_workflow.py", "tests/unit/test_response_deadline.py",
+                # panels: the assigned panelist's read after the opening; evaluation's start
+                "tests/unit/test_evaluation_workflow.py"]),
     "audit": (["procure/audit.py"], ["procure.audit.*"],
               ["tests/integration/test_audit_chain.py", "tests/integration/test_audit_forgery.py"]),
     "storage": ([STORAGE], [f"{STORAGE_MODULE}.*"],
@@ -147,7 +149,27 @@ def rerun_survivors(module: str, max_children: str) -> None:
     shutil.copytree(ROOT / "tests", work / "tests", dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+    before = _verdicts(work)
     _mutmut(module, work, survivors, max_children, f"{len(survivors)} survivors again")
+    _restore_verdicts(work, before, rerun=set(survivors))
+
+
+def _verdicts(work: Path) -> dict[Path, dict]:
+    return {meta: json.loads(meta.read_text()) for meta in (work / "mutants").rglob("*.py.meta")}
+
+
+def _restore_verdicts(work: Path, before: dict[Path, dict], rerun: set[str]) -> None:
+    """A changed test selection makes mutmut forget every verdict; the mutants not rerun keep
+    theirs (more tests can only kill more: a killed mutant stays killed)."""
+    for meta, old in before.items():
+        new = json.loads(meta.read_text())
+        codes = new.get("exit_code_by_key", {})
+        for name, code in old.get("exit_code_by_key", {}).items():
+            if name.replace("__init__.", "") not in rerun and codes.get(name) is None:
+                codes[name] = code
+                new.setdefault("durations_by_key", {})[name] = \
+                    old.get("durations_by_key", {}).get(name)
+        meta.write_text(json.dumps(new, indent=4))
 
 
 def results(module: str) -> dict[str, str]:

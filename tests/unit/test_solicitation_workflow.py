@@ -113,6 +113,7 @@ def test_tick_leaves_open_solicitations(ctx, officer):
     (CancelReason.funds_cut, "The budget line was cut.", True),
     (None, "No reason chosen", False),
     (CancelReason.other, "   ", False),
+    (CancelReason.other, "", False),
 ])
 def test_cancel_needs_reason_and_text(ctx, officer, reason, text, ok):
     row = published_rfr(ctx, officer)
