@@ -63,6 +63,13 @@ def test_short_deadline_names_the_earliest_allowed(ctx, officer):
         f"{clock.format_moment(now + timedelta(days=30))} or later.")
 
 
+def test_a_deadline_already_past_is_told_so(ctx, officer):
+    row = draft_rfr(ctx, officer, days_open=40)
+    with time_machine.travel(row.deadline + timedelta(days=1), tick=False):
+        error = refusal(flow.publish, ctx, row, officer)
+    assert error.message == "Cannot publish yet: the deadline is in the past: set one in the future."
+
+
 def test_late_questions_name_the_latest_allowed(ctx, officer):
     row = draft_rfr(ctx, officer)
     flow.update(ctx, row, officer, questions_due=row.deadline - timedelta(days=2))
