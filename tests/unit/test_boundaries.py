@@ -278,3 +278,17 @@ def test_closing_at_the_deadline_instant_is_told_it_waits_for_the_grace(ctx, rfr
     assert refused.value.message == (
         "Submissions received before the deadline are still being recorded; it closes at "
         f"{clock.format_moment(rfr.deadline + GRACE)}.")
+
+
+def test_the_clock_seals_in_the_trail_as_the_system_with_no_reason(ctx, draft_response):
+    """The trail says who sealed a response and why: the system at the deadline, no reason
+    given (a reason there would be one nobody gave)."""
+    from sqlalchemy import select
+    from procure.models import AuditEvent
+    row, bidder = draft_response
+    response_flow.fire(ctx, row, "submit", bidder)
+    with stopped(flow.closes_at(row.solicitation)):
+        response_flow.close_due(ctx)
+    seal = ctx.scalar(select(AuditEvent).where(AuditEvent.event == "seal"))
+    assert (seal.actor_label, seal.reason, seal.from_state, seal.to_state) == (
+        "system (deadline)", "", "submitted", "sealed")
