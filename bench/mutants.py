@@ -2,12 +2,16 @@
 document storage (mutmut 3). Run by `make mutants`, not part of `make test` nor CI.
 
 Each module runs in its own copy under build/mutants/<module>/ (a fresh copy each run) with its
-own test selection below, so a mutant runs only the tests written for that module; within them
-mutmut gives each mutant only the tests that call the mutated function.
+own test selection below (fast unit and integration tests, no browser, no subprocess-only
+tests), so a mutant runs only the tests written for that module; within them mutmut gives each
+mutant only the tests that call the mutated function, stopping at the first failure. Every run
+is under `nice -n 15`; each test session starts from a database migrated once
+(bench/mutants_template_db.py), not migrated again per mutant.
 
     .venv/bin/python bench/mutants.py                 # every module (policy guards audit storage)
-    .venv/bin/python bench/mutants.py policy audit    # some of them
-    .venv/bin/python bench/mutants.py --report        # scores and survivors of the last runs
+    .venv/bin/python bench/mutants.py audit storage --parallel   # some, at the same time
+    .venv/bin/python bench/mutants.py guards --resume # finish an interrupted run
+    .venv/bin/python bench/mutants.py --report        # scores, survivors and wall time
     .venv/bin/python bench/mutants.py --survivors     # rerun only the survivors, with the
                                                       # tests as they are now (after adding some)
 
@@ -44,7 +48,9 @@ RESPONSE_GUARDS = ["_before_deadline", "_complete_enough", "require_editable", "
 # module -> (files mutmut mutates, names of the mutants to run, the tests that answer for it)
 MODULES: dict[str, tuple[list[str], list[str], list[str]]] = {
     "policy": (["procure/policy.py"], ["procure.policy.*"],
-               ["tests/unit/test_policy_rules.py", "tests/integration/test_policy.py"]),
+               ["tests/unit/test_policy_rules.py", "tests/integration/test_policy.py",
+                # who reads a response through the workflow: sealed, opened, assigned, blind
+                "tests/unit/test_guard_messages.py", "tests/unit/test_evaluation_workflow.py"]),
     "guards": (["procure/workflows/solicitation.py", "procure/workflows/response.py",
                 "procure/workflows/base.py"],
                [f"procure.workflows.solicitation.x_{name}__mutmut_*" for name in SOLICITATION_GUARDS]
