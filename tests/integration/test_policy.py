@@ -60,3 +60,26 @@ def test_policy_decides_with_the_object_and_raises_its_own_denied(ctx, people):
     with pytest.raises(policy.Denied) as denied:
         policy.require(other, "response.work", row)
     assert not isinstance(denied.value, HTTPException)
+
+
+def test_an_agency_member_on_a_blind_panel_reads_its_responses_only_through_the_evaluation(
+        ctx, people):
+    """Once the RFR is evaluated blind, the officer who chairs its panel may no longer read its
+    responses (they name the bidders); the officer who is on no panel still may; a member
+    removed from the panel reads them again."""
+    from procure.workflows import evaluation as evaluation_flow
+    from tests.support.evaluation import formed_panel, opened_rfr
+    world = opened_rfr(ctx)
+    panel = formed_panel(ctx, world)
+    alpha = world.responses["bidder"]
+    assert policy.allows(world.chair, "response.read", alpha)          # not blind yet
+    evaluation_flow.set_plan(ctx, world.rfr, world.officer, blind=True, half_points=False)
+    assert not policy.allows(world.chair, "response.read", alpha)
+    assert policy.allows(world.officer, "response.read", alpha)
+    assert not policy.evaluates_blind(world.officer, world.rfr)
+    assert policy.evaluates_blind(world.chair, world.rfr)
+    assert not policy.evaluates_blind(None, world.rfr)
+    chair = evaluation_flow.member_of(panel, world.chair)
+    chair.removed_at = alpha.submitted_at      # taken off the panel
+    ctx.flush()
+    assert policy.allows(world.chair, "response.read", alpha)
