@@ -144,10 +144,11 @@ def run(module: str, max_children: str, *, resume: bool = False) -> None:
             f"{len(names)} unchecked mutants" if resume else "every mutant")
 
 
-def rerun_survivors(module: str, max_children: str) -> None:
+def rerun_survivors(module: str, max_children: str, only: list[str] | None = None) -> None:
     work = WORK / module
     survivors = [n for n, status in results(module).items()
-                 if status in ("survived", "timeout", "no tests")]
+                 if status in ("survived", "timeout", "no tests")
+                 and (not only or any(fnmatch.fnmatch(n, p) for p in only))]
     if not survivors:
         return
     prepare(module, fresh=False)
@@ -218,6 +219,8 @@ def main() -> int:
     parser.add_argument("--report", action="store_true", help="only print the last results")
     parser.add_argument("--survivors", action="store_true",
                         help="rerun only the last run's survivors with the current tests")
+    parser.add_argument("--only", nargs="*", metavar="PATTERN",
+                        help="with --survivors: only the survivors these patterns name")
     parser.add_argument("--resume", action="store_true",
                         help="keep the last run's results and check only the mutants it left")
     parser.add_argument("--parallel", action="store_true",
@@ -229,7 +232,7 @@ def main() -> int:
         parser.error(f"unknown module {unknown}: choose from {', '.join(MODULES)}")
     modules = args.modules or list(MODULES)
     if args.survivors:
-        each = lambda module: rerun_survivors(module, args.max_children)   # noqa: E731
+        each = lambda module: rerun_survivors(module, args.max_children, args.only)   # noqa: E731
     else:
         each = lambda module: run(module, args.max_children, resume=args.resume)   # noqa: E731
     if args.report:
