@@ -2,12 +2,16 @@
 document storage (mutmut 3). Run by `make mutants`, not part of `make test` nor CI.
 
 Each module runs in its own copy under build/mutants/<module>/ (a fresh copy each run) with its
-own test selection below, so a mutant runs only the tests written for that module; within them
-mutmut gives each mutant only the tests that call the mutated function.
+own test selection below (fast unit and integration tests, no browser, no subprocess-only
+tests), so a mutant runs only the tests written for that module; within them mutmut gives each
+mutant only the tests that call the mutated function, stopping at the first failure. Every run
+is under `nice -n 15`; each test session starts from a database migrated once
+(bench/mutants_template_db.py), not migrated again per mutant.
 
     .venv/bin/python bench/mutants.py                 # every module (policy guards audit storage)
-    .venv/bin/python bench/mutants.py policy audit    # some of them
-    .venv/bin/python bench/mutants.py --report        # scores and survivors of the last runs
+    .venv/bin/python bench/mutants.py audit storage --parallel   # some, at the same time
+    .venv/bin/python bench/mutants.py guards --resume # finish an interrupted run
+    .venv/bin/python bench/mutants.py --report        # scores, survivors and wall time
     .venv/bin/python bench/mutants.py --survivors     # rerun only the survivors, with the
                                                       # tests as they are now (after adding some)
 
@@ -25,29 +29,37 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "build" / "mutants"
 STORAGE = "procure/storage.py" if (ROOT / "procure/storage.py").exists() else "procure/intake/storage.py"
+NICE = ["nice", "-n", "15"]        # the machine is shared: mutants yield to everyone else
 STORAGE_MODULE = STORAGE.removesuffix(".py").replace("/", ".")
 
 SOLICITATION_GUARDS = ["_publishable", "_deadline_passed", "_cancel_reason_given",
                        "_has_accepted_response", "_require_draft", "closes_at", "allowed_events",
-                       "is_accepting", "close_due"]
+                       "is_accepting", "due_to_close"]
 RESPONSE_GUARDS = ["_before_deadline", "_complete_enough", "require_editable", "is_unsealed_for",
-                   "allowed_events"]
+                   "allowed_events", "close_due"]
 
 # module -> (files mutmut mutates, names of the mutants to run, the tests that answer for it)
 MODULES: dict[str, tuple[list[str], list[str], list[str]]] = {
     "policy": (["procure/policy.py"], ["procure.policy.*"],
-               ["tests/unit/test_policy_rules.py", "tests/integration/test_policy.py"]),
-    "guards": (["procure/workflows/*.py"],
+               ["tests/unit/test_policy_rules.py", "tests/integration/test_policy.py",
+                # who reads a response through the workflow: sealed, opened, assigned, blind
+                "tests/unit/test_guard_messages.py", "tests/unit/test_evaluation_workflow.py"]),
+    "guards": (["procure/workflows/solicitation.py", "procure/workflows/response.py",
+                "procure/workflows/base.py"],
                [f"procure.workflows.solicitation.x_{name}__mutmut_*" for name in SOLICITATION_GUARDS]
                + [f"procure.workflows.response.x_{name}__mutmut_*" for name in RESPONSE_GUARDS]
                + ["procure.workflows.base.xǁWorkflowǁfire__mutmut_*"],
                ["tests/unit/test_boundaries.py", "tests/unit/test_guard_messages.py",
-                "tests/unit/test_solicitation_workflow.py", "tests/unit/test_response_deadline.py"]),
+                "tests/unit/test_solicitation_workflow.py", "tests/unit/test_response_deadline.py",
+                # panels: the assigned panelist's read after the opening; evaluation's start
+                "tests/unit/test_evaluation_workflow.py"]),
     "audit": (["procure/audit.py"], ["procure.audit.*"],
               ["tests/integration/test_audit_chain.py", "tests/integration/test_audit_forgery.py"]),
     "storage": ([STORAGE], [f"{STORAGE_MODULE}.*"],
@@ -56,21 +68,41 @@ MODULES: dict[str, tuple[list[str], list[str], list[str]]] = {
 }
 
 
-def prepare(module: str) -> Path:
-    """A fresh copy of the code and tests, configured for this module."""
+TEMPLATE_DB = """
+import sys
+from procure import create_app
+from procure.cli import upgrade_database
+app = create_app({"TESTING": True, "SECRET_KEY": "template", "DATABASE_URL": "sqlite:///" + sys.argv[1],
+                  "UPLOAD_FOLDER": sys.argv[2], "INTAKE_IN_PROCESS": True, "REDIS_URL": "",
+                  "S3_BUCKET": "", "PASSWORD_HASH_PROFILE": "CHEAPEST"})
+with app.app_context():
+    upgrade_database()
+"""
+
+
+def prepare(module: str, *, fresh: bool = True) -> Path:
+    """A copy of the code and tests configured for this module (a fresh one unless resuming),
+    with the migrated database its tests' sessions start from (bench/mutants_template_db.py)."""
     files, _, tests = MODULES[module]
     work = WORK / module
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for part in ("procure", "tests"):
-        shutil.copytree(ROOT / part, work / part, ignore=ignore)
+    if fresh or not (work / "mutants").exists():
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        for part in ("procure", "tests"):
+            shutil.copytree(ROOT / part, work / part, ignore=ignore)
+    shutil.copy2(ROOT / "bench" / "mutants_template_db.py", work / "mutants_template_db.py")
+    template = work / "template.sqlite3"
+    if not template.exists():
+        subprocess.run([*NICE, sys.executable, "-c", TEMPLATE_DB, str(template), str(work / "uploads")],
+                       cwd=work, check=True, capture_output=True)
     config = "\n".join([
         "[tool.mutmut]",
         'source_paths = ["procure"]',
         f"only_mutate = {json.dumps(files)}",
         'pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider", "-q"]',
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
+        'also_copy = ["mutants_template_db.py"]',
         'process_isolation = "forkserver"',
         # mutmut's limit is (the tests' time + this) x 15: on a loaded machine a fixture's set-up
         # (the app, the migrations) alone passes the default of 1 s and every mutant "times out"
@@ -83,29 +115,68 @@ def prepare(module: str) -> Path:
     return work
 
 
-def run(module: str, max_children: str) -> None:
-    work = prepare(module)
-    env = {**os.environ, "HYPOTHESIS_PROFILE": "quick", "PYTHONDONTWRITEBYTECODE": "1"}
-    print(f"== {module}: mutmut in {work.relative_to(ROOT)}", flush=True)
-    with (work / "mutmut.log").open("w") as log:
-        subprocess.call([str(ROOT / ".venv/bin/mutmut"), "run", "--max-children", max_children,
-                         *MODULES[module][1]], cwd=work, env=env, stdout=log,
+def _mutmut(module: str, work: Path, names: list[str], max_children: str, title: str) -> None:
+    """One `mutmut run` under nice, its output in mutmut.log, its wall time added up."""
+    env = {**os.environ, "HYPOTHESIS_PROFILE": "quick", "PYTHONDONTWRITEBYTECODE": "1",
+           "PYTEST_PLUGINS": "mutants_template_db",
+           "PROCURE_MUTANTS_TEMPLATE_DB": str(work / "template.sqlite3")}
+    print(f"== {module}: {title} in {work.relative_to(ROOT)}", flush=True)
+    started = time.monotonic()
+    with (work / "mutmut.log").open("a") as log:
+        subprocess.call([*NICE, str(ROOT / ".venv/bin/mutmut"), "run", "--max-children",
+                         max_children, *names], cwd=work, env=env, stdout=log,
                         stderr=subprocess.STDOUT)
+    timing = work / "elapsed.json"
+    spent = json.loads(timing.read_text()) if timing.exists() else []
+    spent.append({"run": title, "seconds": round(time.monotonic() - started)})
+    timing.write_text(json.dumps(spent, indent=1))
 
 
-def rerun_survivors(module: str, max_children: str) -> None:
+def run(module: str, max_children: str, *, resume: bool = False) -> None:
+    """Every mutant of the module; with resume, those an interrupted run left unchecked."""
+    work = prepare(module, fresh=not resume)
+    names = MODULES[module][1]
+    if resume:
+        names = [n for n, status in results(module).items() if status == "not checked"]
+        if not names:
+            return
+    _mutmut(module, work, names, max_children,
+            f"{len(names)} unchecked mutants" if resume else "every mutant")
+
+
+def rerun_survivors(module: str, max_children: str, only: list[str] | None = None) -> None:
     work = WORK / module
-    survivors = [n for n, status in results(module).items() if status in ("survived", "timeout")]
+    survivors = [n for n, status in results(module).items()
+                 if status in ("survived", "timeout", "no tests")
+                 and (not only or any(fnmatch.fnmatch(n, p) for p in only))]
     if not survivors:
         return
+    prepare(module, fresh=False)
+    # new tests change which tests call what: stats again (mutmut copies tests/ into mutants/)
     shutil.copytree(ROOT / "tests", work / "tests", dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)   # new tests: new stats
-    env = {**os.environ, "HYPOTHESIS_PROFILE": "quick", "PYTHONDONTWRITEBYTECODE": "1"}
-    print(f"== {module}: {len(survivors)} survivors again", flush=True)
-    with (work / "mutmut.log").open("a") as log:
-        subprocess.call([str(ROOT / ".venv/bin/mutmut"), "run", "--max-children", max_children,
-                         *survivors], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+    (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+    before = _verdicts(work)
+    _mutmut(module, work, survivors, max_children, f"{len(survivors)} survivors again")
+    _restore_verdicts(work, before, rerun=set(survivors))
+
+
+def _verdicts(work: Path) -> dict[Path, dict]:
+    return {meta: json.loads(meta.read_text()) for meta in (work / "mutants").rglob("*.py.meta")}
+
+
+def _restore_verdicts(work: Path, before: dict[Path, dict], rerun: set[str]) -> None:
+    """A changed test selection makes mutmut forget every verdict; the mutants not rerun keep
+    theirs (more tests can only kill more: a killed mutant stays killed)."""
+    for meta, old in before.items():
+        new = json.loads(meta.read_text())
+        codes = new.get("exit_code_by_key", {})
+        for name, code in old.get("exit_code_by_key", {}).items():
+            if name.replace("__init__.", "") not in rerun and codes.get(name) is None:
+                codes[name] = code
+                new.setdefault("durations_by_key", {})[name] = \
+                    old.get("durations_by_key", {}).get(name)
+        meta.write_text(json.dumps(new, indent=4))
 
 
 def results(module: str) -> dict[str, str]:
@@ -131,8 +202,12 @@ def report(module: str) -> None:
     killed = [n for n in done if status[n] in ("killed", "caught by type check")]
     timeouts = [n for n in done if status[n] == "timeout"]
     unfinished = f"; {len(status) - len(done)} of {len(status)} not run" if len(done) < len(status) else ""
+    timing = WORK / module / "elapsed.json"
+    runs = json.loads(timing.read_text()) if timing.exists() else []
+    spent = " + ".join(f"{r['seconds'] // 60} min {r['seconds'] % 60} s ({r['run']})" for r in runs)
     print(f"{module}: {len(killed)}/{len(done)} killed by a failing test, score "
-          f"{len(killed) / len(done):.1%} ({len(timeouts)} timed out{unfinished})")
+          f"{len(killed) / len(done):.1%} ({len(timeouts)} timed out{unfinished}); "
+          f"wall time {spent or 'not recorded'}")
     for name in done:
         if name not in killed:
             print(f"    {status[name]}: {name}")
@@ -144,18 +219,33 @@ def main() -> int:
     parser.add_argument("--report", action="store_true", help="only print the last results")
     parser.add_argument("--survivors", action="store_true",
                         help="rerun only the last run's survivors with the current tests")
-    parser.add_argument("--max-children", default="2")
+    parser.add_argument("--only", nargs="*", metavar="PATTERN",
+                        help="with --survivors: only the survivors these patterns name")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the last run's results and check only the mutants it left")
+    parser.add_argument("--parallel", action="store_true",
+                        help="run the modules at the same time (each its own mutmut)")
+    parser.add_argument("--max-children", default="2", help="mutants run at once per module")
     args = parser.parse_args()
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
         parser.error(f"unknown module {unknown}: choose from {', '.join(MODULES)}")
     modules = args.modules or list(MODULES)
     if args.survivors:
+        each = lambda module: rerun_survivors(module, args.max_children, args.only)   # noqa: E731
+    else:
+        each = lambda module: run(module, args.max_children, resume=args.resume)   # noqa: E731
+    if args.report:
+        pass
+    elif args.parallel:
+        threads = [threading.Thread(target=each, args=(module,)) for module in modules]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    else:
         for module in modules:
-            rerun_survivors(module, args.max_children)
-    elif not args.report:
-        for module in modules:
-            run(module, args.max_children)
+            each(module)
     print()
     for module in modules:
         report(module)

@@ -86,8 +86,7 @@ def test_the_trail_shows_the_responses_events_only_after_the_opening(app):
         db.session.commit()
     broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1 and f"#{seq}" in broken.output
-    assert "another solicitation" in broken.output
-
+    assert "it is filed under another solicitation than its response's." in broken.output
 
 
 @pytest.mark.parametrize("entity", ["panel", "scoresheet", "award", "contract"])
@@ -108,4 +107,40 @@ def test_an_evaluation_award_or_contract_event_moved_elsewhere_is_caught(app, pe
         seq = event.seq
     broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1 and f"#{seq}" in broken.output
-    assert "another solicitation" in broken.output
+    assert f"it is filed under another solicitation than its {entity}'s." in broken.output
+
+def test_a_rolled_back_first_event_leaves_the_chain_whole(app):
+    """The first event ever written is rolled back (its action failed); the events after it still
+    form one chain from #1. (On PostgreSQL the rollback spends the head row's first id: the head
+    must be the row with id 1 whatever the database would number it.)"""
+    from procure import audit
+    with app.app_context():
+        audit.record(db.session, actor="system", entity_type="user", entity_id=1, event="failed")
+        db.session.flush()
+        db.session.rollback()
+        for n in range(3):
+            audit.record(db.session, actor="system", entity_type="user", entity_id=1,
+                         event=f"event {n}")
+            db.session.commit()
+        assert [e.seq for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq))] \
+            == [1, 2, 3]
+    ok = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert ok.exit_code == 0 and "Audit chain intact: 3 events." in ok.output
+
+
+def test_an_events_data_keeps_moments_and_amounts_as_text(app, people):
+    """An edit's changes name moments and amounts (a moved deadline, a lot's ceiling): the event
+    is written, with them as text, and the chain verifies."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+    from procure import audit
+    moment = datetime(2026, 5, 1, 17, 0, tzinfo=UTC)
+    with app.app_context():
+        audit.record(db.session, actor="system", entity_type="user", entity_id=1, event="edit",
+                     data={"changes": {"deadline": moment, "ceiling": Decimal("1250000.50")}})
+        db.session.commit()
+        stored = db.session.scalar(select(AuditEvent).where(AuditEvent.event == "edit"))
+        assert stored.data == {"changes": {"deadline": "2026-05-01 17:00:00+00:00",
+                                           "ceiling": "1250000.50"}}
+    ok = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert ok.exit_code == 0 and "Audit chain intact" in ok.output

@@ -106,6 +106,32 @@ def _long_pdf(pages: int) -> bytes:
     return buffer.getvalue()
 
 
+def _queues(local_port: int, remote_port: int) -> tuple[int, int] | None:
+    """(bytes sent not yet delivered, bytes received not yet read by the process) of the TCP
+    socket local_port -> remote_port on 127.0.0.1, as the kernel reports them."""
+    wanted = (f"0100007F:{local_port:04X}", f"0100007F:{remote_port:04X}")
+    with open("/proc/net/tcp") as table:
+        for line in table.readlines()[1:]:
+            fields = line.split()
+            if (fields[1], fields[2]) == wanted:
+                tx, rx = fields[4].split(":")
+                return int(tx, 16), int(rx, 16)
+    return None
+
+
+def _wait_until_the_server_has_read_all_sent(server_port: int, client_port: int) -> None:
+    """The server is mid-upload: every byte sent reached it and it has read them all (it now
+    waits for the rest of the body). Watched in the kernel's socket queues, not guessed by a
+    sleep."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ours, theirs = _queues(client_port, server_port), _queues(server_port, client_port)
+        if ours is not None and theirs is not None and ours[0] == 0 and theirs[1] == 0:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"the server never read the half upload (queues {ours}, {theirs})")
+
+
 def _cookie_header(browser: Browser) -> str:
     jar = browser.opener.handlers
     for handler in jar:
@@ -140,7 +166,7 @@ def test_kill_mid_upload_and_mid_parse_then_recover(app, people, tmp_path):
                     + "".join(f"{k}: {v}\r\n" for k, v in request.header_items()).encode()
                     + f"Cookie: {_cookie_header(browser)}\r\n\r\n".encode()
                     + request.data[: len(request.data) // 2])
-        time.sleep(0.5)
+        _wait_until_the_server_has_read_all_sent(service.port, raw.getsockname()[1])
         service.kill()
     store = LocalStore(service.env["PROCURE_UPLOAD_FOLDER"])
     with app.app_context():

@@ -60,3 +60,40 @@ def test_policy_decides_with_the_object_and_raises_its_own_denied(ctx, people):
     with pytest.raises(policy.Denied) as denied:
         policy.require(other, "response.work", row)
     assert not isinstance(denied.value, HTTPException)
+
+
+def test_an_agency_member_on_a_blind_panel_reads_its_responses_only_through_the_evaluation(
+        ctx, people):
+    """Once the RFR is evaluated blind, the officer who chairs its panel may no longer read its
+    responses (they name the bidders); the officer on no panel of it still may, even when on
+    another RFR's panel; a member removed from the panel reads them again."""
+    import time_machine
+    from procure.models import MemberKind
+    from procure.workflows import evaluation as evaluation_flow
+    from procure.workflows import response as response_flow
+    from procure.workflows import solicitation as solicitation_flow
+    from tests.support.evaluation import formed_panel, opened_rfr
+    from tests.support.factories import published_rfr
+    world = opened_rfr(ctx)
+    panel = formed_panel(ctx, world)
+    alpha = world.responses["bidder"]
+    assert policy.allows(world.chair, "response.read", alpha)          # not blind yet
+    evaluation_flow.set_plan(ctx, world.rfr, world.officer, blind=True, half_points=False)
+    assert not policy.allows(world.chair, "response.read", alpha)
+    assert policy.allows(world.officer, "response.read", alpha)
+    assert not policy.evaluates_blind(world.officer, world.rfr)
+    assert policy.evaluates_blind(world.chair, world.rfr)
+    assert not policy.evaluates_blind(None, world.rfr)
+    other = published_rfr(ctx, world.officer)       # the officer sits on another RFR's panel
+    with time_machine.travel(solicitation_flow.closes_at(other), tick=False):
+        response_flow.close_due(ctx)
+        response_flow.open_responses(ctx, other, world.officer)
+        elsewhere = evaluation_flow.create_panel(ctx, other, world.officer, name="Other panel",
+                                                 lots=[other.lots[0]])
+        evaluation_flow.add_member(ctx, elsewhere, world.officer, user=world.officer,
+                                   kind=MemberKind.agency_staff, chair=True)
+    assert policy.allows(world.officer, "response.read", alpha)
+    chair = evaluation_flow.member_of(panel, world.chair)
+    chair.removed_at = alpha.submitted_at      # taken off the panel
+    ctx.flush()
+    assert policy.allows(world.chair, "response.read", alpha)

@@ -107,6 +107,30 @@ def test_storing_the_same_content_again_replaces_it_the_same_way(tmp_path, monke
     assert [p.name for p in store.root.iterdir() if p.is_file()] == []   # no temporary left
 
 
+def test_an_upload_streaming_in_is_a_temporary_the_recovery_knows(tmp_path):
+    """While the bytes arrive they are in one file named as a partial upload (what
+    `cleanup_temp` removes if the process dies), listed under no hash."""
+    store = storage.LocalStore(tmp_path / "uploads")
+    seen = []
+
+    class Watched(io.RawIOBase):
+        def __init__(self) -> None:
+            self.source = io.BytesIO(DATA)
+
+        def readable(self) -> bool:
+            return True
+
+        def read(self, size: int = -1) -> bytes:
+            if self.source.tell():
+                seen.append(([p.name for p in store.root.iterdir() if p.is_file()],
+                             list(store.iter_hashes())))
+            return self.source.read(size)
+
+    store.put(Watched())
+    assert seen and all(len(files) == 1 and files[0].startswith(storage.LocalStore.TEMP_PREFIX)
+                        and hashes == [] for files, hashes in seen)
+
+
 # ---------------------------------------------------------------- killed between the steps
 
 CHILD = textwrap.dedent("""

@@ -246,3 +246,49 @@ def test_publish_refuses_a_deadline_that_is_not_ahead(ctx, officer, offset, in_t
             flow.publish(ctx, row, officer)
     assert ("the deadline is in the past" in refused.value.message) is in_the_past
     assert ("must stay open at least 30 days" in refused.value.message) is not in_the_past
+
+
+def test_a_change_received_before_the_deadline_is_taken_while_the_grace_runs(ctx, draft_response,
+                                                                            tmp_path):
+    """A document whose request arrived 1 us before the deadline, stored 5 s after it (while the
+    grace runs), is added; the same document arriving now, after the deadline, is not."""
+    import io
+    from procure.models import DocumentKind
+    from procure.storage import LocalStore
+    row, bidder = draft_response
+    deadline = row.solicitation.deadline
+    stored = LocalStore(tmp_path / "store").put(io.BytesIO(b"%PDF-1.7 annex"))
+    with stopped(deadline + timedelta(seconds=5)):
+        with pytest.raises(WorkflowError, match="the response can no longer change"):
+            response_flow.add_document(ctx, row, bidder, kind=DocumentKind.narrative,
+                                       filename="annex.pdf", stored=stored, max_files=20)
+        document = response_flow.add_document(ctx, row, bidder, kind=DocumentKind.narrative,
+                                              filename="annex.pdf", stored=stored, max_files=20,
+                                              received_at=deadline - US)
+    assert document in row.current_documents and document.filename == "annex.pdf"
+
+
+def test_closing_at_the_deadline_instant_is_told_it_waits_for_the_grace(ctx, rfr, officer):
+    """At the very instant of the deadline, a person closing is told the deadline has passed
+    and submissions are still being recorded until the grace ends (not that it has not passed)."""
+    from procure import clock
+    with stopped(rfr.deadline):
+        with pytest.raises(WorkflowError) as refused:
+            response_flow.fire_solicitation_event(ctx, rfr, "close", officer)
+    assert refused.value.message == (
+        "Submissions received before the deadline are still being recorded; it closes at "
+        f"{clock.format_moment(rfr.deadline + GRACE)}.")
+
+
+def test_the_clock_seals_in_the_trail_as_the_system_with_no_reason(ctx, draft_response):
+    """The trail says who sealed a response and why: the system at the deadline, no reason
+    given (a reason there would be one nobody gave)."""
+    from sqlalchemy import select
+    from procure.models import AuditEvent
+    row, bidder = draft_response
+    response_flow.fire(ctx, row, "submit", bidder)
+    with stopped(flow.closes_at(row.solicitation)):
+        response_flow.close_due(ctx)
+    seal = ctx.scalar(select(AuditEvent).where(AuditEvent.event == "seal"))
+    assert (seal.actor_label, seal.reason, seal.from_state, seal.to_state) == (
+        "system (deadline)", "", "submitted", "sealed")

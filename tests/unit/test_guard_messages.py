@@ -63,6 +63,13 @@ def test_short_deadline_names_the_earliest_allowed(ctx, officer):
         f"{clock.format_moment(now + timedelta(days=30))} or later.")
 
 
+def test_a_deadline_already_past_is_told_so(ctx, officer):
+    row = draft_rfr(ctx, officer, days_open=40)
+    with time_machine.travel(row.deadline + timedelta(days=1), tick=False):
+        error = refusal(flow.publish, ctx, row, officer)
+    assert error.message == "Cannot publish yet: the deadline is in the past: set one in the future."
+
+
 def test_late_questions_name_the_latest_allowed(ctx, officer):
     row = draft_rfr(ctx, officer)
     flow.update(ctx, row, officer, questions_due=row.deadline - timedelta(days=2))
@@ -283,3 +290,24 @@ def test_sealed_until_opened_except_for_the_bidders_own(ctx, rfr, bidder, office
     response_flow.open_responses(ctx, rfr, officer)
     assert readers() == {"bidder", "bidder_colleague", "officer", "admin"}   # opened
     assert not response_flow.is_unsealed_for(None, row)
+
+
+def test_evaluation_counts_only_this_rfrs_accepted_responses(ctx, rfr, bidder, officer, tmp_path):
+    """Evaluation begins once a response to this RFR is accepted: a rejected one does not count,
+    nor one accepted in another RFR."""
+    other_rfr = published_rfr(ctx, officer, days_open=31)
+    ours = response_flow.start(ctx, bidder, rfr.lots[0])
+    theirs = response_flow.start(ctx, user(ctx, "other_bidder"), other_rfr.lots[0])
+    for row, who, folder in ((ours, bidder, "a"), (theirs, user(ctx, "other_bidder"), "b")):
+        _document(ctx, row, who, tmp_path / folder)
+        response_flow.fire(ctx, row, "submit", who)
+    with time_machine.travel(max(flow.closes_at(rfr), flow.closes_at(other_rfr)), tick=False):
+        response_flow.close_due(ctx)
+        response_flow.open_responses(ctx, rfr, officer)
+        response_flow.open_responses(ctx, other_rfr, officer)
+    response_flow.fire(ctx, ours, "reject", officer, reason="Unsigned cover sheet.")
+    response_flow.fire(ctx, theirs, "accept", officer)
+    assert refusal(flow.fire, ctx, rfr, "begin_evaluation", officer).message == (
+        "Accept at least one response as responsive before evaluation begins.")
+    flow.fire(ctx, other_rfr, "begin_evaluation", officer)
+    assert (rfr.status, other_rfr.status) == (S.opened, S.in_evaluation)

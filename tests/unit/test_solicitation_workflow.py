@@ -113,6 +113,7 @@ def test_tick_leaves_open_solicitations(ctx, officer):
     (CancelReason.funds_cut, "The budget line was cut.", True),
     (None, "No reason chosen", False),
     (CancelReason.other, "   ", False),
+    (CancelReason.other, "", False),
 ])
 def test_cancel_needs_reason_and_text(ctx, officer, reason, text, ok):
     row = published_rfr(ctx, officer)
@@ -123,6 +124,16 @@ def test_cancel_needs_reason_and_text(ctx, officer, reason, text, ok):
         with pytest.raises(WorkflowError):
             flow.cancel(ctx, row, officer, reason, text)
         assert row.status is S.published
+
+
+def test_the_trail_keeps_why_it_was_cancelled(ctx, officer):
+    from sqlalchemy import select
+    from procure.models import AuditEvent
+    row = published_rfr(ctx, officer)
+    flow.cancel(ctx, row, officer, CancelReason.funds_cut, "The budget line was cut.")
+    event = ctx.scalar(select(AuditEvent).where(AuditEvent.event == "cancel"))
+    assert (event.reason, event.data, event.to_state) == (
+        "The budget line was cut.", {"cancel_reason": "funds_cut"}, "cancelled")
 
 
 def test_cannot_cancel_cancelled(ctx, officer):
