@@ -21,6 +21,11 @@ HEADERS = ["Lot", "Bidder", "Criterion", "Weight", "Max points", "Evaluator", "S
 RANKING_HEADERS = ["Lot", "Rank", "Bidder", "Weighted total (of 100)"]
 
 
+def sentence(text: str) -> str:
+    """End a sentence with one full stop ("..., Inc." already has its own)."""
+    return text if text.endswith(".") else text + "."
+
+
 def _rank(rank: int | None, tied: bool) -> str:
     return "" if rank is None else (f"{rank} (tied)" if tied else str(rank))
 
@@ -140,9 +145,9 @@ def report_pdf(data: dict[str, Any]) -> io.BytesIO:
              data["labels"][r.response.id], str(r.total)] for r in rows], [90, 250, 150]))
         if rows:
             top = [data["labels"][r.response.id] for r in rows if r.rank == 1]
-            story.append(para("Recommended: " + " and ".join(top)
-                              + (" (tied: the agency decides between them)." if len(top) > 1
-                                 else "."), styles["BodyText"]))
+            story.append(para(sentence("Recommended: " + " and ".join(top) + (
+                " (tied: the agency decides between them)" if len(top) > 1 else "")),
+                styles["BodyText"]))
     story += [Spacer(1, 10), para("Conflict of interest declarations", styles["Heading2"]),
               table([["Member", "Sits as", "Bidder", "Declared", "When", "Nature"]] + [
                   [d["member"] + (" (chair)" if d["chair"] else ""), d["kind"], d["bidder"],

@@ -1126,10 +1126,11 @@ def refuse_names_to_blind_evaluator(session: Session, solicitation: Solicitation
 
 
 def panels_for_member(session: Session, user: Any) -> list[tuple[Panel, PanelMember]]:
-    """The panels a person sits on (not removed), newest first, with their membership."""
+    """The panels a person sits on (not removed): those still at work first, then the
+    finalized; newest first within each."""
     rows = session.execute(select(Panel, PanelMember).join(PanelMember).where(
         PanelMember.user_id == getattr(user, "id", None), PanelMember.removed_at.is_(None))
-        .order_by(Panel.id.desc())).all()
+        .order_by((Panel.status == P.finalized).asc(), Panel.id.desc())).all()
     return [(panel, member) for panel, member in rows]
 
 
