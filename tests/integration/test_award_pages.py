@@ -378,6 +378,7 @@ def test_the_contract_from_drafting_to_money(app, world):
     mine = _text(gamma.get("/contracts/mine"))
     assert contract.number in mine and "$35,000.00" in mine
     assert "Spending too fast in FY2027." in mine
+    assert "Payments drawn down in FY2027" in mine and "Family stabilization" in mine
     assert "Record the draw-down" not in mine
     assert gamma.get(url).status_code == 403
     alpha = _as(app, EMAILS["bidder"])
