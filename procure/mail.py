@@ -259,7 +259,9 @@ def _outbox(folder: str, mail: EmailMessage) -> str:
     os.makedirs(folder, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     path = os.path.join(folder, f"{stamp}-{secrets.token_hex(4)}.eml")
-    with open(path + ".part", "wb") as handle:   # a relay reading the folder never sees half
+    # Readable by the service's own user only: a message may hold a live password-reset link.
+    descriptor = os.open(path + ".part", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:  # a relay reading the folder never sees half
         handle.write(bytes(mail))
         handle.flush()
         os.fsync(handle.fileno())

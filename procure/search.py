@@ -15,7 +15,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from procure import policy
-from procure.models import Agency, AreaOffice, Lot, Solicitation
+from procure.models import Agency, AreaOffice, Lot, Region, Solicitation
 from procure.models import SolicitationStatus as S
 from procure.workflows.base import NotFound
 
@@ -72,9 +72,17 @@ def solicitations(found: Filters) -> Select[Any]:
     query = select(Solicitation).where(policy.PUBLIC)
     for word in found.words:
         like = _like(word)
-        query = query.where(or_(Solicitation.title.ilike(like, escape="\\"),
-                                Solicitation.number.ilike(like, escape="\\"),
-                                Solicitation.description.ilike(like, escape="\\")))
+        query = query.where(or_(
+            Solicitation.title.ilike(like, escape="\\"),
+            Solicitation.number.ilike(like, escape="\\"),
+            Solicitation.description.ilike(like, escape="\\"),
+            # the places its lots cover: a provider searches for its own town
+            Solicitation.lots.any(or_(
+                Lot.title.ilike(like, escape="\\"),
+                Lot.area_offices.any(or_(
+                    AreaOffice.name.ilike(like, escape="\\"),
+                    AreaOffice.region.has(Region.name.ilike(like, escape="\\")))),
+                Lot.region.has(Region.name.ilike(like, escape="\\"))))))
     if found.agency:
         query = query.where(Solicitation.agencies.any(Agency.code == found.agency))
     if found.region_id is not None:

@@ -165,6 +165,7 @@ def test_without_smtp_mail_is_written_to_the_outbox(app):
     message = message_from_bytes(new.read_bytes(), policy=policy.default)
     assert message["To"] == "ann@alpha-care.example.org" and message["Subject"] == "Written"
     assert not list(outbox.glob("*.part"))
+    assert new.stat().st_mode & 0o777 == 0o600      # it may hold a live password-reset link
 
 
 def test_a_keyed_message_is_queued_once(app, smtp):

@@ -8,7 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sqlalchemy import select
+
 from procure.extensions import db
+from procure.models import Solicitation
 from procure.workflows import solicitation as flow
 from tests.support.factories import published_rfr, user
 
@@ -118,3 +121,15 @@ def test_no_query_string_makes_a_page_fail(app, login, listed):
         assert answer.status_code < 500, (who, page, query, answer.status_code)
 
     fuzz()
+
+
+def test_a_provider_finds_solicitations_by_the_places_their_lots_cover(app, client, listed):
+    with app.app_context():
+        rfr = db.session.scalar(select(Solicitation).where(
+            Solicitation.number == listed["first"]))
+        area = rfr.lots[1].area_offices[1]          # an area office of the joined lot
+        place, region = area.name, area.region.name
+    for word in (place, place.upper(), region):
+        assert _api_numbers(client, f"?q={word}") == {listed["first"], listed["second"]}, word
+        assert listed["first"] in client.get(f"/?q={word}").get_data(as_text=True)
+    assert _api_numbers(client, "?q=Nantucket") == set()
