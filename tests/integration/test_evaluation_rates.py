@@ -76,6 +76,7 @@ def test_an_officer_sets_the_rate_card_and_each_responses_rates_and_price_is_sco
         assert added.status_code == 302, added.get_data(as_text=True)
     page = officer.get(f"/evaluation/solicitations/{rid}/rates").get_data(as_text=True)
     assert "Residential care" in page and "3,650" in page and "Hourly" in page
+    assert "3 responses have no evaluated cost yet." in page       # the card took over the cost
     assert "Per diem" in page and "Proposed rates" in page
     lines = list(dict.fromkeys(re.findall(r'name="rate-(\d+)"', page)))
     assert len(lines) == 2
@@ -98,6 +99,7 @@ def test_an_officer_sets_the_rate_card_and_each_responses_rates_and_price_is_sco
         assert saved.status_code == 302, saved.get_data(as_text=True)
         shown = officer.get(saved.headers["Location"]).get_data(as_text=True)
         assert f"evaluated cost {expected[key]}" in shown           # the flash says it
+    assert "rates-missing" not in shown                             # every rate is in
     page = officer.get(f"/evaluation/solicitations/{rid}").get_data(as_text=True)
     for amount in expected.values():
         assert amount in page
