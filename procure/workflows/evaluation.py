@@ -196,9 +196,13 @@ def _assign_everyone_if_unassigned(event: EventData) -> None:
     panel: Panel = event.model
     if live_scoresheets(panel):
         return
+    # A scoresheet withdrawn by a conflict stays on the record, even if the member later
+    # declares no conflict: that member does not get the response back.
+    had = {(s.member_id, s.response_id) for s in panel.scoresheets}
     for response in responses_of(panel):
         for member in panel.active_members:
-            if not is_conflicted(member, response.organization_id):
+            if not is_conflicted(member, response.organization_id) \
+                    and (member.id, response.id) not in had:
                 _new_scoresheet(panel, member, response)
 
 
