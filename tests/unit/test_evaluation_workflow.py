@@ -380,3 +380,24 @@ def test_the_consensus_starts_from_the_members_mean_on_the_rfrs_step():
     assert flow.suggested_consensus(whole, None, cell) == D(6)          # 6.33 -> 6
     assert flow.suggested_consensus(half, None, cell) == D("6.5")       # 6.33 -> 6.5
     assert flow.suggested_consensus(whole, None, flow.Cell({1: None}, None, None)) is None
+
+
+def test_a_conflict_withdrawn_then_declared_away_never_returns_the_response(ctx, world, panel):
+    """Found by the stateful test: a member assigned during declarations declares a conflict
+    (the scoresheet is withdrawn), then declares no conflict; starting scoring must not give
+    them the response again (nor fail on a second scoresheet)."""
+    flow.fire(ctx, panel, "begin_declarations", world.officer)
+    declare_none(ctx, panel, world.chair, world.evaluator, world.family)
+    response = world.responses["bidder"]
+    member = flow.member_of(panel, world.evaluator)
+    flow.assign(ctx, panel, world.chair, member=member, response=response)
+    flow.declare(ctx, panel, world.evaluator, organization_id=response.organization_id,
+                 has_conflict=True, nature="Sat on its board until last year.")
+    flow.declare(ctx, panel, world.evaluator, organization_id=response.organization_id,
+                 has_conflict=False)
+    flow.fire(ctx, panel, "begin_scoring", world.chair)
+    ctx.flush()
+    theirs = [s for s in panel.scoresheets
+              if s.member_id == member.id and s.response_id == response.id]
+    assert [s.status for s in theirs] == [ScoresheetStatus.withdrawn]
+    assert panel.status is PanelStatus.scoring
