@@ -146,6 +146,11 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     })
     application.instance_path = str(instance)
+    from procure.extensions import limiter
+    # The one limiter takes the storage of the app made last: a test that makes another app
+    # (Celery on Redis, S3, a proxy) would leave it on Redis, whose clock no test can move.
+    # `wipe` points it back at this app's memory before each test.
+    application.extensions["session_limits"] = (limiter._storage, limiter._limiter)
     from procure.cli import upgrade_database
     with application.app_context():
         upgrade_database()   # the migrations build the schema the tests run on
@@ -160,6 +165,7 @@ def wipe(application) -> None:
     from procure.extensions import limiter
     from procure.intake import jobs
     jobs.wait_for_idle()
+    limiter._storage, limiter._limiter = application.extensions["session_limits"]
     limiter.reset()
     with application.app_context():
         db.session.remove()
