@@ -19,6 +19,7 @@ from procure.extensions import db
 from procure.models import CancelReason, Solicitation
 from procure.faces import actor
 from procure.workflows import response as response_flow
+from procure.workflows import solicitation as solicitation_flow
 
 PREFIX = "/api/v1"
 
@@ -144,3 +145,11 @@ def edit_part(solicitation_id: int, model: type, part_id: int, values: dict[str,
                             addendum_body=body)
     db.session.commit()
     return part
+
+
+def remove_part(solicitation_id: int, model: type, part_id: int) -> None:
+    """Remove a lot, section or criterion from a draft through the use case the page calls."""
+    row = visible_solicitation(solicitation_id)
+    part = db.session.get(model, part_id) or abort(404)
+    solicitation_flow.remove_part(db.session, row, actor(), part)
+    db.session.commit()

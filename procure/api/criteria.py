@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import abort
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
@@ -13,6 +12,7 @@ from procure.api.common import (
     PartEditSchema,
     Text,
     edit_part,
+    remove_part,
     visible_solicitation,
 )
 from procure.extensions import db
@@ -95,7 +95,4 @@ class CriterionItem(MethodView):
     @bp.errors(403, 404, 409)
     def delete(self, solicitation_id: int, criterion_id: int) -> None:
         """Remove a criterion from a draft."""
-        row = visible_solicitation(solicitation_id)
-        criterion = db.session.get(Criterion, criterion_id) or abort(404)
-        flow.remove_part(db.session, row, actor(), criterion)
-        db.session.commit()
+        remove_part(solicitation_id, Criterion, criterion_id)

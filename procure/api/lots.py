@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -16,6 +15,7 @@ from procure.api.common import (
     PartEditSchema,
     Text,
     edit_part,
+    remove_part,
     visible_solicitation,
 )
 from procure.extensions import db
@@ -121,7 +121,4 @@ class LotItem(MethodView):
     @bp.errors(403, 404, 409)
     def delete(self, solicitation_id: int, lot_id: int) -> None:
         """Remove a lot from a draft RFR."""
-        row = visible_solicitation(solicitation_id)
-        lot = db.session.get(Lot, lot_id) or abort(404)
-        flow.remove_part(db.session, row, actor(), lot)
-        db.session.commit()
+        remove_part(solicitation_id, Lot, lot_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import abort
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
@@ -13,6 +12,7 @@ from procure.api.common import (
     PartEditSchema,
     Text,
     edit_part,
+    remove_part,
     visible_solicitation,
 )
 from procure.extensions import db
@@ -85,7 +85,4 @@ class SectionItem(MethodView):
     @bp.errors(403, 404, 409)
     def delete(self, solicitation_id: int, section_id: int) -> None:
         """Remove a required section from a draft."""
-        row = visible_solicitation(solicitation_id)
-        section = db.session.get(RequiredSection, section_id) or abort(404)
-        flow.remove_part(db.session, row, actor(), section)
-        db.session.commit()
+        remove_part(solicitation_id, RequiredSection, section_id)
