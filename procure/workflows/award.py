@@ -178,10 +178,6 @@ def _tell(session: Session, organization: Organization, subject: str, body: str)
         mail.queue(session, user.email, subject, body)
 
 
-def _solicitation_for_update(session: Session, solicitation: Solicitation) -> None:
-    solicitation_flow.lock(session, solicitation)
-
-
 # ---------------------------------------------------------------- proposing and approving
 
 def propose(session: Session, lot: Lot, actor: User, *, response: Response,
@@ -190,7 +186,7 @@ def propose(session: Session, lot: Lot, actor: User, *, response: Response,
     a written justification; the lot takes at most `lot.max_awards` awards."""
     policy.require(actor, "award.manage")
     solicitation = lot.solicitation
-    _solicitation_for_update(session, solicitation)
+    solicitation_flow.lock(session, solicitation)
     if solicitation.status not in (SolicitationStatus.in_evaluation, SolicitationStatus.awarding):
         refuse(f"Awards are proposed after evaluation; {solicitation.number} is "
                f"{solicitation.status.value.lower()}.")
@@ -236,7 +232,7 @@ def propose(session: Session, lot: Lot, actor: User, *, response: Response,
 def approve(session: Session, award: Award, actor: User) -> None:
     """A second officer approves (the two-person rule is the machine's guard)."""
     policy.require(actor, "award.manage")
-    _solicitation_for_update(session, award.solicitation)
+    solicitation_flow.lock(session, award.solicitation)
     AWARD.fire(award, "approve", actor=actor)
     session.flush()
 
@@ -246,7 +242,7 @@ def withdraw(session: Session, award: Award, actor: User, reason: str) -> None:
     policy.require(actor, "award.manage")
     if not reason.strip():
         refuse("Say why the award is withdrawn; it stays on the record.")
-    _solicitation_for_update(session, award.solicitation)
+    solicitation_flow.lock(session, award.solicitation)
     if award.status is A.standstill:
         refuse("The bidders have been told: an award in standstill is reopened only by "
                "upholding a protest.")
@@ -285,7 +281,7 @@ def notify_lot(session: Session, lot: Lot, actor: User, *,
     policy.require(actor, "award.manage")
     moment = moment or clock.now()
     solicitation = lot.solicitation
-    _solicitation_for_update(session, solicitation)
+    solicitation_flow.lock(session, solicitation)
     live = live_awards(session, lot)
     if not live:
         refuse(f"{lot.label} has no approved award to announce.")
@@ -373,13 +369,11 @@ def decide_protest(session: Session, protest: Protest, actor: User, *, uphold: b
     withdrawn) or deny, with reasons the protester is told."""
     policy.require(actor, "award.manage")
     award = protest.award
-    _solicitation_for_update(session, award.solicitation)
+    solicitation_flow.lock(session, award.solicitation)
     PROTEST.fire(protest, "uphold" if uphold else "deny", actor=actor, reason=reasons)
     if uphold and award.status is A.standstill:
         AWARD.fire(award, "reopen", actor=actor, reason=f"protest upheld: {reasons.strip()}")
-    organization = session.get(Organization, protest.organization_id)
-    assert organization is not None
-    _tell(session, organization,
+    _tell(session, protest.organization,
           f"{award.solicitation.number} {award.lot.label}: your protest was "
           f"{'upheld' if uphold else 'denied'}",
           f"Your protest of the award for {award.solicitation.number}, {award.lot.label}, was "
