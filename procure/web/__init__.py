@@ -120,9 +120,15 @@ def init_app(app: Flask) -> None:
                           "Reload the page and send it again.")
         extra = {}
         messages = (getattr(error, "data", None) or {}).get("messages")
-        if messages:  # webargs' field errors on the API (422)
-            extra["errors"] = messages
+        if messages:  # webargs' field errors on the API (422); a nameless field is ""
+            extra["errors"] = _named(messages)
         return _error(error.code or 500, error.name, error.description or "", **extra)
+
+    def _named(messages: Any) -> Any:
+        if not isinstance(messages, dict):
+            return messages
+        return {("" if key is None else str(key)): _named(value)
+                for key, value in messages.items()}
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:

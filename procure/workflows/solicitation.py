@@ -428,6 +428,14 @@ def _agencies(session: Session, codes: list[str]) -> list[Agency]:
     return rows  # type: ignore[return-value]
 
 
+def _area_offices(session: Session, ids: Any) -> list[AreaOffice]:
+    """The area offices a lot covers, each once however often it was named."""
+    areas = [session.get(AreaOffice, i) for i in dict.fromkeys(ids)]
+    if any(a is None for a in areas):
+        refuse("One of the chosen area offices does not exist.")
+    return areas
+
+
 def add_lot(session: Session, row: Solicitation, actor: User, *, kind: LotKind, title: str,
             estimated_annual_value: Decimal, max_awards: int = 1,
             area_office_ids: list[int] = (), region_id: int | None = None,
@@ -435,9 +443,7 @@ def add_lot(session: Session, row: Solicitation, actor: User, *, kind: LotKind, 
     _require_draft(row)
     if row.kind is not SolicitationKind.RFR:
         refuse("Only an RFR has lots; an RFI asks for comments.")
-    areas = [session.get(AreaOffice, i) for i in area_office_ids]
-    if any(a is None for a in areas):
-        refuse("One of the chosen area offices does not exist.")
+    areas = _area_offices(session, area_office_ids)
     _check_coverage(session, kind, areas, region_id, service_model_code)
     if estimated_annual_value is None or not estimated_annual_value.is_finite() \
             or not 0 <= estimated_annual_value <= MAX_AMOUNT:
@@ -560,10 +566,8 @@ def _lot_values(session: Session, lot: Lot, values: dict[str, Any]) -> dict[str,
     codes), checked like a new lot: what it covers fits its kind."""
     values = dict(values)
     if "area_offices" in values:
-        areas = [session.get(AreaOffice, i) for i in values["area_offices"] or []]
-        if any(a is None for a in areas):
-            refuse("One of the chosen area offices does not exist.")
-        values["area_offices"] = sorted(areas, key=lambda a: a.id)
+        values["area_offices"] = sorted(_area_offices(session, values["area_offices"] or []),
+                                        key=lambda a: a.id)
     for key in ("region_id", "service_model_code"):
         if key in values and not values[key]:
             values[key] = None

@@ -111,3 +111,21 @@ def test_the_api_changes_what_a_lot_covers_like_the_page(app, people):
     assert done.get_json()["region"] == region_name
     with app.app_context():
         assert db.session.get(Lot, lot).kind is LotKind.resource_center
+
+
+def test_an_area_office_named_twice_covers_the_lot_once(app, people):
+    """Found by the API fuzz: a lot changed with the same area office twice was a 500."""
+    from procure.extensions import db
+    from procure.models import AreaOffice
+    from procure.workflows import solicitation as flow
+    from sqlalchemy import select
+    from tests.support.factories import draft_rfr, user
+    with app.app_context():
+        officer = user(db.session, "officer")
+        rfr = draft_rfr(db.session, officer)
+        area = db.session.scalars(select(AreaOffice).order_by(AreaOffice.name)).first()
+        lot = flow.add_lot(db.session, rfr, officer, kind=rfr.lots[0].kind, title="Twice",
+                           estimated_annual_value=rfr.lots[0].estimated_annual_value,
+                           area_office_ids=[area.id, area.id])
+        db.session.commit()
+        assert [a.id for a in lot.area_offices] == [area.id]
