@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.conftest import require_or_skip
@@ -25,6 +26,29 @@ def browser_type_launch_args(browser_type_launch_args):
                     f"no Chromium at {CHROMIUM} (apt-get install -y chromium)",
                     require_env="PROCURE_REQUIRE_BROWSER")
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": LAUNCH_ARGS}
+
+
+# Playwright's waits are waits for a state (a text shown, a response come); their limits are only
+# how long to hope. A shared, loaded machine once made a 5 s assertion time out (issue 22): every
+# wait here hopes for two minutes, so only a page that never reaches the state fails.
+PATIENCE_MS = 120_000
+expect.set_options(timeout=PATIENCE_MS)
+
+
+@pytest.fixture
+def browser(browser):
+    """The session's browser, whose every new page (and context) waits with PATIENCE_MS."""
+    def patient(make):
+        def new(*args, **kwargs):
+            made = make(*args, **kwargs)
+            made.set_default_timeout(PATIENCE_MS)
+            made.set_default_navigation_timeout(PATIENCE_MS)
+            return made
+        return new
+    browser.new_page = patient(type(browser).new_page.__get__(browser))
+    browser.new_context = patient(type(browser).new_context.__get__(browser))
+    yield browser
+    del browser.new_page, browser.new_context
 
 
 @pytest.fixture(scope="session")

@@ -33,8 +33,7 @@ def test_bidder_uploads_fixes_submits_and_it_stays_sealed(app, live_server, peop
     page.get_by_label("PDF file").set_input_files(
         files=[{"name": "notes.pdf", "mimeType": "application/pdf", "buffer": b"hello"}])
     page.get_by_role("button", name="Upload", exact=True).click()
-    expect(page.locator("#docs-h ~ article").first).to_contain_text("Rejected: Not a PDF.",
-                                                                    timeout=30_000)
+    expect(page.locator("#docs-h ~ article").first).to_contain_text("Rejected: Not a PDF.")
     page.locator("summary", has_text="Submit…").click()
     page.get_by_role("button", name="Yes, submit now").click()
     expect(page.locator("#refusal")).to_contain_text(
@@ -56,7 +55,7 @@ def test_bidder_uploads_fixes_submits_and_it_stays_sealed(app, live_server, peop
     assert progress.value.ok and progress.value.headers["content-type"].startswith(
         "application/json")
     expect(page.locator(".completeness")).to_contain_text(
-        "No document has the required section “Budget”", timeout=30_000)
+        "No document has the required section “Budget”")
     look.check("missing-section")
 
     corrected = complete_response()
@@ -64,7 +63,7 @@ def test_bidder_uploads_fixes_submits_and_it_stays_sealed(app, live_server, peop
         files=[{"name": "proposal-v2.pdf", "mimeType": "application/pdf", "buffer": corrected}])
     page.get_by_role("button", name="Replace proposal-v1.pdf").click()
     expect(page.locator("#check-h + p")).to_contain_text(
-        "Every required section was found", timeout=30_000)
+        "Every required section was found")
     look.check("complete")
     page.locator("summary", has_text="Submit…").click()
     expect(page.locator("#confirm-submit")).to_contain_text("sealed until the opening")

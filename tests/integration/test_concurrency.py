@@ -87,13 +87,20 @@ def test_two_addenda_at_once_get_two_numbers(app, people):
 
 
 def _waiting_for_locks(app, count: int) -> None:
-    """Until `count` sessions of this database wait for a lock (a barrier on PostgreSQL's state)."""
+    """Until `count` sessions of this database wait for a lock (a barrier on PostgreSQL's state).
+
+    Each look is its own transaction: PostgreSQL keeps one snapshot of pg_stat_activity for the
+    whole of a transaction, so polling inside one sees the moment of the first look forever (the
+    test failed "never queued" whenever the first look came before the thread reached the lock,
+    which only a loaded machine made likely). No time decides anything here: the loop only gives
+    up, after a minute of looks, on a thread that died before reaching the lock."""
     with app.app_context(), db.engine.connect() as conn:
-        for _ in range(3000):
+        for _ in range(6000):
             waiting = conn.scalar(text(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                 "AND wait_event_type = 'Lock'"))
-            if waiting == count:
+            conn.rollback()                  # ends the transaction: the next look is fresh
+            if waiting >= count:
                 return
             time.sleep(0.01)
     raise AssertionError(f"{count} sessions never queued for the solicitation's lock")
