@@ -67,15 +67,19 @@ def _by_email(session: Session, email: str) -> User | None:
 # --- signing in and out ------------------------------------------------------------------------
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The user, or None with one message for every failure (unknown, wrong, deactivated).
+    """The user, or None with one message for every failure (unknown address, wrong password);
+    with the right password, a deactivated account is told it is deactivated.
     Repeated failures are slowed down by the caller (per account and address), never locked.
     A right password on an account whose email is not yet confirmed is refused with a reason."""
     user = _by_email(session, email)
     if user is None:
         _verify(_DUMMY_HASH, password)
         return None
-    if not _verify(user.password_hash, password) or not user.active:
+    if not _verify(user.password_hash, password):
         return None
+    if not user.active:   # told only to whoever knows the password
+        refuse("Your account is deactivated, so it cannot sign in. Ask the agency's "
+               "administrator to reactivate it.")
     if not user.email_confirmed:
         refuse("Confirm your email address first: follow the link we emailed to "
                f"{user.email}. We have sent it again.")
@@ -392,7 +396,8 @@ def reset_password(session: Session, user: User, new: str) -> None:
 def pending_confirmation(session: Session, email: str, link: ConfirmLink) -> list[Mail]:
     """The link again, for an account that signed in before confirming."""
     user = _by_email(session, email)
-    return [confirmation_mail(user, link)] if user is not None and not user.email_confirmed else []
+    return ([confirmation_mail(user, link)]
+            if user is not None and user.active and not user.email_confirmed else [])
 
 
 # --- API tokens --------------------------------------------------------------------------------

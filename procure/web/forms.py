@@ -158,7 +158,19 @@ class SolicitationForm(FlaskForm):
                               description="Its comments are shown here while you draft.")
     expected_award = DateField("Expected award", validators=[Optional()])
     contract_start = DateField("Contract start", validators=[Optional()])
+    required_document_kinds = SelectMultipleField(
+        "Documents every response must hold (RFRs)", choices=_choices(DocumentKind),
+        validators=[Optional()],
+        description="A response without a document of each chosen kind cannot be submitted; "
+                    "the bidder is told which is missing. Choose none to require nothing.")
     submit = SubmitField("Save draft")
+
+
+class DraftDetailsForm(SolicitationForm):
+    """A draft's details: its kind and number are fixed once it exists, so the form has
+    neither (a field the page does not show cannot be required of it)."""
+    kind = None
+    number = None
 
 
 class LotForm(FlaskForm):

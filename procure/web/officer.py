@@ -48,6 +48,7 @@ from procure.web.forms import (
     CriterionForm,
     DocumentForm,
     DraftCancelForm,
+    DraftDetailsForm,
     EventForm,
     JudgeForm,
     LotForm,
@@ -72,17 +73,18 @@ def _local(value: datetime | None) -> datetime | None:
 
 
 def _solicitation_form(row: Solicitation | None = None, *, submitted: bool = False) -> SolicitationForm:
-    """The details form: what was sent when it is the one submitted, else the row's values."""
+    """The details form (a new solicitation's, or a draft's without its fixed kind and number):
+    what was sent when it is the one submitted, else the row's values."""
     submitted = submitted and request.method == "POST"
-    form = (SolicitationForm() if submitted or row is None
-            else SolicitationForm(formdata=None, obj=row))
+    form_class = SolicitationForm if row is None else DraftDetailsForm
+    form = (form_class() if submitted or row is None
+            else form_class(formdata=None, obj=row))
     form.agencies.choices = [(a.code, f"{a.code}: {a.name}")
                              for a in db.session.scalars(select(Agency).order_by(Agency.code))]
     form.informed_by.choices = [(0, "None")] + [
         (rfi.id, f"{rfi.number}: {rfi.title}") for rfi in flow.rfi_choices(db.session)]
     if row is not None and not submitted:
         form.agencies.data = [a.code for a in row.agencies]
-        form.kind.data = row.kind.name
         form.informed_by.data = row.informed_by_id or 0
         for name in ("questions_due", "conference_at", "deadline"):
             getattr(form, name).data = _local(getattr(row, name))
@@ -97,6 +99,7 @@ def _fields(form: SolicitationForm) -> dict:
         "deadline": _utc(form.deadline.data), "expected_award": form.expected_award.data,
         "contract_start": form.contract_start.data,
         "informed_by_id": form.informed_by.data or None,
+        "required_document_kinds": form.required_document_kinds.data or [],
     }
 
 

@@ -75,6 +75,9 @@ API_OPERATIONS.update({
         ("DrawDowns", "GET"), ("MyContract", "GET")]},
     ("api_contracts.MyContracts", "GET"): (BIDDERS, BIDDERS),
     ("api_ocds.ReleasePackage", "GET"): (ANYONE, ANYONE),
+    # issue 19: the officer's list of an RFR's responses (409 while sealed), its final awards
+    ("api_solicitations.SolicitationResponses", "GET"): (AGENCY, AGENCY),
+    ("api_solicitations.FinalAwards", "GET"): (ANYONE, ANYONE),
 })
 NO_SUCH = "00000000-0000-4000-8000-000000000000"   # an award, protest or contract not there
 
