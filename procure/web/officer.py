@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -56,6 +57,8 @@ from procure.web.forms import (
     SolicitationForm,
 )
 from procure.workflows import award as award_flow
+from procure.workflows import contract as contract_flow
+from procure.workflows import diagram
 from procure.workflows import evaluation as evaluation_flow
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow
@@ -512,9 +515,15 @@ def audit_trail(solicitation_id: int):
 def lifecycle(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
     workflow = flow.workflow_for(row)
-    return render_template("officer/lifecycle.html", s=row, order=flow.STATE_ORDER[row.kind],
-                           transitions=workflow.transitions, labels=flow.LABELS,
-                           mermaid=workflow.mermaid(row.status))
+    held = [] if row.kind is SolicitationKind.RFI else [
+        ("Each response", response_flow.RESPONSE), ("Each panel", evaluation_flow.PANEL),
+        ("Each scoresheet", evaluation_flow.SCORESHEET), ("Each award", award_flow.AWARD),
+        ("Each protest", award_flow.PROTEST), ("Each contract", contract_flow.CONTRACT)]
+    return render_template(
+        "officer/lifecycle.html", s=row, transitions=workflow.transitions, labels=flow.LABELS,
+        drawing=Markup(diagram.svg(workflow, row.status, key="lc-solicitation")),
+        held=[(caption, Markup(diagram.svg(w, key=f"lc-{i}"))) for i, (caption, w)
+              in enumerate(held)])
 
 
 @bp.route("/solicitations/<int:solicitation_id>/responses")
