@@ -221,6 +221,22 @@ def register_organization(session: Session, *, legal_name: str, fein: str, addre
     return user
 
 
+def change_diversity(session: Session, organization: Organization, actor: User,
+                     diversity: SupplierDiversity) -> bool:
+    """A bidder of the organisation changes its supplier-diversity certification (it may be
+    certified, or lose it, after registering); audited. Whether it changed."""
+    policy.require(actor, "organization.manage")
+    if actor.organization_id != organization.id:
+        raise policy.Denied("Only the organisation's own people change its certification.")
+    if organization.diversity is diversity:
+        return False
+    before, organization.diversity = organization.diversity, diversity
+    audit.record(session, actor=actor, entity_type="organization", entity_id=organization.id,
+                 event="change_diversity", data={"from": before.name, "to": diversity.name})
+    session.flush()
+    return True
+
+
 def _require_new_organization(session: Session, legal_name: str, fein: str) -> None:
     if session.scalar(select(Organization.id).where(
             func.lower(Organization.legal_name) == legal_name.strip().lower())):

@@ -134,6 +134,11 @@ class RegisterForm(FlaskForm):
     submit = SubmitField("Register organisation")
 
 
+class DiversityForm(FlaskForm):
+    diversity = SelectField("Supplier-diversity certification", choices=_choices(SupplierDiversity))
+    submit = SubmitField("Save the certification")
+
+
 class MemberForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=200)])
