@@ -165,7 +165,7 @@ class SolicitationForm(FlaskForm):
     contract_start = DateField("Contract start", validators=[Optional()])
     required_document_kinds = SelectMultipleField(
         "Documents every response must hold (RFRs)", choices=_choices(DocumentKind),
-        validators=[Optional()],
+        validators=[Optional()], render_kw={"size": len(DocumentKind)},
         description="A response without a document of each chosen kind cannot be submitted; "
                     "the bidder is told which is missing. Choose none to require nothing.")
     submit = SubmitField("Save draft")
