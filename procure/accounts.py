@@ -67,15 +67,19 @@ def _by_email(session: Session, email: str) -> User | None:
 # --- signing in and out ------------------------------------------------------------------------
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The user, or None with one message for every failure (unknown, wrong, deactivated).
+    """The user, or None with one message for every failure (unknown address, wrong password);
+    with the right password, a deactivated account is told it is deactivated.
     Repeated failures are slowed down by the caller (per account and address), never locked.
     A right password on an account whose email is not yet confirmed is refused with a reason."""
     user = _by_email(session, email)
     if user is None:
         _verify(_DUMMY_HASH, password)
         return None
-    if not _verify(user.password_hash, password) or not user.active:
+    if not _verify(user.password_hash, password):
         return None
+    if not user.active:   # told only to whoever knows the password
+        refuse("Your account is deactivated, so it cannot sign in. Ask the agency's "
+               "administrator to reactivate it.")
     if not user.email_confirmed:
         refuse("Confirm your email address first: follow the link we emailed to "
                f"{user.email}. We have sent it again.")
@@ -215,6 +219,22 @@ def register_organization(session: Session, *, legal_name: str, fein: str, addre
     audit.record(session, actor=user, entity_type="organization", entity_id=organization.id,
                  event="register", data={"legal_name": organization.legal_name})
     return user
+
+
+def change_diversity(session: Session, organization: Organization, actor: User,
+                     diversity: SupplierDiversity) -> bool:
+    """A bidder of the organisation changes its supplier-diversity certification (it may be
+    certified, or lose it, after registering); audited. Whether it changed."""
+    policy.require(actor, "organization.manage")
+    if actor.organization_id != organization.id:
+        raise policy.Denied("Only the organisation's own people change its certification.")
+    if organization.diversity is diversity:
+        return False
+    before, organization.diversity = organization.diversity, diversity
+    audit.record(session, actor=actor, entity_type="organization", entity_id=organization.id,
+                 event="change_diversity", data={"from": before.name, "to": diversity.name})
+    session.flush()
+    return True
 
 
 def _require_new_organization(session: Session, legal_name: str, fein: str) -> None:
@@ -392,7 +412,8 @@ def reset_password(session: Session, user: User, new: str) -> None:
 def pending_confirmation(session: Session, email: str, link: ConfirmLink) -> list[Mail]:
     """The link again, for an account that signed in before confirming."""
     user = _by_email(session, email)
-    return [confirmation_mail(user, link)] if user is not None and not user.email_confirmed else []
+    return ([confirmation_mail(user, link)]
+            if user is not None and user.active and not user.email_confirmed else [])
 
 
 # --- API tokens --------------------------------------------------------------------------------

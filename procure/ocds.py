@@ -135,6 +135,7 @@ class _Parties:
             "identifier": {"scheme": "US-EIN", "id": organization.fein.replace("-", ""),
                            "legalName": organization.legal_name},
             "address": {"streetAddress": organization.address, "countryName": "United States"},
+            "details": {"supplierDiversity": organization.diversity.value},
         }, roles)
         return _organization_reference(organization)
 

@@ -20,6 +20,7 @@ from procure.api import (
     evaluation,
     lots,
     ocds,
+    organization,
     questions,
     receipts,
     response_documents,
@@ -33,7 +34,7 @@ from procure.extensions import csrf
 
 COLLECTIONS = (solicitations, lots, sections, criteria, documents, addenda, questions, comments,
                audit, responses, response_documents, receipts, tokens, evaluation, awards,
-               contracts, ocds)
+               contracts, ocds, organization)
 
 
 class ProcureApi(Api):

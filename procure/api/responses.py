@@ -83,6 +83,8 @@ class ResponseSchema(Schema):
     lot = fields.Function(lambda r: r.lot.number)
     lot_id = fields.Integer()
     organization = fields.Function(lambda r: r.organization.legal_name)
+    organization_diversity = fields.Function(lambda r: r.organization.diversity.name, metadata={
+        "description": "the organisation's supplier-diversity certification"})
     status = fields.Function(lambda r: r.status.name)
     submitted_at = fields.DateTime(allow_none=True)
     documents = fields.Function(lambda r: DocumentSchema(many=True).dump(r.current_documents))

@@ -23,12 +23,16 @@ from procure.api.common import (
 from procure.api.criteria import CriterionSchema
 from procure.api.documents import SolicitationDocumentSchema
 from procure.api.lots import LotSchema
+from procure.api.responses import ResponseSchema
 from procure.api.sections import SectionSchema
 from procure.extensions import db
 from procure.faces import actor
-from procure.models import Solicitation, SolicitationKind
+from procure.models import AwardStatus, DocumentKind, Solicitation, SolicitationKind
 from procure.workflows import award as award_flow
+from procure.workflows import evaluation as evaluation_flow
+from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow
+from procure.workflows.base import WorkflowError
 
 bp = Blueprint("api_solicitations", __name__, url_prefix=f"{PREFIX}/solicitations",
                description="RFIs and RFRs")
@@ -68,6 +72,10 @@ class SolicitationSchema(SolicitationSummarySchema):
     answers = fields.Function(lambda s: PublishedAnswerSchema(many=True).dump(
         [q for q in s.questions if q.answer is not None]))
     allowed_events = fields.List(fields.String())
+    informed_by_id = fields.Integer(allow_none=True, metadata={
+        "description": "the RFI whose comments informed this RFR"})
+    required_document_kinds = fields.List(fields.String(), metadata={
+        "description": "kinds of document every response must hold to be submitted"})
 
 
 class SolicitationFieldsSchema(Schema):
@@ -82,6 +90,12 @@ class SolicitationFieldsSchema(Schema):
     deadline = Moment(allow_none=True)
     expected_award = Day(allow_none=True)
     contract_start = Day(allow_none=True)
+    informed_by_id = fields.Integer(allow_none=True, strict=True, metadata={
+        "description": "the RFI whose comments informed this RFR (an RFR only); null for none"})
+    required_document_kinds = fields.List(
+        fields.String(validate=validate.OneOf([k.name for k in DocumentKind])),
+        validate=validate.Length(max=len(DocumentKind)), metadata={
+            "description": "kinds of document every response must hold to be submitted"})
 
 
 class SolicitationCreateSchema(SolicitationFieldsSchema):
@@ -168,3 +182,45 @@ class SolicitationEvent(MethodView):
         db.session.commit()
         return {"id": row.id, "status": row.status.name,
                 "allowed_events": flow.allowed_events(row)}
+
+
+@bp.route("/<int:solicitation_id>/responses")
+class SolicitationResponses(MethodView):
+    @policy.rule("response.read_opened")
+    @bp.response(200, ResponseSchema(many=True))
+    @bp.errors(403, 404, 409)
+    def get(self, solicitation_id: int) -> list:
+        """The solicitation's responses, for the agency after the opening (the pages' responses
+        list). Sealed before it: 409, saying nothing of how many arrived."""
+        row = visible_solicitation(solicitation_id)
+        who = actor()
+        evaluation_flow.refuse_names_to_blind_evaluator(db.session, row, who)
+        if row.opened_at is None:
+            raise WorkflowError(f"The responses to {row.number} are sealed until the opening; "
+                                "none is listed before it.")
+        return [with_events(r, response_flow.allowed_events(r, who))
+                for r in response_flow.responses_for(db.session, who, row)]
+
+
+class FinalAwardSchema(Schema):
+    id = fields.String(attribute="public_id", metadata={"description": "public id (UUID)"})
+    lot = fields.Function(lambda a: a.lot.number)
+    lot_title = fields.Function(lambda a: a.lot.title)
+    area_offices = fields.Function(lambda a: [o.name for o in a.lot.area_offices])
+    region = fields.Function(lambda a: a.lot.region.name if a.lot.region else None)
+    awardee = fields.Function(lambda a: a.organization.legal_name)
+    annual_amount = fields.Decimal(attribute="amount", as_string=True)
+    final_at = fields.DateTime()
+
+
+@bp.route("/<int:solicitation_id>/final-awards")
+class FinalAwards(MethodView):
+    @policy.rule("public.browse")
+    @bp.response(200, FinalAwardSchema(many=True))
+    @bp.errors(404)
+    def get(self, solicitation_id: int) -> list:
+        """The solicitation's final awards, for anyone (the public awards page): awardee, lot,
+        what it covers, the annual amount. None before the standstill ends."""
+        row = search.visible_solicitation(db.session, None, solicitation_id)
+        return [a for a in award_flow.awards_of(db.session, row)
+                if a.status is AwardStatus.final]

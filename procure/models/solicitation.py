@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, false
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procure.models.base import Base, enum_column
@@ -100,6 +100,9 @@ class Solicitation(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)
+    # The kinds of document (DocumentKind names) every response must hold to be submitted.
+    required_document_kinds: Mapped[list[Any]] = mapped_column(default=list,
+                                                               server_default=text("'[]'"))
     # The RFI whose comments informed this RFR.
     informed_by_id: Mapped[int | None] = mapped_column(ForeignKey("solicitation.id"))
     informed_by: Mapped[Solicitation | None] = relationship(

@@ -148,6 +148,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(counted, "counted")
     app.add_template_filter(file_size, "filesize")
     app.add_template_global(page_range, "page_range")
+    from procure.workflows.response import file_problems
+    app.add_template_global(file_problems, "file_problems")
 
     @app.template_filter("money")
     def money_filter(value: Any) -> str:

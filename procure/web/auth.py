@@ -15,7 +15,8 @@ from procure import accounts, config, faces, policy
 from procure.extensions import db, limiter
 from procure.models import Role, SupplierDiversity, User
 from procure.web.forms import (
-    ForgotForm, LoginForm, MemberForm, PasswordForm, RegisterForm, ResetForm, TokenForm,
+    DiversityForm, ForgotForm, LoginForm, MemberForm, PasswordForm, RegisterForm, ResetForm,
+    TokenForm,
 )
 from procure.workflows.base import WorkflowError
 
@@ -208,8 +209,32 @@ def organization():
             flash(f"We emailed {form.email.data} a link to confirm the address. Once they follow "
                   f"it, they can sign in and work on {org.legal_name}'s responses.", "success")
             return redirect(url_for("auth.organization"))
+    return _organization_page(org, form)
+
+
+def _organization_page(org, form, diversity_form=None, status: int = 200):
     members = [m for m in org.members if m.email_confirmed]
-    return render_template("auth/organization.html", org=org, members=members, form=form)
+    if diversity_form is None:
+        diversity_form = DiversityForm(prefix="diversity", formdata=None)
+        diversity_form.diversity.data = org.diversity.name
+    return render_template("auth/organization.html", org=org, members=members, form=form,
+                           diversity_form=diversity_form), status
+
+
+@bp.route("/organization/diversity", methods=["POST"])
+@policy.rule("organization.manage")
+def change_diversity():
+    """The organisation's supplier-diversity certification, changed after registering."""
+    org = current_user.organization
+    form = DiversityForm(prefix="diversity")
+    if not form.validate_on_submit():
+        return _organization_page(org, MemberForm(formdata=None), form, 400)
+    changed = accounts.change_diversity(db.session, org, current_user,
+                                        SupplierDiversity[form.diversity.data])
+    db.session.commit()
+    flash(f"Supplier diversity: {org.diversity.value}." if changed else
+          "The certification was already that; nothing changed.", "success")
+    return redirect(url_for("auth.organization"))
 
 
 @bp.route("/account")

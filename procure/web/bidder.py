@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import (
-    Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for,
+    Blueprint, abort, current_app, flash, jsonify, redirect, render_template, session, url_for,
 )
 from flask_login import current_user
 
@@ -24,8 +24,10 @@ bp = Blueprint("bidder", __name__, url_prefix="/bidder")
 @bp.route("/")
 @policy.rule("response.work")
 def dashboard():
-    return render_template("bidder/dashboard.html", responses=flow.my_responses(db.session, current_user),
-                           days_left=solicitation_flow.days_left)
+    responses = flow.my_responses(db.session, current_user)
+    return render_template("bidder/dashboard.html", responses=responses,
+                           outcomes=flow.outcomes(db.session, responses),
+                           time_left=solicitation_flow.time_left)
 
 
 @bp.route("/lots/<int:lot_id>/respond", methods=["POST"])
@@ -44,7 +46,11 @@ def _my_response(response_id: UUID):
 @bp.route("/responses/<uuid:response_id>")
 @policy.rule("response.work")
 def response(response_id: UUID):
-    return _response_page(_my_response(response_id))
+    row = _my_response(response_id)
+    return _response_page(row, refusal=session.pop(_REFUSAL.format(row.public_id), None))
+
+
+_REFUSAL = "refused:{}"   # the session key of a refused event's reason, shown once
 
 
 def _response_page(row, status: int = 200, *, refusal: str | None = None,
@@ -114,7 +120,11 @@ def fire(response_id: UUID, event: str):
     try:
         flow.fire(db.session, row, event, current_user, received_at=received_at())
     except WorkflowError as error:
-        return _response_page(row, 409, refusal=error.message)
+        # Told on the response's own page (its URL: a reload shows the page, never a 405),
+        # beside the button that was refused.
+        db.session.rollback()
+        session[_REFUSAL.format(row.public_id)] = error.message
+        return redirect(url_for("bidder.response", response_id=row.public_id) + "#act-h")
     db.session.commit()
     flash(flow.DONE.get(event, "Done."), "success")
     if event == "submit":

@@ -672,15 +672,22 @@ def draft(sheet_id: str):
 @policy.rule("scoresheet.work")
 def confirm_submit(sheet_id: str):
     sheet = flow.my_scoresheet(db.session, current_user, sheet_id)
+    refusal, status = None, 200
     if request.method == "POST":
-        flow.submit(db.session, sheet, current_user)
-        db.session.commit()
-        flash("Scoresheet submitted. Thank you.", "success")
-        return redirect(url_for("evaluation.mine"))
+        try:
+            flow.submit(db.session, sheet, current_user)
+        except WorkflowError as error:   # told here, above the button, not on a page apart
+            db.session.rollback()
+            refusal, status = error.message, 409
+        else:
+            db.session.commit()
+            flash("Scoresheet submitted. Thank you.", "success")
+            return redirect(url_for("evaluation.mine"))
     return render_template("evaluation/confirm.html", sheet=sheet,
                            label=flow.bidder_label(sheet.panel, sheet.response, current_user),
                            technical=flow.technical_criteria(sheet.panel),
-                           scores={s.criterion_id: s for s in sheet.scores}, form=EventForm())
+                           scores={s.criterion_id: s for s in sheet.scores}, form=EventForm(),
+                           refusal=refusal), status
 
 
 @bp.route("/documents/<document_id>/pages/<int:number>.png")

@@ -134,6 +134,11 @@ class RegisterForm(FlaskForm):
     submit = SubmitField("Register organisation")
 
 
+class DiversityForm(FlaskForm):
+    diversity = SelectField("Supplier-diversity certification", choices=_choices(SupplierDiversity))
+    submit = SubmitField("Save the certification")
+
+
 class MemberForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=200)])
@@ -158,7 +163,19 @@ class SolicitationForm(FlaskForm):
                               description="Its comments are shown here while you draft.")
     expected_award = DateField("Expected award", validators=[Optional()])
     contract_start = DateField("Contract start", validators=[Optional()])
+    required_document_kinds = SelectMultipleField(
+        "Documents every response must hold (RFRs)", choices=_choices(DocumentKind),
+        validators=[Optional()], render_kw={"size": len(DocumentKind)},
+        description="A response without a document of each chosen kind cannot be submitted; "
+                    "the bidder is told which is missing. Choose none to require nothing.")
     submit = SubmitField("Save draft")
+
+
+class DraftDetailsForm(SolicitationForm):
+    """A draft's details: its kind and number are fixed once it exists, so the form has
+    neither (a field the page does not show cannot be required of it)."""
+    kind = None
+    number = None
 
 
 class LotForm(FlaskForm):

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -48,6 +49,7 @@ from procure.web.forms import (
     CriterionForm,
     DocumentForm,
     DraftCancelForm,
+    DraftDetailsForm,
     EventForm,
     JudgeForm,
     LotForm,
@@ -55,6 +57,8 @@ from procure.web.forms import (
     SolicitationForm,
 )
 from procure.workflows import award as award_flow
+from procure.workflows import contract as contract_flow
+from procure.workflows import diagram
 from procure.workflows import evaluation as evaluation_flow
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow
@@ -72,17 +76,18 @@ def _local(value: datetime | None) -> datetime | None:
 
 
 def _solicitation_form(row: Solicitation | None = None, *, submitted: bool = False) -> SolicitationForm:
-    """The details form: what was sent when it is the one submitted, else the row's values."""
+    """The details form (a new solicitation's, or a draft's without its fixed kind and number):
+    what was sent when it is the one submitted, else the row's values."""
     submitted = submitted and request.method == "POST"
-    form = (SolicitationForm() if submitted or row is None
-            else SolicitationForm(formdata=None, obj=row))
+    form_class = SolicitationForm if row is None else DraftDetailsForm
+    form = (form_class() if submitted or row is None
+            else form_class(formdata=None, obj=row))
     form.agencies.choices = [(a.code, f"{a.code}: {a.name}")
                              for a in db.session.scalars(select(Agency).order_by(Agency.code))]
     form.informed_by.choices = [(0, "None")] + [
         (rfi.id, f"{rfi.number}: {rfi.title}") for rfi in flow.rfi_choices(db.session)]
     if row is not None and not submitted:
         form.agencies.data = [a.code for a in row.agencies]
-        form.kind.data = row.kind.name
         form.informed_by.data = row.informed_by_id or 0
         for name in ("questions_due", "conference_at", "deadline"):
             getattr(form, name).data = _local(getattr(row, name))
@@ -97,6 +102,7 @@ def _fields(form: SolicitationForm) -> dict:
         "deadline": _utc(form.deadline.data), "expected_award": form.expected_award.data,
         "contract_start": form.contract_start.data,
         "informed_by_id": form.informed_by.data or None,
+        "required_document_kinds": form.required_document_kinds.data or [],
     }
 
 
@@ -509,9 +515,15 @@ def audit_trail(solicitation_id: int):
 def lifecycle(solicitation_id: int):
     row = db.get_or_404(Solicitation, solicitation_id)
     workflow = flow.workflow_for(row)
-    return render_template("officer/lifecycle.html", s=row, order=flow.STATE_ORDER[row.kind],
-                           transitions=workflow.transitions, labels=flow.LABELS,
-                           mermaid=workflow.mermaid(row.status))
+    held = [] if row.kind is SolicitationKind.RFI else [
+        ("Each response", response_flow.RESPONSE), ("Each panel", evaluation_flow.PANEL),
+        ("Each scoresheet", evaluation_flow.SCORESHEET), ("Each award", award_flow.AWARD),
+        ("Each protest", award_flow.PROTEST), ("Each contract", contract_flow.CONTRACT)]
+    return render_template(
+        "officer/lifecycle.html", s=row, transitions=workflow.transitions, labels=flow.LABELS,
+        drawing=Markup(diagram.svg(workflow, row.status, key="lc-solicitation")),
+        held=[(caption, Markup(diagram.svg(w, key=f"lc-{i}"))) for i, (caption, w)
+              in enumerate(held)])
 
 
 @bp.route("/solicitations/<int:solicitation_id>/responses")

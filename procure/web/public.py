@@ -19,8 +19,16 @@ from sqlalchemy import select
 from procure import policy, search
 from procure.extensions import db
 from procure.faces import send_document
-from procure.models import Agency, Region, ServiceModel, Solicitation, SolicitationDocument
+from procure.models import (
+    Agency,
+    DocumentKind,
+    Region,
+    ServiceModel,
+    Solicitation,
+    SolicitationDocument,
+)
 from procure.web.forms import CommentForm, QuestionForm, SearchForm
+from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow
 
 bp = Blueprint("public", __name__)
@@ -62,9 +70,10 @@ def solicitation(solicitation_id: int):
     answered = [q for q in visible if q.answer is not None]
     mine = [q for q in visible if q.answer is None
             and q.asked_by_id == getattr(current_user, "id", None)]
-    return render_template("public/solicitation.html", s=row, answered=answered, mine=mine,
+    return render_template("public/solicitation.html", s=row, answered_questions=answered, mine=mine,
                            question_form=QuestionForm(), comment_form=CommentForm(),
-                           accepting=flow.is_accepting(row))
+                           accepting=flow.is_accepting(row), kinds=DocumentKind.__members__,
+                           answered=response_flow.answered_lots(db.session, current_user, row))
 
 
 @bp.route("/solicitations/<int:solicitation_id>/documents/<int:document_id>")

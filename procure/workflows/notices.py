@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from procure import clock, mail
 from procure.models import (
     Addendum,
+    Receipt,
     Response,
     ResponseStatus,
     Role,
@@ -60,9 +61,35 @@ def addendum_published(session: Session, solicitation: Solicitation, addendum: A
                for person in contacts(session, organizations))
 
 
+def received(session: Session, response: Response, receipt: Receipt | None, *,
+             confirmed: bool = False) -> int:
+    """The receipt by mail to the organisation's people, once per submission: when it was
+    received and each file's SHA-256 (confirming after an addendum says it stands)."""
+    if receipt is None:
+        return 0
+    solicitation = response.solicitation
+    when = clock.format_moment(receipt.submitted_at, seconds=True)
+    what = "confirmed after the addendum" if confirmed else "received"
+    subject = (f"{solicitation.number}: your response to lot {response.lot.number} was {what}"
+               f" (receipt {receipt.number})")
+    lines = [f"Your organisation's response to {solicitation.number}, {solicitation.title}, "
+             f"lot {response.lot.number} ({response.lot.title}), was received on {when}.",
+             "" if not confirmed else f"It was confirmed on {clock.format_moment(clock.now())}.",
+             "Files submitted (SHA-256):",
+             *[f"- {f['filename']} ({f['kind'].replace('_', ' ')}): {f['sha256']}"
+               for f in receipt.files],
+             "", "It stays sealed until the opening. To change it, withdraw it and submit again "
+                 f"before the deadline, {clock.format_moment(solicitation.deadline)}."]
+    key = f"receipt:{response.id}:{receipt.number}:{'confirm' if confirmed else 'submit'}"
+    return sum(mail.queue(session, person.email, subject, "\n".join(lines),
+                          key=f"{key}:{person.id}")
+               for person in contacts(session, [response.organization_id]))
+
+
 def remind_due(session: Session, moment: datetime, days: int) -> list[str]:
     """Remind the bidders whose response is still a draft `days` before the deadline (once per
-    person and deadline); the numbers of the solicitations whose bidders were reminded."""
+    person and deadline): the drafts begun by then, never one begun since (its bidder is at
+    work on it); the numbers of the solicitations whose bidders were reminded."""
     drafts = session.execute(
         select(Response, Solicitation).join(Response.solicitation).where(
             Solicitation.status == SolicitationStatus.published,
@@ -71,6 +98,9 @@ def remind_due(session: Session, moment: datetime, days: int) -> list[str]:
         .order_by(Solicitation.id, Response.id)).all()
     lots: dict[tuple[Solicitation, int], list[str]] = {}
     for response, solicitation in drafts:
+        assert solicitation.deadline is not None
+        if response.created_at > solicitation.deadline - timedelta(days=days):
+            continue
         lots.setdefault((solicitation, response.organization_id), []).append(
             f"Lot {response.lot.number}: {response.lot.title}")
     reminded: list[str] = []

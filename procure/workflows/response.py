@@ -21,6 +21,7 @@ from procure.storage import StoredFile
 from procure.models import (
     Addendum,
     AuditEvent,
+    AwardNotice,
     Document,
     DocumentKind,
     IntakeStatus,
@@ -78,7 +79,25 @@ def _complete_enough(event: EventData) -> bool:
     rejected = [d.filename for d in documents if d.intake_status is IntakeStatus.rejected]
     if rejected:
         refuse("Remove or replace the rejected files first: " + ", ".join(rejected) + ".")
+    missing = missing_kinds(row)
+    if missing:
+        refuse(missing_kinds_message(row, missing))
     return True
+
+
+def missing_kinds(row: Response) -> list[DocumentKind]:
+    """The kinds of document the RFR requires that the response does not hold yet."""
+    held = {d.kind.name for d in row.current_documents}
+    return [DocumentKind[name] for name in row.solicitation.required_document_kinds or []
+            if name not in held]
+
+
+def missing_kinds_message(row: Response, missing: list[DocumentKind]) -> str:
+    names = [k.value.lower() for k in missing]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return (f"{row.solicitation.number} requires a document of each of these kinds: {listed}. "
+            "Upload each one choosing its kind (or replace a file given the wrong kind) "
+            "before submitting.")
 
 
 def _write_receipt(event: EventData) -> None:
@@ -295,6 +314,8 @@ def fire(session: Session, row: Response, event: str, actor: User, *, reason: st
     else:
         refuse(f"'{event}' is not something a person does to a response.")
     RESPONSE.fire(row, event, actor=actor, reason=reason, received_at=received_at)
+    if event in ("submit", "confirm"):
+        notices.received(session, row, row.last_receipt, confirmed=event == "confirm")
     session.flush()
 
 
@@ -478,6 +499,29 @@ def my_responses(session: Session, actor: User) -> list[Response]:
         Response.organization_id == actor.organization_id).order_by(Response.created_at.desc())))
 
 
+def outcomes(session: Session, responses: list[Response]) -> dict[int, bool]:
+    """Response id -> whether its bidder was told it was selected (the newest notice of each);
+    a response with no notice yet is not in it. One query for the whole list."""
+    ids = [r.id for r in responses]
+    if not ids:
+        return {}
+    told: dict[int, bool] = {}
+    for response_id, selected in session.execute(
+            select(AwardNotice.response_id, AwardNotice.selected)
+            .where(AwardNotice.response_id.in_(ids)).order_by(AwardNotice.id.desc())):
+        told.setdefault(response_id, selected)
+    return told
+
+
+def answered_lots(session: Session, actor: Any, solicitation: Solicitation) -> dict[int, Response]:
+    """Lot id -> the response this person's organisation has for it on this solicitation."""
+    if getattr(actor, "organization_id", None) is None:
+        return {}
+    return {r.lot_id: r for r in session.scalars(select(Response).where(
+        Response.solicitation_id == solicitation.id,
+        Response.organization_id == actor.organization_id))}
+
+
 def opening_counts(session: Session, solicitation: Solicitation) -> dict[str, int] | None:
     """Responses per status, for the agency: None (nothing at all) until the opening."""
     if solicitation.opened_at is None:
@@ -515,22 +559,35 @@ def completeness(row: Response) -> list[dict[str, str]]:
     found = set()
     for d in documents:
         found.update(s["id"] for s in d.record.get("sections", []))
-        for p in d.record.get("problems", []):
-            if p["code"] != "missing_section":
-                problems.append({"code": p["code"], "message": f"{d.filename}: {p['message']}"})
+        for p in file_problems(d.record):
+            problems.append({"code": p["code"], "message": f"{d.filename}: {p['message']}"})
     for section in row.solicitation.sections:
         if str(section.id) not in found and documents:
             problems.append({"code": "missing_section",
                              "message": f"No document has the required section "
                                         f"“{section.title}”."})
+    if documents and not any((d.record.get("signature") or {}).get("found") for d in documents):
+        problems.append({"code": "no_signature",
+                         "message": "No document has a signed signature page. Add a page with "
+                                    "an authorized signature (signed, or typed as /s/ Name)."})
     for d in row.current_documents:
         if d.intake_status is IntakeStatus.rejected:
             problems.append({"code": d.rejection_code or "rejected",
                              "message": f"{d.filename} was rejected: {d.rejection_message}"})
-    if documents and any(p["code"] == "no_signature" for p in problems) and any(
-            d.record.get("signature", {}).get("found") for d in documents):
-        problems = [p for p in problems if p["code"] != "no_signature"]
+    missing = missing_kinds(row)
+    if missing:
+        problems.insert(0, {"code": "missing_kind", "message": missing_kinds_message(row, missing)})
     return problems + cover_checks(row)
+
+
+# What intake says of one file that belongs to the response as a whole: a section or the
+# signature may be in another of its files (the completeness check says it once, for all).
+RESPONSE_WIDE = ("missing_section", "no_signature")
+
+
+def file_problems(record: dict | None) -> list[dict]:
+    """A file's own problems (its card, its record): not those of the response as a whole."""
+    return [p for p in (record or {}).get("problems", []) if p["code"] not in RESPONSE_WIDE]
 
 
 def _words(name: str) -> str:

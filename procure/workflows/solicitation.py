@@ -5,6 +5,7 @@ transaction; the caller commits once. Nothing here knows Flask."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from procure.models import (
     AreaOffice,
     CancelReason,
     Criterion,
+    DocumentKind,
     Envelope,
     Lot,
     LotKind,
@@ -358,7 +360,25 @@ def next_number(session: Session, agency: str, kind: SolicitationKind, year: int
 
 
 DRAFT_FIELDS = ("title", "description", "questions_due", "conference_at", "conference_location",
-                "deadline", "expected_award", "contract_start", "informed_by_id")
+                "deadline", "expected_award", "contract_start", "informed_by_id",
+                "required_document_kinds")
+
+
+def required_kinds(names: Any) -> list[str]:
+    """The kinds of document an RFR requires of every response (DocumentKind names, in the
+    kinds' order); an unknown name is refused, naming the kinds there are."""
+    names = list(names or [])
+    unknown = [n for n in names if n not in DocumentKind.__members__]
+    if unknown:
+        refuse(f"There is no kind of document “{unknown[0]}”; the kinds are "
+               + ", ".join(k.name for k in DocumentKind) + ".")
+    return [k.name for k in DocumentKind if k.name in names]
+
+
+def _normalized(fields: dict) -> dict:
+    if "required_document_kinds" in fields:
+        fields["required_document_kinds"] = required_kinds(fields["required_document_kinds"])
+    return fields
 
 
 def _check_informed_by(session: Session, kind: SolicitationKind, rfi_id: int | None) -> None:
@@ -391,6 +411,7 @@ def create(session: Session, actor: User, *, kind: SolicitationKind, agencies: l
     if session.scalar(select(Solicitation.id).where(Solicitation.number == number)):
         refuse(f"The number {number} is already used by another solicitation.")
     _check_informed_by(session, kind, fields.get("informed_by_id"))
+    fields = _normalized(fields)
     row = Solicitation(number=number, kind=kind, agencies=agency_rows, created_by_id=actor.id,
                        created_at=clock.now(), status=S.draft,
                        **{k: v for k, v in fields.items() if k in DRAFT_FIELDS})
@@ -406,6 +427,7 @@ def update(session: Session, row: Solicitation, actor: User, *, agencies: list[s
     _require_draft(row)
     if "informed_by_id" in fields:
         _check_informed_by(session, row.kind, fields["informed_by_id"])
+    fields = _normalized(fields)
     changed = {}
     for key, value in fields.items():
         if key in DRAFT_FIELDS and getattr(row, key) != value:
@@ -774,6 +796,19 @@ def _addendum_dates(session: Session, row: Solicitation, new_deadline: datetime 
     return deadline, questions_due, note
 
 
+_NUMBERED = re.compile(r"^\s*addendum\s*(?:no\.?|number|#)?\s*\d+\s*[:.,;\-–—]*\s*", re.I)
+
+
+def addendum_title(typed: str, number: int) -> str:
+    """The title as typed without a number the officer typed ("Addendum 1: Dates" is
+    "Dates"): the service numbers addenda, and shows "Addendum 1: Dates" once."""
+    title = _NUMBERED.sub("", typed or "").strip()
+    if not title:
+        refuse(f"Give the addendum a title that says what it changes; the service numbers it "
+               f"(this is addendum {number}).")
+    return title
+
+
 def publish_addendum(session: Session, row: Solicitation, actor: User, *, title: str, body: str,
                      new_deadline: datetime | None = None, shorten_reason: str = "",
                      changes: list[dict[str, str]] | None = None) -> Addendum:
@@ -787,7 +822,8 @@ def publish_addendum(session: Session, row: Solicitation, actor: User, *, title:
     previous, previous_questions = row.deadline, row.questions_due
     deadline, questions_due, note = _addendum_dates(session, row, new_deadline, shorten_reason)
     number = max((a.number for a in row.addenda), default=0) + 1
-    addendum = Addendum(solicitation=row, number=number, title=title.strip(),
+    title = addendum_title(title, number)
+    addendum = Addendum(solicitation=row, number=number, title=title,
                         body=body.strip() + ("\n\n" + note if note else ""), published_at=now,
                         published_by_id=actor.id, previous_deadline=previous,
                         new_deadline=deadline if deadline != previous else None,
@@ -873,10 +909,26 @@ def is_accepting(row: Solicitation, at: datetime | None = None) -> bool:
     return row.status is S.published and row.deadline is not None and at < row.deadline
 
 
-def days_left(row: Solicitation) -> int | None:
+def time_left(row: Solicitation, moment: datetime | None = None) -> str | None:
+    """Until the deadline, in words a bidder can act on: "12 days", "1 day 5 hours",
+    "3 hours 12 minutes", "12 minutes", "less than a minute"; None once it has passed."""
     if row.deadline is None:
         return None
-    return max(0, (row.deadline - clock.now()).days)
+    left = row.deadline - (moment or clock.now())
+    if left.total_seconds() <= 0:
+        return None
+    minutes = int(left.total_seconds() // 60)
+    days, hours, minutes = minutes // 1440, minutes % 1440 // 60, minutes % 60
+
+    def unit(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+    if days >= 2:
+        return unit(days, "day")
+    if days == 1:
+        return unit(1, "day") + (f" {unit(hours, 'hour')}" if hours else "")
+    if hours:
+        return unit(hours, "hour") + (f" {unit(minutes, 'minute')}" if minutes else "")
+    return unit(minutes, "minute") if minutes else "less than a minute"
 
 
 def next_deadline(row: Solicitation) -> tuple[str, datetime] | None:

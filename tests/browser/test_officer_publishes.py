@@ -57,7 +57,7 @@ def test_officer_creates_and_publishes_rfr_and_visitor_finds_it(live_server, peo
     expect(officer.locator(".badge.status").first).to_have_text("Open")
     look.check("published")
     officer.get_by_role("link", name="Lifecycle").click()
-    expect(officer.locator("li.current")).to_have_text("Open (current state)")
+    expect(officer.locator("g.state.current")).to_contain_text("Open (now)")
     look.check("lifecycle")
     officer.get_by_role("link", name="←").first.click()
     officer.get_by_role("link", name="Audit trail").click()

@@ -75,6 +75,11 @@ API_OPERATIONS.update({
         ("DrawDowns", "GET"), ("MyContract", "GET")]},
     ("api_contracts.MyContracts", "GET"): (BIDDERS, BIDDERS),
     ("api_ocds.ReleasePackage", "GET"): (ANYONE, ANYONE),
+    # issue 19: the officer's list of an RFR's responses (409 while sealed), its final awards
+    ("api_solicitations.SolicitationResponses", "GET"): (AGENCY, AGENCY),
+    ("api_solicitations.FinalAwards", "GET"): (ANYONE, ANYONE),
+    ("api_organization.OwnOrganization", "GET"): (BIDDERS, BIDDERS),
+    ("api_organization.OwnOrganization", "PATCH"): (BIDDERS, BIDDERS),
 })
 NO_SUCH = "00000000-0000-4000-8000-000000000000"   # an award, protest or contract not there
 
@@ -100,6 +105,7 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("auth.logout", "POST"): (SIGNED_IN, SIGNED_IN),
     ("auth.organization", "GET"): (BIDDERS, BIDDERS),
     ("auth.organization", "POST"): (BIDDERS, BIDDERS),
+    ("auth.change_diversity", "POST"): (BIDDERS, BIDDERS),
     ("auth.tokens", "GET"): (SIGNED_IN, SIGNED_IN),
     ("auth.tokens", "POST"): (SIGNED_IN, SIGNED_IN),
     **{(f"officer.{name}", method): (AGENCY, AGENCY) for name, method in [

@@ -29,6 +29,7 @@ PARITY: dict[str, set[tuple[str, str]]] = {
                       ("api_response_documents.ResponseDocument", "PUT")},       # a replacement
     "bidder.remove": {("api_response_documents.ResponseDocument", "DELETE")},
     "bidder.fire": {("api_responses.ResponseEvent", "POST")},
+    "auth.change_diversity": {("api_organization.OwnOrganization", "PATCH")},
     "auth.revoke_token": {("api_tokens.CurrentToken", "DELETE")},   # the calling token
     "evaluation.plan": {("api_evaluation.Plan", "PUT")},
     "evaluation.new_panel": {("api_evaluation.PanelCreate", "POST")},

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -144,5 +147,24 @@ def test_lifecycle_picture_highlights_current_state(app, login):
         db.session.commit()
         sid = row.id
     page = login("officer").get(f"/officer/solicitations/{sid}/lifecycle").get_data(as_text=True)
-    assert 'class="current" aria-current="step">Open' in page
-    assert "stateDiagram-v2" in page and "s_active" in page
+    # Issue 19: a drawing (SVG, server-side, no script), from the machine's own states and
+    # transitions, the current state marked; no Mermaid source shown.
+    from procure.workflows import diagram
+    from procure.workflows import response as response_flow
+    from procure.workflows import solicitation as flow
+    assert "stateDiagram" not in page and "Mermaid" not in page and "<script" not in \
+        page.split("<main", 1)[1].split("</main>", 1)[0]
+    drawing = page.split('<figure class="lifecycle-figure"', 1)[1].split("</figure>", 1)[0]
+    assert "<svg" in drawing and "</svg>" in drawing
+    states = re.findall(r'<g class="state( current)?">(.*?)</g>', drawing, re.S)
+    names = {" ".join(re.findall(r">([^<]+)</text>", body)) for _, body in states}
+    assert names == {s.value + (" (now)" if s.name == "published" else "")
+                     for s in diagram._states(flow.RFR)}
+    assert [(" ".join(re.findall(r">([^<]+)</text>", body))) for current, body in states
+            if current] == ["Open (now)"]
+    edges = diagram._edges(flow.RFR)
+    assert len(edges) >= len(flow.RFR.transitions)
+    for _source, _dest, label in edges:
+        assert label in unescape(drawing)
+    assert "Accepted as responsive" in page        # each response's lifecycle too
+    assert len(diagram._states(response_flow.RESPONSE)) == len(response_flow.RESPONSE.states)

@@ -75,8 +75,9 @@ def test_late_submission_refused_with_the_deadline(app, login, rfr):
         bidder.get(url)
     with time_machine.travel(rfr["deadline"] + timedelta(seconds=1)):
         late = bidder.post(url + "/events/submit", {})
-    assert late.status_code == 409
-    assert "late responses are not accepted" in late.get_data(as_text=True)
+        assert late.status_code == 302      # told on the response's page (issue 19)
+        assert "late responses are not accepted" in bidder.get(
+            late.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Response.status)) is ResponseStatus.draft
 
@@ -184,8 +185,9 @@ def test_rejected_file_blocks_submission(app, login, rfr):
     page = bidder.get(url).get_data(as_text=True)
     assert "Rejected" in page and "not_pdf" in page
     refused = bidder.post(url + "/events/submit", {})
-    assert refused.status_code == 409
-    assert "Remove or replace the rejected files first: renamed.pdf" in refused.get_data(as_text=True)
+    assert refused.status_code == 302       # told on the response's page (issue 19)
+    assert "Remove or replace the rejected files first: renamed.pdf" in bidder.get(
+        refused.headers["Location"]).get_data(as_text=True)
 
 
 def test_the_record_beside_the_pages_rendered_by_the_worker(app, login, rfr):

@@ -129,11 +129,12 @@ def _drafts_due_in_two_days(app) -> tuple[str, str]:
             soon = published_rfr(db.session, officer, days_open=42)      # due in 2 days
             later = published_rfr(db.session, officer, days_open=50)     # due in 10 days
         now = clock.now()
+        began = now - timedelta(days=2)   # before the reminder moment, 3 days before the deadline
         db.session.add_all([
             Response(solicitation=soon, lot=soon.lots[0], organization_id=alpha.organization_id,
-                     status=ResponseStatus.draft, created_at=now),
+                     status=ResponseStatus.draft, created_at=began),
             Response(solicitation=soon, lot=soon.lots[1], organization_id=alpha.organization_id,
-                     status=ResponseStatus.draft, created_at=now),
+                     status=ResponseStatus.draft, created_at=began),
             Response(solicitation=soon, lot=soon.lots[0], organization_id=beta.organization_id,
                      status=ResponseStatus.submitted, created_at=now, submitted_at=now),
             Response(solicitation=later, lot=later.lots[0], organization_id=beta.organization_id,
@@ -158,6 +159,22 @@ def test_bidders_with_a_draft_are_reminded_once_before_the_deadline(app, people,
         f"{number}: your response is not submitted; the deadline is {deadline}"
     text = message.get_body(("plain",)).get_content()
     assert "Lot 1: Lead agency: Holyoke" in text and "Lot 2: Lead agency: joined areas" in text
+
+
+def test_a_draft_begun_after_the_reminder_moment_is_not_reminded(app, people, smtp):
+    """Issue 19: a reminder went seconds after a draft began. Only the drafts that existed 3
+    days before the deadline are reminded; one begun since is its bidder at work."""
+    with app.app_context():
+        officer, alpha = user(db.session, "officer"), user(db.session, "bidder")
+        with time_machine.travel(clock.now() - timedelta(days=40), tick=False):
+            soon = published_rfr(db.session, officer, days_open=42)      # due in 2 days
+        db.session.add(Response(solicitation=soon, lot=soon.lots[0],
+                                organization_id=alpha.organization_id,
+                                status=ResponseStatus.draft, created_at=clock.now()))
+        db.session.commit()
+        done = scheduler.run_due(db.session, clock.now() + timedelta(seconds=30))
+    assert done["reminded of the deadline"] == []
+    assert smtp.recipients() == []
 
 
 def test_the_scheduler_sends_mail_the_server_could_not_take_when_it_is_back(app, smtp_down):
