@@ -11,7 +11,7 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from procure import accounts, config, faces, policy
+from procure import accounts, config, faces, mail, policy
 from procure.extensions import db, limiter
 from procure.models import Role, SupplierDiversity, User
 from procure.web.forms import (
@@ -68,7 +68,7 @@ def home_for(user: User) -> str:
 
 
 def _link() -> accounts.ConfirmLink:
-    return accounts.ConfirmLink(current_app.config["SECRET_KEY"], request.host_url.rstrip("/"),
+    return accounts.ConfirmLink(current_app.config["SECRET_KEY"], current_app.config["BASE_URL"],
                                 current_app.config["EMAIL_CONFIRM_DAYS"])
 
 
@@ -109,9 +109,9 @@ def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
         link = faces.reset_link()
-        messages = accounts.request_password_reset(db.session, form.email.data, link)
+        message, goes = accounts.request_password_reset(db.session, form.email.data, link)
+        mail.queue_or_not(db.session, message, goes)   # sent by the scheduler, not now
         db.session.commit()
-        faces.send_mail(messages)
         flash(RESET_SENT.format(hours=link.max_hours), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form), 400 if form.errors else 200
@@ -256,13 +256,18 @@ def tokens():
     form = TokenForm()
     new_token = None
     if form.validate_on_submit():
-        new_token = accounts.issue_token(db.session, current_user, form.name.data,
-                                         days=int(form.days.data),
-                                         read_only=bool(form.read_only.data))
-        db.session.commit()
-        form = TokenForm(formdata=None)
+        try:
+            new_token = accounts.make_token(db.session, current_user, form.password.data,
+                                            form.name.data, days=int(form.days.data),
+                                            read_only=bool(form.read_only.data))
+        except WorkflowError as refused:
+            db.session.rollback()
+            form.password.errors.append(refused.message)
+        else:
+            db.session.commit()
+            form = TokenForm(formdata=None)
     return render_template("auth/tokens.html", tokens=accounts.tokens_of(db.session, current_user),
-                           new_token=new_token, form=form)
+                           new_token=new_token, form=form), 400 if form.errors else 200
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])

@@ -339,6 +339,8 @@ class TokenForm(FlaskForm):
                        validators=[DataRequired(), Length(max=100)])
     days = SelectField("Works for", choices=[("30", "30 days"), ("90", "90 days"), ("180", "180 days"), ("365", "a year")], default="90")
     read_only = BooleanField("Read only (it cannot change anything)")
+    password = PasswordField("Your current password", description="Asked again before a token is made.",
+                             validators=[DataRequired(message="Enter your current password to make a token.")])
     submit = SubmitField("Create token")
 
 
