@@ -244,10 +244,18 @@ def _deliver(session: Session, ids: list[int], config: Settings, moment: datetim
     return sent, kept
 
 
+# What the server says about one message (its recipients, sender or content): the others go on.
+_REFUSED_ONE = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
+                smtplib.SMTPDataError, smtplib.SMTPNotSupportedError)
+
+
 def _unreachable(error: Exception) -> bool:
-    """The server (or the outbox folder) cannot take any mail now, not just this message."""
+    """The server (or the outbox folder) cannot take any mail now, not just this message.
+    (smtplib's errors are OSErrors too: a refusal of one message is not among these.)"""
+    if isinstance(error, _REFUSED_ONE):
+        return False
     return isinstance(error, (OSError, smtplib.SMTPConnectError,
-                              smtplib.SMTPServerDisconnected))
+                              smtplib.SMTPServerDisconnected, smtplib.SMTPException))
 
 
 def backoff(attempts: int) -> timedelta:
