@@ -139,7 +139,7 @@ def deactivate(session: Session, user: User, actor: User | str) -> None:
     """An administrator stops an account: its sessions end and its API tokens stop working.
     The last active administrator stays (under the same lock as a change of role)."""
     _lock_administrators(session, user)
-    if user.active and user.role is Role.admin and _active_administrators(session) <= 1:
+    if _counts_as_administrator(user) and _active_administrators(session) <= 1:
         refuse("This is the last active administrator: make someone else an administrator "
                "first.")
     user.active = False
@@ -174,7 +174,7 @@ def change_role(session: Session, user: User, role: Role, actor: User) -> None:
     _lock_administrators(session, user)
     if user.role is role:
         refuse(f"{user.name} is already {role.value.lower()}.")
-    if user.role is Role.admin and user.active and _active_administrators(session) <= 1:
+    if _counts_as_administrator(user) and _active_administrators(session) <= 1:
         refuse("This is the last active administrator: make someone else an administrator "
                "first.")
     before = user.role
@@ -217,9 +217,14 @@ def _lock_administrators(session: Session, user: User) -> None:
     session.refresh(user)
 
 
+def _counts_as_administrator(user: User) -> bool:
+    return user.role is Role.admin and user.active and user.email_confirmed
+
+
 def _active_administrators(session: Session) -> int:
+    """Administrators who can sign in (an invitation not yet accepted does not count)."""
     return len(session.scalars(select(User.id).where(
-        User.role == Role.admin, User.active.is_(True))).all())
+        User.role == Role.admin, User.active.is_(True), User.email_confirmed.is_(True))).all())
 
 
 _WEB_ADDRESS = re.compile(r"(?i)(://|\bhttps?:|\bwww\.|\bmailto:)")

@@ -50,8 +50,11 @@ class HostCheck:
                          (environ.get("SERVER_NAME", ""), int(environ.get("SERVER_PORT") or 0)),
                          trusted)
             except SecurityError:
+                why = "" if self.app.config.get("BASE_URL_CONFIGURED") else (
+                    " No PROCURE_BASE_URL is set, so it answers on loopback only: set it to "
+                    "the address people reach it at (https://procure.example.org).")
                 answer = Response("400 Bad Request: this service does not answer for that host "
-                                  "name.\n", status=400, mimetype="text/plain")
+                                  f"name.{why}\n", status=400, mimetype="text/plain")
                 return answer(environ, start_response)
         return self.wsgi_app(environ, start_response)
 

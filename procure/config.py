@@ -201,13 +201,11 @@ NO_BASE_URL = ("procure: no PROCURE_BASE_URL is set. {why} needs the address peo
 def base_url_and_hosts(app: Flask, serving: str = "") -> None:
     """BASE_URL: the one address links in mail are built on (never the request's Host header);
     TRUSTED_HOSTS: the hosts served, its own (and loopback when it is on loopback itself, as in
-    development), so a request naming another host is refused (400). Unset: a deployment refuses
-    to start; otherwise the development address (`procure serve` sets its own)."""
+    development), so a request naming another host is refused (400). Unset: the development
+    address on loopback (`procure serve` sets its own)."""
     base = serving or str(app.config.get("BASE_URL") or "").strip().rstrip("/")
     app.config["BASE_URL_CONFIGURED"] = bool(base) and not serving
-    if not base:
-        if is_deployment(app.config) and not app.config.get("TESTING"):
-            raise SystemExit(NO_BASE_URL.format(why="A deployment on a database server"))
+    if not base:   # a deployment without it answers loopback only, and says why (HostCheck)
         base = "http://localhost" if app.config.get("TESTING") else "http://127.0.0.1:5000"
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):

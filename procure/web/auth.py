@@ -122,13 +122,33 @@ def forgot_password():
 @limiter.limit(_login_limit, methods=["POST"], error_message=THROTTLED)
 def reset_password(token: str):
     """Set a new password from the emailed link; every session of the account ends."""
-    user = accounts.reset_user(db.session, faces.reset_link(), token)
+    return _password_from_link(
+        accounts.reset_user(db.session, faces.reset_link(), token), accounts.reset_password,
+        "auth/reset.html", "Your new password is set, and every session of your account has "
+                           "ended. Sign in with the new password.")
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@policy.rule("auth.login")
+@limiter.limit(_login_limit, methods=["POST"], error_message=THROTTLED)
+def accept_invitation(token: str):
+    """An invited member of staff sets their password from the emailed link (once)."""
+    return _password_from_link(
+        accounts.invited_user(db.session, faces.invitation_link(), token),
+        accounts.accept_invitation, "auth/invitation.html",
+        "Your password is set. Sign in with your email address and it.", invitation=True)
+
+
+def _password_from_link(user: User | None, set_password, template: str, done: str,
+                        **invalid: object):
+    """The page of an emailed link that sets a password (a reset, an invitation): 404 for a
+    link that does not work; the form, and `set_password(session, user, new)` once it is sent."""
     if user is None:
-        return render_template("auth/reset_invalid.html"), 404
+        return render_template("auth/reset_invalid.html", **invalid), 404
     form = ResetForm()
     if form.validate_on_submit():
         try:
-            accounts.reset_password(db.session, user, form.new_password.data)
+            set_password(db.session, user, form.new_password.data)
         except WorkflowError as refused:
             db.session.rollback()
             form.new_password.errors.append(refused.message)
@@ -136,10 +156,9 @@ def reset_password(token: str):
             db.session.commit()
             if current_user.is_authenticated:
                 logout_user()
-            flash("Your new password is set, and every session of your account has ended. "
-                  "Sign in with the new password.", "success")
+            flash(done, "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=form, user=user), 400 if form.errors else 200
+    return render_template(template, form=form, user=user), 400 if form.errors else 200
 
 
 @bp.route("/logout", methods=["POST"])

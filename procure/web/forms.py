@@ -322,6 +322,14 @@ class ResetForm(FlaskForm):
     submit = SubmitField("Set new password")
 
 
+class InviteForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("Email", description="We email them a link to set their password; it works once.",
+                       validators=[DataRequired(), Email(), Length(max=200)])
+    role = SelectField("Role", choices=[(r.name, r.value) for r in (Role.officer, Role.panelist, Role.admin)])
+    submit = SubmitField("Send the invitation")
+
+
 class RoleForm(FlaskForm):
     role = SelectField("Role", choices=[(r.name, r.value) for r in (Role.admin, Role.officer, Role.panelist)])
 

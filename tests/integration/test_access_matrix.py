@@ -304,7 +304,7 @@ def test_access_matrix(app, state):
 
 
 # The administrator's registers of users and organisations name every provider that registered.
-REGISTERS = {"admin.users", "admin.organizations"}
+REGISTERS = {"admin.users", "admin.organizations", "admin.invite"}   # the invite form: on Users
 
 
 def test_nothing_of_a_sealed_response_leaks_before_the_opening(app):
@@ -344,6 +344,12 @@ EXPECTED.update({
     ("auth.reset_password", "POST"): (NOBODY, NOBODY),
     ("auth.revoke_token", "POST"): ({"bidder"}, {"bidder"}),   # the bidder's own token only
     ("api_tokens.CurrentToken", "DELETE"): (SIGNED_IN, SIGNED_IN),
+    # Staff invitations (issue 18): the administrator invites (an empty form: 400, told in
+    # words; an empty body: 422); the sweep's token is no invitation link: it opens nothing.
+    ("admin.invite", "POST"): ({"admin"}, {"admin"}),
+    ("api_invitations.Invitations", "POST"): ({"admin"}, {"admin"}),
+    ("auth.accept_invitation", "GET"): (NOBODY, NOBODY),
+    ("auth.accept_invitation", "POST"): (NOBODY, NOBODY),
 })
 
 

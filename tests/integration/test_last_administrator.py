@@ -121,3 +121,23 @@ def test_operators_create_and_promote_administrators_on_the_command_line(app, pe
         events = [(e.event, e.actor_label) for e in db.session.scalars(
             select(AuditEvent).where(AuditEvent.event.in_(["create_user", "change_role"])))]
     assert ("change_role", "command line") in events and ("create_user", "command line") in events
+
+
+def test_an_invitation_not_yet_accepted_is_no_administrator(app, people):
+    """An invited administrator who has not set a password cannot sign in: they do not count
+    as the one who stays, and their invitation can be withdrawn by deactivating it."""
+    from procure.accounts import InvitationLink
+    second = _second_admin(app)
+    with app.app_context():
+        first = db.session.get(User, people["admin"])
+        accounts.invite(db.session, first, email="invited@agency.example.org", name="Invited",
+                        role=Role.admin, link=InvitationLink("k", "http://localhost"))
+        db.session.commit()
+        invited = db.session.scalar(select(User).where(User.email == "invited@agency.example.org"))
+        accounts.change_role(db.session, db.session.get(User, second), Role.officer, first)
+        db.session.commit()
+        with pytest.raises(WorkflowError, match="last active administrator"):
+            accounts.change_role(db.session, first, Role.officer, invited)
+        db.session.rollback()
+        accounts.deactivate(db.session, invited, first)
+        db.session.commit()

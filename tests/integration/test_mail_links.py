@@ -5,14 +5,13 @@ a reset link pointing at http://evil.example/... handed the token over)."""
 from __future__ import annotations
 
 import re
-from email import message_from_bytes
-from pathlib import Path
 
 import pytest
 
 from procure import create_app
 from tests.conftest import Client
 from tests.support.factories import EMAILS
+from tests.support.outbox import outbox_reader
 
 REGISTRATION = {"legal_name": "Gamma Youth Homes", "fein": "04-3333333",
                 "address": "3 Pine St, Worcester MA", "contact_phone": "", "diversity": "none",
@@ -22,19 +21,7 @@ REGISTRATION = {"legal_name": "Gamma Youth Homes", "fein": "04-3333333",
 
 @pytest.fixture
 def outbox(app):
-    folder = Path(app.instance_path) / "outbox"
-    for p in folder.glob("*.eml") if folder.exists() else []:
-        p.unlink()
-
-    def read() -> list[str]:
-        from procure import scheduler
-        from procure.extensions import db
-        with app.app_context():
-            scheduler.run_due(db.session)          # the tick sends what the requests queued
-        found = sorted(folder.glob("*.eml")) if folder.exists() else []
-        return [message_from_bytes(p.read_bytes()).get_payload(decode=True).decode()
-                for p in found]
-    return read
+    return outbox_reader(app)
 
 
 def _links(bodies: list[str]) -> list[str]:
@@ -89,7 +76,17 @@ def test_the_hosts_served_follow_the_base_address(tmp_path):
     assert local.test_client().get("/login", base_url="http://localhost:8123").status_code == 200
 
 
-def test_a_deployment_without_a_base_address_refuses_to_start(tmp_path):
-    with pytest.raises(SystemExit, match="PROCURE_BASE_URL"):
-        create_app({"SECRET_KEY": "x", "DATABASE_URL": "postgresql://db.example.org/procure",
-                    "UPLOAD_FOLDER": str(tmp_path)})
+def test_without_a_base_address_only_loopback_is_served_and_the_refusal_says_why(tmp_path):
+    unset = create_app({"TESTING": True, "SECRET_KEY": "x", "UPLOAD_FOLDER": str(tmp_path),
+                        "DATABASE_URL": "sqlite:///" + str(tmp_path / "db.sqlite3")})
+    http = unset.test_client()
+    assert http.get("/login", base_url="http://127.0.0.1:5000").status_code == 200
+    refused = http.get("/login", base_url="https://procure.example.org")
+    assert refused.status_code == 400 and "PROCURE_BASE_URL" in refused.get_data(as_text=True)
+
+
+def test_serving_beyond_loopback_needs_the_base_address(app, monkeypatch):
+    monkeypatch.setitem(app.config, "BASE_URL_CONFIGURED", False)
+    result = app.test_cli_runner().invoke(args=["serve", "--host", "0.0.0.0", "--port", "1"])
+    assert result.exit_code != 0
+    assert "PROCURE_BASE_URL" in str(result.exception) + result.output
