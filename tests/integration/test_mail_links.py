@@ -29,16 +29,19 @@ def _links(bodies: list[str]) -> list[str]:
 
 
 def test_a_forged_host_is_refused_and_mails_nothing(app, people, outbox):
-    c = Client(app)
-    c.get("/forgot-password")
-    forged = c.http.post("/forgot-password", data={"email": EMAILS["bidder"],
-                                                   "csrf_token": c.token},
-                         base_url="http://evil.example")
-    assert forged.status_code == 400
-    also = c.http.post("/forgot-password", data={"email": EMAILS["bidder"], "csrf_token": c.token},
-                       headers={"Host": "evil.example"})
-    assert also.status_code == 400
-    assert "evil.example" not in forged.get_data(as_text=True)
+    """The tester's steps: GET then POST /forgot-password, both naming Host: evil.example."""
+    http = app.test_client()
+    page = http.get("/forgot-password", base_url="http://evil.example")
+    assert page.status_code == 400 and 'name="email"' not in page.get_data(as_text=True)
+    token = Client(app)
+    token.get("/forgot-password")            # a real form's token, from the real host
+    for forged in (http.post("/forgot-password", base_url="http://evil.example",
+                             data={"email": EMAILS["bidder"], "csrf_token": token.token}),
+                   token.http.post("/forgot-password", headers={"Host": "evil.example"},
+                                   data={"email": EMAILS["bidder"],
+                                         "csrf_token": token.token})):
+        assert forged.status_code == 400
+        assert "evil.example" not in forged.get_data(as_text=True)
     assert outbox() == []
 
 
@@ -86,7 +89,12 @@ def test_without_a_base_address_only_loopback_is_served_and_the_refusal_says_why
 
 
 def test_serving_beyond_loopback_needs_the_base_address(app, monkeypatch):
+    import socket
     monkeypatch.setitem(app.config, "BASE_URL_CONFIGURED", False)
-    result = app.test_cli_runner().invoke(args=["serve", "--host", "0.0.0.0", "--port", "1"])
+    with socket.socket() as taken:   # were the check missing, serving fails at once: no hang
+        taken.bind(("0.0.0.0", 0))
+        port = taken.getsockname()[1]
+        result = app.test_cli_runner().invoke(
+            args=["serve", "--host", "0.0.0.0", "--port", str(port)])
     assert result.exit_code != 0
     assert "PROCURE_BASE_URL" in str(result.exception) + result.output
