@@ -315,7 +315,8 @@ def create_user(session: Session, *, email: str, name: str, password: str, role:
     if _by_email(session, email) is not None:
         refuse("An account with that email already exists; sign in instead, or use another email.")
     _require_strong(password)
-    user = User(email=email, name=_person_name(name), password_hash=hash_password(password), role=role,
+    user = User(email=email, name=_person_name(name), password_hash=hash_password(password),
+                role=role,
                 organization=organization, email_confirmed=email_confirmed)
     session.add(user)
     session.flush()
@@ -499,11 +500,13 @@ class ConfirmLink:
 
 
 def confirmation_mail(user: User, link: ConfirmLink, added_by: User | None = None) -> Mail:
-    why = (f"{one_line(added_by.name)} added you to {one_line(user.organization.legal_name)} on procure"
+    why = (f"{one_line(added_by.name)} added you to "
+           f"{one_line(user.organization.legal_name)} on procure"
            if added_by is not None and user.organization is not None
            else "You registered a provider organisation on procure")
     return Mail(user.email, "Confirm your email address for procure",
-                f"Hello {one_line(user.name)},\n\n{why}. To confirm that this address is yours, open this "
+                f"Hello {one_line(user.name)},\n\n{why}. To confirm that this address is yours, "
+                "open this "
                 f"link within {link.max_days} days:\n\n{link.for_user(user)}\n\n"
                 "Then sign in. If you did not expect this, ignore this message: nothing more "
                 "happens.\n")
@@ -557,11 +560,13 @@ def _stamp(user: User) -> str:
 
 
 def reset_mail(user: User, link: ResetLink, by: User | None = None) -> Mail:
-    why = (f"{one_line(by.name)}, an administrator of procure, sent you this link to set a new password"
+    why = (f"{one_line(by.name)}, an administrator of procure, sent you this link to set a "
+           "new password"
            if by is not None else "Someone (we hope you) asked to reset the password of your "
                                   "procure account")
     return Mail(user.email, "Set a new password for procure",
-                f"Hello {one_line(user.name)},\n\n{why}. To choose a new password, open this link within "
+                f"Hello {one_line(user.name)},\n\n{why}. To choose a new password, open this "
+                "link within "
                 f"{link.max_hours} hours; it works once:\n\n{link.for_user(user)}\n\n"
                 "Setting it signs you out everywhere else. If you did not ask for this, ignore "
                 "this message: your password stays as it is.\n")

@@ -14,12 +14,13 @@ attempts, its last error and when to try again (1, 2, 4 ... minutes, at most an 
 the scheduler's mail job (`deliver_due`) retries it until it goes. One message that cannot be
 built or that the server refuses never holds up the others: each is tried on its own.
 Header values (the address, the subject) are made one line of plain text when queued (no CR, LF
-or other control characters: a subject typed as `x\r\nBcc: ...` adds no header), and again when
-a message is built; names written into a body go through `one_line` too. `later=True` leaves the
+or other control characters: a subject typed as "x", CR, LF, "Bcc: ..." adds no header), and
+again when a message is built; names written into a body go through `one_line` too. `later=True` leaves the
 sending to the scheduler's next run: the request that queued it does the same work whatever it
-decided (the password-reset form, which must not tell who has an account). Each try is claimed first in
-its own transaction (a new row is born claimed by the process that queued it, for its try after
-the commit), so two runners never send the same row at once; `attempts` counts the tries.
+decided (the password-reset form, which must not tell who has an account).
+Each try is claimed first in its own transaction (a new row is born claimed by the process that
+queued it, for its try after the commit), so two runners never send the same row at once;
+`attempts` counts the tries.
 
 Nothing here knows Flask: the app factory tells `configure` where the settings come from (the
 config of the app in whose context mail is sent); without settings, queued mail waits for a

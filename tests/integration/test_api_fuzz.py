@@ -24,8 +24,8 @@ from tests.support.world import build
 
 # Data the spec calls valid may still be refused: 400 for a search naming an unknown agency or
 # region (reference data), 403/404/409 by the policy and the workflows, 401 once the caller's
-# token is revoked (DELETE /tokens/current does that: it is fuzzed last, see below). Never 422: what the
-# schemas validate, the spec says.
+# token is revoked (DELETE /tokens/current does that: it is fuzzed last, see below). Never 422:
+# what the schemas validate, the spec says.
 CONFIG = SchemathesisConfig.from_dict({"checks": {"positive_data_acceptance": {
     "expected-statuses": ["2xx", "400", "401", "403", "404", "409"]}}})
 EXAMPLES = int(os.environ.get("PROCURE_FUZZ_EXAMPLES", "20"))
