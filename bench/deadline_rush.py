@@ -119,7 +119,8 @@ def main() -> None:
     env = {**os.environ, "PROCURE_DATABASE_URL": db_url, "PROCURE_INSTANCE_PATH": str(work),
            "PROCURE_UPLOAD_FOLDER": str(work / "uploads"), "PROCURE_SECRET_KEY": "rush",
            "PROCURE_PASSWORD_HASH_PROFILE": "CHEAPEST",
-           "PROCURE_LOGIN_RATE_LIMIT": "100000 per minute", "PROCURE_TICK_SECONDS": "3600"}
+           "PROCURE_LOGIN_RATE_LIMIT": "100000 per minute", "PROCURE_TICK_SECONDS": "3600",
+           "PROCURE_BASE_URL": "http://127.0.0.1"}   # a deployment names its address (loopback)
     os.environ.update(env)
     server = None
     try:

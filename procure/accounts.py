@@ -8,7 +8,9 @@ Mail (confirmation links, notices) is returned to the caller to send after the c
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Sequence
@@ -20,6 +22,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from procure import audit, clock, policy
+from procure.mail import one_line
 from procure.models import ApiToken, Organization, Role, SupplierDiversity, User
 from procure.workflows.base import NotFound, refuse
 
@@ -108,29 +111,44 @@ def end_sessions(session: Session, user: User) -> None:
     session.refresh(user)
 
 
+def end_tokens(session: Session, user: User) -> int:
+    """Every API token of the person stops working (revoked); how many were revoked."""
+    return session.execute(update(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked.is_(False)).values(revoked=True)
+        .execution_options(synchronize_session=False)).rowcount
+
+
 def sign_out_everywhere(session: Session, user: User) -> None:
+    """Every session ends, and every API token with them (the caller may stamp the current
+    session anew)."""
     end_sessions(session, user)
+    revoked = end_tokens(session, user)
     audit.record(session, actor=user, entity_type="user", entity_id=user.id,
-                 event="sign_out_everywhere")
+                 event="sign_out_everywhere", data={"tokens_revoked": revoked})
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """Change the password; every other session of the person ends."""
+    """Change the password; every other session of the person ends, and every API token."""
     if not _verify(user.password_hash, current):
         refuse("Your current password is not right.")
     _require_strong(new)
     user.password_hash = hash_password(new)
     end_sessions(session, user)
+    revoked = end_tokens(session, user)
     audit.record(session, actor=user, entity_type="user", entity_id=user.id,
-                 event="change_password")
+                 event="change_password", data={"tokens_revoked": revoked})
 
 
 def deactivate(session: Session, user: User, actor: User | str) -> None:
-    """An administrator stops an account: its sessions end and its API tokens stop working."""
+    """An administrator stops an account: its sessions end and its API tokens stop working.
+    The last active administrator stays (under the same lock as a change of role)."""
+    _lock_administrators(session, user)
+    if _counts_as_administrator(user) and _active_administrators(session) <= 1:
+        refuse("This is the last active administrator: make someone else an administrator "
+               "first.")
     user.active = False
     end_sessions(session, user)
-    revoked = session.execute(update(ApiToken).where(
-        ApiToken.user_id == user.id, ApiToken.revoked.is_(False)).values(revoked=True)).rowcount
+    revoked = end_tokens(session, user)
     audit.record(session, actor=actor, entity_type="user", entity_id=user.id, event="deactivate",
                  data={"tokens_revoked": revoked})
 
@@ -157,11 +175,10 @@ def change_role(session: Session, user: User, role: Role, actor: User) -> None:
     if role not in AGENCY_ROLES or user.role not in AGENCY_ROLES:
         refuse("Bidders belong to a provider organisation: a bidder's role does not change, and "
                "agency staff do not become bidders.")
+    _lock_administrators(session, user)
     if user.role is role:
         refuse(f"{user.name} is already {role.value.lower()}.")
-    if user.role is Role.admin and user.active and session.scalar(
-            select(func.count(User.id)).where(User.role == Role.admin,
-                                              User.active.is_(True))) <= 1:
+    if _counts_as_administrator(user) and _active_administrators(session) <= 1:
         refuse("This is the last active administrator: make someone else an administrator "
                "first.")
     before = user.role
@@ -172,6 +189,63 @@ def change_role(session: Session, user: User, role: Role, actor: User) -> None:
                                             "to": role.name})
 
 
+def promote(session: Session, email: str, actor: User | str) -> User:
+    """The operators' way back (`procure admin promote EMAIL`): a member of the agency's staff
+    becomes an administrator, active again if they were deactivated. Bidders stay bidders."""
+    user = _by_email(session, email)
+    if user is None:
+        raise NotFound(f"There is no account with the address {email.strip()}.")
+    _lock_administrators(session, user)
+    if user.role not in AGENCY_ROLES:
+        refuse(f"{user.email} is a bidder of a provider organisation: bidders do not become "
+               "administrators. Use `procure admin create` with a staff address.")
+    if user.role is Role.admin and user.active:
+        refuse(f"{user.email} is already an active administrator.")
+    before, was_active = user.role, user.active
+    user.role, user.active = Role.admin, True
+    session.flush()
+    audit.record(session, actor=actor, entity_type="user", entity_id=user.id,
+                 event="change_role", data={"what": user.email, "from": before.name,
+                                            "to": Role.admin.name, "reactivated": not was_active})
+    return user
+
+
+def _lock_administrators(session: Session, user: User) -> None:
+    """Take the rows of the active administrators and of `user` (SELECT ... FOR UPDATE, in id
+    order), then read `user` afresh: two administrators demoting or deactivating each other at
+    once are served one after the other, and the second sees what the first did."""
+    session.flush()
+    session.execute(select(User.id).where(
+        (User.id == user.id) | ((User.role == Role.admin) & User.active.is_(True)))
+        .order_by(User.id).with_for_update())
+    session.refresh(user)
+
+
+def _counts_as_administrator(user: User) -> bool:
+    return user.role is Role.admin and user.active and user.email_confirmed
+
+
+def _active_administrators(session: Session) -> int:
+    """Administrators who can sign in (an invitation not yet accepted does not count)."""
+    return len(session.scalars(select(User.id).where(
+        User.role == Role.admin, User.active.is_(True), User.email_confirmed.is_(True))).all())
+
+
+_WEB_ADDRESS = re.compile(r"(?i)(://|\bhttps?:|\bwww\.|\bmailto:)")
+
+
+def _person_name(name: str) -> str:
+    """A person's name as mail writes it: one line of plain text (no line breaks or control
+    characters), with no web address in it (mail from the agency's sender reaches any address:
+    a name must not carry a link)."""
+    line = one_line(name, 200)
+    if not line:
+        refuse("Give the person's name.")
+    if _WEB_ADDRESS.search(line):
+        refuse("A name is plain text: it cannot hold a web address.")
+    return line
+
+
 def _require_strong(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         refuse(f"A password has at least {MIN_PASSWORD} characters.")
@@ -179,12 +253,63 @@ def _require_strong(password: str) -> None:
 
 # --- people and organisations ------------------------------------------------------------------
 
-def _require_not_agency(email: str, agency_domains: Sequence[str]) -> None:
-    domain = email.rsplit("@", 1)[-1].strip().lower()
+# Letters of other scripts that read as Latin ones in a domain (Unicode's confusables, the
+# ones that matter for lower-case domain names): a skeleton made with them shows a lookalike.
+_LOOKALIKES = str.maketrans({
+    # Cyrillic
+    "а": "a", "в": "b", "ԁ": "d", "е": "e", "ё": "e", "һ": "h", "і": "i", "ї": "i", "ј": "j",
+    "к": "k", "ӏ": "l", "м": "m", "п": "n", "о": "o", "р": "p", "ԛ": "q", "г": "r", "ѕ": "s",
+    "т": "t", "ц": "u", "ѵ": "v", "ԝ": "w", "х": "x", "у": "y", "ү": "y", "з": "3", "ь": "b",
+    # Greek
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
+    "τ": "t", "υ": "u", "χ": "x", "γ": "y", "ω": "w",
+    # Latin letters that pass for others, and Armenian
+    "ı": "i", "ɩ": "i", "ɑ": "a", "ɡ": "g", "ℓ": "l", "ɢ": "g", "ꞁ": "l", "օ": "o", "ս": "u",
+    "հ": "h", "ո": "n", "ց": "g",
+})
+_DOTS = str.maketrans({"。": ".", "．": ".", "｡": "."})
+
+
+def email_domain(email: str) -> str:
+    """The domain of an address as IDNA reads it: dots of other scripts are dots, `xn--` labels
+    decoded, compatibility forms folded (NFKC) and case folded; no trailing dot."""
+    domain = email.rsplit("@", 1)[-1].strip().translate(_DOTS).rstrip(".")
+    labels = []
+    for label in domain.split("."):
+        if label.lower().startswith("xn--"):
+            try:
+                label = label.encode("ascii").decode("idna")
+            except UnicodeError:
+                pass
+        labels.append(unicodedata.normalize("NFKC", label).casefold())
+    return ".".join(labels)
+
+
+def _skeleton(domain: str) -> str:
+    """What the domain looks like: lookalike letters of other scripts as the Latin ones, marks
+    dropped (é reads as e)."""
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", domain.translate(_LOOKALIKES))
+                   if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFKC", bare).translate(_LOOKALIKES)
+
+
+def _require_not_agency(email: str, agency_domains: Sequence[str], *,
+                        staff: bool = False) -> None:
+    """Agency addresses are for staff (`staff`: an invitation, where they are welcome); an
+    address that only looks like one (a Cyrillic а for a Latin a, a punycode spelling,
+    fullwidth letters) is refused to everyone."""
+    domain = email_domain(email)
+    looks = _skeleton(domain)
     for agency in agency_domains:
+        agency = email_domain(agency)
         if domain == agency or domain.endswith("." + agency):
+            if staff:
+                return
             refuse(f"Addresses at {agency} are for agency staff. Register with your "
                    "organisation's own email address.")
+        if looks == agency or looks.endswith("." + agency):
+            refuse(f"That address looks like one at {agency}, the agency's domain, written "
+                   "with letters of another alphabet. Use a real address.")
 
 
 def create_user(session: Session, *, email: str, name: str, password: str, role: Role,
@@ -194,7 +319,8 @@ def create_user(session: Session, *, email: str, name: str, password: str, role:
     if _by_email(session, email) is not None:
         refuse("An account with that email already exists; sign in instead, or use another email.")
     _require_strong(password)
-    user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=role,
+    user = User(email=email, name=_person_name(name), password_hash=hash_password(password),
+                role=role,
                 organization=organization, email_confirmed=email_confirmed)
     session.add(user)
     session.flush()
@@ -208,8 +334,8 @@ def register_organization(session: Session, *, legal_name: str, fein: str, addre
                           email: str, password: str, email_confirmed: bool = True) -> User:
     """A provider organisation signs up with its first user (who is its contact)."""
     _require_new_organization(session, legal_name, fein)
-    organization = Organization(legal_name=legal_name.strip(), fein=fein.strip(),
-                                address=address.strip(), contact_name=name.strip(),
+    organization = Organization(legal_name=one_line(legal_name, 200), fein=fein.strip(),
+                                address=address.strip(), contact_name=_person_name(name),
                                 contact_email=email.strip().lower(),
                                 contact_phone=contact_phone.strip(), diversity=diversity)
     session.add(organization)
@@ -237,6 +363,25 @@ def change_diversity(session: Session, organization: Organization, actor: User,
     return True
 
 
+def _registered_organization(session: Session, legal_name: str,
+                             fein: str) -> Organization | None:
+    """The organisation already registered with that legal name or FEIN, if any."""
+    return session.scalar(select(Organization).where(
+        (func.lower(Organization.legal_name) == legal_name.strip().lower())
+        | (Organization.fein == fein.strip())).order_by(Organization.id).limit(1))
+
+
+def _organization_registered(organization: Organization, email: str, site: str) -> Mail:
+    return Mail(organization.contact_email,
+                f"Someone tried to register {one_line(organization.legal_name)} on procure again",
+                f"Hello {one_line(organization.contact_name)},\n\nSomeone tried to register "
+                f"{one_line(organization.legal_name)} (FEIN {organization.fein}) on procure "
+                f"again, giving the address {one_line(email, 200)}. Your organisation is "
+                "already registered, so nothing was made. If that person works with you, add "
+                f"them as a colleague under Organisation once signed in at {site}/login. If "
+                "you do not know them, ignore this message.\n")
+
+
 def _require_new_organization(session: Session, legal_name: str, fein: str) -> None:
     if session.scalar(select(Organization.id).where(
             func.lower(Organization.legal_name) == legal_name.strip().lower())):
@@ -253,11 +398,16 @@ def self_register(session: Session, *, agency_domains: Sequence[str], link: Conf
     email = str(details["email"]).strip().lower()
     _require_not_agency(email, agency_domains)
     _require_strong(str(details["password"]))
-    _require_new_organization(session, str(details["legal_name"]), str(details["fein"]))
+    details["name"] = _person_name(str(details["name"]))
     existing = _by_email(session, email)
-    if existing is not None:
+    organization = _registered_organization(session, str(details["legal_name"]),
+                                            str(details["fein"]))
+    if existing is not None or organization is not None:
         hash_password(str(details["password"]))   # the same work either way (no timing tell)
-        return [_already_registered(existing, link.site)]
+        told = [_already_registered(existing, link.site)] if existing is not None else []
+        if organization is not None:   # told to the organisation, never to the registrant
+            told.append(_organization_registered(organization, email, link.site))
+        return told
     user = register_organization(session, email_confirmed=False,
                                  **details)  # type: ignore[arg-type]
     return [confirmation_mail(user, link)]
@@ -280,6 +430,79 @@ def add_colleague(session: Session, organization: Organization, actor: User, *, 
     return [confirmation_mail(user, link, added_by=actor)]
 
 
+# --- inviting staff -----------------------------------------------------------------------------
+
+@dataclass
+class InvitationLink:
+    """How to write the link an invited member of staff sets their password with: signed,
+    time-limited (`max_days`) and single-use (it carries the fingerprint a reset link does)."""
+    secret_key: str
+    site: str
+    max_days: int = 7
+
+    def _serializer(self) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self.secret_key, salt="invitation")
+
+    def for_user(self, user: User) -> str:
+        return f"{self.site}/invitation/{self._serializer().dumps([user.id, _stamp(user)])}"
+
+
+def invite(session: Session, actor: User | str, *, email: str, name: str, role: Role,
+           link: InvitationLink, agency_domains: Sequence[str] = ()) -> list[Mail]:
+    """An administrator invites a member of staff (an officer, a panelist, an administrator)
+    by email: the account waits, with no password anyone knows, until they follow the emailed
+    link (once, within `link.max_days`). Inviting again someone who has not yet accepted sends
+    a new link (the old one stops working)."""
+    if role not in AGENCY_ROLES:
+        refuse("Invite agency staff: an administrator, a procurement officer or a panelist. "
+               "Providers register their organisation themselves.")
+    email = email.strip().lower()
+    _require_not_agency(email, agency_domains, staff=True)
+    existing = _by_email(session, email)
+    if existing is not None:
+        if existing.email_confirmed or existing.role not in AGENCY_ROLES:
+            refuse(f"{email} already has an account: change its role on the Users page.")
+        end_sessions(session, existing)      # the earlier link stops working
+        existing.name, existing.role = _person_name(name), role
+        user = existing
+    else:
+        user = create_user(session, email=email, name=name, password=secrets.token_urlsafe(32),
+                           role=role, actor=actor, email_confirmed=False)
+    audit.record(session, actor=actor, entity_type="user", entity_id=user.id, event="invite",
+                 data={"what": user.email, "role": role.name, "days": link.max_days})
+    by = actor.name if isinstance(actor, User) else "An administrator"
+    return [Mail(user.email, "You are invited to procure",
+                 f"Hello {one_line(user.name)},\n\n{one_line(by)} invited you to procure, the "
+                 f"agency's procurement service, as {role.value.lower()}. To set your password, "
+                 f"open this link within {link.max_days} days; it works once:\n\n"
+                 f"{link.for_user(user)}\n\nThen sign in with this address. If you did not "
+                 "expect this, ignore this message: nothing more happens.\n")]
+
+
+def invited_user(session: Session, link: InvitationLink, token: str) -> User | None:
+    """The person an invitation link is for, or None: forged, expired, already used (the
+    password changed), replaced by a newer invitation, or the account is deactivated."""
+    try:
+        user_id, stamp = link._serializer().loads(token, max_age=link.max_days * 24 * 3600)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.active or not isinstance(stamp, str) \
+            or not secrets.compare_digest(stamp, _stamp(user)):
+        return None
+    return user
+
+
+def accept_invitation(session: Session, user: User, password: str) -> None:
+    """The invited person sets their password: the address is confirmed, the link used up."""
+    _require_strong(password)
+    user.password_hash = hash_password(password)
+    user.email_confirmed = True
+    end_sessions(session, user)
+    audit.record(session, actor=user, entity_type="user", entity_id=user.id,
+                 event="accept_invitation")
+
+
 # --- confirming an email -----------------------------------------------------------------------
 
 @dataclass
@@ -297,11 +520,13 @@ class ConfirmLink:
 
 
 def confirmation_mail(user: User, link: ConfirmLink, added_by: User | None = None) -> Mail:
-    why = (f"{added_by.name} added you to {user.organization.legal_name} on procure"
+    why = (f"{one_line(added_by.name)} added you to "
+           f"{one_line(user.organization.legal_name)} on procure"
            if added_by is not None and user.organization is not None
            else "You registered a provider organisation on procure")
     return Mail(user.email, "Confirm your email address for procure",
-                f"Hello {user.name},\n\n{why}. To confirm that this address is yours, open this "
+                f"Hello {one_line(user.name)},\n\n{why}. To confirm that this address is yours, "
+                "open this "
                 f"link within {link.max_days} days:\n\n{link.for_user(user)}\n\n"
                 "Then sign in. If you did not expect this, ignore this message: nothing more "
                 "happens.\n")
@@ -309,7 +534,7 @@ def confirmation_mail(user: User, link: ConfirmLink, added_by: User | None = Non
 
 def _already_registered(user: User, site: str) -> Mail:
     return Mail(user.email, "Someone tried to register this address on procure",
-                f"Hello {user.name},\n\nSomeone tried to register this email address on "
+                f"Hello {one_line(user.name)},\n\nSomeone tried to register this email address on "
                 "procure, but it already has an account. If it was you, sign in at "
                 f"{site}/login. If you forgot your password, set a new one at "
                 f"{site}/forgot-password. If it was not you, ignore this message.\n")
@@ -355,23 +580,30 @@ def _stamp(user: User) -> str:
 
 
 def reset_mail(user: User, link: ResetLink, by: User | None = None) -> Mail:
-    why = (f"{by.name}, an administrator of procure, sent you this link to set a new password"
+    why = (f"{one_line(by.name)}, an administrator of procure, sent you this link to set a "
+           "new password"
            if by is not None else "Someone (we hope you) asked to reset the password of your "
                                   "procure account")
     return Mail(user.email, "Set a new password for procure",
-                f"Hello {user.name},\n\n{why}. To choose a new password, open this link within "
+                f"Hello {one_line(user.name)},\n\n{why}. To choose a new password, open this "
+                "link within "
                 f"{link.max_hours} hours; it works once:\n\n{link.for_user(user)}\n\n"
                 "Setting it signs you out everywhere else. If you did not ask for this, ignore "
                 "this message: your password stays as it is.\n")
 
 
-def request_password_reset(session: Session, email: str, link: ResetLink) -> list[Mail]:
-    """The link for an active account with that address; nothing otherwise. The caller answers
-    the same either way, so the form never tells who has an account."""
+def request_password_reset(session: Session, email: str,
+                           link: ResetLink) -> tuple[Mail, bool]:
+    """The reset mail for that address, and whether it goes: yes for an active account; for any
+    other address a stand-in written the same way that does not. The caller does the same with
+    both (procure.mail.queue_or_not) and answers the same, so neither the answer nor the time it
+    takes tells who has an account."""
     user = _by_email(session, email)
     if user is None or not user.active:
-        return []
-    return [reset_mail(user, link)]
+        stand_in = User(id=0, email=email.strip().lower(), name="", password_hash=_DUMMY_HASH,
+                        session_version=1)
+        return reset_mail(stand_in, link), False
+    return reset_mail(user, link), True
 
 
 def send_reset_link(session: Session, user: User, actor: User, link: ResetLink) -> list[Mail]:
@@ -405,8 +637,9 @@ def reset_password(session: Session, user: User, new: str) -> None:
     user.password_hash = hash_password(new)
     user.email_confirmed = True
     end_sessions(session, user)
+    revoked = end_tokens(session, user)
     audit.record(session, actor=user, entity_type="user", entity_id=user.id,
-                 event="reset_password")
+                 event="reset_password", data={"tokens_revoked": revoked})
 
 
 def pending_confirmation(session: Session, email: str, link: ConfirmLink) -> list[Mail]:
@@ -437,6 +670,15 @@ def issue_token(session: Session, user: User, name: str, *, days: int = 90,
     audit.record(session, actor=user, entity_type="user", entity_id=user.id, event="issue_token",
                  data={"token": row.id, "name": row.name, "days": days, "read_only": read_only})
     return token
+
+
+def make_token(session: Session, user: User, password: str, name: str, *, days: int = 90,
+               read_only: bool = False) -> str:
+    """A token made from the token page: the person's current password first (a session left
+    open on a shared computer does not hand out lasting access)."""
+    if not _verify(user.password_hash, password or ""):
+        refuse("Your current password is not right: no token was made.")
+    return issue_token(session, user, name, days=days, read_only=read_only)
 
 
 def tokens_of(session: Session, user: User) -> list[ApiToken]:

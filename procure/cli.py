@@ -1,5 +1,5 @@
-"""The `procure` command: init-db, demo, serve, tick, intake, audit verify, export ocds (and
-Flask-Migrate's db)."""
+"""The `procure` command: init-db, demo, serve, tick, intake, audit verify, export ocds, admin
+create / promote (and Flask-Migrate's db)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,18 @@ def upgrade_database() -> None:
     db.session.commit()
 
 
+def _serve_at_own_address(app: Flask, host: str, port: int) -> None:
+    """Without PROCURE_BASE_URL, `procure serve` on loopback builds its mail's links on its own
+    address (and serves that host); beyond loopback it needs the address people reach it at."""
+    from procure.config import NO_BASE_URL, base_url_and_hosts, is_loopback
+    if app.config.get("BASE_URL_CONFIGURED"):
+        return
+    if not is_loopback(host):
+        raise SystemExit(NO_BASE_URL.format(why=f"Serving on {host} (not only this computer)"))
+    name = f"[{host}]" if ":" in host else host
+    base_url_and_hosts(app, serving=f"http://{name}:{port}")
+
+
 def init_app(app: Flask) -> None:
     from flask import current_app
     from flask.cli import AppGroup
@@ -68,6 +80,7 @@ def init_app(app: Flask) -> None:
         from procure.config import require_own_key_to_serve
         from procure.intake import jobs
         require_own_key_to_serve(current_app, host)
+        _serve_at_own_address(current_app, host, port)
         upgrade_database()
         recovered = jobs.recover(sole_worker=not current_app.config.get("REDIS_URL"))
         if any(recovered.values()):
@@ -138,6 +151,45 @@ def init_app(app: Flask) -> None:
             click.echo(f"Wrote {output}.", err=True)
         else:
             click.echo(text, nl=False)
+
+    admin_group = AppGroup("admin", help="Administrators: the operators' way back in.")
+    app.cli.add_command(admin_group)
+
+    @admin_group.command("create")
+    @click.argument("email")
+    @click.option("--name", prompt="Name", help="the administrator's name")
+    @click.password_option(help="the first password (asked twice when not given)")
+    def admin_create(email: str, name: str, password: str) -> None:
+        """Make an administrator account for EMAIL (an agency address), signed in with PASSWORD."""
+        from procure import accounts
+        from procure.extensions import db
+        from procure.models import Role
+        from procure.workflows.base import WorkflowError
+        try:
+            user = accounts.create_user(db.session, email=email, name=name, password=password,
+                                        role=Role.admin, actor="command line")
+        except WorkflowError as refused:
+            db.session.rollback()
+            click.echo(f"No administrator was made: {refused.message}", err=True)
+            sys.exit(1)
+        db.session.commit()
+        click.echo(f"{user.email} is an administrator and can sign in now.")
+
+    @admin_group.command("promote")
+    @click.argument("email")
+    def admin_promote(email: str) -> None:
+        """Make the agency staff member with EMAIL an administrator (reactivated if needed)."""
+        from procure import accounts
+        from procure.extensions import db
+        from procure.workflows.base import NotFound, WorkflowError
+        try:
+            user = accounts.promote(db.session, email, "command line")
+        except (WorkflowError, NotFound) as refused:
+            db.session.rollback()
+            click.echo(f"Nobody was promoted: {getattr(refused, 'message', refused)}", err=True)
+            sys.exit(1)
+        db.session.commit()
+        click.echo(f"{user.email} is now an active administrator.")
 
     intake_group = AppGroup("intake", help="Document intake.")
     app.cli.add_command(intake_group)

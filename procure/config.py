@@ -8,6 +8,7 @@ import ipaddress
 import os
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
@@ -17,6 +18,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 class Defaults:
     SECRET_KEY = ""                             # empty: a random key kept in instance/secret_key
                                                 # (a deployment must set PROCURE_SECRET_KEY)
+    BASE_URL = ""                               # the service's own address: every link in mail
+                                                # is built on it, and only its host is served;
+                                                # empty: `procure serve` sets its own address
+                                                # (a deployment must set PROCURE_BASE_URL)
     DATABASE_URL = ""                           # empty: SQLite in instance/procure.sqlite3
     UPLOAD_FOLDER = ""                          # empty: uploads/ beside instance/
     S3_BUCKET = ""                              # set to store documents in S3 instead
@@ -44,6 +49,7 @@ class Defaults:
     ORGANIZATION_STORAGE_BYTES = 2 * 1024**3    # every stored version of an organisation's files
     AGENCY_EMAIL_DOMAINS = "agency.example.org"  # comma-separated; staff only, no self-registration
     EMAIL_CONFIRM_DAYS = 7                      # how long an emailed confirmation link works
+    INVITATION_DAYS = 7                         # how long a staff invitation link works
     PASSWORD_RESET_HOURS = 2                    # how long an emailed password-reset link works
     MAIL_FROM = "procure@agency.example.org"
     SMTP_HOST = ""                              # empty: mail is written to instance/outbox/*.eml
@@ -181,3 +187,33 @@ def cookies_secure(app: Flask) -> bool:
 class _SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return cookies_secure(app)
+
+
+# --- the service's own address ------------------------------------------------------------
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+NO_BASE_URL = ("procure: no PROCURE_BASE_URL is set. {why} needs the address people reach it "
+               "at (for example https://procure.example.org): every link in the mail it sends "
+               "is built on it, and requests for other hosts are refused. Set PROCURE_BASE_URL "
+               "in every process that serves it or sends its mail.")
+
+
+def base_url_and_hosts(app: Flask, serving: str = "") -> None:
+    """BASE_URL: the one address links in mail are built on (never the request's Host header);
+    TRUSTED_HOSTS: the hosts served, its own (and loopback when it is on loopback itself, as in
+    development), so a request naming another host is refused (400). Unset: the development
+    address on loopback (`procure serve` sets its own)."""
+    base = serving or str(app.config.get("BASE_URL") or "").strip().rstrip("/")
+    app.config["BASE_URL_CONFIGURED"] = bool(base) and not serving
+    if not base:   # a deployment without it answers loopback only, and says why (HostCheck)
+        base = "http://localhost" if app.config.get("TESTING") else "http://127.0.0.1:5000"
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise SystemExit(f"procure: PROCURE_BASE_URL must be an address such as "
+                         f"https://procure.example.org (no path), not {base!r}.")
+    app.config["BASE_URL"] = f"{parts.scheme}://{parts.netloc}"
+    if app.config.get("TRUSTED_HOSTS") is None or not app.config["BASE_URL_CONFIGURED"]:
+        hosts = [parts.hostname]
+        if is_loopback(parts.hostname):
+            hosts += [h for h in LOOPBACK_HOSTS if h not in hosts]
+        app.config["TRUSTED_HOSTS"] = hosts

@@ -31,14 +31,30 @@ def actor() -> Any:
     return current_user
 
 
+class InvalidToken(Exception):
+    """The request carries credentials that sign nobody in (answered 401, never as the
+    public: a client whose token ended learns it at once)."""
+
+    message = ("The API token is not valid: it is unknown, revoked or expired, or its account "
+               "is deactivated. Send `Authorization: Bearer <token>` with a working token, or "
+               "no Authorization header to act as the public.")
+
+
 def token_user() -> User | None:
-    """The user of the request's `Authorization: Bearer` token, if it is valid (accounts
-    decides; a read-only token signs nobody in for a change)."""
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
+    """The user of the request's `Authorization: Bearer` token (accounts decides; a read-only
+    token signs nobody in for a change); None without an Authorization header. Any other
+    Authorization, or a token that does not work, raises InvalidToken."""
+    header = request.headers.get("Authorization")
+    if header is None:
         return None
-    return accounts.user_for_token(db.session, header[7:].strip(),
+    scheme, _, raw = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise InvalidToken()
+    user = accounts.user_for_token(db.session, raw.strip(),
                                    needs_write=request.method not in ("GET", "HEAD", "OPTIONS"))
+    if user is None:
+        raise InvalidToken()
+    return user
 
 
 def receive() -> None:
@@ -81,8 +97,15 @@ def send_page_image(document: Document, number: int) -> Any:
 
 def reset_link() -> accounts.ResetLink:
     """How password-reset links are written here (the sign-in pages and the administrator's)."""
-    return accounts.ResetLink(current_app.config["SECRET_KEY"], request.host_url.rstrip("/"),
+    return accounts.ResetLink(current_app.config["SECRET_KEY"], current_app.config["BASE_URL"],
                               current_app.config["PASSWORD_RESET_HOURS"])
+
+
+def invitation_link() -> accounts.InvitationLink:
+    """How staff invitations are written here (the administrator's page and the API)."""
+    return accounts.InvitationLink(current_app.config["SECRET_KEY"],
+                                   current_app.config["BASE_URL"],
+                                   current_app.config["INVITATION_DAYS"])
 
 
 def send_mail(messages: list[accounts.Mail]) -> None:

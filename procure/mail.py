@@ -3,6 +3,7 @@
     mail.queue(session, to, subject, body)                  # in the transaction that decides it
     mail.queue(session, to, subject, body, key="...")       # at most once per key, ever
     mail.queue_all(session, messages)                       # objects with .to, .subject, .body
+    mail.queue(session, to, subject, body, later=True)      # left to the scheduler (see below)
 
 `queue` adds an OutgoingMail row in the caller's transaction and nothing else: the caller
 commits. Once the transaction commits, the rows it queued are sent: by SMTP (smtplib) when
@@ -10,9 +11,16 @@ PROCURE_SMTP_HOST is set, otherwise as an .eml file per message in instance/outb
 hand the folder to a mail relay), so `make run` needs no mail server. A rollback sends nothing.
 A message that cannot go now (the server is down, or refuses it) stays in the table with its
 attempts, its last error and when to try again (1, 2, 4 ... minutes, at most an hour apart);
-the scheduler's mail job (`deliver_due`) retries it until it goes. Each try is claimed first in
-its own transaction (a new row is born claimed by the process that queued it, for its try after
-the commit), so two runners never send the same row at once; `attempts` counts the tries.
+the scheduler's mail job (`deliver_due`) retries it until it goes. One message that cannot be
+built or that the server refuses never holds up the others: each is tried on its own.
+Header values (the address, the subject) are made one line of plain text when queued (no CR, LF
+or other control characters: a subject typed as "x", CR, LF, "Bcc: ..." adds no header), and
+again when a message is built; names written into a body go through `one_line` too. `later=True` leaves the
+sending to the scheduler's next run: the request that queued it does the same work whatever it
+decided (the password-reset form, which must not tell who has an account).
+Each try is claimed first in its own transaction (a new row is born claimed by the process that
+queued it, for its try after the commit), so two runners never send the same row at once;
+`attempts` counts the tries.
 
 Nothing here knows Flask: the app factory tells `configure` where the settings come from (the
 config of the app in whose context mail is sent); without settings, queued mail waits for a
@@ -22,9 +30,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import smtplib
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +42,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, event as sa_event, insert, select, update
+from sqlalchemy import Engine, delete, event as sa_event, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -88,23 +98,56 @@ def settings() -> Settings | None:
     return _source[0]() if _source else None
 
 
+# ---------------------------------------------------------------- header values
+
+_BREAKS = re.compile(r"\s+")
+LONGEST_HEADER = 900      # characters of a subject (a header line may hold 998 octets)
+
+
+def one_line(text: object, limit: int = LONGEST_HEADER) -> str:
+    """`text` as one line of plain text: line breaks (CR, LF, U+2028 ...) and tabs become one
+    space, other control and format characters (NUL, ESC, bidirectional overrides, zero-width
+    ones) go; at most `limit` characters. For header values and for names written into mail."""
+    kept = "".join(" " if ch.isspace() else ch for ch in str(text or "")
+                   if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"))
+    return _BREAKS.sub(" ", kept).strip()[:limit]
+
+
 # ---------------------------------------------------------------- queueing
 
-def queue(session: Session, to: str, subject: str, body: str, *, key: str | None = None) -> bool:
-    """Queue one message in the session's transaction; it is sent once that commits.
+def queue(session: Session, to: str, subject: str, body: str, *, key: str | None = None,
+          later: bool = False) -> bool:
+    """Queue one message in the session's transaction; it is sent once that commits (with
+    `later`, by the scheduler's next run instead). Its address and subject are made one line.
     With `key`, a message with the same key queued before (by anyone) wins: False, nothing added."""
+    return _queue(session, to, subject, body, key=key, later=later) is not None
+
+
+def _queue(session: Session, to: str, subject: str, body: str, *, key: str | None,
+           later: bool) -> int | None:
     now = clock.now()
     # Born taken for its first try, by this process after the commit (no other runner sends it
     # meanwhile); if this process never tries, the scheduler takes it once the claim is stale.
-    statement = _insert(session).values(to=to, subject=subject, body=body, dedupe_key=key,
-                                        created_at=now, attempts=1, next_attempt_at=now + CLAIM)
+    # Left for later, it is due at once and nobody's: the scheduler's next run takes it.
+    statement = _insert(session).values(
+        to=one_line(to, 320), subject=one_line(subject), body=body, dedupe_key=key,
+        created_at=now, attempts=0 if later else 1, next_attempt_at=now if later else now + CLAIM)
     if key is not None:
         statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
     mail_id = session.scalar(statement.returning(OutgoingMail.id))
-    if mail_id is None:
-        return False
-    session.info.setdefault(_QUEUED, []).append((session.get_bind(), mail_id))
-    return True
+    if mail_id is not None and not later:
+        session.info.setdefault(_QUEUED, []).append((session.get_bind(), mail_id))
+    return mail_id
+
+
+def queue_or_not(session: Session, message: Message, send: bool) -> None:
+    """Queue `message` for the scheduler if `send`, else queue it and take it back: the same
+    statements either way, so how long the request takes does not tell which it was (the
+    password-reset form; the message not sent is a stand-in for an address with no account)."""
+    mail_id = _queue(session, message.to, message.subject, message.body, key=None, later=True)
+    if not send:
+        session.execute(delete(OutgoingMail).where(OutgoingMail.id == mail_id)
+                        .execution_options(synchronize_session=False))
 
 
 def queue_all(session: Session, messages: Iterable[Message]) -> int:
@@ -178,7 +221,7 @@ def _deliver(session: Session, ids: list[int], config: Settings, moment: datetim
             continue
         try:
             _send(config, row)
-        except (OSError, smtplib.SMTPException) as error:
+        except Exception as error:   # refused, unreachable, or a message that cannot be built
             row.last_error = f"{type(error).__name__}: {error}"[:2000]
             row.next_attempt_at = moment + backoff(row.attempts)
             log.warning("mail %s to %s not sent (try %d, again at %s): %s", row.id, row.to,
@@ -202,10 +245,18 @@ def _deliver(session: Session, ids: list[int], config: Settings, moment: datetim
     return sent, kept
 
 
+# What the server says about one message (its recipients, sender or content): the others go on.
+_REFUSED_ONE = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
+                smtplib.SMTPDataError, smtplib.SMTPNotSupportedError)
+
+
 def _unreachable(error: Exception) -> bool:
-    """The server (or the outbox folder) cannot take any mail now, not just this message."""
+    """The server (or the outbox folder) cannot take any mail now, not just this message.
+    (smtplib's errors are OSErrors too: a refusal of one message is not among these.)"""
+    if isinstance(error, _REFUSED_ONE):
+        return False
     return isinstance(error, (OSError, smtplib.SMTPConnectError,
-                              smtplib.SMTPServerDisconnected))
+                              smtplib.SMTPServerDisconnected, smtplib.SMTPException))
 
 
 def backoff(attempts: int) -> timedelta:
@@ -230,8 +281,8 @@ def compose(config: Settings, row: OutgoingMail) -> EmailMessage:
     domain = config.sender.rsplit("@", 1)[-1]
     mail = EmailMessage()
     mail["From"] = config.sender
-    mail["To"] = row.to
-    mail["Subject"] = row.subject
+    mail["To"] = one_line(row.to, 320)          # rows queued before values were made safe
+    mail["Subject"] = one_line(row.subject)
     mail["Date"] = format_datetime(row.created_at)
     mail["Message-ID"] = f"<mail-{row.id}.{int(row.created_at.timestamp())}@{domain}>"
     mail.set_content(row.body)
@@ -239,7 +290,10 @@ def compose(config: Settings, row: OutgoingMail) -> EmailMessage:
 
 
 def _send(config: Settings, row: OutgoingMail) -> None:
-    mail = compose(config, row)
+    try:
+        mail = compose(config, row)
+    except Exception as error:   # kept with the reason; the others go on
+        raise ValueError(f"the message cannot be built: {error}") from error
     if config.smtp_host:
         _smtp(config, mail)
     else:

@@ -140,6 +140,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
     instance = tmp_path_factory.mktemp("instance")
     application = create_app({
         "TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
+        "BASE_URL": "http://localhost",     # links in mail; the test client's host
         "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")), "INTAKE_IN_PROCESS": True,
         "REDIS_URL": "", "S3_BUCKET": "", "LOGIN_RATE_LIMIT": "10000 per minute",
         "PASSWORD_HASH_PROFILE": "CHEAPEST",

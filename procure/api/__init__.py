@@ -18,6 +18,7 @@ from procure.api import (
     criteria,
     documents,
     evaluation,
+    invitations,
     lots,
     ocds,
     organization,
@@ -34,7 +35,7 @@ from procure.extensions import csrf
 
 COLLECTIONS = (solicitations, lots, sections, criteria, documents, addenda, questions, comments,
                audit, responses, response_documents, receipts, tokens, evaluation, awards,
-               contracts, ocds, organization)
+               contracts, ocds, organization, invitations)
 
 
 class ProcureApi(Api):
@@ -48,6 +49,12 @@ def init_app(app: Flask) -> None:
     for module in COLLECTIONS:
         api.register_blueprint(module.bp)
         csrf.exempt(module.bp)
+    # Any operation answers 401 to credentials that sign nobody in (a revoked or expired token).
+    unauthorized = api.spec.components.get_ref("response", "UNAUTHORIZED")
+    for operations in api.spec._paths.values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("401", unauthorized)
     # The spec itself is public.
     for endpoint, view in list(app.view_functions.items()):
         if endpoint.startswith("api-docs."):

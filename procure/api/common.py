@@ -30,6 +30,13 @@ class Parser(FlaskParser):
 
     __location_map__ = dict(form_and_files="load_form_and_files", **FlaskParser.__location_map__)
 
+    def _raw_load_json(self, req: Any) -> Any:
+        """JSON nested too deeply for Python's reader is a body that cannot be read (400)."""
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            abort(400, description="The JSON body is nested too deeply to read.")
+
     def load_form_and_files(self, req: Any, schema: Schema) -> dict[str, Any]:
         """A field sent twice is a list, which a one-value field then refuses (422)."""
         sent = CombinedMultiDict([req.files, req.form])

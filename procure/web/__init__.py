@@ -12,7 +12,7 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from procure import accounts, clock, policy, search
 from procure.extensions import db, login_manager
-from procure.faces import actor, is_api_request, receive
+from procure.faces import InvalidToken, actor, is_api_request, receive
 from procure.models import User
 from procure.workflows.base import NotFound, WorkflowError
 
@@ -94,6 +94,12 @@ def init_app(app: Flask) -> None:
         return _error(409, "Changed by someone else",
                       "Someone else changed this at the same moment. Reload the page and try "
                       "again.", allowed=[])
+
+    @app.errorhandler(InvalidToken)
+    def invalid_token(error: InvalidToken) -> Any:
+        body, status = _error(401, "Unauthorized", error.message)
+        return body, status, {"WWW-Authenticate": 'Bearer realm="procure", '
+                                                  'error="invalid_token"'}
 
     @app.errorhandler(policy.Denied)
     def denied(error: policy.Denied) -> Any:

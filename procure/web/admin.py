@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from procure import accounts, audit, faces, policy
+from procure import accounts, audit, config, faces, policy
 from procure.extensions import db
 from procure.models import Organization, ProcedureRule, Role, SolicitationKind, User
-from procure.web.forms import ConfirmForm, RoleForm, RulesForm
+from procure.web.forms import ConfirmForm, InviteForm, RoleForm, RulesForm
 from procure.workflows import solicitation as solicitation_flow
 from procure.workflows.base import WorkflowError
 
@@ -27,14 +27,40 @@ def home():
 
 @bp.route("/users")
 @policy.rule("admin.users")
-def users():
+def users(invite_form: InviteForm | None = None, status: int = 200):
     rows = db.session.scalars(select(User).options(selectinload(User.organization))
                               .order_by(User.role, User.email)).all()
     role_forms = {}
     for u in rows:
         if u.role in accounts.AGENCY_ROLES and u.id != current_user.id:
             role_forms[u.id] = RoleForm(prefix=f"user{u.id}", formdata=None, role=u.role.name)
-    return render_template("admin/users.html", users=rows, role_forms=role_forms)
+    return render_template("admin/users.html", users=rows, role_forms=role_forms,
+                           invite_form=invite_form or InviteForm(prefix="invite", formdata=None),
+                           invitation_days=current_app.config["INVITATION_DAYS"]), status
+
+
+@bp.route("/users/invite", methods=["POST"])
+@policy.rule("admin.users")
+def invite():
+    """Invite a member of staff by email, with the role chosen here."""
+    form = InviteForm(prefix="invite")
+    if not form.validate_on_submit():
+        return users(form, 400)
+    try:
+        messages = accounts.invite(
+            db.session, current_user, email=form.email.data, name=form.name.data,
+            role=Role[form.role.data], link=faces.invitation_link(),
+            agency_domains=config.agency_domains(current_app.config))
+    except WorkflowError as refused:
+        db.session.rollback()
+        form.email.errors.append(refused.message)
+        return users(form, 409)
+    db.session.commit()
+    faces.send_mail(messages)
+    flash(f"We emailed {form.email.data} an invitation to procure as "
+          f"{Role[form.role.data].value.lower()}. Its link sets their password; it works once, "
+          f"within {current_app.config['INVITATION_DAYS']} days.", "success")
+    return redirect(url_for("admin.users"))
 
 
 def _on_user(user_id: int, step, not_done: str, done, form_class=ConfirmForm):

@@ -11,7 +11,7 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from procure import accounts, config, faces, policy
+from procure import accounts, config, faces, mail, policy
 from procure.extensions import db, limiter
 from procure.models import Role, SupplierDiversity, User
 from procure.web.forms import (
@@ -69,7 +69,7 @@ def home_for(user: User) -> str:
 
 
 def _link() -> accounts.ConfirmLink:
-    return accounts.ConfirmLink(current_app.config["SECRET_KEY"], request.host_url.rstrip("/"),
+    return accounts.ConfirmLink(current_app.config["SECRET_KEY"], current_app.config["BASE_URL"],
                                 current_app.config["EMAIL_CONFIRM_DAYS"])
 
 
@@ -110,9 +110,9 @@ def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
         link = faces.reset_link()
-        messages = accounts.request_password_reset(db.session, form.email.data, link)
+        message, goes = accounts.request_password_reset(db.session, form.email.data, link)
+        mail.queue_or_not(db.session, message, goes)   # sent by the scheduler, not now
         db.session.commit()
-        faces.send_mail(messages)
         flash(RESET_SENT.format(hours=link.max_hours), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form), 400 if form.errors else 200
@@ -123,13 +123,33 @@ def forgot_password():
 @limiter.limit(_login_limit, methods=["POST"], error_message=THROTTLED)
 def reset_password(token: str):
     """Set a new password from the emailed link; every session of the account ends."""
-    user = accounts.reset_user(db.session, faces.reset_link(), token)
+    return _password_from_link(
+        accounts.reset_user(db.session, faces.reset_link(), token), accounts.reset_password,
+        "auth/reset.html", "Your new password is set, and every session of your account has "
+                           "ended. Sign in with the new password.")
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@policy.rule("auth.login")
+@limiter.limit(_login_limit, methods=["POST"], error_message=THROTTLED)
+def accept_invitation(token: str):
+    """An invited member of staff sets their password from the emailed link (once)."""
+    return _password_from_link(
+        accounts.invited_user(db.session, faces.invitation_link(), token),
+        accounts.accept_invitation, "auth/invitation.html",
+        "Your password is set. Sign in with your email address and it.", invitation=True)
+
+
+def _password_from_link(user: User | None, set_password, template: str, done: str,
+                        **invalid: object):
+    """The page of an emailed link that sets a password (a reset, an invitation): 404 for a
+    link that does not work; the form, and `set_password(session, user, new)` once it is sent."""
     if user is None:
-        return render_template("auth/reset_invalid.html"), 404
+        return render_template("auth/reset_invalid.html", **invalid), 404
     form = ResetForm()
     if form.validate_on_submit():
         try:
-            accounts.reset_password(db.session, user, form.new_password.data)
+            set_password(db.session, user, form.new_password.data)
         except WorkflowError as refused:
             db.session.rollback()
             form.new_password.errors.append(refused.message)
@@ -137,10 +157,9 @@ def reset_password(token: str):
             db.session.commit()
             if current_user.is_authenticated:
                 logout_user()
-            flash("Your new password is set, and every session of your account has ended. "
-                  "Sign in with the new password.", "success")
+            flash(done, "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=form, user=user), 400 if form.errors else 200
+    return render_template(template, form=form, user=user), 400 if form.errors else 200
 
 
 @bp.route("/logout", methods=["POST"])
@@ -281,13 +300,18 @@ def tokens():
     form = TokenForm()
     new_token = None
     if form.validate_on_submit():
-        new_token = accounts.issue_token(db.session, current_user, form.name.data,
-                                         days=int(form.days.data),
-                                         read_only=bool(form.read_only.data))
-        db.session.commit()
-        form = TokenForm(formdata=None)
+        try:
+            new_token = accounts.make_token(db.session, current_user, form.password.data,
+                                            form.name.data, days=int(form.days.data),
+                                            read_only=bool(form.read_only.data))
+        except WorkflowError as refused:
+            db.session.rollback()
+            form.password.errors.append(refused.message)
+        else:
+            db.session.commit()
+            form = TokenForm(formdata=None)
     return render_template("auth/tokens.html", tokens=accounts.tokens_of(db.session, current_user),
-                           new_token=new_token, form=form)
+                           new_token=new_token, form=form), 400 if form.errors else 200
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])

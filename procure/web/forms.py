@@ -339,6 +339,14 @@ class ResetForm(FlaskForm):
     submit = SubmitField("Set new password")
 
 
+class InviteForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("Email", description="We email them a link to set their password; it works once.",
+                       validators=[DataRequired(), Email(), Length(max=200)])
+    role = SelectField("Role", choices=[(r.name, r.value) for r in (Role.officer, Role.panelist, Role.admin)])
+    submit = SubmitField("Send the invitation")
+
+
 class RoleForm(FlaskForm):
     role = SelectField("Role", choices=[(r.name, r.value) for r in (Role.admin, Role.officer, Role.panelist)])
 
@@ -356,6 +364,8 @@ class TokenForm(FlaskForm):
                        validators=[DataRequired(), Length(max=100)])
     days = SelectField("Works for", choices=[("30", "30 days"), ("90", "90 days"), ("180", "180 days"), ("365", "a year")], default="90")
     read_only = BooleanField("Read only (it cannot change anything)")
+    password = PasswordField("Your current password", description="Asked again before a token is made.",
+                             validators=[DataRequired(message="Enter your current password to make a token.")])
     submit = SubmitField("Create token")
 
 

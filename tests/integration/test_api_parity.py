@@ -31,6 +31,7 @@ PARITY: dict[str, set[tuple[str, str]]] = {
     "bidder.fire": {("api_responses.ResponseEvent", "POST")},
     "auth.change_diversity": {("api_organization.OwnOrganization", "PATCH")},
     "auth.revoke_token": {("api_tokens.CurrentToken", "DELETE")},   # the calling token
+    "admin.invite": {("api_invitations.Invitations", "POST")},   # officers and panelists only
     "evaluation.plan": {("api_evaluation.Plan", "PUT")},
     "evaluation.new_panel": {("api_evaluation.PanelCreate", "POST")},
     "evaluation.add_member": {("api_evaluation.PanelMembers", "POST")},
@@ -90,6 +91,7 @@ EXCEPTIONS = {
     "auth.forgot_password": "a forgotten password is reset in the browser by an emailed link; "
                             "an API caller holds a token, not a password",
     "auth.reset_password": "sets a new password from an emailed link",
+    "auth.accept_invitation": "an invited person sets their first password from an emailed link",
     "admin.save_rules": "changes the procedure rules every solicitation is held to",
     "auth.sign_out_everywhere": "ends the person's browser sessions; tokens are revoked one by "
                                 "one (DELETE /api/v1/tokens/current)",

@@ -37,6 +37,9 @@ def outbox(app):
         p.unlink()
 
     def read() -> list:
+        from procure import scheduler
+        with app.app_context():      # the form queues the link; the scheduler's tick sends it
+            scheduler.run_due(db.session)
         return [message_from_bytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))] \
             if folder.exists() else []
     return read

@@ -77,7 +77,8 @@ def test_a_deployment_refuses_to_start_without_its_own_key(tmp_path, monkeypatch
     assert "PROCURE_SECRET_KEY" in str(refused.value)
     assert not (tmp_path / "instance" / "secret_key").exists()
     configured = _bare_app(tmp_path, monkeypatch, SECRET_KEY="a-key-of-its-own-0123456789",
-                           DATABASE_URL="postgresql://db.example.org/procure")
+                           DATABASE_URL="postgresql://db.example.org/procure",
+                           BASE_URL="https://procure.example.org")
     assert configured.secret_key == "a-key-of-its-own-0123456789"
 
 
@@ -203,7 +204,8 @@ def test_deactivating_a_user_ends_their_sessions_and_tokens(app, login):
 
 def _new_token(c: Client, name: str, **extra) -> str:
     c.get("/account/tokens")
-    page = c.post("/account/tokens", {"name": name, **extra}).get_data(as_text=True)
+    page = c.post("/account/tokens", {"name": name, "password": PASSWORD,
+                                      **extra}).get_data(as_text=True)
     import re
     return re.search(r'<code id="new-token">([^<]+)</code>', page).group(1)
 
@@ -379,15 +381,35 @@ def test_registration_answers_the_same_whether_or_not_the_email_exists(app, peop
     assert "already has an account" in sent[EMAILS["other_bidder"]].get_payload(decode=True).decode()
 
 
-def test_a_taken_organisation_is_refused_the_same_whether_or_not_the_email_exists(
+def test_a_taken_organisation_is_not_confirmed_to_the_registrant_but_told_to_its_contact(
         app, people, empty_outbox):
+    """Issue 18: registration told anyone that a legal name or FEIN was registered. Now the
+    answer is the one a new registration gets, and the organisation's contact is told."""
     from tests.support.factories import ORG_A
-    answers = [_register(app, legal_name=ORG_A, email=email)[1]
-               for email in (EMAILS["other_bidder"], "new.person@gamma.example.org")]
-    assert [a.status_code for a in answers] == [200, 200]
+    _, fresh = _register(app)
+    answers = [_register(app, legal_name=name, fein=fein, email=email)[1]
+               for name, fein, email in (
+                   (ORG_A, "04-5555555", EMAILS["other_bidder"]),
+                   (ORG_A.upper(), "04-6666666", "new.person@delta.example.org"),
+                   ("Quite Another Name", "04-1111111", "third.person@delta.example.org"))]
+    assert [a.status_code for a in answers] == [302, 302, 302]
+    assert {a.headers["Location"] for a in answers} == {fresh.headers["Location"]}
     for answer in answers:
-        assert "An organisation with that legal name is registered" in answer.get_data(as_text=True)
-    assert _outbox(app) == []
+        assert "registered" not in answer.get_data(as_text=True)
+    sent = _outbox(app)
+    told = [m for m in sent if m["To"] == EMAILS["bidder"]]   # Alpha's contact
+    assert len(told) == 3
+    body = told[0].get_payload(decode=True).decode()
+    assert ORG_A in body and "nothing was made" in body
+    # Nobody at the registrants' addresses learns that Alpha exists (the one with an account
+    # hears only that the address has one).
+    for m in sent:
+        if m["To"] != EMAILS["bidder"]:
+            assert ORG_A not in m.get_payload(decode=True).decode()
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id)).where(
+            User.email.in_(["new.person@delta.example.org",
+                            "third.person@delta.example.org"]))) == 0
 
 
 def test_a_new_account_signs_in_only_after_following_the_emailed_link(app, people, empty_outbox):
@@ -521,7 +543,9 @@ def test_uploads_are_rate_limited(app, login, monkeypatch):
 
 # --- Low: transport ------------------------------------------------------------------------
 
-def test_secure_cookies_and_hsts_away_from_loopback(app, people):
+def test_secure_cookies_and_hsts_away_from_loopback(app, people, monkeypatch):
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS",
+                        [*app.config["TRUSTED_HOSTS"], "procure.agency.example.org"])
     http = app.test_client()
     http.get("/login", base_url="https://procure.agency.example.org")
     token = http.get("/login", base_url="https://procure.agency.example.org").get_data(as_text=True)
