@@ -861,7 +861,7 @@ def budget_row(line: str) -> tuple[str, Decimal] | None:
     desc = _DOT_LEADER.sub(" ", desc).strip().rstrip(".:").strip()
     if not desc or not re.search(r"[A-Za-z]", desc) or len(desc) > 80 or len(desc.split()) > 12:
         return None
-    if _PROSE_BEFORE.search(desc):
+    if (len(desc.split()) >= 4 or desc[:1].islower()) and _PROSE_BEFORE.search(desc):
         return None  # a rate or a cap quoted in a sentence ("billed at $52.00 per hour")
     if desc.endswith((".", ",")):
         return None
