@@ -686,8 +686,8 @@ def _clean_value(key: str, value: str) -> str | None:
         m = re.search(r"\(?[-\u2212]?\$?\s?\d[\d,]*(?:\.\d{1,2})?\)?", value)
         return fmt_amount(parse_amount(m.group(0))) if m else None
     if key == "contact_email":
-        m = _EMAIL.search(value)
-        return m.group(0) if m else None
+        m = _EMAIL.fullmatch(re.sub(r"(?<=[\w.@-]) (?=[\w.@-])", "", value)) or _EMAIL.search(value)
+        return m.group(0) if m else None  # an address the text layer split ("jdoe@harborh ills.org")
     if key == "tax_id":
         m = _FEIN.search(value)
         if m:

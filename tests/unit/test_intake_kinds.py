@@ -98,3 +98,8 @@ def test_the_cover_value_after_its_label_is_kept_when_the_structured_reading_dif
 def test_a_wrapped_label_ending_in_a_small_word_is_still_a_budget_line():
     assert st.budget_row("Telephone and 32,054 33,016 65,070")[1] == 65070
     assert st.budget_row("most $500 per family a year; mileage at $0.67 per mile.") is None
+
+
+def test_an_email_address_the_text_layer_split_is_read_whole():
+    cover, _ = st.cover_from_text([[{"text": "Contact Email rmedeiros@merrimackv al.com"}]])
+    assert cover["contact_email"] == "rmedeiros@merrimackval.com"
