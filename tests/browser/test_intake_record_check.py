@@ -6,6 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from procure.extensions import db
+from procure.intake import jobs
 from tests.browser.conftest import sign_in
 from tests.integration.test_intake_corrections import misread_response
 from tests.support.factories import EMAILS, PASSWORD, published_rfr, user
@@ -28,6 +29,7 @@ def test_bidder_corrects_the_record_beside_the_pages(app, live_server, people, b
     expect(page.locator(".completeness")).to_contain_text(
         "No document has the required section “Budget”", timeout=30_000)
     response_url = page.url.split("#")[0]
+    jobs.wait_for_idle()  # the page pictures are made after the reading
 
     page.get_by_role("link", name="The record beside the PDF").first.click()
     expect(page.get_by_role("heading", name="Check what was read")).to_be_visible()
