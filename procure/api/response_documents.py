@@ -28,6 +28,18 @@ class UploadSchema(Schema):
     file = Upload(required=True, metadata={"description": "the PDF"})
 
 
+class CorrectionsSchema(Schema):
+    sections = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), metadata={
+        "description": "section id -> the page where it starts (null or \"\" takes the "
+                       "correction back)"})
+    budget_total = fields.String(allow_none=True, metadata={
+        "description": "the budget's total, e.g. \"1272234.04\" (\"\" takes it back)"})
+    cover = fields.Dict(keys=fields.String(validate=validate.OneOf(list(flow.CORRECTABLE_COVER))),
+                        values=fields.String(allow_none=True), metadata={
+        "description": "cover field -> its value (organization_name, tax_id, contact_email, lot, "
+                       "total_price; \"\" takes it back)"})
+
+
 def _document_of(response: Response, document_id: UUID) -> Document:
     document = flow.readable_document(db.session, actor(), document_id)
     if document.response_id != response.id:
@@ -105,3 +117,22 @@ class ResponseDocumentFile(MethodView):
     def get(self, response: Response, document_id: UUID) -> Any:
         """Download the PDF as uploaded."""
         return send_document(_document_of(response, document_id))
+
+
+@bp.route("/<uuid:response_id>/documents/<uuid:document_id>/corrections")
+class ResponseDocumentCorrections(MethodView):
+    @policy.rule("response.work")
+    @own
+    @bp.arguments(CorrectionsSchema)
+    @bp.response(200, DocumentSchema)
+    @bp.errors(403, 404, 409)
+    def put(self, data: dict, response: Response, document_id: UUID) -> Document:
+        """Correct what was read from a document before submitting: where sections start, the
+        budget's total, cover fields. Sent fields replace those corrections; the others stay.
+        The record read is kept; `confirmed_record` is what the checks then use."""
+        document = flow.document_of(response, document_id)
+        flow.correct_record(db.session, response, actor(), document,
+                            sections=data.get("sections"), budget_total=data.get("budget_total"),
+                            cover=data.get("cover"))
+        db.session.commit()
+        return document

@@ -68,7 +68,13 @@ class DocumentSchema(Schema):
     rejection_code = fields.String(allow_none=True)
     rejection_message = fields.String(allow_none=True)
     record = fields.Dict(allow_none=True, metadata={
-        "description": "the structured record read from the PDF (once read)"})
+        "description": "the structured record read from the PDF (once read), as read"})
+    corrections = fields.Dict(allow_none=True, metadata={
+        "description": "what the bidder corrected (`sections`, `budget_total`, `cover`), each "
+                       "with `value`, `read` (what was read), `by` and `at`"})
+    confirmed_record = fields.Dict(allow_none=True, metadata={
+        "description": "the record with the bidder's corrections applied: what the checks and "
+                       "the evaluation use"})
 
 
 class ProblemItemSchema(Schema):

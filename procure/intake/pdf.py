@@ -336,6 +336,10 @@ def _pdfium_texts(doc, n: int) -> tuple[list[str], list[list[dict]], dict[int, s
                         layout.append(page_lines(tp, page.get_height(), text, page.get_width()))
                     except Exception:
                         layout.append([])
+                    try:
+                        _mark_underlined(page, layout[-1])
+                    except Exception:
+                        pass
                     if len(text.strip()) > 200:
                         w, h = page.get_size()
                         gutter = tp.get_text_bounded(left=w / 2 - 4, bottom=0, right=w / 2 + 4, top=h)
@@ -356,12 +360,58 @@ def _pdfium_texts(doc, n: int) -> tuple[list[str], list[list[dict]], dict[int, s
     return texts, layout, columns, failed
 
 
+def _mark_underlined(page, lines: list[dict]) -> None:
+    """Mark lines drawn with a rule right under them about as wide as their text (a heading
+    marked only by underlining): ``underline``. Table rules, wider than any one cell's text,
+    are not underlines."""
+    import pypdfium2.raw as pdfium_c
+
+    if not lines or len(lines) > 400:
+        return
+    h = page.get_height()
+    rules = []
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=1):
+        left, bottom, right, top = obj.get_bounds()
+        if top - bottom <= 2.5 and right - left >= 12:
+            rules.append((left, h - top, right))
+            if len(rules) > 200:
+                return
+    if not rules:
+        return
+    for ln in lines:
+        if ln.get("x0") is None or ln.get("bottom") is None:
+            continue
+        width = ln["x1"] - ln["x0"]
+        height = max(ln["bottom"] - ln["top"], 1.0)
+        for left, y, right in rules:
+            if (-0.25 * height <= y - ln["bottom"] <= 0.45 * height and abs(left - ln["x0"]) <= 0.5 * height
+                    and 0.8 * width <= right - left <= 1.2 * width + height):
+                ln["underline"] = True
+                break
+
+
 def _has_image(doc, index: int) -> bool:
     import pypdfium2.raw as pdfium_c
 
     page = doc[index]
     try:
         return next(iter(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3)), None) is not None
+    finally:
+        page.close()
+
+
+def _page_picture_top(doc, index: int) -> float | None:
+    """The top (from the page's top) of a picture covering at least half the page, or None."""
+    import pypdfium2.raw as pdfium_c
+
+    page = doc[index]
+    try:
+        w, h = page.get_size()
+        for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
+            left, bottom, right, top = obj.get_bounds()
+            if (right - left) * (top - bottom) >= 0.5 * w * h:
+                return h - top
+        return None
     finally:
         page.close()
 
@@ -392,6 +442,16 @@ def _scanned_pages(doc, texts: list[str], layout: list[list[dict]], limits: "Lim
     """Pages with no text but a picture are scanned: read them by OCR when Tesseract is
     installed (within the time left), and say so in the record's notes either way."""
     scanned = [i for i, t in enumerate(texts) if len(t.strip()) < 3 and _has_image(doc, i)]
+    # a scanned page with a printed running header or page number on it: little text, and a
+    # picture over most of the page
+    tops: dict[int, float] = {}
+    for i, t in enumerate(texts):
+        if 3 <= len(t.strip()) <= 120 and len(layout[i]) <= 3:
+            top = _page_picture_top(doc, i)
+            if top is not None:
+                scanned.append(i)
+                tops[i] = top
+    scanned.sort()
     if not scanned:
         return []
     pages = ", ".join(str(i + 1) for i in scanned)
@@ -410,10 +470,17 @@ def _scanned_pages(doc, texts: list[str], layout: list[list[dict]], limits: "Lim
         except Exception:
             failed.append(i)
             continue
-        texts[i] = text
         read[i + 1] = " ".join(text.split())[:2000]
         from procure.intake.structure import as_line, split_lines
-        layout[i] = [dict(as_line(ln), ocr=True) for ln in split_lines(text)]
+        ocr = [dict(as_line(ln), ocr=True) for ln in split_lines(text)]
+        if i in tops:  # the printed lines above the picture, its text, the printed lines below
+            above = [ln for ln in layout[i] if (ln.get("top") or 0) < tops[i]]
+            below = [ln for ln in layout[i] if (ln.get("top") or 0) >= tops[i]]
+            layout[i] = above + ocr + below
+            texts[i] = "\n".join(ln["text"] for ln in layout[i])
+        else:
+            texts[i] = text
+            layout[i] = ocr
         done.append(i)
     notes = []
     if done:

@@ -270,6 +270,57 @@ def _first_vocabulary_section(key: str | None, vocab: dict[str, set]) -> str | N
     return next(iter(ids)) if ids and len(ids) == 1 else None
 
 
+# Words bidders put in their own headings for what an RFR's sections ask (stems, see _stem). A
+# section takes every family that shares a word with its title or aliases; a styled heading
+# that names no section exactly is that section when its words fall in one section's families
+# ("Program Budget", "Developing the Provider Network", "Who Will Do the Work").
+_FAMILIES = [
+    {"summary", "overview", "introduction", "abstract", "synopsi", "highlight"},
+    {"capacity", "experience", "qualification", "qualific", "history", "background", "agency",
+     "organizational", "organization", "governance", "about", "capabiliti", "capability"},
+    {"approach", "design", "scope", "servic", "service", "deliver", "delivery", "model", "network",
+     "provider", "risk", "safety", "implement", "implementation", "method", "methodology",
+     "strategy", "strategi", "activiti"},
+    {"staffing", "staff", "personnel", "team", "supervision", "hir", "workforce",
+     "recruitment", "train"},
+    {"budget", "cost", "price", "pric"},
+    {"referenc", "reference", "contact", "referee", "testimonial"},
+]
+_GENERIC_FAMILY = 0  # "Budget Summary", "Summary of Staffing": the other family names the section
+
+
+def _families_of(sections: list[dict]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for sec in sections:
+        words = {w for name in section_names(sec) for w in _content(_words(name))}
+        fams = [k for k, fam in enumerate(_FAMILIES) if words & fam]
+        if fams:
+            out[sec["id"]] = fams
+    return out
+
+
+def _family_section(key: str | None, families: dict[str, list[int]]) -> str | None:
+    """The one section whose word families a heading's words fall in (first and last words
+    count double), or None when no section or more than one fits as well."""
+    words = _content(_words(re.sub(r"\bwho\s+will\b", "staff", key or "")))
+    if not words or len(words) > 7:
+        return None
+    hits: dict[int, float] = {}
+    for k, w in enumerate(words):
+        weight = 2.0 if k in (0, len(words) - 1) else 1.0
+        for f, fam in enumerate(_FAMILIES):
+            if w in fam:
+                hits[f] = hits.get(f, 0) + weight
+    if len(hits) > 1:
+        hits.pop(_GENERIC_FAMILY, None)
+    if not hits:
+        return None
+    scores = {sid: sum(hits.get(f, 0) for f in fams) for sid, fams in families.items()}
+    best = max(scores.values(), default=0)
+    winners = [sid for sid, sc in scores.items() if sc == best]
+    return winners[0] if best > 0 and len(winners) == 1 else None
+
+
 def _toc_lines(pages: list[list[dict]], lookup: dict[str, dict]) -> list[set[int]]:
     """Per page, the lines of a table of contents: from a "Contents" title, the entries that
     follow (short lines in the entries' own style), until a sentence, a line styled otherwise
@@ -335,7 +386,7 @@ def _styled(ln: dict, body: float | None, bold_body: bool) -> bool:
     """Does the line look like a heading: larger than the body, or bold where the body is not."""
     if body is None or ln.get("size") is None:
         return False
-    return ln["size"] >= body * 1.1 or (bool(ln.get("bold")) and not bold_body)
+    return ln["size"] >= body * 1.1 or (bool(ln.get("bold")) and not bold_body) or bool(ln.get("underline"))
 
 
 def _sentence(text: str) -> bool:
@@ -406,6 +457,9 @@ def _edge_lines(lines: list[dict]) -> list[int]:
     return [i for i, x in enumerate(lines) if x["top"] <= lo + span * 0.07 or x["bottom"] >= hi - span * 0.07]
 
 
+_SUB_NUMBER = re.compile(r"^\s*(?:\d+|[A-Za-z])\.[1-9]\d*(?:\.\d+)*\.?\s")
+
+
 def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
     """First heading of each required section, in document order.
 
@@ -429,6 +483,7 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
     for name, sec in lookup.items():
         for w in _content(_words(name)):
             vocab.setdefault(w, set()).add(sec["id"])
+    families = _families_of(sections)
     toc = _toc_lines(pages, lookup)
     margin = _margin(pages)
     body = _body_size(pages)
@@ -472,15 +527,17 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
                         sc = 0
                     if sc and (best is None or sc > best[0]):
                         best = (sc, sec, candidate, used)
-            if best is None and styled and len(text.split()) <= 8:
-                sid = _first_vocabulary_section(heading_key(text), vocab)
+            if best is None and (styled or (ocr and not body_seen)) and len(text.split()) <= 11:
+                key = ocr_heading_key(text) if ocr else heading_key(text)
+                sid = (_family_section(key, families) or (None if ocr else _first_vocabulary_section(key, vocab))) \
+                    if len(_words(key or "")) <= 8 and not _SUB_NUMBER.match(text) else None
                 if sid is not None:
                     best = (1, by_id[sid], text, 1)
             if best:
                 sc, sec, candidate, used = best
                 cands.append({"id": sec["id"], "title": sec.get("title"), "heading": candidate,
                               "page": p + 1, "line": i, "top": not body_seen, "score": sc,
-                              "styled": styled, "style": (ln.get("size"), ln.get("bold")),
+                              "styled": styled, "style": (ln.get("size"), ln.get("bold") or ln.get("underline")),
                               "upper": candidate.isupper(), "ocr": ocr})
                 if len(options) == 2:
                     skip.add(i + 1)  # the heading's second line, whether or not it was needed
@@ -488,7 +545,7 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
     # the style of the section headings: most common among exact, styled matches
     styles: dict = {}
     for c in cands:
-        if c["styled"]:
+        if c["styled"] and c["score"] >= 2:  # a heading in the bidder's own words does not vote
             styles[c["style"]] = styles.get(c["style"], 0) + (2 if c["score"] == 3 else 1)
     main_style = max(styles, key=styles.get) if styles else None
     # a document may style its section headings in more than one way (larger in a two-column
@@ -501,11 +558,12 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
         if not in_main:
             # outside the section headings' style (a fallback when no heading in that style names
             # the section): a styled line naming it, or the exact title alone on its line
-            if c["score"] < 2 or not (c["styled"] or (c["score"] == 3 and (c["ocr"] or heading_key(c["heading"]) in names))):
+            if (c["score"] < 2 or not (c["styled"] or (c["score"] == 3 and (c["ocr"] or heading_key(c["heading"]) in names))))\
+                    and not (c["ocr"] and c["top"]):  # a scanned page's first line: its heading
                 continue
         # "2.1 Our History", "E.1 Budget Narrative": numbered below a section, a sub-heading
-        sub = bool(re.match(r"^\s*(?:\d+|[A-Za-z])\.[1-9]\d*(?:\.\d+)*\.?\s", c["heading"]))
-        rank = (in_main and not sub, not sub)
+        sub = bool(_SUB_NUMBER.match(c["heading"]))
+        rank = (in_main and not sub, not sub, c["score"] >= 2)
         prev = found.get(c["id"])
         if prev is None or rank > prev["_rank"]:
             c["_rank"] = rank
@@ -553,7 +611,7 @@ def build_sections(pages_lines, sections: list[dict],
         found.append({
             "id": h["id"], "title": by_id[h["id"]].get("title"), "heading": h["heading"],
             "start_page": h["page"], "end_page": end, "pages": end - h["page"] + 1,
-            "words": words, "line": h["line"],
+            "words": words, "line": h["line"], "score": h.get("score"),
         })
     found_ids = {f["id"] for f in found}
     missing = [s["id"] for s in sections if s["id"] not in found_ids]
@@ -570,7 +628,7 @@ def build_sections(pages_lines, sections: list[dict],
     for sid in missing:
         sec = by_id[sid]
         problems.append({
-            "code": "missing_section",
+            "code": "missing_section", "section": sid,
             "message": f'The required section "{sec.get("title")}" was not found. Add it with a '
                        f'heading named "{sec.get("title")}".',
         })
@@ -586,17 +644,19 @@ def budget_section_ids(sections: list[dict]) -> list[str]:
 # cover sheet
 
 _ORG = (r"(?:legal\s+name\s+of\s+(?:the\s+)?(?:organi[sz]ation|applicant|bidder|agency|entity|provider)"
-        r"|name\s+of\s+(?:the\s+)?(?:organi[sz]ation|agency|applicant|bidder|provider|entity|respondent)"
+        r"|name\s+of\s+(?:the\s+|your\s+|our\s+)?(?:organi[sz]ation|agency|applicant|bidder|provider|entity|respondent)"
+        r"|(?:your|our)\s+(?:organi[sz]ation(?:'s)?\s+(?:legal\s+)?name|legal\s+name|organi[sz]ation|agency)"
         r"|(?:applicant|bidder|respondent|provider|vendor|company)(?:'s)?\s+(?:legal\s+)?(?:organi[sz]ation\s+)?name"
         r"|(?:legal\s+)?organi[sz]ation(?:'s)?\s+(?:legal\s+)?name|legal\s+name(?!\s+of\b)|agency\s+name|business\s+name"
         r"|applicant\s+organi[sz]ation|organi[sz]ation|applicant|bidder|respondent|provider|vendor|company)")
 _LABELS = [
-    ("tax_id", r"(?:federal\s+(?:employer\s+)?(?:tax\s+)?id(?:entification)?\s*(?:number|no\.?|#)?(?:\s*\((?:fein|ein|tin)\))?"
+    ("tax_id", r"(?:(?:your|our)\s+)?(?:federal\s+(?:employer\s+)?(?:tax\s+)?id(?:entification)?\s*(?:number|no\.?|#)?(?:\s*\((?:fein|ein|tin)\))?"
                r"|federal\s+employer\s+identification\s+number(?:\s*\((?:fein|ein)\))?"
                r"|(?:fein|ein|tin)(?:\s*(?:number|no\.?|#))?|tax\s*id(?:entification)?(?:\s+(?:number|no\.?|#))?(?:\s*\((?:fein|ein|tin)\))?)"),
     ("contact_email", r"(?:contact\s+)?e-?\s?mail(?:\s+address)?(?:\s+of\s+contact)?"),
     ("contact_name", r"(?:contact(?:\s+(?:name|person))?|authori[sz]ed\s+representative|primary\s+contact)"),
-    ("lot", r"(?:lots?(?:\s+(?:number|no\.?|#|bid|applied\s+for))?(?:\(s\))?(?:\s+bid)?)"),
+    ("lot", r"(?:(?:the\s+)?lots?(?:\(s\))?\s+(?:(?:that\s+)?(?:you|we)\s+(?:are\s+)?)?(?:bidding\s+on|applying\s+for|applied\s+for|bid\s+on|proposed)"
+            r"|lots?(?:\s+(?:number|no\.?|#|bid|applied\s+for))?(?:\(s\))?(?:\s+bid)?)"),
     ("total_price", r"(?:total\s+(?:price|cost|bid|amount|proposed\s+(?:price|cost|budget)|budget(?:\s+request(?:ed)?)?"
                     r"|funding\s+request(?:ed)?|program\s+cost)|amount\s+requested|proposed\s+price)"),
     ("organization_name", _ORG),
@@ -607,8 +667,16 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _FEIN = re.compile(r"(?<![\d-])\d{2}\s?[-\u2010\u2011\u2013]\s?\d{7}(?![\d-])")
 
 
+_FORM_WORDS = frozenset("information form sheet details profile data page cover and proposal".split())
+
+
 def _clean_value(key: str, value: str) -> str | None:
     value = value.strip().strip("_").strip()
+    value = re.sub(r"^(?:[.\u2026\u00b7_]\s?){2,}\s*", "", value).strip()  # a dot-leader form's dots
+    words = re.findall(r"[a-z]+", value.lower())
+    if words and words[0] in ("information", "form", "sheet", "details", "profile") \
+            and all(w in _FORM_WORDS for w in words):
+        return None  # the rest of a title ("Applicant Information Form"), not a value
     value = re.sub(r"^\([^)]*[A-Za-z][^)]*\)\s*", "", value)  # "(legal name of the bidder)": the label's hint
     if not value or re.fullmatch(r"[_.\s-]*", value):
         return None
@@ -618,8 +686,8 @@ def _clean_value(key: str, value: str) -> str | None:
         m = re.search(r"\(?[-\u2212]?\$?\s?\d[\d,]*(?:\.\d{1,2})?\)?", value)
         return fmt_amount(parse_amount(m.group(0))) if m else None
     if key == "contact_email":
-        m = _EMAIL.search(value)
-        return m.group(0) if m else None
+        m = _EMAIL.fullmatch(re.sub(r"(?<=[\w.@-]) (?=[\w.@-])", "", value)) or _EMAIL.search(value)
+        return m.group(0) if m else None  # an address the text layer split ("jdoe@harborh ills.org")
     if key == "tax_id":
         m = _FEIN.search(value)
         if m:
@@ -768,6 +836,9 @@ def budget_rows_from_tables(tables: list[list[list]]) -> list[tuple[str, Decimal
     return rows
 
 
+_PROSE_BEFORE = re.compile(r"\b(?:at|of|to|is|are|be|by|for|with|from|than|most|least|per|about|only|and|or|"
+                           r"was|were|will|up|over|under|exceed|exceeds|capped)\s*$", re.I)
+_CARRIED = re.compile(r"\b(?:carried|brought)\s+(?:forward|over)\b|\bbalance\s+(?:brought\s+|carried\s+)?forward\b", re.I)
 _PAGE_NO = re.compile(r"(?:page\s+)?[-\u2013 ]*\d+[-\u2013 ]*(?:\s*(?:of|/)\s*\d+)?", re.I)
 
 
@@ -790,6 +861,8 @@ def budget_row(line: str) -> tuple[str, Decimal] | None:
     desc = _DOT_LEADER.sub(" ", desc).strip().rstrip(".:").strip()
     if not desc or not re.search(r"[A-Za-z]", desc) or len(desc) > 80 or len(desc.split()) > 12:
         return None
+    if (len(desc.split()) >= 4 or desc[:1].islower()) and _PROSE_BEFORE.search(desc):
+        return None  # a rate or a cap quoted in a sentence ("billed at $52.00 per hour")
     if desc.endswith((".", ",")):
         return None
     return desc, amt
@@ -811,6 +884,8 @@ def build_budget(rows, cover_total: str | None, has_section: bool) -> tuple[dict
     lines, stated, stated_where = [], None, None
     for row in rows:
         desc, amt = row[0], row[1]
+        if _CARRIED.search(desc):
+            continue  # a table over a page break: the first page's sum, carried to the next
         if _TOTAL.search(desc):
             if not _SUBTOTAL.search(desc):
                 stated = amt
@@ -1025,6 +1100,109 @@ def text_budget_rows(pages_lines, record: dict, sections: list[dict]) -> list[tu
     return rows
 
 
+_CONFIDENCE = {3: "high", 2: "medium", 1: "low"}
+_SIMPLE_LABEL = re.compile(r"^(?P<label>[A-Za-z][A-Za-z ()'/-]{1,60}?)\s*:\s*(?P<value>\S.*)$")
+
+
+def simple_total(texts: list[list[str]]) -> tuple[Decimal, dict] | None:
+    """The obvious reading of a budget's total: the last line of the document with "total"
+    and an amount (not a subtotal), its last amount. (amount, where) or None."""
+    for p in range(len(texts) - 1, -1, -1):
+        for ln in reversed(texts[p]):
+            if "total" not in ln.lower() or _SUBTOTAL.search(ln):
+                continue
+            hits = list(_MONEY.finditer(ln))
+            if not hits:
+                continue
+            amt = parse_amount(hits[-1].group(0).replace("\u2212", "-").replace("\u2013", "-"), strict=True)
+            if amt is not None and amt > 0:
+                return amt, {"page": p + 1, "words": ln}
+    return None
+
+
+def simple_cover(texts: list[list[str]]) -> dict[str, tuple[str, dict]]:
+    """The obvious reading of the cover: on the first page, the value after a label and a
+    colon (``Label: value``), the first such line for each field."""
+    out: dict[str, tuple[str, dict]] = {}
+    for ln in (texts[0] if texts else []):
+        m = _SIMPLE_LABEL.match(ln)
+        if not m:
+            continue
+        hit = _label_of(m.group("label") + ":")
+        if not hit or hit[1].strip() or hit[0] in out:
+            continue
+        value = _clean_value(hit[0], m.group("value"))
+        if value is not None:
+            out[hit[0]] = (value, {"page": 1, "words": ln})
+    return out
+
+
+def _same_value(key: str, a: str, b: str) -> bool:
+    if key == "total_price":
+        return parse_amount(a) == parse_amount(b)
+    norm = lambda v: " ".join(v.replace("\u2019", "'").lower().split())  # noqa: E731
+    return norm(a) == norm(b)
+
+
+def simple_readings(texts: list[list[str]], cover: dict, cover_where: dict, budget: dict,
+                    sources: dict, has_budget: bool) -> list[dict]:
+    """Never worse than the obvious reading: where the structured budget total or a cover field
+    disagrees with the simple reading (the last line with "total" and an amount; the value
+    after the label), keep both (``budget["simple_total"]``, ``sources["cover_simple"]``) and
+    say so (problems ``budget_total_disagrees``, ``cover_disagrees``). Where the structured
+    reading found nothing, the simple one is taken, and marked as such. Sets each source's
+    ``confidence``."""
+    problems: list[dict] = []
+    read = budget.get("stated_total")
+    simple = simple_total(texts) if has_budget or read is not None else None
+    where = sources.get("budget_total")
+    if simple is not None:
+        amount, swhere = simple
+        budget["simple_total"] = fmt_amount(amount)
+        sources["budget_total_simple"] = swhere
+        if read is None and not budget.get("lines"):
+            budget["stated_total"] = fmt_amount(amount)
+            sources["budget_total"] = dict(swhere, confidence="low", how="last total line")
+            problems.append({"code": "budget_total_simple", "message":
+                             f"No budget table was read; the total ${amount:,.2f} was taken from the "
+                             f"last total line (page {swhere['page']}). Check it, and correct it if "
+                             "it is not the budget's total."})
+        elif read is not None and Decimal(read) != amount:
+            problems.append({"code": "budget_total_disagrees", "message":
+                             f"The budget's total row reads ${Decimal(read):,.2f}, but the last line "
+                             f"with a total (page {swhere['page']}: “{swhere['words'][:80]}”) reads "
+                             f"${amount:,.2f}. Check which is the total, and correct it if needed."})
+    if sources.get("budget_total") is not None and "confidence" not in sources["budget_total"]:
+        agrees = simple is None or (read is not None and Decimal(read) == simple[0])
+        sources["budget_total"]["confidence"] = "high" if budget.get("consistent") and agrees else (
+            "medium" if agrees else "low")
+    elif where is None and read is not None and budget.get("stated_total") == read:
+        sources["budget_total"] = {"page": None, "words": "the cover sheet's total price",
+                                   "confidence": "medium"}
+    easy = simple_cover(texts)
+    if easy:
+        sources["cover_simple"] = {k: dict(w, value=v) for k, (v, w) in easy.items()}
+    for key in COVER_KEYS:
+        w = cover_where.get(key)
+        if key in easy:
+            value, ewhere = easy[key]
+            if cover.get(key) is None:
+                cover[key] = value
+                cover_where[key] = dict(ewhere, confidence="low", how="value after the label")
+                continue
+            if not _same_value(key, cover[key], value):
+                problems.append({"code": "cover_disagrees", "field": key, "message":
+                                 f"The cover's {key.replace('_', ' ')} was read as “{cover[key]}”, but "
+                                 f"the text after its label reads “{value}”. Check which is right, "
+                                 "and correct it if needed."})
+                if w is not None:
+                    w["confidence"] = "low"
+                continue
+        if w is not None and "confidence" not in w:
+            w["confidence"] = "high" if key in easy else "medium"
+    return problems
+
+
 def build_record(page_texts, sections: list[dict], form_fields: dict | None = None,
                  budget_rows: list[tuple] | None = None,
                  signed_field: bool = False, signed_field_page: int | None = None,
@@ -1050,10 +1228,15 @@ def build_record(page_texts, sections: list[dict], form_fields: dict | None = No
         budget_rows = text_budget_rows(pages, {"sections": found}, sections)
     budget, bproblems = build_budget(list(budget_rows), cover["total_price"], bool(bsecs))
     problems = list(extra_problems or []) + problems + bproblems + signature_problem(sig)
+    scores = {h["id"]: h.get("score") for h in found}
     sources = {"cover": cover_where,
-               "sections": {f["id"]: {"page": f["start_page"], "words": f["heading"]} for f in found}}
+               "sections": {f["id"]: {"page": f["start_page"], "words": f["heading"],
+                                      "confidence": _CONFIDENCE.get(f.pop("score", None), "low")}
+                            for f in found}}
+    del scores
     if budget.get("stated_total_where"):
         sources["budget_total"] = budget.pop("stated_total_where")
+    problems += simple_readings(texts, cover, cover_where, budget, sources, bool(bsecs))
     return {
         "pages": len(pages),
         "cover": cover,

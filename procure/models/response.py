@@ -99,11 +99,74 @@ class Document(Base):
     pages_done: Mapped[int] = mapped_column(default=0)
     pages_total: Mapped[int] = mapped_column(default=0)
     record: Mapped[dict[str, Any] | None]
+    # what the bidder corrected, beside what was read: {"sections": {id: {"start_page", ...}},
+    # "cover": {key: {...}}, "budget_total": {...}}, each {"value", "read", "by", "at"}
+    corrections: Mapped[dict[str, Any] | None]
     rejection_code: Mapped[str | None] = mapped_column(String(32))
     rejection_message: Mapped[str | None] = mapped_column(Text)
     page_images: Mapped[list[Any] | None]                     # SHA-256 of each page's PNG
     claimed_at: Mapped[datetime | None]                       # a worker started reading it
     parsed_at: Mapped[datetime | None]
+
+    @property
+    def confirmed_record(self) -> dict[str, Any] | None:
+        """The record as the bidder confirmed it: what was read, with their corrections applied
+        (each corrected value marked ``corrected``). What every check and the evaluation use."""
+        return confirmed(self.record, self.corrections)
+
+
+def _pages(start: int, nxt: int | None, pages: int) -> tuple[int, int]:
+    end = max(start, (nxt - 1) if nxt else pages)
+    return end, end - start + 1
+
+
+def confirmed(record: dict[str, Any] | None, corrections: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A record with corrections applied (a new dict; the record read is left as it was)."""
+    if record is None or not corrections:
+        return record
+    out = dict(record)
+    n_pages = int(record.get("pages") or 0)
+    fixes = corrections.get("sections") or {}
+    if fixes:
+        sections = {s["id"]: dict(s) for s in record.get("sections") or []}
+        for sid, fix in fixes.items():
+            sec = sections.get(sid) or {"id": sid, "title": fix.get("title"), "heading": "",
+                                        "words": 0, "line": 0}
+            sec.update(start_page=int(fix["value"]), corrected=True)
+            sections[sid] = sec
+        ordered = sorted(sections.values(), key=lambda s: (s["start_page"], s.get("line", 0)))
+        for k, sec in enumerate(ordered):
+            nxt = ordered[k + 1]["start_page"] if k + 1 < len(ordered) else None
+            if sec.get("corrected") or (nxt is not None and sec.get("end_page", 0) >= nxt
+                                        and nxt > sec["start_page"]):
+                sec["end_page"], sec["pages"] = _pages(sec["start_page"], nxt, n_pages)
+        out["sections"] = ordered
+        out["missing_sections"] = [m for m in record.get("missing_sections") or [] if m not in fixes]
+        out["problems"] = [p for p in record.get("problems") or []
+                           if not (p.get("code") == "missing_section" and p.get("section") in fixes)]
+    cover_fixes = corrections.get("cover") or {}
+    if cover_fixes:
+        out["cover"] = dict(record.get("cover") or {}, **{k: v["value"] for k, v in cover_fixes.items()})
+        out["problems"] = [p for p in out.get("problems") or record.get("problems") or []
+                           if not (p.get("field") in cover_fixes)]
+    total = corrections.get("budget_total")
+    if total:
+        budget = dict(record.get("budget") or {"lines": [], "total": None, "consistent": None})
+        budget.update(stated_total=total["value"], corrected=True)
+        if budget.get("lines"):
+            from decimal import Decimal
+
+            lines_sum = sum(Decimal(str(x["amount"])) for x in budget["lines"])
+            slack = Decimal(len(budget["lines"])) if all(
+                Decimal(str(x["amount"])) % 1 == 0 for x in budget["lines"]) else Decimal(0)
+            budget["consistent"] = abs(lines_sum - Decimal(total["value"])) <= slack
+        out["budget"] = budget
+        out["problems"] = [p for p in out.get("problems") or record.get("problems") or []
+                           if p.get("code") not in ("budget_inconsistent", "budget_unreadable",
+                                                    "budget_total_disagrees")
+                           or (p.get("code") == "budget_inconsistent" and not budget.get("consistent"))]
+    out["corrections"] = corrections
+    return out
 
 
 class Receipt(Base):

@@ -8,6 +8,9 @@ from flask import (
     Blueprint, abort, current_app, flash, jsonify, redirect, render_template, session, url_for,
 )
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, StringField
+from wtforms.validators import Length, NumberRange, Optional
 
 from procure import clock, policy
 from procure.extensions import db, limiter
@@ -152,12 +155,106 @@ def progress(response_id: UUID):
         for d in row.current_documents], "now": clock.now().isoformat()})
 
 
+COVER_FIELDS = (("organization_name", "Organization"), ("tax_id", "Tax ID (FEIN)"),
+                ("contact_email", "Contact email"), ("lot", "Lot"), ("total_price", "Total price"))
+
+
+def corrections_form(document, formdata=None) -> FlaskForm:
+    """The bidder's check of what was read: each required section's start page, the budget's
+    total, the cover fields; filled with the record as confirmed so far."""
+    record = document.confirmed_record or {}
+    pages = int(record.get("pages") or 1)
+
+    class CorrectionsForm(FlaskForm):
+        budget_total = StringField("Budget total ($)", validators=[Optional(), Length(max=40)])
+
+    starts = {s["id"]: s["start_page"] for s in record.get("sections") or []}
+    data = {"budget_total": (record.get("budget") or {}).get("stated_total")
+            or (record.get("budget") or {}).get("total") or ""}
+    for sec in document.response.solicitation.sections:
+        setattr(CorrectionsForm, f"section_{sec.id}", IntegerField(
+            f"{sec.title}: starts on page", validators=[Optional(), NumberRange(
+                1, pages, message=f"A page of this document: 1 to {pages}.")]))
+        data[f"section_{sec.id}"] = starts.get(str(sec.id))
+    for key, label in COVER_FIELDS:
+        setattr(CorrectionsForm, f"cover_{key}", StringField(label, validators=[Optional(), Length(max=200)]))
+        data[f"cover_{key}"] = (record.get("cover") or {}).get(key) or ""
+    return CorrectionsForm(formdata=formdata, data=data) if formdata is not None else CorrectionsForm(data=data)
+
+
+def _changes(document, form) -> dict:
+    """What the form changes against what was read: a value equal to what was read takes a
+    correction back."""
+    read = document.record or {}
+    corrected = document.corrections or {}
+    read_starts = {s["id"]: s["start_page"] for s in read.get("sections") or []}
+    sections = {}
+    for sec in document.response.solicitation.sections:
+        sid = str(sec.id)
+        value = form[f"section_{sec.id}"].data
+        if value is None or value == read_starts.get(sid):
+            if sid in (corrected.get("sections") or {}):
+                sections[sid] = ""
+        elif value != ((corrected.get("sections") or {}).get(sid) or {}).get("value"):
+            sections[sid] = value
+    cover = {}
+    for key, _ in COVER_FIELDS:
+        value = " ".join((form[f"cover_{key}"].data or "").split())
+        was = ((corrected.get("cover") or {}).get(key) or {}).get("value")
+        if value == ((read.get("cover") or {}).get(key) or ""):
+            if was is not None:
+                cover[key] = ""
+        elif value != was:
+            cover[key] = value
+    budget = read.get("budget") or {}
+    read_total = flow.amount_of(budget.get("stated_total") or budget.get("total"))
+    value = (form.budget_total.data or "").strip()
+    was = (corrected.get("budget_total") or {}).get("value")
+    total = None
+    if value and flow.amount_of(value) is None:
+        total = value  # not an amount: the use case says so
+    elif not value or flow.amount_of(value) == read_total:
+        if was is not None:
+            total = ""
+    elif flow.amount_of(value) != flow.amount_of(was):
+        total = value
+    return {"sections": sections, "cover": cover, "budget_total": total}
+
+
+def _document_page(document, form=None, status: int = 200, error: str | None = None):
+    r = document.response
+    editable = flow.can_change(r) and document.record is not None
+    return render_template("document.html", d=document, r=r, area="bidder",
+                           back=url_for("bidder.response", response_id=r.public_id),
+                           form=(form or corrections_form(document)) if editable else None,
+                           correction_error=error, cover_fields=COVER_FIELDS), status
+
+
 @bp.route("/documents/<uuid:document_id>")
 @policy.rule("response.work")
 def document(document_id: int):
+    return _document_page(flow.own_document(db.session, current_user, document_id))
+
+
+@bp.route("/documents/<uuid:document_id>/corrections", methods=["POST"])
+@policy.rule("response.work")
+def correct(document_id: int):
+    """The bidder corrects what was read (section start pages, the budget total, cover fields)."""
     document = flow.own_document(db.session, current_user, document_id)
-    return render_template("document.html", d=document, r=document.response, area="bidder",
-                           back=url_for("bidder.response", response_id=document.response.public_id))
+    form = corrections_form(document, formdata=None)
+    if not form.validate_on_submit():
+        message = ("The form expired: reload the page and send it again." if form.csrf_token.errors
+                   else "Nothing was changed: check the fields marked below.")
+        return _document_page(document, form, 400, message)
+    try:
+        flow.correct_record(db.session, document.response, current_user, document,
+                            **_changes(document, form))
+    except WorkflowError as error:
+        db.session.rollback()
+        return _document_page(document, form, 409, error.message)
+    db.session.commit()
+    flash("Your corrections are saved beside what was read; the checks now use them.", "success")
+    return redirect(url_for("bidder.document", document_id=document.public_id) + "#check")
 
 
 @bp.route("/documents/<uuid:document_id>/pages/<int:number>.png")

@@ -641,13 +641,13 @@ def _scoresheet_page(sheet, *, error: str | None = None, status: int = 200,
     documents = [d for d in response.current_documents if d.kind.name != "budget"]
     opened = {}
     for d in documents:
-        sections = (d.record or {}).get("sections") or []
+        sections = (d.confirmed_record or {}).get("sections") or []
         match = flow.section_for(focus, sections) if focus else None
         opened[d.id] = match or (sections[0] if sections else None)
     return render_template(
         "evaluation/scoresheet.html", sheet=sheet, r=response, label=label,
         technical=technical, focus=focus, documents=documents, opened=opened,
-        section_of={c.id: {d.id: flow.section_for(c, (d.record or {}).get("sections") or [])
+        section_of={c.id: {d.id: flow.section_for(c, (d.confirmed_record or {}).get("sections") or [])
                            for d in documents} for c in technical},
         scores={s.criterion_id: s for s in sheet.scores}, form=EventForm(),
         editable=sheet.panel.status.name == "scoring"
@@ -697,7 +697,7 @@ def page_image(document_id: str, number: int):
     if flow.bidder_label(document.response.solicitation, document.response, current_user) != \
             document.response.organization.legal_name:
         # blind: only the pages of the proposal's sections, never the cover page that names it
-        sections = (document.record or {}).get("sections") or []
+        sections = (document.confirmed_record or {}).get("sections") or []
         if not any(sec["start_page"] <= number <= sec["end_page"] for sec in sections):
             raise NotFound("No such page.")
     return send_page_image(document, number)

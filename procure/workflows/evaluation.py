@@ -721,7 +721,7 @@ def _cost_from_response(session: Session, response: Response) -> tuple[Decimal |
                    Decimal(0)), CostSource.rate_card
     totals = []
     for document in response.current_documents:
-        budget = (document.record or {}).get("budget") or {}
+        budget = (document.confirmed_record or {}).get("budget") or {}
         figure = budget.get("stated_total") or budget.get("total")
         if figure not in (None, ""):
             totals.append(Decimal(str(figure)))

@@ -296,6 +296,114 @@ def remove_document(session: Session, row: Response, actor: User, document: Docu
                  data={"document": document.id})
 
 
+CORRECTABLE_COVER = {"organization_name": "organisation", "tax_id": "FEIN", "contact_email": "contact email",
+                     "lot": "lot", "total_price": "total price"}
+_FEIN = re.compile(r"^\d{2}-\d{7}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def amount_of(text: Any) -> Decimal | None:
+    """An amount typed or read ("$1,272,234.04"), to the cent; None if it is not one."""
+    value = _amount(text) if text not in (None, "") else None
+    return value.quantize(Decimal("0.01")) if value is not None else None
+
+
+def can_change(row: Response) -> bool:
+    """Whether the bidder may change the response now (documents, corrections)."""
+    return row.status in EDITABLE and is_accepting(row.solicitation)
+
+
+def correct_record(session: Session, row: Response, actor: User, document: Document, *,
+                   sections: dict[str, Any] | None = None, budget_total: Any = None,
+                   cover: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The bidder corrects what intake read from one document before submitting: where a
+    section starts (a page number), the budget's total, a cover field. An empty value takes
+    that correction back. Each correction is kept beside what was read (``read``), with who
+    and when, audited; the checks and the evaluation then use the confirmed record.
+    Returns the document's corrections. Refuses (WorkflowError) with a clear message."""
+    policy.require(actor, "response.work", row)
+    require_editable(row)
+    if document.response_id != row.id or document.removed_at is not None:
+        raise NotFound("That document is not part of this response.")
+    record = document.record
+    if not record:
+        refuse(f"{document.filename} has not been read yet (or was rejected): there is nothing "
+               "to correct.")
+    pages = int(record.get("pages") or 0)
+    now, by = clock.now().isoformat(), actor.email
+    current = {k: dict(v) for k, v in (document.corrections or {}).items()}
+    changed: dict[str, Any] = {}
+    known = {str(sec.id): sec.title for sec in row.solicitation.sections}
+    read_sections = {s["id"]: s for s in record.get("sections") or []}
+    for sid, value in (sections or {}).items():
+        sid = str(sid)
+        if sid not in known:
+            refuse(f"This RFR has no required section {sid!r}.")
+        fixes = current.setdefault("sections", {})
+        if value in (None, ""):
+            if fixes.pop(sid, None) is not None:
+                changed[f"section {known[sid]}"] = None
+            continue
+        try:
+            page = int(str(value).strip())
+        except ValueError:
+            refuse(f"The start page of “{known[sid]}” must be a page number (1 to {pages}).")
+        if not 1 <= page <= pages:
+            refuse(f"The start page of “{known[sid]}” must be between 1 and {pages}: "
+                   f"{document.filename} has {pages} page{'s' if pages != 1 else ''}.")
+        read = read_sections.get(sid)
+        fixes[sid] = {"value": page, "read": read["start_page"] if read else None,
+                      "title": known[sid], "by": by, "at": now}
+        changed[f"section {known[sid]}"] = page
+    if budget_total is not None:
+        read = (record.get("budget") or {})
+        read_total = read.get("stated_total") or read.get("total")
+        if str(budget_total).strip() == "":
+            if current.pop("budget_total", None) is not None:
+                changed["budget total"] = None
+        else:
+            amount = _amount(budget_total)
+            if amount is None or amount <= 0 or amount >= Decimal("1e12"):
+                refuse(f"The budget total must be an amount in dollars, like 1,272,234.04 "
+                       f"(not “{str(budget_total)[:40]}”).")
+            amount = amount.quantize(Decimal("0.01"))
+            current["budget_total"] = {"value": str(amount), "read": read_total, "by": by, "at": now}
+            changed["budget total"] = str(amount)
+    for key, value in (cover or {}).items():
+        if key not in CORRECTABLE_COVER:
+            refuse(f"“{key}” is not a cover field that can be corrected "
+                   f"({', '.join(CORRECTABLE_COVER)}).")
+        fixes = current.setdefault("cover", {})
+        text = " ".join(str(value or "").split())
+        if not text:
+            if fixes.pop(key, None) is not None:
+                changed[f"cover {CORRECTABLE_COVER[key]}"] = None
+            continue
+        if len(text) > 200:
+            refuse(f"The {CORRECTABLE_COVER[key]} is at most 200 characters.")
+        if key == "tax_id" and not _FEIN.match(text):
+            refuse("A FEIN is written NN-NNNNNNN (two digits, a hyphen, seven digits).")
+        if key == "contact_email" and not _EMAIL.match(text):
+            refuse(f"“{text}” is not an e-mail address.")
+        if key == "total_price":
+            amount = _amount(text)
+            if amount is None or amount <= 0:
+                refuse("The total price must be an amount in dollars, like 1,272,234.04.")
+            text = str(amount.quantize(Decimal("0.01")))
+        fixes[key] = {"value": text, "read": (record.get("cover") or {}).get(key), "by": by, "at": now}
+        changed[f"cover {CORRECTABLE_COVER[key]}"] = text
+    current = {k: v for k, v in current.items() if v}
+    if not changed:
+        return document.corrections or {}
+    document.corrections = current or None
+    session.flush()
+    audit.record(session, actor=actor, entity_type="response", entity_id=row.id,
+                 solicitation_id=row.solicitation_id, event="correct_record",
+                 from_state=row.status.name, to_state=row.status.name,
+                 data={"document": document.id, "changes": changed})
+    return document.corrections or {}
+
+
 def fire(session: Session, row: Response, event: str, actor: User, *, reason: str = "",
          received_at: datetime | None = None) -> None:
     """A person's event on a response: bidders submit/withdraw/confirm, officers accept/reject.
@@ -558,15 +666,17 @@ def completeness(row: Response) -> list[dict[str, str]]:
     documents = [d for d in row.current_documents if d.record]
     found = set()
     for d in documents:
-        found.update(s["id"] for s in d.record.get("sections", []))
-        for p in file_problems(d.record):
+        record = d.confirmed_record
+        found.update(s["id"] for s in record.get("sections", []))
+        for p in file_problems(record):
             problems.append({"code": p["code"], "message": f"{d.filename}: {p['message']}"})
     for section in row.solicitation.sections:
         if str(section.id) not in found and documents:
             problems.append({"code": "missing_section",
                              "message": f"No document has the required section "
                                         f"“{section.title}”."})
-    if documents and not any((d.record.get("signature") or {}).get("found") for d in documents):
+    if documents and not any((d.confirmed_record.get("signature") or {}).get("found")
+                             for d in documents):
         problems.append({"code": "no_signature",
                          "message": "No document has a signed signature page. Add a page with "
                                     "an authorized signature (signed, or typed as /s/ Name)."})
@@ -621,10 +731,13 @@ def cover_checks(row: Response) -> list[dict[str, str]]:
     def warn(code: str, document: Document, message: str) -> None:
         problems.append({"code": code, "message": f"{document.filename}: {message}"})
 
-    budget_totals = [t for t in (_amount((d.record.get("budget") or {}).get("total"))
+    def total_of(budget: dict) -> Any:
+        return budget.get("stated_total") if budget.get("corrected") else budget.get("total")
+
+    budget_totals = [t for t in (_amount(total_of(d.confirmed_record.get("budget") or {}))
                                  for d in documents) if t is not None]
     for d in documents:
-        cover = d.record.get("cover") or {}
+        cover = d.confirmed_record.get("cover") or {}
         name = (cover.get("organization_name") or "").strip()
         if name and _words(name) != _words(organization.legal_name):
             warn("cover_organization", d, f"the cover sheet names “{name}”, but your "

@@ -28,6 +28,7 @@ PARITY: dict[str, set[tuple[str, str]]] = {
     "bidder.upload": {("api_response_documents.ResponseDocuments", "POST"),      # a new one
                       ("api_response_documents.ResponseDocument", "PUT")},       # a replacement
     "bidder.remove": {("api_response_documents.ResponseDocument", "DELETE")},
+    "bidder.correct": {("api_response_documents.ResponseDocumentCorrections", "PUT")},
     "bidder.fire": {("api_responses.ResponseEvent", "POST")},
     "auth.change_diversity": {("api_organization.OwnOrganization", "PATCH")},
     "auth.revoke_token": {("api_tokens.CurrentToken", "DELETE")},   # the calling token

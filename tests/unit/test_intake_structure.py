@@ -84,7 +84,8 @@ def test_section_ranges_words_and_problems():
     assert codes.count("missing_section") == 2 and "page_limit_exceeded" in codes
     assert rec["budget"] == {"lines": [{"description": "Personnel", "amount": "100.00"},
                                        {"description": "Travel", "amount": "200.00"}],
-                             "total": "300.00", "stated_total": "300.00", "consistent": True}
+                             "total": "300.00", "stated_total": "300.00", "consistent": True,
+                             "simple_total": "300.00"}
     assert rec["signature"] == {"found": True, "page": 5}
     assert rec["cover"]["organization_name"] == "Acme Inc." and rec["cover"]["total_price"] == "300.00"
     assert "no_signature" not in codes

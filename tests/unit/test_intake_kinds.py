@@ -1,0 +1,105 @@
+"""The kinds of document issue 20 found still defeated intake, each as the bidder would see it
+in the record: cover titles with label words, dot-leader and retyped labels, headings in the
+bidder's own words, carried-forward rows and quoted rates in budgets, and the record saying so
+where the structured reading disagrees with the obvious one."""
+from procure.intake import structure as st
+
+SECTIONS = [
+    {"id": "summary", "title": "Executive Summary", "aliases": ["Project Summary"]},
+    {"id": "capacity", "title": "Organizational Capacity", "aliases": ["Organizational Experience"]},
+    {"id": "approach", "title": "Technical Approach", "aliases": ["Program Design", "Scope of Services"]},
+    {"id": "staffing", "title": "Staffing Plan", "aliases": ["Key Personnel"]},
+    {"id": "budget", "title": "Budget", "aliases": ["Cost Proposal"]},
+    {"id": "references", "title": "References", "aliases": ["Client References"]},
+]
+BODY = ("We serve families in every town of the region with trained staff and partners.", 10.0, False)
+
+
+def _page(*lines):
+    return [{"text": t, "size": size, "bold": bold, "x0": 72.0, "x1": 72.0 + 5 * len(t),
+             "top": 72.0 + 14 * i, "bottom": 82.0 + 14 * i} for i, (t, size, bold) in enumerate(lines)]
+
+
+def test_a_cover_title_with_label_words_is_not_the_organisation():
+    cover, _ = st.cover_from_text([[{"text": t} for t in (
+        "Applicant Information Form", "Name of your organization: Harbor & Hills, Inc.",
+        "Your FEIN: 04-1234567", "Lot you are bidding on: 2 (Region South)")]])
+    assert cover["organization_name"] == "Harbor & Hills, Inc."
+    assert cover["tax_id"] == "04-1234567"
+    assert cover["lot"] == "2 (Region South)"
+
+
+def test_dot_leader_cover_values_lose_their_dots():
+    cover, _ = st.cover_from_text([[{"text": "Organization Name .................. Harbor & Hills, Inc."},
+                                    {"text": "Contact Email ______________ jdoe@harborhills.org"}]])
+    assert cover["organization_name"] == "Harbor & Hills, Inc."
+    assert cover["contact_email"] == "jdoe@harborhills.org"
+
+
+def test_headings_in_the_bidders_own_words_find_their_sections():
+    pages = [
+        _page(("Overview of Our Proposal", 14.0, True), BODY, ("Organizational Capacity", 14.0, True), BODY),
+        _page(("Developing the Provider Network", 14.0, True), BODY, ("Who Will Do the Work", 14.0, True), BODY),
+        _page(("Program Budget", 14.0, True), BODY, ("Contacts Who Know Our Work", 14.0, True), BODY),
+    ]
+    found = {h["id"]: h["page"] for h in st.find_headings(pages, SECTIONS)}
+    assert found == {"summary": 1, "capacity": 1, "approach": 2, "staffing": 2, "budget": 3, "references": 3}
+
+
+def test_a_sub_heading_in_the_sections_words_does_not_move_the_section():
+    pages = [
+        _page(("1. Organizational Capacity", 14.0, True), BODY, ("1.1 Who We Are", 14.0, True), BODY,
+              ("Financial Management", 14.0, True), BODY),
+        _page(("2. Staffing Plan", 14.0, True), BODY, ("3. Budget", 14.0, True), BODY),
+    ]
+    found = {h["id"]: h["page"] for h in st.find_headings(pages, SECTIONS)}
+    assert found == {"capacity": 1, "staffing": 2, "budget": 2}
+
+
+def test_underlined_heading_counts_as_styled():
+    pages = [_page(("Executive Summary", 10.0, False), BODY, BODY),
+             _page(BODY, ("Budget Summary", 10.0, False), BODY)]
+    pages[1][1]["underline"] = True
+    found = {h["id"]: h["page"] for h in st.find_headings(pages, SECTIONS)}
+    assert found["budget"] == 2
+
+
+def test_carried_forward_rows_and_quoted_rates_are_not_budget_lines():
+    rows = st.budget_rows_from_lines([
+        "Personnel $100,000.00", "Subtotal (page 1) $100,000.00", "Carried forward $100,000.00",
+        "Travel $20,000.00", "Total ........ $120,000.00",
+        "Family partners are billed at $52.00 per hour, with flexible funds of at most $500",
+    ])
+    budget, problems = st.build_budget(rows, None, True)
+    assert [line["amount"] for line in budget["lines"]] == ["100000.00", "20000.00"]
+    assert budget["stated_total"] == "120000.00" and budget["consistent"] is True
+    assert problems == []
+
+
+def test_a_total_that_disagrees_with_the_last_total_line_is_kept_and_said():
+    texts = ["Organization Name: Acme Inc.",
+             "1. Executive Summary\nWe serve families.",
+             "2. Budget\nPersonnel $100.00\nTravel $200.00\nTotal $300.00",
+             "3. References\nCity of Lowell, grant total $350.00"]
+    rec = st.build_record(texts, SECTIONS)
+    assert rec["budget"]["stated_total"] == "300.00" and rec["budget"]["simple_total"] == "350.00"
+    assert any(p["code"] == "budget_total_disagrees" and "$350.00" in p["message"] for p in rec["problems"])
+    assert rec["sources"]["budget_total"]["confidence"] == "low"
+
+
+def test_the_cover_value_after_its_label_is_kept_when_the_structured_reading_differs():
+    problems = st.simple_readings([["Organization Name: Acme Family Services, Inc."]],
+                                  {"organization_name": "Acme"}, {"organization_name": {"page": 1}},
+                                  {"lines": []}, {}, False)
+    assert [p["code"] for p in problems] == ["cover_disagrees"]
+    assert "Acme Family Services, Inc." in problems[0]["message"]
+
+
+def test_a_wrapped_label_ending_in_a_small_word_is_still_a_budget_line():
+    assert st.budget_row("Telephone and 32,054 33,016 65,070")[1] == 65070
+    assert st.budget_row("most $500 per family a year; mileage at $0.67 per mile.") is None
+
+
+def test_an_email_address_the_text_layer_split_is_read_whole():
+    cover, _ = st.cover_from_text([[{"text": "Contact Email rmedeiros@merrimackv al.com"}]])
+    assert cover["contact_email"] == "rmedeiros@merrimackval.com"
