@@ -530,11 +530,15 @@ def _extra_requests(app, world, role: str):
     scoresheet (the API's answer must not carry the member's scores)."""
     if "sheet" not in world.ids or role == "anonymous":
         return []
-    c = client_for(app, role)
-    sheet = world.ids["sheet"]
-    answer = c.http.open(f"/api/v1/evaluation/scoresheets/{sheet}/return", method="POST",
-                         headers={"Authorization": f"Bearer {world.tokens[role]}"},
-                         json={"reason": "Please look again at the outcomes."})
+    from procure import accounts
+    from procure.extensions import db
+    from tests.support.factories import user as person
+    with app.app_context():     # the walk revoked the sweep's token (DELETE tokens/current)
+        token = accounts.issue_token(db.session, person(db.session, role), "extra")
+        db.session.commit()
+    answer = app.test_client().post(f"/api/v1/evaluation/scoresheets/{world.ids['sheet']}/return",
+                                    headers={"Authorization": f"Bearer {token}"},
+                                    json={"reason": "Please look again at the outcomes."})
     return [(("api_evaluation.ScoresheetReturn", "POST+reason"), answer)]
 
 
