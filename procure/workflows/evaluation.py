@@ -1142,8 +1142,8 @@ def refuse_names_to_blind_evaluator(session: Session, solicitation: Solicitation
     if names_hidden_from(session, solicitation, viewer):
         raise policy.Denied(
             f"You sit on a blind evaluation panel of {solicitation.number}: its bidders' names "
-            "stay hidden from you. An officer who does not sit on its panels handles these "
-            "pages.")
+            "stay hidden from you until its panels are finalized. An officer who does not sit "
+            "on its panels handles these pages.")
 
 
 def panels_for_member(session: Session, user: Any) -> list[tuple[Panel, PanelMember]]:

@@ -1,6 +1,7 @@
 """In Chromium, on a blind panel: a panelist declares conflicts against the bidders' names, listed
 alphabetically and tied to no code, then meets only codes; the chair (an officer) reads the
-RFR's audit trail and questions with no bidder named, and is refused the award page."""
+RFR's audit trail with no bidder named and is refused the award page; an officer on no panel
+reads the names."""
 
 from __future__ import annotations
 
@@ -68,5 +69,16 @@ def test_a_blind_panel_declares_against_names_and_its_chair_reads_no_bidder(
     assert refused.status == 403
     expect(chair.locator("main")).to_contain_text(re.compile("blind evaluation panel"))
     seen.check("blind-chair-award-refused")
+
+    officer = browser.new_context().new_page()       # an officer who sits on no panel
+    off = visit(officer)
+    sign_in(officer, live_server, EMAILS["officer"], PASSWORD)
+    officer.goto(f"{live_server}/officer/solicitations/{rfr_id}/responses")
+    expect(officer.get_by_role("heading", level=1)).to_contain_text("Responses to")
+    assert all(name in officer.content() for name in NAMES)
+    officer.goto(f"{live_server}/officer/solicitations/{rfr_id}/audit")
+    assert EMAILS["bidder"] in officer.content()      # who started and submitted, on the record
+    off.check("officer-off-the-panel-audit-trail")
     look.assert_accessible()
     seen.assert_accessible()
+    off.assert_accessible()
