@@ -38,6 +38,9 @@ PEOPLE = [
     ("officer2@agency.example.org", "Sam Rivera", Role.officer, None),
     ("panelist@agency.example.org", "Jordan Lee", Role.panelist, None),
     ("reviewer@agency.example.org", "Casey Nguyen", Role.panelist, None),
+    # A third officer, on no panel: with officer2 chairing the blind family-support panel, the
+    # award (proposed by one officer, approved by another) never needs the administrator.
+    ("officer3@agency.example.org", "Robin Alvarez", Role.officer, None),
 ]
 
 PROVIDERS = [
@@ -381,8 +384,9 @@ def _submitted(bidder: User, lot: Any, content: bytes, filename: str, started: d
 
 
 def _family_support_in_evaluation(officer: User, bidders: list[User]) -> None:
-    """An opened RFR in evaluation: a panel (a parent among its members) part-way through
-    scoring, so the panelist signs in to work waiting."""
+    """An opened RFR in evaluation, blind: a panel chaired by officer2 (a parent among its
+    members) part-way through scoring, so the panelist signs in to work waiting; its evaluators
+    see bidder codes until the panel is finalized."""
     from procure.models import MemberKind
     from procure.workflows import evaluation as evaluation_flow
 
@@ -439,7 +443,7 @@ def _family_support_in_evaluation(officer: User, bidders: list[User]) -> None:
     parent = people["panelist@agency.example.org"]
     reviewer = people["reviewer@agency.example.org"]
     with clock.pinned(deadline + timedelta(days=2)):
-        evaluation_flow.set_plan(session, rfr, officer, blind=False, half_points=True)
+        evaluation_flow.set_plan(session, rfr, officer, blind=True, half_points=True)
         panel = evaluation_flow.create_panel(session, rfr, officer, name="Family support panel",
                                              lots=[rfr.lots[0]])
         evaluation_flow.add_member(session, panel, officer, user=chair,

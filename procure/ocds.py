@@ -10,12 +10,13 @@ deployment that publishes for real registers one and sets `PROCURE_OCDS_OCID_PRE
 
 Agency states map to the closed codelists (tenderStatus, awardStatus, contractStatus,
 releaseTag) in the tables below. What stays out, whatever the state:
-  - before the opening, anything about responses: not who responded, not how many
-    (`numberOfTenderers` appears once the solicitation is opened);
-  - who responded (`tenderers`) until the evaluation is over (awarding, awarded, or cancelled):
-    a blind evaluation's panelists must not find the bidders' names here;
-  - awards not yet announced to the bidders (proposed, approved, or reopened by an upheld
-    protest) and contracts still in drafting;
+  - whatever the disclosure table (procure.disclosure) keeps from the public: before the
+    opening not who responded, not how many (`numberOfTenderers` appears once the solicitation
+    is opened); who responded (`tenderers`, their FEINs) only once the lot's awards are final
+    (standstill over) or the RFR is cancelled: a blind evaluation's panelists must not find the
+    bidders' names here, and a pending awardee is not named during standstill;
+  - awards until they are final (the public awards page says the same: awards are published
+    once the standstill is over), and contracts still in drafting;
   - scores, protests, and a draw-down's family reference (a draw-down is a date, an amount, a
     payer and a payee).
 
@@ -31,7 +32,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from procure import clock
+from procure import clock, disclosure
 from procure.models import (
     Award,
     AwardStatus,
@@ -72,8 +73,6 @@ CONTRACT_STATUS = {ContractStatus.signed: "pending", ContractStatus.active: "act
                    ContractStatus.expired: "terminated", ContractStatus.terminated: "terminated"}
 # Who responded, once the responses are opened: opened, then judged.
 OPENED = (ResponseStatus.opened, ResponseStatus.accepted, ResponseStatus.rejected)
-# When the tenderers are named: the evaluation is over (blind evaluators know no names).
-EVALUATED = (S.awarding, S.awarded, S.archived, S.cancelled)
 
 
 class NotPublic(Exception):
@@ -219,20 +218,23 @@ def _tender(session: Session, solicitation: Solicitation, parties: _Parties, bas
             Response.solicitation_id == solicitation.id, Response.status.in_(OPENED))
             .order_by(Response.id)))
         tenderers: dict[int, dict[str, str]] = {}
-        tender["numberOfTenderers"] = len({r.organization_id for r in responded})
-        if solicitation.status in EVALUATED:
-            for response in responded:
+        if disclosure.may_see(None, disclosure.Kind.counts, solicitation):
+            tender["numberOfTenderers"] = len({r.organization_id for r in responded})
+        for response in responded:
+            if disclosure.may_see(None, disclosure.Kind.identity, response):
                 tenderers.setdefault(response.organization_id,
                                      parties.organization(response.organization, "tenderer"))
+        if tenderers:
             tender["tenderers"] = list(tenderers.values())
     return _drop_empty(tender)
 
 
 def _public_awards(session: Session, solicitation: Solicitation) -> list[Award]:
-    """Awards the bidders have been told of (and those withdrawn after it)."""
+    """Awards the public may know of: final (standstill over), their awardee named as the
+    disclosure table allows."""
     return [a for a in award_flow.awards_of(session, solicitation)
-            if a.status in AWARD_STATUS and a.notified_at is not None
-            or a.status is AwardStatus.final]
+            if a.status is AwardStatus.final
+            and disclosure.may_see(None, disclosure.Kind.identity, a.response)]
 
 
 def _award(award: Award, parties: _Parties) -> dict[str, Any]:

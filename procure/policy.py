@@ -16,9 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
+from procure import disclosure
 from procure.models import (
-    EvaluationPlan,
-    Panel,
     PanelMember,
     ResponseStatus,
     Role,
@@ -81,17 +80,12 @@ def _unsealed_for(user: Any, response: Any) -> bool:
 
 
 def evaluates_blind(user: Any, solicitation: Any) -> bool:
-    """This person sits on a panel (chair included) of an RFR evaluated blind: bidders' names
-    never reach them, so they read its responses only through the evaluation, by bidder code."""
-    session = object_session(solicitation)
-    if session is None or getattr(user, "id", None) is None:
+    """This person sits on a panel (chair included) of an RFR evaluated blind and may not know
+    its bidders' names yet (disclosure: until the panels are finalized): they read its responses
+    only through the evaluation, by bidder code."""
+    if object_session(solicitation) is None or getattr(user, "id", None) is None:
         return False
-    plan = session.get(EvaluationPlan, solicitation.id)
-    if plan is None or not plan.blind:
-        return False
-    return session.scalar(select(PanelMember.id).join(Panel).where(
-        Panel.solicitation_id == solicitation.id, PanelMember.user_id == user.id,
-        PanelMember.removed_at.is_(None)).limit(1)) is not None
+    return disclosure.blind_now(user, solicitation)
 
 
 def _active(user: Any) -> bool:

@@ -21,6 +21,7 @@ from procure.extensions import db
 from procure.faces import actor, uploads
 from procure.models import Award, Lot, Protest, Response, Solicitation
 from procure.workflows import award as flow
+from procure.workflows import evaluation as evaluation_flow
 from procure.workflows.base import NotFound, WorkflowError
 
 bp = Blueprint("api_awards", __name__, url_prefix=PREFIX,
@@ -167,17 +168,25 @@ class CoverageSchema(Schema):
 
 # ---------------------------------------------------------------- finding things
 
+def _names_allowed(row: Solicitation) -> Solicitation:
+    """Awards name the bidders: refused (403) to whoever the disclosure table keeps them from,
+    as the award pages are (a blind evaluator before the panels are finalized)."""
+    evaluation_flow.refuse_names_to_blind_evaluator(db.session, row, actor())
+    return row
+
+
 def _solicitation(solicitation_id: int) -> Solicitation:
     row = db.session.get(Solicitation, solicitation_id)
     if row is None:
         raise NotFound("No such solicitation.")
-    return row
+    return _names_allowed(row)
 
 
 def _award(award_id: UUID) -> Award:
     row = db.session.scalar(select(Award).where(Award.public_id == str(award_id)))
     if row is None:
         raise NotFound("No such award.")
+    _names_allowed(row.solicitation)
     return row
 
 
@@ -273,6 +282,7 @@ class LotNotices(MethodView):
         lot = db.session.get(Lot, lot_id)
         if lot is None:
             raise NotFound("No such lot.")
+        _names_allowed(lot.solicitation)
         notices = flow.notify_lot(db.session, lot, actor())
         db.session.commit()
         return notices
@@ -356,6 +366,7 @@ class ProtestDecision(MethodView):
         protest = db.session.scalar(select(Protest).where(Protest.public_id == str(protest_id)))
         if protest is None:
             raise NotFound("No such protest.")
+        _names_allowed(protest.award.solicitation)
         flow.decide_protest(db.session, protest, actor(), uphold=data["uphold"],
                             reasons=data["reasons"])
         db.session.commit()

@@ -97,7 +97,7 @@ class ScoresheetSchema(Schema):
     returned_reason = fields.String()
     scores = fields.Function(lambda s: ScoreSchema(many=True).dump(
         [{"criterion_id": x.criterion_id, "criterion": x.criterion.name, "points": x.points,
-          "comment": x.comment} for x in s.scores]))
+          "comment": x.comment} for x in s.shown_scores]))
 
 
 class ScoresArgsSchema(Schema):
@@ -194,6 +194,7 @@ def _solicitation(solicitation_id: int) -> Solicitation:
 
 def _sheet_out(sheet: Any, who: Any) -> Any:
     sheet.bidder = flow.bidder_label(sheet.panel, sheet.response, who)
+    sheet.shown_scores = flow.scores_shown(sheet, who)
     return sheet
 
 
@@ -396,7 +397,7 @@ class Declarations(MethodView):
 
 
 def _declarations(panel: Any, member: Any) -> list[dict]:
-    labels = flow.bidder_labels(panel, actor())
+    labels = flow.declaration_labels(panel, actor())
     out = []
     for index, org in enumerate(flow.bidders_of(panel)):
         current = flow.current_declaration(member, org.id)

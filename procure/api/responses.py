@@ -8,7 +8,6 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
@@ -23,7 +22,7 @@ from procure.api.common import (
 )
 from procure.extensions import db
 from procure.faces import actor, received_at
-from procure.models import Lot, Response
+from procure.models import Response
 from procure.workflows import response as flow
 from procure.workflows.base import NotFound
 
@@ -122,7 +121,7 @@ class ResponseList(MethodView):
     def post(self, data: dict) -> Response:
         """Start my organisation's response to a lot (or find the one already started)."""
         who = actor()
-        lot = db.session.get(Lot, data["lot_id"]) or abort(404)
+        lot = flow.lot_to_respond_to(db.session, who, data["lot_id"])
         row = flow.start(db.session, who, lot)
         db.session.commit()
         return with_events(row, flow.allowed_events(row, who))

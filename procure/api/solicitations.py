@@ -224,3 +224,29 @@ class FinalAwards(MethodView):
         row = search.visible_solicitation(db.session, None, solicitation_id)
         return [a for a in award_flow.awards_of(db.session, row)
                 if a.status is AwardStatus.final]
+
+
+class BelowMinimumSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(list(flow.BELOW_MINIMUM)),
+                             metadata={"description": "evaluate (anyway), readvertise (cancel "
+                                                      "to advertise again) or cancel"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "on the record; bidders read it on a cancel"})
+
+
+@bp.route("/<int:solicitation_id>/below-minimum")
+class BelowMinimum(MethodView):
+    @policy.rule("solicitation.manage")
+    @bp.arguments(BelowMinimumSchema)
+    @bp.response(200, StatusSchema)
+    @bp.errors(400, 403, 404, 409)
+    def post(self, args: dict, solicitation_id: int) -> dict:
+        """An RFR opened with fewer responsive responses than its procedure's minimum: evaluate
+        anyway, re-advertise or cancel, with a reason on the record (409 when there is nothing
+        to decide)."""
+        row = visible_solicitation(solicitation_id)
+        response_flow.decide_below_minimum(db.session, row, actor(), args["decision"],
+                                           args["reason"])
+        db.session.commit()
+        return {"id": row.id, "status": row.status.name,
+                "allowed_events": flow.allowed_events(row)}

@@ -36,6 +36,8 @@ class CancelReason(enum.Enum):
     cannot_be_fixed = "The solicitation has a defect that cannot be fixed by addendum"
     funds_cut = "Funding was cut or withdrawn"
     no_responses = "No responses, or none responsive"
+    too_few_responses = "Fewer responses than the procedure's minimum"
+    readvertise = "Fewer responses than the minimum: to be advertised again"
     other = "Other"
 
 
@@ -97,6 +99,10 @@ class Solicitation(Base):
     opened_at: Mapped[datetime | None]
     cancel_reason: Mapped[CancelReason | None] = mapped_column(enum_column(CancelReason))
     cancel_text: Mapped[str] = mapped_column(Text, default="")
+    # Opened with fewer responses than the procedure's minimum, an officer chose to evaluate
+    # anyway: when, and why (on the record; re-advertising or cancelling is a cancel instead).
+    below_minimum_at: Mapped[datetime | None]
+    below_minimum_reason: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)

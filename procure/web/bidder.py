@@ -15,7 +15,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from procure import clock, policy
 from procure.extensions import db, limiter
 from procure.faces import received_at, send_document, send_page_image, uploads
-from procure.models import DocumentKind, Lot
+from procure.models import DocumentKind
 from procure.web.forms import ConfirmForm, EventForm, UploadForm
 from procure.workflows import response as flow
 from procure.workflows import solicitation as solicitation_flow
@@ -36,7 +36,7 @@ def dashboard():
 @bp.route("/lots/<int:lot_id>/respond", methods=["POST"])
 @policy.rule("response.work")
 def start(lot_id: int):
-    lot = db.get_or_404(Lot, lot_id)
+    lot = flow.lot_to_respond_to(db.session, current_user, lot_id)
     row = flow.start(db.session, current_user, lot)
     db.session.commit()
     return redirect(url_for("bidder.response", response_id=row.public_id))

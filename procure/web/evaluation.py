@@ -573,14 +573,14 @@ def declare(panel_id: str):
 
 def _declare_page(row, member, bidders, *, entered=None, withdrawing=(), error=None,
                   status: int = 200):
-    labels = flow.bidder_labels(row, current_user)
+    labels = flow.declaration_labels(row, current_user)
     return render_template(
         "evaluation/declare.html", p=row, member=member, bidders=list(enumerate(bidders)),
         labels=labels, current={org.id: flow.current_declaration(member, org.id)
                                 for org in bidders},
         history=[d for d in member.declarations if d.superseded_at is not None],
         blind=flow.is_blind_for(row, current_user), entered=entered, error=error,
-        withdrawing=[(labels.get(org.id, "a bidder"), sheet) for org, sheet in withdrawing]
+        withdrawing=[sheet for _, sheet in withdrawing]
     ), status
 
 

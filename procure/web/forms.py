@@ -293,6 +293,16 @@ class EventForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[Optional(), Length(max=2000)])
 
 
+class BelowMinimumForm(FlaskForm):
+    """An RFR opened below its procedure's minimum of responses: what the officer decides."""
+    decision = SelectField("Decision", choices=[
+        ("evaluate", "Evaluate anyway"), ("readvertise", "Re-advertise (cancel this RFR)"),
+        ("cancel", "Cancel")], validators=[DataRequired()])
+    reason = TextAreaField("Reason (on the record; bidders read it if the RFR is cancelled)",
+                           validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField("Record the decision")
+
+
 class QuestionForm(FlaskForm):
     body = TextAreaField("Your question", validators=[DataRequired(), Length(max=5000)])
     submit = SubmitField("Ask privately")

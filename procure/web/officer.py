@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from flask import (
@@ -21,7 +22,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from procure import clock, policy, search
+from procure import clock, disclosure, policy, search
 from procure.extensions import db
 from procure.faces import send_document, send_page_image, uploads
 from procure.models import (
@@ -44,6 +45,7 @@ from procure.web.forms import (
     EDIT_FORMS,
     AddendumForm,
     AnswerForm,
+    BelowMinimumForm,
     CancelForm,
     ConfirmForm,
     CriterionForm,
@@ -491,7 +493,10 @@ def _questions_page(row: Solicitation, status: int = 200, submitted: dict | None
     forms = {q.id: AnswerForm(prefix=f"q{q.id}", answer=q.answer, formdata=None)
              for q in row.questions}
     forms.update(submitted or {})
-    return render_template("officer/questions.html", s=row, forms=forms), status
+    # who asked is a bidder's identity: hidden from an evaluator who may not know the bidders
+    # (before the opening there is no panel: the agency reads who asked, as it always has)
+    names = not disclosure.blind_now(current_user, row)
+    return render_template("officer/questions.html", s=row, forms=forms, names=names), status
 
 
 @bp.route("/solicitations/<int:solicitation_id>/comments")
@@ -529,14 +534,41 @@ def lifecycle(solicitation_id: int):
 @bp.route("/solicitations/<int:solicitation_id>/responses")
 @policy.rule("response.read_opened")
 def responses(solicitation_id: int):
-    row = db.get_or_404(Solicitation, solicitation_id)
+    return _responses_page(db.get_or_404(Solicitation, solicitation_id))
+
+
+def _responses_page(row: Solicitation, status: int = 200, minimum_form: Any = None):
+    """The responses page names the bidders: refused to an officer who evaluates blind."""
     evaluation_flow.refuse_names_to_blind_evaluator(db.session, row, current_user)
     rows = response_flow.responses_for(db.session, current_user, row)
     return render_template("officer/responses.html", s=row, responses=rows,
                            counts=response_flow.opening_counts(db.session, row),
                            sealed_count=response_flow.sealed_count(db.session, row),
                            event_form=EventForm(), events=flow.allowed_events(row),
-                           consequences=flow.consequences(row))
+                           consequences=flow.consequences(row),
+                           below_minimum=flow.below_minimum(db.session, row),
+                           minimum_form=minimum_form or BelowMinimumForm(formdata=None)), status
+
+
+@bp.route("/solicitations/<int:solicitation_id>/below-minimum", methods=["POST"])
+@policy.rule("solicitation.manage")
+def below_minimum(solicitation_id: int):
+    """Opened below the procedure's minimum: evaluate anyway, re-advertise or cancel."""
+    row = db.get_or_404(Solicitation, solicitation_id)
+    form = BelowMinimumForm()
+    if not form.validate_on_submit():
+        return _responses_page(row, 400, form)
+    try:
+        response_flow.decide_below_minimum(db.session, row, current_user, form.decision.data,
+                                           form.reason.data)
+    except WorkflowError as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return _responses_page(row, 409, form)
+    db.session.commit()
+    flash(f"{row.number}: {dict(form.decision.choices)[form.decision.data].lower()}, "
+          "on the record.", "success")
+    return redirect(url_for("officer.responses", solicitation_id=row.id))
 
 
 @bp.route("/responses/<uuid:response_id>")

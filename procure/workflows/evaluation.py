@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from transitions import EventData
 
-from procure import audit, clock, policy
+from procure import audit, clock, disclosure, policy
 from procure.models import (
     ConflictDeclaration,
     ConsensusScore,
@@ -70,15 +70,25 @@ def responses_of(panel: Panel) -> list[Response]:
         return []
     return list(session.scalars(select(Response).where(
         Response.lot_id.in_(lot_ids), Response.status == EVALUATED)
-        .order_by(Response.lot_id, Response.id)))
+        .order_by(Response.lot_id, Response.public_id)))    # the bidder codes' order
 
 
 def bidders_of(panel: Panel) -> list[Any]:
-    """The organisations whose responses the panel scores (each member declares for each)."""
+    """The organisations whose responses the panel scores (each member declares for each), in
+    alphabetical order: on a blind panel their order must not follow the bidder codes."""
     seen: dict[int, Any] = {}
     for response in responses_of(panel):
         seen.setdefault(response.organization_id, response.organization)
-    return list(seen.values())
+    return sorted(seen.values(), key=lambda org: (org.legal_name.casefold(), org.id))
+
+
+def declaration_labels(panel: Panel, viewer: Any) -> dict[int, str]:
+    """Organisation id -> what a member declares against: the bidder's name, even on a blind
+    panel (the disclosure table's roster: names in alphabetical order, tied to no code), so a
+    member knows whether they have a conflict and is never told which code it was."""
+    if disclosure.may_see(viewer, disclosure.Kind.roster, panel.solicitation):
+        return {org.id: org.legal_name for org in bidders_of(panel)}
+    return bidder_labels(panel, viewer)
 
 
 def technical_criteria(panel: Panel) -> list[Criterion]:
@@ -568,29 +578,36 @@ def scores_visible_to(actor: Any, panel: Panel) -> bool:
     return False
 
 
+def scores_shown(sheet: Scoresheet, viewer: Any) -> list[Any]:
+    """A scoresheet's points and comments as this person may see them: their own always;
+    another member's only where the disclosure table allows (every scoresheet in)."""
+    if sheet.member.user_id == getattr(viewer, "id", None) or disclosure.may_see(
+            viewer, disclosure.Kind.scores, sheet.response):
+        return list(sheet.scores)
+    return []
+
+
 def bidder_label(panel_or_solicitation: Panel | Solicitation, response: Response,
                  viewer: Any) -> str:
     """What a person is shown for a bidder: the name, or on a blind RFR a bidder code for
-    everyone who evaluates (panel members, chair included); the officers who manage the
-    evaluation without sitting on a panel see names."""
+    whoever the disclosure table keeps the bidder's identity from (its evaluators, the chair
+    too, until the panel is finalized); the officers who manage the evaluation without sitting
+    on a panel see names."""
     solicitation = getattr(panel_or_solicitation, "solicitation", panel_or_solicitation)
-    session = _session(response)
-    plan = session.get(EvaluationPlan, solicitation.id)
-    if plan is None or not plan.blind:
-        return response.organization.legal_name
-    sits = session.scalar(select(PanelMember.id).join(Panel).where(
-        Panel.solicitation_id == solicitation.id, PanelMember.user_id == getattr(viewer, "id", None),
-        PanelMember.removed_at.is_(None)).limit(1))
-    if sits is None and policy.allows(viewer, "evaluation.manage"):
+    plan = _session(response).get(EvaluationPlan, solicitation.id)
+    if plan is None or not plan.blind or disclosure.may_see(viewer, disclosure.Kind.identity,
+                                                            response):
         return response.organization.legal_name
     return bidder_code(response)
 
 
 def bidder_code(response: Response) -> str:
-    """A stable code for a bidder in a blind evaluation: lot and a letter by response order."""
+    """A stable code for a bidder in a blind evaluation: the lot and a letter in the order of
+    the responses' random public ids, so a code follows neither when a bidder started nor any
+    id the audit trail or an export carries."""
     siblings = _lot_responses(response.lot, tuple(ResponseStatus))
-    order = sorted(r.id for r in siblings)
-    index = order.index(response.id)
+    order = sorted(r.public_id for r in siblings)
+    index = order.index(response.public_id)
     letters = ""
     index += 1
     while index:
@@ -1125,8 +1142,8 @@ def refuse_names_to_blind_evaluator(session: Session, solicitation: Solicitation
     if names_hidden_from(session, solicitation, viewer):
         raise policy.Denied(
             f"You sit on a blind evaluation panel of {solicitation.number}: its bidders' names "
-            "stay hidden from you. An officer who does not sit on its panels handles these "
-            "pages.")
+            "stay hidden from you until its panels are finalized. An officer who does not sit "
+            "on its panels handles these pages.")
 
 
 def panels_for_member(session: Session, user: Any) -> list[tuple[Panel, PanelMember]]:

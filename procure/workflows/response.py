@@ -8,6 +8,7 @@ opened, except for the bidder's own organisation."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, BinaryIO
@@ -16,12 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 from transitions import EventData
 
-from procure import audit, clock, policy
+from procure import audit, clock, disclosure, policy
 from procure.storage import StoredFile
 from procure.models import (
     Addendum,
     AuditEvent,
     AwardNotice,
+    CancelReason,
     Document,
     DocumentKind,
     IntakeStatus,
@@ -29,6 +31,7 @@ from procure.models import (
     Receipt,
     Response,
     ResponseStatus,
+    Role,
     Solicitation,
     SolicitationKind,
     SolicitationStatus,
@@ -161,6 +164,15 @@ OFFICER_EVENTS = ("accept", "reject")
 
 
 # ---------------------------------------------------------------- bidder's use cases
+
+def lot_to_respond_to(session: Session, actor: Any, lot_id: int) -> Lot:
+    """A lot a bidder names to start a response: a draft's (or a never-published RFR's) lot is
+    answered exactly as a lot that does not exist, so its id tells nothing."""
+    lot = session.get(Lot, lot_id)
+    if lot is None or not policy.allows(actor, "solicitation.view", lot.solicitation):
+        raise NotFound("No such lot.")
+    return lot
+
 
 def start(session: Session, actor: User, lot: Lot) -> Response:
     policy.require(actor, "response.work")
@@ -470,6 +482,24 @@ def fire_solicitation_event(session: Session, solicitation: Solicitation, event:
                            cascade=CASCADES.get(event), **data)
 
 
+def decide_below_minimum(session: Session, solicitation: Solicitation, actor: User,
+                         decision: str, reason: str) -> None:
+    """An RFR opened with fewer responsive responses than its procedure's minimum: the officer
+    evaluates anyway, re-advertises (this RFR is cancelled, to be advertised again) or cancels,
+    each with a reason on the record."""
+    if decision == "evaluate":
+        return solicitation_flow.evaluate_below_minimum(session, solicitation, actor, reason)
+    if decision not in solicitation_flow.BELOW_MINIMUM:
+        refuse("Choose: evaluate anyway, re-advertise or cancel.")
+    if solicitation_flow.below_minimum(session, solicitation) is None:
+        refuse(f"{solicitation.number} needs no decision: it is not opened below the minimum.")
+    code = CancelReason.readvertise if decision == "readvertise" else \
+        CancelReason.too_few_responses
+    fire_solicitation_event(session, solicitation, "cancel", actor, reason=reason,
+                            cancel_reason=code)
+    return None
+
+
 def close_solicitation(session: Session, solicitation: Solicitation, actor: User | str, *,
                        grace: timedelta = CLOSING_GRACE, at: datetime | None = None) -> None:
     """Close the solicitation at its deadline and seal its submitted responses."""
@@ -590,14 +620,52 @@ def responses_for(session: Session, actor: Any, solicitation: Solicitation) -> l
             if is_unsealed_for(actor, r)]
 
 
-def audit_trail(session: Session, actor: Any, solicitation: Solicitation) -> list[AuditEvent]:
+def audit_trail(session: Session, actor: Any, solicitation: Solicitation) -> list[Any]:
     """Every audit event of the procurement, oldest first: the solicitation's own and, of its
     responses, only those this person may read now (for the agency: after the opening, and
-    never a draft's or a withdrawn response's), so the trail counts no sealed response."""
+    never a draft's or a withdrawn response's), so the trail counts no sealed response. Where
+    the disclosure table hides the bidders' identity from this person (a blind evaluator), the
+    rows keep their event and hash but not who the bidder was: a bidder's action reads
+    "a bidder", and no organisation, response or question is named."""
     readable = {r.id for r in responses_for(session, actor, solicitation)}
-    events = session.scalars(select(AuditEvent).where(
+    events = [e for e in session.scalars(select(AuditEvent).where(
         AuditEvent.solicitation_id == solicitation.id).order_by(AuditEvent.seq))
-    return [e for e in events if e.entity_type != "response" or e.entity_id in readable]
+        if e.entity_type != "response" or e.entity_id in readable]
+    if not disclosure.blind_now(actor, solicitation):
+        return events
+    bidders = set(session.scalars(select(User.id).where(
+        User.id.in_({e.actor_id for e in events if e.actor_id is not None}),
+        User.role == Role.bidder)))
+    return [_without_bidders(e, bidders) for e in events if e.entity_type != "response"]
+
+
+# Audit data that names a bidder (or a row that leads to one).
+_NAMING = {"organization", "organization_id", "response", "response_id", "question", "comment",
+           "bidder"}
+
+
+def _without_bidders(event: AuditEvent, bidders: set[int]) -> AuditRow:
+    data = {k: v for k, v in (event.data or {}).items() if k not in _NAMING}
+    return AuditRow(seq=event.seq, at=event.at, actor_label="a bidder" if event.actor_id in
+                    bidders else event.actor_label, entity_type=event.entity_type,
+                    entity_id=event.entity_id, event=event.event, from_state=event.from_state,
+                    to_state=event.to_state, reason=event.reason, data=data, hash=event.hash)
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """An audit event as shown to someone who may not know the bidders (never written)."""
+    seq: int
+    at: datetime
+    actor_label: str
+    entity_type: str
+    entity_id: int
+    event: str
+    from_state: str | None
+    to_state: str | None
+    reason: str
+    data: dict[str, Any]
+    hash: str
 
 
 def my_responses(session: Session, actor: User) -> list[Response]:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session, selectinload
 from transitions import EventData
 
@@ -141,7 +141,51 @@ def _has_accepted_response(event: EventData) -> bool:
         Response.status == ResponseStatus.accepted).limit(1))
     if accepted is None:
         refuse("Accept at least one response as responsive before evaluation begins.")
+    short = below_minimum(_session(event.model), event.model)
+    if short is not None:
+        count, minimum = short
+        refuse(f"{event.model.number} has {count} responsive response"
+               f"{'' if count == 1 else 's'}; the procedure asks for at least {minimum}. "
+               "Decide first, with a reason on the record: evaluate anyway, re-advertise or "
+               "cancel.")
     return True
+
+
+def below_minimum(session: Session, row: Solicitation) -> tuple[int, int] | None:
+    """(responsive responses, the procedure's minimum) where an opened RFR has fewer accepted
+    responses than its procedure's minimum and no officer has yet decided to evaluate anyway;
+    None otherwise."""
+    if row.kind is not SolicitationKind.RFR or row.opened_at is None \
+            or row.below_minimum_at is not None:
+        return None
+    minimum = rules_for(session, row.kind).min_responses
+    count = session.scalar(select(func.count()).select_from(Response).where(
+        Response.solicitation_id == row.id, Response.status == ResponseStatus.accepted)) or 0
+    return (count, minimum) if count < minimum else None
+
+
+# What an officer may decide for an RFR opened below the minimum (the cancels are the response
+# workflow's: workflows.response.decide_below_minimum).
+BELOW_MINIMUM = {"evaluate": "Evaluate anyway", "readvertise": "Re-advertise (cancel this RFR)",
+                 "cancel": "Cancel"}
+
+
+def evaluate_below_minimum(session: Session, row: Solicitation, actor: User,
+                           reason: str) -> None:
+    """Evaluate an RFR opened below its procedure's minimum anyway, the reason on the record."""
+    policy.require(actor, "solicitation.manage")
+    short = below_minimum(session, row)
+    if row.status is not S.opened or short is None:
+        refuse(f"{row.number} needs no decision: it is not opened below the minimum.")
+    if not reason.strip():
+        refuse("Give the reason: it goes on the record.")
+    row.below_minimum_at = clock.now()
+    row.below_minimum_reason = reason.strip()
+    session.flush()
+    audit.record(session, actor=actor, entity_type="solicitation", entity_id=row.id,
+                 event="evaluate_below_minimum", from_state=row.status.name,
+                 to_state=row.status.name, reason=reason.strip(),
+                 data={"responses": short[0], "minimum": short[1]})
 
 
 # ---------------------------------------------------------------- callbacks

@@ -116,6 +116,7 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
         ("fire", "POST"), ("publish_addendum", "POST"), ("answer", "POST"),
         ("questions", "GET"), ("comments", "GET"), ("audit_trail", "GET"),
         ("lifecycle", "GET"), ("responses", "GET")]},
+    ("officer.below_minimum", "POST"): (AGENCY, AGENCY),   # an empty form: 400, told in words
     ("officer.response", "GET"): (NOBODY, AGENCY),
     ("officer.document", "GET"): (NOBODY, AGENCY),
     ("officer.page_image", "GET"): (NOBODY, AGENCY),
@@ -178,6 +179,7 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("api_solicitations.SolicitationList", "POST"): (AGENCY, AGENCY),
     ("api_solicitations.SolicitationItem", "GET"): (ANYONE, ANYONE),
     ("api_solicitations.SolicitationEvent", "POST"): (AGENCY, AGENCY),
+    ("api_solicitations.BelowMinimum", "POST"): (AGENCY, AGENCY),
     ("api_responses.ResponseList", "GET"): (BIDDERS, BIDDERS),
     ("api_responses.ResponseItem", "GET"): (OWNERS, OWNERS | AGENCY),
     ("api_responses.ResponseEvent", "POST"): (OWNERS, OWNERS | AGENCY),
@@ -262,25 +264,30 @@ def sweep(app, state: int, roles=ROLES, blind: bool = False):
         world = build(app, opened=bool(state), blind=blind)
         moment = world.deadline + (timedelta(minutes=1) if state else -timedelta(days=2))
         with time_machine.travel(moment):
-            c = client_for(app, role)
-            c.get("/")  # a page with a CSRF token for this session
-            for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
-                for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-                    key = (rule.endpoint, method)
-                    url = url_for_rule(rule, world, role, method)
-                    if rule.endpoint.startswith("api_"):
-                        headers = ({"Authorization": f"Bearer {world.tokens[role]}"}
-                                   if role != "anonymous" else {})
-                        response = c.http.open(url, method=method, headers=headers,
-                                               json={} if method == "POST" else None)
-                    elif method == "POST":
-                        response = c.post(url, {})
-                    else:
-                        response = c.get(url)
-                    yield key, role, url, response, world
-                    if key == ("auth.logout", "POST") and role != "anonymous":
-                        c = client_for(app, role)
-                        c.get("/")
+            yield from walk(app, world, role)
+
+
+def walk(app, world, role: str):
+    """The sweep's walk for one role in a built world: every endpoint and method."""
+    c = client_for(app, role)
+    c.get("/")  # a page with a CSRF token for this session
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            key = (rule.endpoint, method)
+            url = url_for_rule(rule, world, role, method)
+            if rule.endpoint.startswith("api_"):
+                headers = ({"Authorization": f"Bearer {world.tokens[role]}"}
+                           if role != "anonymous" else {})
+                response = c.http.open(url, method=method, headers=headers,
+                                       json={} if method == "POST" else None)
+            elif method == "POST":
+                response = c.post(url, {})
+            else:
+                response = c.get(url)
+            yield key, role, url, response, world
+            if key == ("auth.logout", "POST") and role != "anonymous":
+                c = client_for(app, role)
+                c.get("/")
 
 
 def got_through(response) -> bool:
@@ -445,6 +452,8 @@ def test_a_blind_evaluation_names_no_bidder_to_a_panelist(app):
     for key, role, url, response, _ in sweep(app, 1, roles=["panelist", "admin"], blind=True):
         if role == "admin" and url.startswith("/admin/"):
             continue    # the registers of every organisation and user: not who bid on what
+        if key[0] in ROSTER_ROUTES:
+            continue    # the bidders' names, alphabetical and tied to no code (test below)
         body = response.get_data().decode("latin-1") + str(response.headers)
         scored = scored or (key == ("evaluation.scoresheet", "GET") and "Bidder 1-A" in body)
         for needle in (ORG_A, SECRET_FILENAME):
@@ -486,3 +495,116 @@ def test_award_and_contract_objects_are_gated_before_they_are_looked_for(app):
             if answer.status_code != expected:
                 wrong.append(f"{role} {key[1]} {url} -> {answer.status_code} (not {expected})")
     assert wrong == [], "\n".join(wrong)
+
+
+# --- Disclosure (issue 17): the one table (procure.disclosure), walked. Needles of each kind are
+# planted in the response, its file, the question a bidder asked and a member's scoresheet; every
+# route x role is walked in two phases (before the opening; technical scoring on a blind RFR,
+# the panelist's scoresheet in, the chair's not). No needle may appear where the table forbids
+# it, and each appears (by some route) where the table allows it and a route exists. ----------
+
+# Conflict declarations: the bidders' names as one alphabetical list, tied to no code
+# (disclosure.Kind.roster); the name is checked against that row of the table there.
+ROSTER_ROUTES = {"evaluation.declare", "api_evaluation.Declarations"}
+
+# Where a role has a route to the kind at all (the table may allow what no page shows: a panelist
+# has no page of the RFR's questions).
+ROUTED = {"alpha": {"bidder", "bidder_colleague", "officer", "admin"},
+          "asker": {"officer", "admin"}, "scores": {"panelist"}, "roster": set()}
+# The two faces of the award must agree for every role: (page, API) pairs.
+TWIN_FACES = [(("award.solicitation", "GET"), ("api_awards.Awards", "GET")),
+              (("award.solicitation", "GET"), ("api_awards.Coverage", "GET"))]
+
+
+def _needles(world) -> dict[str, tuple[str, list[str]]]:
+    from tests.support.factories import ORG_B
+    from tests.support.world import SCORE_NEEDLE
+    return {"alpha": ("identity", [ORG_A, SECRET_FILENAME, EMAILS["bidder"], "04-1111111",
+                                   world.sha256]),
+            "asker": ("identity", [ORG_B, EMAILS["other_bidder"]]),
+            "scores": ("scores", [SCORE_NEEDLE])}
+
+
+def _allowed_by_table(app, world, role: str, group: str, kind: str) -> bool:
+    """What procure.disclosure says for this role (the asker's identity: as for questions, the
+    agency reads who asked unless it evaluates blind now)."""
+    from procure import disclosure
+    from procure.extensions import db
+    from procure.models import Response, Solicitation
+    from tests.support.factories import user as person
+    with app.app_context():
+        who = None if role == "anonymous" else person(db.session, role)
+        solicitation = db.session.get(Solicitation, world.ids["solicitation"])
+        if group == "asker":
+            return role in AGENCY and not disclosure.blind_now(who, solicitation)
+        if group == "roster":
+            return disclosure.may_see(who, kind, solicitation)
+        response = db.session.scalar(db.select(Response).where(
+            Response.public_id == world.ids["response"]))
+        if group == "scores" and role == "panelist":
+            return True     # their own scoresheet
+        return disclosure.may_see(who, kind, response)
+
+
+def _extra_requests(app, world, role: str):
+    """Requests the sweep's empty bodies do not make: the chair returns the member's submitted
+    scoresheet (the API's answer must not carry the member's scores)."""
+    if "sheet" not in world.ids or role == "anonymous":
+        return []
+    from procure import accounts
+    from procure.extensions import db
+    from tests.support.factories import user as person
+    with app.app_context():     # the walk revoked the sweep's token (DELETE tokens/current)
+        token = accounts.issue_token(db.session, person(db.session, role), "extra")
+        db.session.commit()
+    answer = app.test_client().post(f"/api/v1/evaluation/scoresheets/{world.ids['sheet']}/return",
+                                    headers={"Authorization": f"Bearer {token}"},
+                                    json={"reason": "Please look again at the outcomes."})
+    return [(("api_evaluation.ScoresheetReturn", "POST+reason"), answer)]
+
+
+@pytest.mark.parametrize("phase", ["before_opening", "technical_scoring_blind"])
+def test_disclosure_sweep_every_route_role_and_phase_asks_the_table(app, phase):
+    state, blind = (0, False) if phase == "before_opening" else (1, True)
+    leaks, missing, faces, probes = [], set(), {}, 0
+    shown: dict[tuple[str, str], bool] = {}
+    expected: dict[tuple[str, str], bool] = {}
+    for role in ROLES:
+        wipe(app)
+        world = build(app, opened=bool(state), blind=blind, scored=bool(state))
+        for group, (kind, _) in _needles(world).items():
+            expected[(role, group)] = _allowed_by_table(app, world, role, group, kind)
+        expected[(role, "roster")] = _allowed_by_table(app, world, role, "roster", "roster")
+        moment = world.deadline + (timedelta(minutes=1) if state else -timedelta(days=2))
+        with time_machine.travel(moment):
+            walked = [(key, url, response) for key, r, url, response, _ in
+                      walk(app, world, role)]
+            walked += [(key, "(extra)", response)
+                       for key, response in _extra_requests(app, world, role)]
+        for key, url, response in walked:
+            faces[(role, key)] = got_through(response)
+            if role == "admin" and url.startswith("/admin/"):
+                continue    # the registers of every organisation and user: not who bid on what
+            body = response.get_data().decode("latin-1") + str(response.headers)
+            for group, (_, needles) in _needles(world).items():
+                if group == "asker" and role == "other_bidder":
+                    continue    # their own organisation, on their own pages
+                for needle in needles:
+                    probes += 1
+                    if needle in body:
+                        cell = ("roster" if key[0] in ROSTER_ROUTES and needle == ORG_A
+                                else group)
+                        shown[(role, cell)] = True
+                        if not expected[(role, cell)]:
+                            leaks.append(f"{phase} {role} {key[1]} {url}: {group} {needle!r}")
+    for (role, group), allowed in expected.items():
+        if allowed and role in ROUTED[group] and not shown.get((role, group)) \
+                and not (group == "scores" and not state):
+            missing.add(f"{phase} {role}: no route shows the {group} the table allows")
+    disagree = [f"{role}: {page} {faces.get((role, page))} but {api} {faces.get((role, api))}"
+                for role in ROLES for page, api in TWIN_FACES
+                if faces.get((role, page)) != faces.get((role, api))]
+    print(f"\ndisclosure probes ({phase}): {probes}, leaks: {len(leaks)}")
+    assert leaks == [], "\n".join(leaks)
+    assert missing == set(), "\n".join(sorted(missing))
+    assert disagree == [], "\n".join(disagree)

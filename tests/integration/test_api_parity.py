@@ -21,6 +21,7 @@ PARITY: dict[str, set[tuple[str, str]]] = {
                             ("api_criteria.CriterionItem", "DELETE")},
     "officer.attach_document": {("api_documents.Documents", "POST")},
     "officer.fire": {("api_solicitations.SolicitationEvent", "POST")},
+    "officer.below_minimum": {("api_solicitations.BelowMinimum", "POST")},
     "officer.publish_addendum": {("api_addenda.Addenda", "POST")},
     "officer.answer": {("api_questions.QuestionAnswer", "PUT")},
     "officer.judge": {("api_responses.ResponseEvent", "POST")},

@@ -224,12 +224,13 @@ def test_a_blind_evaluation_shows_no_bidder_name_to_evaluators(app, world):
     _declare(c["chair"], panel_id)
     _declare(c["family"], panel_id)
     c["chair"].post(f"/evaluation/panels/{panel_id}/events/begin_scoring", {})
-    pages = []
+    pages, rosters = [], []
     for who, email in [("panelist", EMAILS["panelist"]), ("chair", EMAILS["officer2"]),
                        ("family", "parent@families.example.org")]:
         pages.append(c[who].get("/evaluation/mine").get_data(as_text=True))
-        pages.append(c[who].get(f"/evaluation/panels/{panel_id}/declarations")
-                     .get_data(as_text=True))
+        # declarations: the names, alphabetical and tied to no code (procure.disclosure)
+        rosters.append(c[who].get(f"/evaluation/panels/{panel_id}/declarations")
+                       .get_data(as_text=True))
         for sheet in _sheet_ids(app, email):
             pages.append(c[who].get(f"/evaluation/scoresheets/{sheet}").get_data(as_text=True))
             _score(c[who], sheet, "6", "Solid.")
@@ -239,24 +240,29 @@ def test_a_blind_evaluation_shows_no_bidder_name_to_evaluators(app, world):
     c["chair"].post(f"/evaluation/panels/{panel_id}/events/begin_consensus", {})
     heat = c["chair"].get(f"/evaluation/panels/{panel_id}/matrix").get_data(as_text=True)
     pages.append(heat)
-    cid = _criterion_ids(pages[2])[0]
+    cid = _criterion_ids(pages[1])[0]
     for public_id in re.findall(r'name="response" value="([^"]+)"', heat):
         c["chair"].post(f"/evaluation/panels/{panel_id}/consensus",
                         {"response": public_id, f"points-{cid}": "6", f"rationale-{cid}": "Ok."})
     c["chair"].post(f"/evaluation/panels/{panel_id}/price", {})
-    c["chair"].post(f"/evaluation/panels/{panel_id}/events/finalize", {})
     for url in ("", "/report", "/scores.csv"):
         pages.append(c["chair"].get(f"/evaluation/panels/{panel_id}{url}").get_data(as_text=True))
-    assert "Bidder 1-A" in heat and "Bidder 1-A" in pages[0] + pages[2]
-    images = re.findall(r'src="(/evaluation/documents/[^"]+)/pages/(\d+)\.png"', pages[2])
+    assert "Bidder 1-A" in heat and "Bidder 1-A" in pages[0] + pages[1]
+    images = re.findall(r'src="(/evaluation/documents/[^"]+)/pages/(\d+)\.png"', pages[1])
     assert images and "1" not in {n for _, n in images}          # the cover page is not shown
     assert c["panelist"].get(images[0][0] + "/pages/1.png").status_code == 404
     assert c["panelist"].get(f"{images[0][0]}/pages/{images[0][1]}.png").status_code == 200
     for page in pages:
         for name in NAMES:
             assert name not in page
+    for roster in rosters:
+        assert all(name in roster for name in NAMES) and "Bidder 1-" not in roster
+    # Blindness ends at finalization (procure.disclosure): the chair then reads the names.
+    c["chair"].post(f"/evaluation/panels/{panel_id}/events/finalize", {})
     pdf = c["chair"].get(f"/evaluation/panels/{panel_id}/report.pdf").data
     assert pdf.startswith(b"%PDF")
+    report = c["chair"].get(f"/evaluation/panels/{panel_id}/report").get_data(as_text=True)
+    assert all(name in report for name in NAMES) and "Bidder 1-A" not in report
     # The officer who manages but does not sit on the panel sees names.
     assert NAMES[0] in c["officer"].get(f"/evaluation/panels/{panel_id}/report").get_data(
         as_text=True)

@@ -224,16 +224,28 @@ def test_an_awarded_rfr_with_a_contract_and_two_draw_downs(validator, ctx, peopl
     assert "Agreed by the panel" not in text and "80.68" not in text, "no scores"
 
 
-def test_an_award_is_published_only_once_the_bidders_are_told(validator, ctx, people):
+def test_an_award_is_published_only_once_standstill_is_over(validator, ctx, people):
+    """As the public awards page says: proposed, approved, then announced to the bidders, the
+    award and its awardee stay out of the public release (and no tenderer is named, no FEIN)
+    until the standstill ends and the award is final."""
     world, _ = finalized(ctx)
     lot = world.rfr.lots[0]
     award = award_flow.propose(ctx, lot, world.officer, response=world.responses[RANKED[0]])
-    award_flow.approve(ctx, award, world.chair)
+    names = [r.organization.legal_name for r in world.responses.values()]
+    feins = [r.organization.fein.replace("-", "") for r in world.responses.values()]
+    for step in ("proposed", "approved", "notified"):
+        if step == "approved":
+            award_flow.approve(ctx, award, world.chair)
+        if step == "notified":
+            award_flow.notify_lot(ctx, lot, world.officer)
+        release = _valid(validator, _package(ctx, world.rfr))
+        text = json.dumps(release)
+        assert "awards" not in release and release["tender"]["status"] == "active", step
+        assert [n for n in names + feins if n in text] == [], step
+    award_flow.finalize_due(ctx, award.standstill_ends_at + timedelta(seconds=1))
     release = _valid(validator, _package(ctx, world.rfr))
-    assert "awards" not in release and release["tender"]["status"] == "active"
-    award_flow.notify_lot(ctx, lot, world.officer)
-    release = _valid(validator, _package(ctx, world.rfr))
-    assert [a["status"] for a in release["awards"]] == ["pending"]
+    assert [a["status"] for a in release["awards"]] == ["active"]
+    assert release["awards"][0]["suppliers"][0]["name"] == award.organization.legal_name
     assert "award" in release["tag"]
 
 

@@ -27,6 +27,7 @@ from tests.support.pdfs import pdf_with_sections
 
 SECRET_MARKER = "ZEBRA-QUOKKA-7731"          # text inside the sealed response's PDF
 SECRET_FILENAME = "alpha-sealed-proposal.pdf"
+SCORE_NEEDLE = "OKAPI-SCORE-5150"           # the panelist's comment on their scoresheet
 
 ROLES = ["anonymous", "bidder", "bidder_colleague", "other_bidder", "officer", "panelist", "admin"]
 
@@ -52,10 +53,11 @@ class World:
 
 
 def build(app: Flask, *, opened: bool = False, blind: bool = False,
-          evaluated: bool = True) -> World:
+          evaluated: bool = True, scored: bool = False) -> World:
     """Opened: the response is accepted and a panel scores it (the admin chairs, the panelist
     scores it), unless not `evaluated` (then it waits, opened, for the agency to judge it);
-    blind: the RFR's evaluation is blind."""
+    blind: the RFR's evaluation is blind; scored: the panelist has submitted their scoresheet
+    (its comment carries SCORE_NEEDLE) while the chair's is still open."""
     world = World()
     with app.app_context():
         session = db.session
@@ -107,12 +109,12 @@ def build(app: Flask, *, opened: bool = False, blind: bool = False,
                 response_flow.open_responses(session, rfr, officer)
                 if evaluated:
                     response_flow.fire(session, response, "accept", officer)
-                    world.ids.update(_panel(session, rfr, people, blind=blind))
+                    world.ids.update(_panel(session, rfr, people, blind=blind, scored=scored))
                 session.commit()
     return world
 
 
-def _panel(session, rfr, people, *, blind: bool) -> dict[str, int]:
+def _panel(session, rfr, people, *, blind: bool, scored: bool = False) -> dict[str, int]:
     from procure.models import MemberKind
     from procure.workflows import evaluation as evaluation_flow
     officer = people["officer"]
@@ -130,4 +132,10 @@ def _panel(session, rfr, people, *, blind: bool) -> dict[str, int]:
                                     has_conflict=False)
     evaluation_flow.fire(session, panel, "begin_scoring", people["admin"])
     sheet = next(s for s in panel.scoresheets if s.member_id == member.id)
+    if scored:
+        from decimal import Decimal
+        evaluation_flow.save_scores(session, sheet, people["panelist"], {
+            c.id: (Decimal(7), f"{SCORE_NEEDLE} a clear plan.")
+            for c in evaluation_flow.technical_criteria(panel)})
+        evaluation_flow.submit(session, sheet, people["panelist"])
     return {"panel": panel.public_id, "sheet": sheet.public_id}

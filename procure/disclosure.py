@@ -1,0 +1,265 @@
+"""Who may know what about a response, and when: disclosure as data, in one place.
+
+Procurement fairness is mostly about information: which bidder wrote a response, what it
+costs, how each member scored it, how many there are. `TABLE` says, for each kind of
+information about a response, which viewer may see it in which phase of the procurement;
+`may_see(viewer, kind, subject)` answers it for a person and a response (or a solicitation,
+when the question is about any of its responses). Every page, API answer, export, audit row,
+OCDS field and message asks here; no face decides for itself, so two faces cannot disagree.
+
+Blindness ends at finalization: once every panel that scores the response is finalized, its
+evaluators (the chair too) may know the bidders' names, so a chair can take part in the award.
+
+Price is sealed to every evaluator (officers on the panel included) until the technical
+consensus is complete (`Phase.price_opened`); officers off the panel manage costs and see it
+once the responses are opened.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
+
+from procure.models import (
+    Award,
+    AwardStatus,
+    ConsensusScore,
+    Criterion,
+    Envelope,
+    EvaluationPlan,
+    Panel,
+    PanelMember,
+    PanelStatus,
+    Response,
+    ResponseStatus,
+    Role,
+    Solicitation,
+    SolicitationStatus,
+)
+from procure.models.evaluation import panel_lot
+
+
+class Kind(enum.Enum):
+    """Kinds of information about a response."""
+    identity = "identity"   # organisation, people, emails, FEIN, file names, cover page,
+                            # the questions it asked
+    price = "price"         # price documents, the budget section's pages, cover totals,
+                            # proposed rates, evaluated cost, the budget record
+    scores = "scores"       # each member's points and comments (not one's own)
+    counts = "counts"       # how many responses there are
+    roster = "roster"       # the bidders' names as one alphabetical list, tied to no response
+                            # or code: what a member declares conflicts against
+
+
+class Viewer(enum.Enum):
+    public = "the public"                 # anonymous, or signed in with no part in it
+    other_bidder = "another bidder"
+    bidder = "the bidder"                 # the response's own organisation's people
+    officer = "an officer off the panel"  # an officer who sits on none of its panels
+    chair = "the chair"
+    member = "a member"
+    blind_chair = "the chair, blind"
+    blind_member = "a member, blind"
+    admin = "the administrator"           # off the panel
+
+
+class Phase(enum.IntEnum):
+    """The procurement's moments, in order (a response's: its lot's panel and awards)."""
+    before_opening = 0
+    technical_scoring = 1   # panels forming, declaring, scoring
+    consensus = 2           # every scoresheet in; technical consensus being recorded
+    price_opened = 3        # the technical consensus complete: the price envelope is open
+    finalized = 4           # the panel finalized (ranked): blindness ends here
+    notified = 5            # the lot's bidders told (standstill)
+    final = 6               # awards final (standstill over), or the RFR cancelled
+
+
+P = Phase
+ALWAYS = frozenset(Phase)
+NEVER: frozenset[Phase] = frozenset()
+OPENED = frozenset(p for p in Phase if p >= P.technical_scoring)
+ALL_IN = frozenset(p for p in Phase if p >= P.consensus)
+PRICE_OPEN = frozenset(p for p in Phase if p >= P.price_opened)
+UNBLINDED = frozenset(p for p in Phase if p >= P.finalized)
+NOTIFIED = frozenset(p for p in Phase if p >= P.notified)
+FINAL = frozenset({P.final})
+
+V = Viewer
+# kind -> viewer -> the phases in which that viewer may see it.
+TABLE: dict[Kind, dict[Viewer, frozenset[Phase]]] = {
+    Kind.identity: {
+        V.public: FINAL,              # the awardees, once standstill is over
+        V.other_bidder: FINAL,
+        V.bidder: ALWAYS,
+        V.officer: OPENED, V.admin: OPENED,
+        V.chair: OPENED, V.member: OPENED,
+        V.blind_chair: UNBLINDED, V.blind_member: UNBLINDED,
+    },
+    Kind.price: {
+        V.public: NEVER, V.other_bidder: NEVER,
+        V.bidder: ALWAYS,
+        V.officer: OPENED, V.admin: OPENED,
+        V.chair: PRICE_OPEN, V.member: PRICE_OPEN,
+        V.blind_chair: PRICE_OPEN, V.blind_member: PRICE_OPEN,
+    },
+    Kind.scores: {
+        V.public: NEVER, V.other_bidder: NEVER,
+        V.bidder: NOTIFIED,           # its own scores, in the award notice
+        V.officer: ALL_IN, V.admin: ALL_IN,
+        V.chair: ALL_IN, V.member: ALL_IN,
+        V.blind_chair: ALL_IN, V.blind_member: ALL_IN,
+    },
+    Kind.roster: {                    # a blind member must know whom they may be conflicted
+        V.public: FINAL, V.other_bidder: FINAL,   # with, never which code is whose
+        V.bidder: FINAL,
+        V.officer: OPENED, V.admin: OPENED,
+        V.chair: OPENED, V.member: OPENED,
+        V.blind_chair: OPENED, V.blind_member: OPENED,
+    },
+    Kind.counts: {                    # how many, never who: public at the opening
+        V.public: OPENED, V.other_bidder: OPENED,
+        V.bidder: OPENED,
+        V.officer: OPENED, V.admin: OPENED,
+        V.chair: OPENED, V.member: OPENED,
+        V.blind_chair: OPENED, V.blind_member: OPENED,
+    },
+}
+
+Subject = Response | Solicitation
+
+
+def may_see(viewer: Any, kind: Kind | str, subject: Subject) -> bool:
+    """May this person (a User, an anonymous user or None) see this kind of information about
+    this response (or, given a solicitation, about any of its responses) now?"""
+    kind = Kind(kind)
+    return phase_of(subject) in TABLE[kind][viewer_of(viewer, subject)]
+
+
+def blind_now(viewer: Any, subject: Subject) -> bool:
+    """This person evaluates blind and may not know the bidders' names now."""
+    return viewer_of(viewer, subject) in (V.blind_chair, V.blind_member) \
+        and not may_see(viewer, Kind.identity, subject)
+
+
+# ---------------------------------------------------------------- who is looking
+
+def _solicitation(subject: Subject) -> Solicitation:
+    return subject.solicitation if isinstance(subject, Response) else subject
+
+
+def _active(user: Any) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and \
+        getattr(user, "is_active", False)
+
+
+def viewer_of(user: Any, subject: Subject) -> Viewer:
+    """Which viewer this person is for this response (or this solicitation's responses)."""
+    if not _active(user):
+        return V.public
+    solicitation = _solicitation(subject)
+    if user.role is Role.bidder:
+        if isinstance(subject, Response) and user.organization_id is not None \
+                and subject.organization_id == user.organization_id:
+            return V.bidder
+        return V.other_bidder
+    seat = _seat(user, solicitation)
+    if seat is not None:
+        blind = _blind(solicitation)
+        if seat.is_chair:
+            return V.blind_chair if blind else V.chair
+        return V.blind_member if blind else V.member
+    if user.role is Role.officer:
+        return V.officer
+    if user.role is Role.admin:
+        return V.admin
+    return V.public       # a panelist who does not sit on its panels
+
+
+def _seat(user: Any, solicitation: Solicitation) -> PanelMember | None:
+    session = object_session(solicitation)
+    if session is None or getattr(user, "id", None) is None:
+        return None
+    rows = session.scalars(select(PanelMember).join(Panel).where(
+        Panel.solicitation_id == solicitation.id, PanelMember.user_id == user.id,
+        PanelMember.removed_at.is_(None))).all()
+    return next((m for m in rows if m.is_chair), rows[0] if rows else None)
+
+
+def _blind(solicitation: Solicitation) -> bool:
+    session = object_session(solicitation)
+    plan = session.get(EvaluationPlan, solicitation.id) if session is not None else None
+    return plan is not None and plan.blind
+
+
+# ---------------------------------------------------------------- when
+
+FINISHED = (SolicitationStatus.awarded, SolicitationStatus.archived,
+            SolicitationStatus.cancelled)
+
+
+def phase_of(subject: Subject) -> Phase:
+    """The phase of a response (its lot's panel and awards), or of a solicitation (its least
+    advanced part: what holds for every response)."""
+    solicitation = _solicitation(subject)
+    if solicitation.opened_at is None:
+        return P.before_opening
+    session = object_session(solicitation)
+    assert session is not None
+    if isinstance(subject, Response):
+        lot_ids = [subject.lot_id]
+    else:       # the lots that have something to evaluate
+        lot_ids = list(session.scalars(select(Response.lot_id).where(
+            Response.solicitation_id == solicitation.id,
+            Response.status == ResponseStatus.accepted).distinct()))
+    if not lot_ids and solicitation.status not in FINISHED:
+        return P.technical_scoring
+    awards = session.scalars(select(Award).where(
+        Award.lot_id.in_(lot_ids), Award.status != AwardStatus.withdrawn)).all()
+    awarded = {a.lot_id for a in awards}
+    if solicitation.status in FINISHED or (
+            awards and awarded >= set(lot_ids)
+            and all(a.status is AwardStatus.final for a in awards)):
+        return P.final
+    if awards and awarded >= set(lot_ids) and all(
+            a.status in (AwardStatus.standstill, AwardStatus.final) for a in awards):
+        return P.notified
+    panels = session.scalars(select(Panel).join(panel_lot).where(
+        panel_lot.c.lot_id.in_(lot_ids)).distinct()).all()
+    covered = set(session.scalars(select(panel_lot.c.lot_id).where(
+        panel_lot.c.lot_id.in_(lot_ids))))
+    if not panels or covered != set(lot_ids):
+        return P.technical_scoring
+    return min(_panel_phase(session, panel) for panel in panels)
+
+
+def _panel_phase(session: Any, panel: Panel) -> Phase:
+    if panel.status is PanelStatus.finalized:
+        return P.finalized
+    if panel.status is not PanelStatus.consensus:
+        return P.technical_scoring
+    return P.price_opened if price_opened(session, panel) else P.consensus
+
+
+def price_opened(session: Any, panel: Panel) -> bool:
+    """The price envelope is open for this panel: every technical consensus score is in (or the
+    price step was opened on the record)."""
+    if getattr(panel, "price_opened_at", None) is not None:
+        return True
+    if panel.status is PanelStatus.finalized:
+        return True
+    if panel.status is not PanelStatus.consensus:
+        return False
+    lot_ids = [lot.id for lot in panel.lots]
+    responses = session.scalar(select(func.count()).select_from(Response).where(
+        Response.lot_id.in_(lot_ids), Response.status == ResponseStatus.accepted)) or 0
+    technical = session.scalar(select(func.count()).select_from(Criterion).where(
+        Criterion.solicitation_id == panel.solicitation_id,
+        Criterion.envelope == Envelope.technical)) or 0
+    recorded = session.scalar(select(func.count()).select_from(ConsensusScore).join(
+        Criterion, ConsensusScore.criterion_id == Criterion.id).where(
+        ConsensusScore.panel_id == panel.id, Criterion.envelope == Envelope.technical)) or 0
+    return recorded >= responses * technical
+
