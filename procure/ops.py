@@ -118,12 +118,23 @@ def _check_store() -> Check:
         client = getattr(store, "client", None)
         if client is not None:   # S3: the bucket answers
             client.head_bucket(Bucket=store.bucket)  # type: ignore[attr-defined]
-        elif not os.access(store.root, os.W_OK):  # type: ignore[attr-defined]
+        elif not _writable(store.root):  # type: ignore[attr-defined]
             return Check("store", False, "not writable")
     except Exception:
         log.exception("ready: the document store did not answer")
         return Check("store", False, "unreachable")
     return Check("store", True, "ok")
+
+
+def _writable(folder: Any) -> bool:
+    """The folder can take files: it is a writable folder, or made on the first upload inside
+    the nearest folder that exists (a fresh installation has no uploads/ yet)."""
+    path = os.path.abspath(folder)
+    if os.path.exists(path):
+        return os.path.isdir(path) and os.access(path, os.W_OK | os.X_OK)
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    return os.path.isdir(path) and os.access(path, os.W_OK | os.X_OK)
 
 
 def _check_queue() -> Check:

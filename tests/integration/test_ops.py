@@ -45,7 +45,7 @@ def test_the_request_id_is_echoed_or_made(client):
     assert made.headers["X-Request-Id"] != client.get("/").headers["X-Request-Id"]
 
 
-def test_ready_needs_a_recent_scheduler_run(app, client):
+def test_ready_needs_a_recent_scheduler_run(app, client, tmp_path):
     never = client.get("/ready")
     assert never.status_code == 503
     assert never.get_json() == {"status": "not ready", "checks": {
@@ -53,7 +53,12 @@ def test_ready_needs_a_recent_scheduler_run(app, client):
 
     with app.app_context():
         scheduler.run_due(db.session)
-    now = client.get("/ready")
+    folder = app.config["UPLOAD_FOLDER"]
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "made on the first upload")
+    try:
+        now = client.get("/ready")
+    finally:
+        app.config["UPLOAD_FOLDER"] = folder
     assert now.status_code == 200
     assert now.get_json() == {"status": "ready", "checks": {
         "database": "ok", "scheduler": "ok", "store": "ok", "queue": "not configured"}}
@@ -69,7 +74,8 @@ def test_ready_names_a_store_or_queue_that_fails_and_leaks_nothing(app, client, 
         scheduler.run_due(db.session)
     folder, redis_url = app.config["UPLOAD_FOLDER"], app.config["REDIS_URL"]
     try:
-        app.config["UPLOAD_FOLDER"] = str(tmp_path / "gone")
+        (tmp_path / "occupied").write_text("a file where the store's folder should be")
+        app.config["UPLOAD_FOLDER"] = str(tmp_path / "occupied")
         app.config["REDIS_URL"] = "redis://127.0.0.1:9/15"   # nothing listens on the discard port
         answer = client.get("/ready")
     finally:
@@ -79,7 +85,7 @@ def test_ready_names_a_store_or_queue_that_fails_and_leaks_nothing(app, client, 
     assert body["checks"] == {"database": "ok", "scheduler": "ok", "store": "not writable",
                               "queue": "unreachable"}
     assert set(body["checks"].values()) <= READY_WORDS
-    assert "gone" not in answer.get_data(as_text=True)
+    assert "occupied" not in answer.get_data(as_text=True)
     assert "9" not in answer.get_data(as_text=True)
 
 
