@@ -8,11 +8,13 @@ from flask import (
     Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for,
 )
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from procure import clock, policy
 from procure.extensions import db, limiter
-from procure.faces import received_at, send_document, send_page_image, uploads
-from procure.models import DocumentKind, Lot
+from procure.faces import page_of, received_at, send_document, send_page_image, uploads
+from procure.models import DocumentKind, Lot, Response, ResponseStatus, Solicitation
 from procure.web.forms import ConfirmForm, EventForm, UploadForm
 from procure.workflows import response as flow
 from procure.workflows import solicitation as solicitation_flow
@@ -24,8 +26,15 @@ bp = Blueprint("bidder", __name__, url_prefix="/bidder")
 @bp.route("/")
 @policy.rule("response.work")
 def dashboard():
-    return render_template("bidder/dashboard.html", responses=flow.my_responses(db.session, current_user),
-                           days_left=solicitation_flow.days_left)
+    """My responses: a page at a time, filtered by words of the RFR and by status."""
+    page = page_of(select(Response).join(Response.solicitation).where(
+        Response.organization_id == current_user.organization_id)
+        .options(contains_eager(Response.solicitation), joinedload(Response.lot))
+        .order_by(Response.created_at.desc(), Response.id.desc()),
+        status_column=Response.status, statuses=ResponseStatus,
+        text_columns=(Solicitation.number, Solicitation.title))
+    return render_template("bidder/dashboard.html", page=page, responses=page.items,
+                           statuses=list(ResponseStatus), days_left=solicitation_flow.days_left)
 
 
 @bp.route("/lots/<int:lot_id>/respond", methods=["POST"])
