@@ -14,7 +14,34 @@ wsgi_app = "procure:create_app()"
 bind = os.environ.get("PROCURE_BIND", "127.0.0.1:8000")
 # Threads: a request mostly waits on the database; a process per core, threads inside.
 workers = int(os.environ.get("PROCURE_WORKERS", str(max(2, os.cpu_count() or 1))))
-worker_class = "gthread"
+
+
+
+def _arrival_worker():
+    """gunicorn's gthread worker, noting when each request arrived (its connection accepted,
+    or a kept-alive connection readable) before it waits for a free thread: a deadline burst
+    that queues here is judged on when it came, not when a thread got to it (procure.ops)."""
+    from gunicorn.workers.gthread import ThreadWorker
+
+    from procure import clock
+
+    class ArrivalWorker(ThreadWorker):
+        def enqueue_req(self, conn):
+            if not getattr(conn, "procure_arrived", None) or conn.initialized:
+                conn.procure_arrived = clock.now()
+            super().enqueue_req(conn)
+
+        def handle(self, conn):
+            from procure.ops import ARRIVAL
+            ARRIVAL.at = getattr(conn, "procure_arrived", None)
+            try:
+                return super().handle(conn)
+            finally:
+                ARRIVAL.at = None
+    return ArrivalWorker
+
+
+worker_class = _arrival_worker()
 threads = int(os.environ.get("PROCURE_THREADS", "4"))
 # A worker busy longer than this is killed and replaced (uploads are read while they arrive).
 timeout = int(os.environ.get("PROCURE_TIMEOUT", "60"))

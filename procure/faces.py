@@ -42,9 +42,10 @@ def token_user() -> User | None:
 
 
 def receive() -> None:
-    """Note when the service received this request (the first thing done for every request),
-    and who sent it on the API."""
-    g.received_at = clock.now()
+    """Note when the service received this request (stamped as it arrived, procure.ops: a
+    trusted proxy's X-Request-Start, or when the server accepted it), and who sent it on the
+    API."""
+    g.received_at = request.environ.get("procure.received_at") or clock.now()  # procure.ops
     if request.endpoint is not None and is_api_request():
         g.api_user = token_user()
 

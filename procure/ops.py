@@ -21,11 +21,12 @@ import logging
 import os
 import re
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -269,6 +270,52 @@ def metrics() -> Any:
     return Response(body, mimetype=CONTENT_TYPE_LATEST)
 
 
+# --- when the request arrived ------------------------------------------------------------------
+
+# Set by the gunicorn worker of gunicorn.conf.py in the thread that serves a request: when the
+# server accepted its connection (or, kept alive, when its bytes arrived), before it waited for a
+# free thread. Without it (procure serve, tests), the moment the request enters the app.
+ARRIVAL = threading.local()
+RECEIVED_AT = "procure.received_at"
+PROXY_CLOCK_WINDOW = 600          # seconds: a proxy's X-Request-Start older than this is ignored
+
+
+def _proxy_start(value: str, now: datetime) -> datetime | None:
+    """A trusted proxy's X-Request-Start (`t=<seconds, ms or µs since the epoch>`), if sane."""
+    digits = value.strip().removeprefix("t=")
+    try:
+        number = float(digits)
+    except ValueError:
+        return None
+    seconds = number / 1e6 if number > 1e14 else number / 1e3 if number > 1e11 else number
+    try:
+        moment = datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    if not now - timedelta(seconds=PROXY_CLOCK_WINDOW) <= moment <= now:
+        return None     # another clock, or a stale or future value: the server's time stands
+    return moment
+
+
+class ReceivedAt:
+    """WSGI middleware, outermost: stamps each request with when it arrived, before any work
+    (faces.receive reads it: what a deadline is judged on)."""
+
+    def __init__(self, app: Any, proxy_hops: int) -> None:
+        self.app, self.proxy_hops = app, proxy_hops
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        now = clock.now()
+        arrived = getattr(ARRIVAL, "at", None)
+        received = arrived if arrived is not None and arrived <= now else now
+        if self.proxy_hops > 0 and environ.get("HTTP_X_REQUEST_START"):
+            proxied = _proxy_start(environ["HTTP_X_REQUEST_START"], now)
+            if proxied is not None:
+                received = min(received, proxied)
+        environ[RECEIVED_AT] = received
+        return self.app(environ, start_response)
+
+
 # --- request ids, timing and logs ---------------------------------------------------------------
 
 def request_id() -> str:
@@ -340,6 +387,7 @@ def _finish(response: Any) -> Any:
 def init_app(app: Flask) -> None:
     """Probes and metrics, the request id, and (unless the app is a test's) the log lines.
     Registered before the pages so the request id is set before anything logs."""
+    app.wsgi_app = ReceivedAt(app.wsgi_app, int(app.config.get("PROXY_HOPS") or 0))  # type: ignore[method-assign]
     app.before_request(_begin)
     app.after_request(_finish)
     app.register_blueprint(bp)

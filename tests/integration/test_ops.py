@@ -6,7 +6,7 @@ import io
 import json
 import logging
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -213,3 +213,41 @@ def test_every_log_line_of_a_request_carries_its_id(app, client, json_lines):
     else:
         assert any("[probe-1]" in line and "ready: the queue" in line for line in lines)
         assert "[-] procure.test: outside any request" in lines[-1]
+
+
+def _received(answer) -> datetime:
+    return datetime.fromisoformat(answer.headers["X-Received-At"])
+
+
+def test_received_time_is_a_trusted_proxys_request_start_only(app):
+    """X-Request-Start counts only from a proxy the deployment trusts (PROCURE_PROXY_HOPS);
+    then the earlier of it and the server's own arrival time, within ten minutes."""
+    from procure import create_app
+    settings = {"TESTING": True, "SECRET_KEY": "x", "PASSWORD_HASH_PROFILE": "CHEAPEST",
+                "DATABASE_URL": app.config["DATABASE_URL"],
+                "UPLOAD_FOLDER": app.config["UPLOAD_FOLDER"]}
+    trusted = create_app({**settings, "PROXY_HOPS": 1}).test_client()
+    untrusted = create_app(settings).test_client()
+    moment = datetime(2026, 12, 1, 16, 59, 59, 500000, tzinfo=UTC)
+    sent = {"X-Request-Start": f"t={moment.timestamp():.3f}"}
+    with time_machine.travel(moment + timedelta(seconds=2), tick=False):
+        assert _received(trusted.get("/health", headers=sent)) == moment
+        as_micro = {"X-Request-Start": f"t={int(moment.timestamp() * 1e6)}"}
+        assert _received(trusted.get("/health", headers=as_micro)) == moment
+        assert _received(untrusted.get("/health", headers=sent)) == moment + timedelta(seconds=2)
+        for odd in ("t=yesterday", "t=1", f"t={moment.timestamp() + 60:.3f}"):  # junk, stale, ahead
+            assert _received(trusted.get("/health", headers={"X-Request-Start": odd})) == \
+                moment + timedelta(seconds=2)
+
+
+def test_received_time_is_when_the_server_took_the_request(app, client):
+    """Where the server noted the request's arrival (gunicorn.conf.py's worker, before the
+    request waited for a free thread), that moment counts, not the later one the app starts at."""
+    arrived = datetime(2026, 12, 1, 16, 59, 59, tzinfo=UTC)
+    ops.ARRIVAL.at = arrived
+    try:
+        with time_machine.travel(arrived + timedelta(seconds=3), tick=False):
+            answer = client.get("/health")
+    finally:
+        ops.ARRIVAL.at = None
+    assert _received(answer) == arrived
