@@ -361,8 +361,9 @@ def configure_logging(json_lines: bool) -> None:
     if any(getattr(handler, "_procure", False) for handler in root.handlers):
         return
     root.addHandler(log_handler(json_lines))
-    if logging.getLogger("procure").level == logging.NOTSET:   # the service's own news
-        logging.getLogger("procure").setLevel(logging.INFO)      # (libraries stay at WARNING)
+    for name in ("procure", "alembic"):   # the service's own news and its migrations
+        if logging.getLogger(name).level == logging.NOTSET:   # (other libraries: WARNING)
+            logging.getLogger(name).setLevel(logging.INFO)
 
 
 def _begin() -> None:
