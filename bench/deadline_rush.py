@@ -37,6 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "rush-password-2026"
+PREPARE_SECONDS = float(os.environ.get("PROCURE_RUSH_PREPARE_SECONDS", "0.75"))  # per bidder
+                                                   # (more on a loaded machine)
 
 
 class Bidder:
@@ -106,6 +108,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--late", type=float, default=0.2, help="share aiming after the deadline")
     parser.add_argument("--window", type=float, default=6.0, help="seconds of rush before it")
+    parser.add_argument("--worker-class", default="", help="gunicorn's -k instead of the "
+                        "gunicorn.conf.py worker (e.g. gthread: no arrival time, for comparison)")
     args = parser.parse_args()
 
     import psycopg
@@ -127,9 +131,12 @@ def main() -> None:
         deadline, lot_id, rfr_id = setup(args.bidders)
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k", "gthread",
-             "--threads", "8", "-b", f"127.0.0.1:{port}", "--timeout", "120",
-             "procure:create_app()"], env=env, cwd=work,
+            # the service's own gunicorn.conf.py (its worker notes when each request arrived),
+            # with this run's workers, threads and port
+            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+             "-w", str(args.workers), "--threads", "8", "-b", f"127.0.0.1:{port}",
+             "--timeout", "120", *(["-k", args.worker_class] if args.worker_class else [])],
+            env=env, cwd=work,
             stdout=(work / "gunicorn.log").open("w"), stderr=subprocess.STDOUT)
         print(f"gunicorn log: {work / 'gunicorn.log'}")
         base = f"http://127.0.0.1:{port}"
@@ -162,7 +169,7 @@ def setup(n: int):
         upgrade_database()
         officer = accounts.create_user(db.session, email="officer@rush.example.org",
                                        name="Officer", password=PASSWORD, role=Role.officer)
-        deadline = clock.now() + timedelta(seconds=60 + n * 0.75)   # room to upload and read
+        deadline = clock.now() + timedelta(seconds=60 + n * PREPARE_SECONDS)  # upload and read
         with clock.pinned(clock.now() - timedelta(days=31)):
             rfr = draft_rfr(db.session, officer, days_open=30)
         flow.update(db.session, rfr, officer, deadline=deadline)
@@ -261,7 +268,8 @@ def check(outcomes, deadline, digest, prepared, rush_seconds, args) -> None:
     with app.app_context():
         store = store_from_config(app.config)
         for path, status, sent, answered, received in outcomes:
-            response = db.session.get(Response, int(path.rsplit("/", 1)[1]))
+            response = db.session.scalar(select(Response).where(   # named by its public id
+                Response.public_id == path.rsplit("/", 1)[1]))
             receipt = response.last_receipt
             if status == 302:
                 accepted += 1

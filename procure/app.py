@@ -111,6 +111,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
     login_manager.init_app(app)
 
+    # Request ids, timing and the probes before everything else (procure.ops).
+    from procure import ops
+    ops.init_app(app)
+
     # The API first: the web's error handlers, registered after, answer for both (JSON on /api/).
     from procure import api as api_package
     api_package.init_app(app)

@@ -1,5 +1,5 @@
 """The `procure` command: init-db, demo, serve, tick, intake, audit verify, export ocds, admin
-create / promote (and Flask-Migrate's db)."""
+create / promote, backup, restore (and Flask-Migrate's db)."""
 
 from __future__ import annotations
 
@@ -121,6 +121,50 @@ def init_app(app: Flask) -> None:
                  f"{event.entity_id}, {event.at.isoformat()})" if event else "at its end")
         click.echo(f"Audit chain BROKEN {where}: {result.problem}.", err=True)
         sys.exit(1)
+
+    @app.cli.command("backup")
+    @click.argument("folder", type=click.Path(file_okay=False))
+    def backup_command(folder: str) -> None:
+        """A consistent copy of the database and the document store in FOLDER (new or empty)."""
+        from procure import backup
+        from procure.extensions import db
+        from procure.storage import store_from_config
+        try:
+            done = backup.backup(db.engine, store_from_config(current_app.config), folder,
+                                 progress=click.echo)
+        except backup.BackupError as refused:
+            click.echo(f"Backup refused: {refused}", err=True)
+            sys.exit(1)
+        click.echo(f"Backed up to {folder}: {sum(done.tables.values())} rows, "
+                   f"{done.documents} documents (schema {done.revision}).")
+
+    @app.cli.command("restore")
+    @click.argument("folder", type=click.Path(exists=True, file_okay=False))
+    def restore_command(folder: str) -> None:
+        """Restore a backup from FOLDER into this (empty) service, then check the audit chain."""
+        from flask_migrate import upgrade
+
+        from procure import audit, backup
+        from procure.extensions import db
+        from procure.storage import store_from_config
+        try:
+            manifest = backup.read_manifest(folder)
+            db.session.remove()
+            # PostgreSQL: the backup's schema, to copy into; SQLite: any (the copy replaces it)
+            upgrade(revision=manifest["revision"] if db.engine.dialect.name == "postgresql"
+                    else "head")
+            done = backup.restore(db.engine, store_from_config(current_app.config), folder,
+                                  progress=click.echo)
+        except backup.BackupError as refused:
+            click.echo(f"Restore refused: {refused}", err=True)
+            sys.exit(1)
+        upgrade_database()   # then this version's schema and reference data
+        result = audit.verify(db.session)
+        click.echo(f"Restored from {folder}: {sum(done.tables.values())} rows, {done.documents} "
+                   f"documents; audit chain {'intact' if result.ok else 'BROKEN'}: "
+                   f"{result.events} events.")
+        if not result.ok:
+            sys.exit(1)
 
     export_group = AppGroup("export", help="Publish what the public may see.")
     app.cli.add_command(export_group)

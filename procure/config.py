@@ -66,6 +66,10 @@ class Defaults:
     SESSION_COOKIE_SECURE = None                # None: Secure unless the site is on loopback
     WTF_CSRF_TIME_LIMIT = None
     PAGE_SIZE = 20
+    LOG_JSON = False                            # log lines as JSON objects (each with its request id)
+    METRICS_TOKEN = ""                          # /metrics beyond loopback: Bearer this token
+    READY_SCHEDULER_SECONDS = 0                 # /ready fails when the scheduler's last run is
+                                                # older (0: 3 x TICK_SECONDS + 60 s)
     OCDS_OCID_PREFIX = "ocds-procure"            # the OCDS ocid prefix (register one to publish)
     OCDS_BASE_URL = ""                          # the public site's address in OCDS exports;
                                                 # empty: the request's (CLI: 127.0.0.1:5000)

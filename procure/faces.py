@@ -12,7 +12,7 @@ from typing import Any
 from flask import abort, current_app, g, request, send_file
 from flask_login import current_user
 
-from procure import accounts, clock, mail
+from procure import accounts, clock, mail, search
 from procure.extensions import db, login_manager
 from procure.intake import jobs
 from procure.models import Document, User
@@ -58,9 +58,10 @@ def token_user() -> User | None:
 
 
 def receive() -> None:
-    """Note when the service received this request (the first thing done for every request),
-    and who sent it on the API."""
-    g.received_at = clock.now()
+    """Note when the service received this request (stamped as it arrived, procure.ops: a
+    trusted proxy's X-Request-Start, or when the server accepted it), and who sent it on the
+    API."""
+    g.received_at = request.environ.get("procure.received_at") or clock.now()  # procure.ops
     if request.endpoint is not None and is_api_request():
         g.api_user = token_user()
 
@@ -68,6 +69,19 @@ def receive() -> None:
 def received_at() -> Any:
     """When the service received this request: what counts against a deadline."""
     return g.received_at
+
+
+def page_of(statement: Any, *, status_column: Any = None, statuses: Any = None,
+            text_columns: tuple[Any, ...] = ()) -> Any:
+    """One page of a list as the request asks (`?q=`, `?status=`, `?page=`): the public list's
+    paging and filters, for the lists a person keeps (search.narrowed)."""
+    if text_columns or status_column is not None:
+        statement = search.narrowed(statement, q=request.args.get("q"),
+                                    status=request.args.get("status"),
+                                    status_column=status_column, statuses=statuses,
+                                    text_columns=text_columns)
+    return db.paginate(statement, page=search.page_number(request.args.get("page")),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
 
 
 def uploads() -> Uploads:

@@ -120,6 +120,11 @@ def _assigned(user: Any, response: Any) -> bool:
         .limit(1)) is not None
 
 
+def _scraper(user: Any, scrape: Any) -> bool:
+    """The metrics go to a scraper on this machine or one with the metrics token (procure.ops)."""
+    return scrape is None or scrape.from_loopback or scrape.token_matches
+
+
 # action -> (roles allowed, or ANYONE / SIGNED_IN; optional check on the object)
 RULES: dict[str, tuple[Any, Callable[[Any, Any], bool] | None]] = {
     "public.browse": (ANYONE, None),             # published solicitations, answers, addenda
@@ -151,6 +156,8 @@ RULES: dict[str, tuple[Any, Callable[[Any, Any], bool] | None]] = {
     "contract.own": ({Role.bidder}, _has_organization),  # its own contracts and balances
     "admin.users": ({Role.admin}, None),          # users and roles, deactivation
     "admin.manage": ({Role.admin}, None),         # organisations, audit check, procedure rules
+    "ops.probe": (ANYONE, None),                  # /health, /ready: public on purpose, say nothing
+    "ops.metrics": (ANYONE, _scraper),            # /metrics: loopback or the metrics token
 }
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from procure import clock, mail
 from procure.config import Defaults
+from procure.models import SchedulerRun
 from procure.workflows import award as award_flow
 from procure.workflows import contract as contract_flow
 from procure.workflows import notices
@@ -57,6 +58,7 @@ def run_due(session: Session, moment: datetime | None = None) -> dict[str, list[
     """Run every job due at `moment` (now by default), committing each; what each did.
     Raises DueFailed after running the others if any job failed."""
     moment = moment or clock.now()
+    started = clock.now()
     done: dict[str, list[str]] = {}
     failed: list[str] = []
     for name, job in DUE:
@@ -67,9 +69,21 @@ def run_due(session: Session, moment: datetime | None = None) -> dict[str, list[
             session.rollback()
             log.exception("scheduled job failed: %s", name)
             failed.append(name)
+    _note_run(session, started, failed)
     if failed:
         raise DueFailed("failed: " + ", ".join(failed))
     return done
+
+
+def _note_run(session: Session, started: datetime, failed: list[str]) -> None:
+    """Keep when this run started and ended (what `/ready` and the metrics read)."""
+    try:
+        session.merge(SchedulerRun(name="run_due", started_at=started, finished_at=clock.now(),
+                                   failed_jobs=", ".join(failed)[:400]))
+        session.commit()
+    except Exception:   # two runners at once: one of them wrote it; never fail the run for it
+        session.rollback()
+        log.warning("could not note the scheduler's run", exc_info=True)
 
 
 def describe(done: dict[str, list[str]]) -> str:

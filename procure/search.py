@@ -97,6 +97,25 @@ def solicitations(found: Filters) -> Select[Any]:
         Solicitation.status != S.published, Solicitation.deadline.desc(), Solicitation.id.desc())
 
 
+def narrowed(statement: Select[Any], *, q: str | None, status: str | None,
+             status_column: Any, statuses: Any, text_columns: tuple[Any, ...]) -> Select[Any]:
+    """A person's own list (their responses, notices, contracts, panels) filtered as the public
+    list is: every word of `q` in one of `text_columns`, and `status` one of `statuses` (an
+    enum; any other is refused, like the public list's)."""
+    for word in (q or "").split()[:MAX_WORDS]:
+        like = _like(word)
+        statement = statement.where(or_(*(c.ilike(like, escape="\\") for c in text_columns)))
+    if status:
+        if statuses is None:
+            raise InvalidSearch("This list is not filtered by status; leave status out.")
+        state = statuses.__members__.get(status)
+        if state is None:
+            names = ", ".join(s.name for s in statuses)
+            raise InvalidSearch(f"“{status}” is not a status here; use one of {names}.")
+        statement = statement.where(status_column == state)
+    return statement
+
+
 def page_number(raw: Any) -> int:
     """A page number from a query string: 1 when absent, refused when not a page number; a page
     past any real list is simply empty (never an offset the database cannot hold)."""

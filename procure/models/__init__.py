@@ -32,6 +32,7 @@ from procure.models.evaluation import (
     ScoresheetStatus,
 )
 from procure.models.mail import OutgoingMail
+from procure.models.ops import SchedulerRun
 from procure.models.org import (
     Agency,
     ApiToken,
@@ -80,5 +81,5 @@ __all__ = [
     "LotKind", "Organization", "ProcedureRule", "Question", "Receipt", "Region",
     "RequiredSection", "Response", "ResponseStatus", "RfiComment", "Role", "ServiceModel",
     "Solicitation", "SolicitationDocument", "SolicitationKind", "SolicitationStatus",
-    "SupplierDiversity", "User", "OutgoingMail",
+    "SupplierDiversity", "User", "OutgoingMail", "SchedulerRun",
 ]

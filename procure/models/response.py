@@ -106,7 +106,7 @@ class Document(Base):
     rejection_message: Mapped[str | None] = mapped_column(Text)
     page_images: Mapped[list[Any] | None]                     # SHA-256 of each page's PNG
     claimed_at: Mapped[datetime | None]                       # a worker started reading it
-    parsed_at: Mapped[datetime | None]
+    parsed_at: Mapped[datetime | None] = mapped_column(index=True)   # parse-time metric
 
     @property
     def confirmed_record(self) -> dict[str, Any] | None:

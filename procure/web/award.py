@@ -13,22 +13,26 @@ from uuid import UUID
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from procure import clock, policy, search
 from procure.extensions import db
-from procure.faces import send_document, uploads
+from procure.faces import page_of, send_document, uploads
 from procure.models import (
     Award,
+    AwardNotice,
     AwardStatus,
     Contract,
     ContractDocument,
     ContractStatus,
     Encumbrance,
     Lot,
+    Organization,
     Protest,
     ProtestDocument,
     RateType,
+    Response,
     Solicitation,
 )
 from procure.web.forms import (
@@ -51,6 +55,7 @@ from procure.workflows import response as response_flow
 from procure.workflows.base import NotFound, WorkflowError
 
 bp = Blueprint("award", __name__)
+WAITING_SHOWN = 50   # final awards without a contract listed on the contracts page
 bp.app_template_filter("long_date")(contract_flow.long_date)      # 'July 1, 2026'
 
 
@@ -240,9 +245,18 @@ def protest_document(document_id: UUID):
 @bp.route("/awards/notices")
 @policy.rule("award.notice")
 def notices():
-    rows = [(r, flow.notices_for(db.session, r))
-            for r in response_flow.my_responses(db.session, current_user)]
-    return render_template("award/notices.html", rows=[(r, n) for r, n in rows if n])
+    """Award notices: the latest notice of each of my organisation's responses, a page at a
+    time, filtered by words of the RFR."""
+    latest = select(func.max(AwardNotice.id)).join(Response).where(
+        Response.organization_id == current_user.organization_id).group_by(AwardNotice.response_id)
+    page = page_of(select(AwardNotice).join(AwardNotice.response).join(Response.solicitation)
+                   .where(AwardNotice.id.in_(latest))
+                   .options(contains_eager(AwardNotice.response).contains_eager(
+                       Response.solicitation), joinedload(AwardNotice.response, Response.lot))
+                   .order_by(AwardNotice.id.desc()),
+                   text_columns=(Solicitation.number, Solicitation.title))
+    return render_template("award/notices.html", page=page,
+                           rows=[(n.response, n) for n in page.items])
 
 
 def _own_protests(response: Any) -> list[Protest]:
@@ -333,12 +347,25 @@ def _terms(form: ContractForm) -> dict[str, Any]:
 @bp.route("/contracts")
 @policy.rule("contract.manage")
 def contracts():
-    rows = list(db.session.scalars(select(Contract).order_by(Contract.number)))
-    made = {c.award_id for c in rows}
-    waiting = [a for a in db.session.scalars(select(Award).where(
-        Award.status == AwardStatus.final).order_by(Award.solicitation_id, Award.lot_id))
-        if a.id not in made]
-    return render_template("award/contracts.html", contracts=rows, waiting=waiting,
+    """Contracts a page at a time (filtered by number, contractor, status), with the final
+    awards still waiting for theirs (the first WAITING_SHOWN)."""
+    page = page_of(select(Contract).join(Contract.organization)
+                   .options(contains_eager(Contract.organization),
+                            selectinload(Contract.encumbrances))
+                   .order_by(Contract.number),
+                   status_column=Contract.status, statuses=ContractStatus,
+                   text_columns=(Contract.number, Organization.legal_name))
+    rows = page.items
+    without_contract = select(Award).where(Award.status == AwardStatus.final, ~exists().where(
+        Contract.award_id == Award.id))
+    waiting = list(db.session.scalars(without_contract.options(
+        joinedload(Award.solicitation), joinedload(Award.lot),
+        joinedload(Award.response).joinedload(Response.organization))
+        .order_by(Award.solicitation_id, Award.lot_id).limit(WAITING_SHOWN)))
+    more = db.session.scalar(select(func.count()).select_from(without_contract.subquery())) \
+        if len(waiting) == WAITING_SHOWN else len(waiting)
+    return render_template("award/contracts.html", page=page, contracts=rows, waiting=waiting,
+                           waiting_total=more, statuses=list(ContractStatus),
                            balances={c.id: _balance(c) for c in rows})
 
 
@@ -541,10 +568,19 @@ def draw_down(encumbrance_id: int):
 @bp.route("/contracts/mine")
 @policy.rule("contract.own")
 def my_contracts():
-    rows = list(db.session.scalars(select(Contract).where(
+    """My contracts, a page at a time, filtered by number and status."""
+    page = page_of(select(Contract).where(
         Contract.organization_id == current_user.organization_id,
-        Contract.status != ContractStatus.drafting).order_by(Contract.number)))
-    return render_template("award/my_contracts.html", contracts=rows,
+        Contract.status != ContractStatus.drafting).order_by(Contract.number)
+        .options(joinedload(Contract.lot), joinedload(Contract.organization),
+                 selectinload(Contract.area_offices), selectinload(Contract.rates),
+                 selectinload(Contract.measures), selectinload(Contract.amendments),
+                 selectinload(Contract.encumbrances).selectinload(Encumbrance.draw_downs)),
+        status_column=Contract.status, statuses=ContractStatus,
+        text_columns=(Contract.number,))
+    rows = page.items
+    return render_template("award/my_contracts.html", page=page, contracts=rows,
+                           statuses=[s for s in ContractStatus if s is not ContractStatus.drafting],
                            balances={c.id: _balance(c) for c in rows},
                            paces={e.id: contract_flow.pace(e)
                                   for c in rows for e in c.encumbrances})

@@ -9,13 +9,15 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
 from wtforms import IntegerField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
 from procure import clock, policy
 from procure.extensions import db, limiter
-from procure.faces import received_at, send_document, send_page_image, uploads
-from procure.models import DocumentKind
+from procure.faces import page_of, received_at, send_document, send_page_image, uploads
+from procure.models import DocumentKind, Lot, Response, ResponseStatus, Solicitation
 from procure.web.forms import ConfirmForm, EventForm, UploadForm
 from procure.workflows import response as flow
 from procure.workflows import solicitation as solicitation_flow
@@ -27,9 +29,16 @@ bp = Blueprint("bidder", __name__, url_prefix="/bidder")
 @bp.route("/")
 @policy.rule("response.work")
 def dashboard():
-    responses = flow.my_responses(db.session, current_user)
-    return render_template("bidder/dashboard.html", responses=responses,
-                           outcomes=flow.outcomes(db.session, responses),
+    """My responses: a page at a time, filtered by words of the RFR and by status."""
+    page = page_of(select(Response).join(Response.solicitation).where(
+        Response.organization_id == current_user.organization_id)
+        .options(contains_eager(Response.solicitation), joinedload(Response.lot))
+        .order_by(Response.created_at.desc(), Response.id.desc()),
+        status_column=Response.status, statuses=ResponseStatus,
+        text_columns=(Solicitation.number, Solicitation.title))
+    return render_template("bidder/dashboard.html", page=page, responses=page.items,
+                           statuses=list(ResponseStatus),
+                           outcomes=flow.outcomes(db.session, page.items),
                            time_left=solicitation_flow.time_left)
 
 

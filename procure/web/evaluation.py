@@ -8,7 +8,6 @@ from decimal import Decimal, InvalidOperation
 
 from flask import (
     Blueprint,
-    Response as FlaskResponse,
     abort,
     flash,
     jsonify,
@@ -18,22 +17,32 @@ from flask import (
     send_file,
     url_for,
 )
+from flask import (
+    Response as FlaskResponse,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from procure import clock, policy, reports
 from procure.extensions import db
+from procure.faces import page_of, send_page_image
 from procure.models import (
+    EvaluationPlan,
     Lot,
     MemberKind,
+    Panel,
+    PanelMember,
+    PanelStatus,
     RateUnit,
+    Response,
+    Scoresheet,
     Solicitation,
     User,
 )
-from procure.faces import send_page_image
 from procure.web.forms import (
     AssignForm,
     CostForm,
@@ -510,15 +519,40 @@ def scores_export(panel_id: str, kind: str):
 @bp.route("/mine")
 @policy.rule("scoresheet.work")
 def mine():
+    """My panels, a page at a time (those at work first), filtered by words and status."""
+    page = page_of(
+        select(PanelMember).join(PanelMember.panel).join(Panel.solicitation)
+        .where(PanelMember.user_id == current_user.id, PanelMember.removed_at.is_(None))
+        .options(contains_eager(PanelMember.panel).contains_eager(Panel.solicitation),
+                 selectinload(PanelMember.declarations),
+                 contains_eager(PanelMember.panel).selectinload(Panel.lots),
+                 contains_eager(PanelMember.panel).selectinload(Panel.members)
+                 .selectinload(PanelMember.declarations),
+                 contains_eager(PanelMember.panel).selectinload(Panel.scoresheets)
+                 .joinedload(Scoresheet.response).options(
+                     joinedload(Response.lot), joinedload(Response.organization)))
+        .order_by((Panel.status == PanelStatus.finalized).asc(), Panel.id.desc()),
+        status_column=Panel.status, statuses=PanelStatus,
+        text_columns=(Panel.name, Solicitation.number, Solicitation.title))
+    # The page's evaluation plans in one query (bidder_label then finds them in the session);
+    # a solicitation with no plan, or a plan not blind, shows names.
+    blind = {plan.solicitation_id for plan in db.session.scalars(select(EvaluationPlan).where(
+        EvaluationPlan.solicitation_id.in_({m.panel.solicitation_id for m in page.items}),
+        EvaluationPlan.blind.is_(True)))}
     rows = []
-    for panel_row, member in flow.panels_for_member(db.session, current_user):
+    for member in page.items:
+        panel_row = member.panel
         sheets = flow.my_scoresheets(member)
+        at_work = panel_row.status in (PanelStatus.declaring, PanelStatus.scoring,
+                                       PanelStatus.consensus)   # the page asks to declare
         rows.append({"panel": panel_row, "member": member, "sheets": sheets,
                      "labels": {s.id: flow.bidder_label(panel_row, s.response, current_user)
-                                for s in sheets},
+                                if panel_row.solicitation_id in blind
+                                else s.response.organization.legal_name for s in sheets},
                      "to_declare": [org for m, org in flow.undeclared(panel_row)
-                                    if m.id == member.id]})
-    return render_template("evaluation/mine.html", rows=rows)
+                                    if m.id == member.id] if at_work else []})
+    return render_template("evaluation/mine.html", rows=rows, page=page,
+                           statuses=list(PanelStatus))
 
 
 @bp.route("/panels/<panel_id>/declarations", methods=["GET", "POST"])
