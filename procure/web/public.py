@@ -21,6 +21,7 @@ from procure.extensions import db
 from procure.faces import send_document
 from procure.models import Agency, Region, ServiceModel, Solicitation, SolicitationDocument
 from procure.web.forms import CommentForm, QuestionForm, SearchForm
+from procure.workflows import evaluation as evaluation_flow
 from procure.workflows import solicitation as flow
 
 bp = Blueprint("public", __name__)
@@ -64,6 +65,7 @@ def solicitation(solicitation_id: int):
             and q.asked_by_id == getattr(current_user, "id", None)]
     return render_template("public/solicitation.html", s=row, answered=answered, mine=mine,
                            question_form=QuestionForm(), comment_form=CommentForm(),
+                           rate_lines=evaluation_flow.rate_card(db.session, row),
                            accepting=flow.is_accepting(row))
 
 

@@ -25,6 +25,8 @@ from procure.models import (
     DocumentKind,
     IntakeStatus,
     Lot,
+    ProposedRate,
+    RateCardLine,
     Receipt,
     Response,
     ResponseStatus,
@@ -78,7 +80,22 @@ def _complete_enough(event: EventData) -> bool:
     rejected = [d.filename for d in documents if d.intake_status is IntakeStatus.rejected]
     if rejected:
         refuse("Remove or replace the rejected files first: " + ", ".join(rejected) + ".")
+    unpriced = unpriced_lines(row)
+    if unpriced:
+        refuse("Enter your rate for every service of the rate card before submitting: "
+               + ", ".join(unpriced) + ".")
     return True
+
+
+def unpriced_lines(row: Response) -> list[str]:
+    """The services of the RFR's published rate card this response gives no rate for."""
+    session = Session.object_session(row)
+    assert session is not None
+    priced = set(session.scalars(select(ProposedRate.rate_card_line_id).where(
+        ProposedRate.response_id == row.id)))
+    return [line.service for line in session.scalars(
+        select(RateCardLine).where(RateCardLine.solicitation_id == row.solicitation_id)
+        .order_by(RateCardLine.position)) if line.id not in priced]
 
 
 def _write_receipt(event: EventData) -> None:
@@ -427,6 +444,24 @@ def readable_document(session: Session, actor: Any, public_id: Any) -> Document:
     if document is None or not is_unsealed_for(actor, document.response):
         raise NotFound("No such document.")
     return document
+
+
+def record_for(actor: Any, document: Document) -> dict | None:
+    """The structured record as this person may read it: without the price (the cover's total,
+    the budget and where they were read) while the price is sealed to them
+    (policy.may_see_price: an evaluator before the panel's technical consensus)."""
+    record = document.record
+    if record is None or policy.may_see_price(actor, document.response):
+        return record
+    shown = {**record, "cover": {k: v for k, v in (record.get("cover") or {}).items()
+                                 if k != "total_price"}}
+    shown.pop("budget", None)
+    sources = dict(record.get("sources") or {})
+    sources.pop("budget_total", None)
+    sources["cover"] = {k: v for k, v in (sources.get("cover") or {}).items()
+                        if k != "total_price"}
+    shown["sources"] = sources
+    return shown
 
 
 def own_response(session: Session, actor: Any, public_id: Any) -> Response:

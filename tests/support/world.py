@@ -130,4 +130,4 @@ def _panel(session, rfr, people, *, blind: bool) -> dict[str, int]:
                                     has_conflict=False)
     evaluation_flow.fire(session, panel, "begin_scoring", people["admin"])
     sheet = next(s for s in panel.scoresheets if s.member_id == member.id)
-    return {"panel": panel.public_id, "sheet": sheet.public_id}
+    return {"panel": panel.public_id, "sheet": sheet.public_id, "member": member.id}
