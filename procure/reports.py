@@ -17,8 +17,8 @@ from procure.workflows import evaluation as flow
 
 HEADERS = ["Lot", "Bidder", "Criterion", "Weight", "Max points", "Evaluator", "Sits as",
            "Points", "Weighted points", "Comment or rationale", "Bidder's weighted total",
-           "Rank in lot"]
-RANKING_HEADERS = ["Lot", "Rank", "Bidder", "Weighted total (of 100)"]
+           "Rank in lot", "Tied"]
+RANKING_HEADERS = ["Lot", "Rank", "Tied", "Bidder", "Weighted total (of 100)"]
 
 
 def sentence(text: str) -> str:
@@ -26,19 +26,20 @@ def sentence(text: str) -> str:
     return text if text.endswith(".") else text + "."
 
 
-def _rank(rank: int | None, tied: bool) -> str:
-    return "" if rank is None else (f"{rank} (tied)" if tied else str(rank))
+def _tied(tied: bool) -> str | None:
+    return "tied" if tied else None
 
 
 def _row(line: flow.ReportLine) -> list[Any]:
-    """One line as the exports write it (numbers as numbers; a tie says so)."""
+    """One line as the exports write it (numbers as numbers, the rank too; a tie says so in
+    its own column)."""
     return [line.lot, line.bidder, line.criterion, line.weight, line.max_points, line.member,
             line.kind, line.points, line.weighted, line.comment, line.total,
-            _rank(line.rank, line.tied)]
+            line.rank, _tied(line.tied)]
 
 
 def ranking_rows(data: dict[str, Any]) -> list[list[Any]]:
-    return [[lot.label, _rank(r.rank, sum(1 for o in rows if o.rank == r.rank) > 1),
+    return [[lot.label, r.rank, _tied(sum(1 for o in rows if o.rank == r.rank) > 1),
              data["labels"][r.response.id], r.total]
             for lot, rows in data["ranking"] for r in rows]
 
@@ -86,13 +87,13 @@ def scores_xlsx(lines: list[flow.ReportLine], ranking: list[list[Any]]) -> io.By
     sheet.append(HEADERS)
     for line in lines:
         sheet.append([float(v) if isinstance(v, Decimal) else v for v in _row(line)])
-    widths = (28, 18, 24, 8, 10, 22, 22, 8, 10, 60, 14, 10)
+    widths = (28, 18, 24, 8, 10, 22, 22, 8, 10, 60, 14, 10, 8)
     _finish(sheet, widths)
     ranked = book.create_sheet("Ranking")
     ranked.append(RANKING_HEADERS)
     for row in ranking:
         ranked.append([float(v) if isinstance(v, Decimal) else v for v in row])
-    _finish(ranked, (28, 10, 24, 22))
+    _finish(ranked, (28, 10, 8, 24, 22))
     for each in (sheet, ranked):
         for cell in each[1]:
             cell.font = Font(bold=True)

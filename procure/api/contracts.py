@@ -40,7 +40,9 @@ Sum = dict(as_string=True, metadata={"type": "string", "format": "decimal"})
 class RateSchema(Schema):
     service = Text(required=True, validate=validate.Length(min=1, max=200))
     unit = fields.String(required=True, validate=validate.OneOf([r.name for r in RateType]))
-    rate = fields.Decimal(required=True, **Money)
+    rate = fields.Decimal(load_default=None, allow_none=True, **{
+        **Money, "metadata": {**Money["metadata"],
+                              "description": "dollars; none for a cost reimbursement row"}})
 
 
 class MeasureSchema(Schema):
@@ -102,8 +104,11 @@ class ContractSchema(Schema):
     annual_maximum = fields.Decimal(**Sum)
     rate_type = fields.Function(lambda c: c.rate_type.name)
     rates = fields.Function(lambda c: [
-        {"service": r.service, "unit": r.unit.name, "rate": f"{r.rate:.2f}"} for r in c.rates],
-        metadata={"description": "[{service, unit, rate}] (rate: a decimal string)"})
+        {"service": r.service, "unit": r.unit.name,
+         "rate": None if r.unit is RateType.cost_reimbursement else f"{r.rate:.2f}"}
+        for r in c.rates],
+        metadata={"description": "[{service, unit, rate}] (rate: a decimal string; null for a "
+                                 "cost reimbursement row)"})
     measures = fields.List(fields.Nested(MeasureSchema))
     signed_at = fields.DateTime(allow_none=True)
     activated_at = fields.DateTime(allow_none=True)
@@ -201,7 +206,7 @@ def _encumbrance(contract: Contract, fiscal_year: int) -> Encumbrance:
 
 
 def _rates(rows: list[dict]) -> list[flow.Rate]:
-    return [flow.Rate(r["service"], RateType[r["unit"]], r["rate"]) for r in rows]
+    return [flow.Rate(r["service"], RateType[r["unit"]], r.get("rate")) for r in rows]
 
 
 def _measures(rows: list[dict]) -> list[flow.Measure]:

@@ -58,6 +58,20 @@ class MemberCreateSchema(Schema):
     chair = fields.Boolean(load_default=False)
 
 
+class MemberRemovalSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    replacement_email = fields.Email(load_default=None, metadata={
+        "description": "who takes the seat (the chair's too); none: removed only"})
+    kind = fields.String(load_default=None, validate=validate.OneOf([k.name for k in MemberKind]),
+                         metadata={"description": "how the replacement sits (default: as the "
+                                                  "member did)"})
+
+
+class RemovalSchema(Schema):
+    removed = fields.Nested(MemberSchema)
+    replacement = fields.Nested(MemberSchema, allow_none=True)
+
+
 class DeclarationSchema(Schema):
     bidder_index = fields.Integer()
     bidder = fields.String(metadata={"description": "name, or bidder codes on a blind RFR"})
@@ -297,20 +311,10 @@ class ProposedRates(MethodView):
     @bp.response(200, ProposedRatesSchema)
     @bp.errors(400, 403, 404, 409)
     def get(self, response_id: UUID) -> dict:
-        """A response's proposed rates and the evaluated cost they make (after the opening)."""
-        return _rates_out(response_flow.readable_response(db.session, actor(), response_id))
-
-    @policy.rule("evaluation.manage")
-    @bp.arguments(ProposedRatesSchema)
-    @bp.response(200, ProposedRatesSchema)
-    @bp.errors(400, 403, 404, 409)
-    def put(self, data: dict, response_id: UUID) -> dict:
-        """Enter the rates a response proposed (from its budget): evaluated cost = sum of
-        rate x projected units. Lines left out keep their rate; null clears one."""
+        """A response's proposed rates and the evaluated cost they make (after the opening;
+        to its panel's evaluators once the price envelope opens, 403 before)."""
         response = response_flow.readable_response(db.session, actor(), response_id)
-        flow.set_proposed_rates(db.session, response, actor(),
-                                {r["line_id"]: r["rate"] for r in data["rates"]})
-        db.session.commit()
+        flow.require_price(actor(), response)
         return _rates_out(response)
 
 
@@ -353,6 +357,32 @@ class PanelMembers(MethodView):
                                  kind=MemberKind[data["kind"]], chair=data["chair"])
         db.session.commit()
         return member
+
+
+@bp.route("/panels/<panel_id>/members/<int:member_id>/removal")
+class PanelMemberRemoval(MethodView):
+    @policy.rule("evaluation.manage")
+    @bp.arguments(MemberRemovalSchema)
+    @bp.response(200, RemovalSchema)
+    @bp.errors(400, 403, 404, 409, 422)
+    def post(self, data: dict, panel_id: str, member_id: int) -> Any:
+        """Take a member off the panel, or replace them, with the reason on the record; their
+        scoresheets not yet final are withdrawn (kept on the record)."""
+        panel = flow.managed_panel(db.session, actor(), panel_id)
+        member = next((m for m in panel.active_members if m.id == member_id), None)
+        if member is None:
+            raise NotFound("That person is not on this panel.")
+        replacement = None
+        if data["replacement_email"]:
+            replacement = db.session.scalar(select(User).where(
+                User.email == data["replacement_email"].lower()))
+            if replacement is None:
+                raise NotFound("No such person.")
+        seat = flow.remove_member(db.session, panel, actor(), member=member,
+                                  reason=data["reason"], replacement=replacement,
+                                  kind=MemberKind[data["kind"]] if data["kind"] else None)
+        db.session.commit()
+        return {"removed": member, "replacement": seat}
 
 
 @bp.route("/panels/<panel_id>/events/<event>")

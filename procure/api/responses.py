@@ -22,7 +22,8 @@ from procure.api.common import (
 )
 from procure.extensions import db
 from procure.faces import actor, received_at
-from procure.models import Response
+from procure.models import Lot, Response
+from procure.workflows import evaluation as evaluation_flow
 from procure.workflows import response as flow
 from procure.workflows.base import NotFound
 
@@ -66,14 +67,19 @@ class DocumentSchema(Schema):
     pages_total = fields.Integer()
     rejection_code = fields.String(allow_none=True)
     rejection_message = fields.String(allow_none=True)
-    record = fields.Dict(allow_none=True, metadata={
-        "description": "the structured record read from the PDF (once read), as read"})
-    corrections = fields.Dict(allow_none=True, metadata={
-        "description": "what the bidder corrected (`sections`, `budget_total`, `cover`), each "
-                       "with `value`, `read` (what was read), `by` and `at`"})
-    confirmed_record = fields.Dict(allow_none=True, metadata={
-        "description": "the record with the bidder's corrections applied: what the checks and "
-                       "the evaluation use"})
+    record = fields.Function(lambda d: flow.record_for(actor(), d), allow_none=True, metadata={
+        "type": "object", "description": "the structured record read from the PDF (once read), as "
+                                         "read; without the price while it is sealed to you"})
+    corrections = fields.Function(lambda d: flow.corrections_for(actor(), d), allow_none=True,
+                                  metadata={"type": "object", "description":
+                                            "what the bidder corrected (`sections`, "
+                                            "`budget_total`, `cover`), each with `value`, `read` "
+                                            "(what was read), `by` and `at`"})
+    confirmed_record = fields.Function(
+        lambda d: flow.record_for(actor(), d, confirmed=True), allow_none=True,
+        metadata={"type": "object", "description": "the record with the bidder's corrections "
+                                                   "applied: what the checks and the evaluation "
+                                                   "use"})
 
 
 class ProblemItemSchema(Schema):
@@ -154,3 +160,52 @@ class ResponseEvent(MethodView):
         return {"id": response.public_id, "status": response.status.name,
                 "allowed_events": flow.allowed_events(response, who)}
 
+
+
+class BidRateSchema(Schema):
+    line_id = fields.Integer(required=True, metadata={"description": "a line of the rate card"})
+    service = fields.String(dump_only=True)
+    unit = fields.String(dump_only=True, metadata={"description": "per_diem, hourly, case_rate"})
+    projected_units = fields.Integer(dump_only=True, metadata={
+        "description": "units the agency expects to buy a year"})
+    rate = fields.Decimal(required=True, allow_none=True, as_string=True,
+                          metadata={"description": "dollars and cents; null clears it"})
+
+
+class BidRatesSchema(Schema):
+    rates = fields.List(fields.Nested(BidRateSchema), required=True)
+    missing = fields.List(fields.String(), dump_only=True, metadata={
+        "description": "services still without a rate (every one is needed to submit)"})
+
+
+def _bid_rates_out(response: Response) -> dict:
+    mine = evaluation_flow.proposed_rates(db.session, response)
+    return {"rates": [{"line_id": line.id, "service": line.service, "unit": line.unit.name,
+                       "projected_units": line.projected_units, "rate": mine.get(line.id)}
+                      for line in evaluation_flow.rate_card(db.session, response.solicitation)],
+            "missing": flow.unpriced_lines(response)}
+
+
+@bp.route("/<uuid:response_id>/rates")
+class ResponseRates(MethodView):
+    @policy.rule("response.work")
+    @own
+    @bp.response(200, BidRatesSchema)
+    @bp.errors(403, 404)
+    def get(self, response: Response) -> dict:
+        """My response's rates for the RFR's published rate card (sealed like the rest)."""
+        return _bid_rates_out(response)
+
+    @policy.rule("response.work")
+    @own
+    @bp.arguments(BidRatesSchema)
+    @bp.response(200, BidRatesSchema)
+    @bp.errors(400, 403, 404, 409, 422)
+    def put(self, data: dict, response: Response) -> dict:
+        """Enter my rates for the rate card's lines before submitting (lines left out keep
+        their rate; null clears one)."""
+        evaluation_flow.set_proposed_rates(
+            db.session, response, actor(), {r["line_id"]: r["rate"] for r in data["rates"]},
+            received_at=received_at())
+        db.session.commit()
+        return _bid_rates_out(response)

@@ -111,6 +111,9 @@ class Panel(Base):
     status: Mapped[PanelStatus] = mapped_column(
         enum_column(PanelStatus), default=PanelStatus.forming, index=True)
     created_at: Mapped[datetime]
+    # The price envelope: sealed to the panel's evaluators until its technical consensus is
+    # complete, then opened on the record (policy.may_see_price reads this).
+    price_opened_at: Mapped[datetime | None]
     finalized_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 

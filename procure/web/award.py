@@ -316,7 +316,8 @@ def _rows(items: list, blank: int, **empty: Any) -> list[SimpleNamespace]:
 
 
 def _rate_rows(rates: list, blank: int = 2) -> list[SimpleNamespace]:
-    return _rows([SimpleNamespace(service=r.service, unit=r.unit.name, rate=r.rate)
+    return _rows([SimpleNamespace(service=r.service, unit=r.unit.name,
+                                  rate=None if r.unit is RateType.cost_reimbursement else r.rate)
                   for r in rates], blank)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import (
-    Blueprint, abort, current_app, flash, jsonify, redirect, render_template, session, url_for,
+    Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session,
+    url_for,
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -19,6 +20,7 @@ from procure.extensions import db, limiter
 from procure.faces import page_of, received_at, send_document, send_page_image, uploads
 from procure.models import DocumentKind, Lot, Response, ResponseStatus, Solicitation
 from procure.web.forms import ConfirmForm, EventForm, UploadForm
+from procure.workflows import evaluation as evaluation_flow
 from procure.workflows import response as flow
 from procure.workflows import solicitation as solicitation_flow
 from procure.workflows.base import WorkflowError
@@ -66,7 +68,8 @@ _REFUSAL = "refused:{}"   # the session key of a refused event's reason, shown o
 
 
 def _response_page(row, status: int = 200, *, refusal: str | None = None,
-                   remove_error: tuple[str | None, str | None] = (None, None)):
+                   remove_error: tuple[str | None, str | None] = (None, None),
+                   rates_error: str | None = None, typed_rates: dict[str, str] | None = None):
     """The bidder's response; a refused submit (a rejected file, a document still being read)
     or a removal sent unticked comes back here, beside its button, with the reason."""
     if status != 200:
@@ -77,6 +80,10 @@ def _response_page(row, status: int = 200, *, refusal: str | None = None,
                            labels=flow.LABELS, consequences=flow.CONSEQUENCES,
                            problems=flow.completeness(row), refusal=refusal,
                            remove_error=remove_error,
+                           rate_lines=evaluation_flow.rate_card(db.session, row.solicitation),
+                           my_rates=evaluation_flow.proposed_rates(db.session, row),
+                           rates_locked=evaluation_flow.rates_locked(db.session, row),
+                           rates_error=rates_error, typed_rates=typed_rates or {},
                            accepting=solicitation_flow.is_accepting(row.solicitation)), status
 
 
@@ -123,6 +130,30 @@ def remove(response_id: UUID, document_id: UUID):
     db.session.commit()
     flash(f"{document.filename} was removed from the response (it stays in its history).", "info")
     return redirect(url_for("bidder.response", response_id=row.public_id))
+
+
+@bp.route("/responses/<uuid:response_id>/rates", methods=["POST"])
+@policy.rule("response.work")
+def rates(response_id: UUID):
+    """The bidder's rates for the RFR's rate card, saved with the response before submitting."""
+    row = _my_response(response_id)
+    form = EventForm()
+    lines = evaluation_flow.rate_card(db.session, row.solicitation)
+    typed = {f"rate-{line.id}": request.form.get(f"rate-{line.id}", "") for line in lines}
+    if not form.validate_on_submit():
+        return _response_page(row, 400, rates_error="The form expired: send it again.",
+                              typed_rates=typed)
+    try:
+        evaluation_flow.set_proposed_rates(
+            db.session, row, current_user,
+            evaluation_flow.read_rates(lines, {line.id: typed[f"rate-{line.id}"]
+                                               for line in lines}),
+            received_at=received_at())
+    except WorkflowError as error:
+        return _response_page(row, 409, rates_error=error.message, typed_rates=typed)
+    db.session.commit()
+    flash("Your rates were saved with the response.", "success")
+    return redirect(url_for("bidder.response", response_id=row.public_id) + "#rates")
 
 
 @bp.route("/responses/<uuid:response_id>/events/<event>", methods=["POST"])

@@ -50,6 +50,7 @@ from procure.web.forms import (
     PanelForm,
     PanelMemberForm,
     PlanForm,
+    RemoveMemberForm,
     ReturnForm,
     WholeNumberField,
 )
@@ -113,7 +114,8 @@ def _solicitation_page(row: Solicitation, *, status: int = 200, plan_form=None,
     panel_form.lots.choices = [(lot.id, lot.label) for lot in row.lots if lot.id not in taken]
     accepted = [r for r in response_flow.responses_for(db.session, current_user, row)
                 if r.status is flow.EVALUATED]
-    costs = {r.id: flow.evaluated_cost(db.session, r) for r in accepted}
+    costs = {r.id: flow.evaluated_cost(db.session, r) for r in accepted
+             if policy.may_see_price(current_user, r)}
     return render_template("evaluation/solicitation.html", s=row,
                            plan_form=plan_form or PlanForm(obj=plan), plan=plan,
                            plan_locked=_plan_locked(row), panel_form=panel_form,
@@ -151,19 +153,20 @@ def plan(solicitation_id: int):
 # ---------------------------------------------------------------- the rate card (officers)
 
 def _rates_page(row: Solicitation, *, status: int = 200, line_form=None,
-                errors: dict[str, str] | None = None, entered: dict[str, dict] | None = None):
-    responses = [r for r in response_flow.responses_for(db.session, current_user, row)
-                 if r.status in (flow.EVALUATED, flow.UNJUDGED)]
+                errors: dict[str, str] | None = None):
+    opened = [r for r in response_flow.responses_for(db.session, current_user, row)
+              if r.status in (flow.EVALUATED, flow.UNJUDGED)]
+    responses = [r for r in opened if policy.may_see_price(current_user, r)]
     return render_template(
         "evaluation/rates.html", s=row, lines=flow.rate_card(db.session, row),
+        sealed=len(opened) - len(responses), sealed_message=flow.PRICE_SEALED,
         line_form=line_form or RateLineForm(formdata=None), form=EventForm(),
         locked=flow.rate_card_locked(db.session, row), responses=responses,
         labels=_labels(row, responses),
         proposed={r.id: flow.proposed_rates(db.session, r) for r in responses},
         from_card={r.id: flow.rate_card_cost(db.session, r) for r in responses},
         costs={r.id: flow.evaluated_cost(db.session, r) for r in responses},
-        rates_locked={r.id: flow.rates_locked(db.session, r) for r in responses},
-        errors=errors or {}, entered=entered or {}), status
+        errors=errors or {}), status
 
 
 @bp.route("/solicitations/<int:solicitation_id>/rates", methods=["GET", "POST"])
@@ -211,39 +214,6 @@ def remove_rate(solicitation_id: int):
     return redirect(url_for("evaluation.rates", solicitation_id=row.id))
 
 
-@bp.route("/responses/<response_id>/rates", methods=["POST"])
-@policy.rule("evaluation.manage")
-def proposed_rates(response_id: str):
-    """An officer enters the rates a response proposed (read from its budget)."""
-    response = response_flow.readable_response(db.session, current_user, response_id)
-    row = response.solicitation
-    form = EventForm()
-    if not form.validate_on_submit():
-        abort(400)
-    lines = flow.rate_card(db.session, row)
-    entered = {f"rate-{line.id}": request.form.get(f"rate-{line.id}", "") for line in lines}
-    try:
-        rates = {}
-        for line in lines:
-            text = entered[f"rate-{line.id}"].strip().replace(",", "").lstrip("$").strip()
-            try:
-                rates[line.id] = Decimal(text) if text else None
-            except InvalidOperation:
-                refuse(f"{line.service}: a rate is an amount in dollars, like 212.50.")
-        cost = flow.set_proposed_rates(db.session, response, current_user, rates)
-    except WorkflowError as error:
-        db.session.rollback()
-        return _rates_page(row, status=409, errors={response.public_id: error.message},
-                           entered={response.public_id: entered})
-    db.session.commit()
-    label = flow.bidder_label(row, response, current_user)
-    flash(f"Rates of {label} saved: evaluated cost "
-          + (f"${cost.amount:,.2f}" if cost.amount is not None else "not yet complete (a rate "
-             "is missing)") + ".", "success")
-    return redirect(url_for("evaluation.rates", solicitation_id=row.id)
-                    + f"#rates-{response.public_id}")
-
-
 @bp.route("/solicitations/<int:solicitation_id>/panels", methods=["POST"])
 @policy.rule("evaluation.manage")
 def new_panel(solicitation_id: int):
@@ -275,8 +245,15 @@ def add_member(panel_id: str):
     person = db.session.get(User, form.user.data)
     if person is None:
         raise NotFound("No such person.")
-    flow.add_member(db.session, panel, current_user, user=person,
-                    kind=MemberKind[form.kind.data], chair=form.chair.data)
+    second_chair = bool(form.chair.data) and panel.chair is not None
+    try:
+        flow.add_member(db.session, panel, current_user, user=person,
+                        kind=MemberKind[form.kind.data], chair=form.chair.data)
+    except WorkflowError as error:
+        db.session.rollback()
+        # told beside the field it is about (a second chair beside "Chairs the panel")
+        (form.chair if second_chair else form.user).errors.append(error.message)
+        return _panel_page(panel, status=409, member_form=form)
     db.session.commit()
     flash(f"{person.name} joins the panel.", "success")
     return redirect(url_for("evaluation.panel", panel_id=panel.public_id))
@@ -297,9 +274,45 @@ def correct_cost(response_id: str):
     return redirect(url_for("evaluation.solicitation", solicitation_id=row.solicitation_id))
 
 
-def _member_form(panel) -> PanelMemberForm:
-    form = PanelMemberForm()
-    seated = {m.user_id for m in panel.active_members}
+@bp.route("/panels/<panel_id>/members/<int:member_id>/remove", methods=["POST"])
+@policy.rule("evaluation.manage")
+def remove_member(panel_id: str, member_id: int):
+    """Take a member off the panel, or replace them, with the reason on the record."""
+    panel = flow.managed_panel(db.session, current_user, panel_id)
+    member = next((m for m in panel.active_members if m.id == member_id), None)
+    if member is None:
+        raise NotFound("That person is not on this panel.")
+    form = _remove_form(panel, member.id)
+    if not form.validate_on_submit():
+        return _panel_page(panel, status=400, remove_forms={member.id: form})
+    replacement = db.session.get(User, form.replacement.data) if form.replacement.data else None
+    try:
+        seat = flow.remove_member(db.session, panel, current_user, member=member,
+                                  reason=form.reason.data, replacement=replacement,
+                                  kind=MemberKind[form.kind.data])
+    except WorkflowError as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return _panel_page(panel, status=409, remove_forms={member.id: form})
+    db.session.commit()
+    flash(f"{member.user.name} left the panel"
+          + (f"; {seat.user.name} takes their seat" if seat else "") + ".", "success")
+    return redirect(url_for("evaluation.panel", panel_id=panel.public_id))
+
+
+def _remove_form(panel, member_id: int, fresh: bool = False) -> RemoveMemberForm:
+    """One form per member on the page, its fields named after the member (m7-reason...)."""
+    prefix = f"m{member_id}"
+    form = RemoveMemberForm(formdata=None, prefix=prefix) if fresh else \
+        RemoveMemberForm(prefix=prefix)
+    form.replacement.choices = [(0, "Nobody (remove only)")] + [
+        (value, label) for value, label in _member_form(panel, fresh=True).user.choices]
+    return form
+
+
+def _member_form(panel, fresh: bool = False) -> PanelMemberForm:
+    form = PanelMemberForm(formdata=None) if fresh else PanelMemberForm()
+    seated = {m.user_id for m in panel.members}
     people = db.session.scalars(select(User).where(User.role.in_(flow.EVALUATOR_ROLES),
                                                    User.active.is_(True))
                                 .order_by(User.name))
@@ -309,7 +322,8 @@ def _member_form(panel) -> PanelMemberForm:
 
 # ---------------------------------------------------------------- the panel page (chair, officers)
 
-def _panel_page(row, *, status: int = 200, error: str | None = None):
+def _panel_page(row, *, status: int = 200, error: str | None = None, member_form=None,
+                remove_forms: dict | None = None):
     chairs = policy.allows(current_user, "panel.chair", row)
     done, total, behind = flow.progress(row)
     responses = flow.responses_of(row)
@@ -321,7 +335,10 @@ def _panel_page(row, *, status: int = 200, error: str | None = None):
     return render_template(
         "evaluation/panel.html", p=row, chairs=chairs, done=done, total=total, behind=behind,
         responses=responses, labels=labels, org_labels=flow.bidder_labels(row, current_user),
-        sheets=flow.live_scoresheets(row), member_form=_member_form(row),
+        sheets=flow.live_scoresheets(row), member_form=member_form or _member_form(row),
+        remove_forms={m.id: (remove_forms or {}).get(m.id) or _remove_form(row, m.id, True)
+                      for m in row.active_members} if row.status.name != "finalized" else {},
+        removed=[m for m in row.members if m.removed_at is not None],
         assign_form=assign_form, return_form=ReturnForm(), event_form=EventForm(),
         steps=flow.next_steps(row, current_user), event_labels=flow.PANEL_LABELS,
         undeclared=flow.undeclared(row), withdrawn=flow.withdrawn_by_conflict(row),
@@ -399,8 +416,10 @@ def _matrix_page(row, *, status: int = 200, error: str | None = None,
     suggested = {key: flow.suggested_consensus(plan, c, cell)
                  for c in flow.technical_criteria(row)
                  for key, cell in cells.items() if key[1] == c.id}
+    absent = {(r.id, m.id): "conflict" if flow.is_conflicted(m, r.organization_id)
+              else "not assigned" for r in responses for m in members.values()}
     return render_template(
-        "evaluation/matrix.html", p=row, cells=cells, responses=responses,
+        "evaluation/matrix.html", p=row, cells=cells, responses=responses, absent=absent,
         criteria=row.solicitation.criteria, technical=flow.technical_criteria(row),
         members=sorted(members.values(), key=lambda m: m.id), plan=plan, suggested=suggested,
         labels={r.id: flow.bidder_label(row, r, current_user) for r in responses},
@@ -672,7 +691,10 @@ def _scoresheet_page(sheet, *, error: str | None = None, status: int = 200,
         request.form.get("criterion", type=int) if entered else None)
     focus = next((c for c in technical if c.id == wanted), technical[0] if technical else None)
     label = flow.bidder_label(sheet.panel, response, current_user)
-    documents = [d for d in response.current_documents if d.kind.name != "budget"]
+    documents = [d for d in response.current_documents
+                 if not flow.price_withheld(current_user, d)]
+    withheld = {d.id: flow.price_pages(d) or set() for d in documents} \
+        if not policy.may_see_price(current_user, response) else {}
     opened = {}
     for d in documents:
         sections = (d.confirmed_record or {}).get("sections") or []
@@ -680,6 +702,9 @@ def _scoresheet_page(sheet, *, error: str | None = None, status: int = 200,
         opened[d.id] = match or (sections[0] if sections else None)
     return render_template(
         "evaluation/scoresheet.html", sheet=sheet, r=response, label=label,
+        withheld=withheld, sealed_message=flow.PRICE_SEALED,
+        shown_blind={d.id: flow.blind_pages(d) for d in documents},
+        ocr={d.id: flow.ocr_text(d) for d in documents},
         technical=technical, focus=focus, documents=documents, opened=opened,
         section_of={c.id: {d.id: flow.section_for(c, (d.confirmed_record or {}).get("sections") or [])
                            for d in documents} for c in technical},
@@ -730,9 +755,11 @@ def page_image(document_id: str, number: int):
     document = response_flow.readable_document(db.session, current_user, document_id)
     if flow.bidder_label(document.response.solicitation, document.response, current_user) != \
             document.response.organization.legal_name:
-        # blind: only the pages of the proposal's sections, never the cover page that names it
-        sections = (document.confirmed_record or {}).get("sections") or []
-        if not any(sec["start_page"] <= number <= sec["end_page"] for sec in sections):
+        # blind: only the pages of the proposal's sections (or of an attachment, but the
+        # page that names the bidder), never the cover page that names it
+        if number not in flow.blind_pages(document):
             raise NotFound("No such page.")
+    if flow.price_withheld(current_user, document, number):
+        raise NotFound("No such page.")     # the price envelope: sealed until the price step
     return send_page_image(document, number)
 

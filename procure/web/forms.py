@@ -397,6 +397,14 @@ class PanelMemberForm(FlaskForm):
     chair = BooleanField("Chairs the panel")
 
 
+class RemoveMemberForm(FlaskForm):
+    reason = TextAreaField("Why they leave the panel (on the record)",
+                           validators=[DataRequired(message="Say why the member leaves the panel."),
+                                       Length(max=2000)])
+    replacement = SelectField("Replaced by", coerce=int)
+    kind = SelectField("The replacement sits as", choices=_choices(MemberKind))
+
+
 class CostForm(FlaskForm):
     amount = AmountField("Evaluated cost ($ a year)")   # the use case refuses $0 and less
     reason = TextAreaField("Why the figure is corrected", validators=[DataRequired(),
@@ -501,7 +509,8 @@ class _TermsRows:
     def validate_rates(self, field) -> None:
         for entry in field:
             row = entry.form
-            if (row.service.data or "").strip() and row.rate.data is None:
+            if (row.service.data or "").strip() and row.rate.data is None \
+                    and row.unit.data != RateType.cost_reimbursement.name:   # paid at cost
                 row.rate.errors.append(f"Give the rate for {row.service.data.strip()}.")
                 raise StopValidation("A rate row is incomplete: give each service its rate.")
             if (row.service.data or "").strip() and row.unit.data not in RateType.__members__:

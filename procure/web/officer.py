@@ -64,7 +64,7 @@ from procure.workflows import diagram
 from procure.workflows import evaluation as evaluation_flow
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow
-from procure.workflows.base import WorkflowError
+from procure.workflows.base import NotFound, WorkflowError
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 
@@ -630,18 +630,29 @@ def judge(response_id: UUID, event: str):
 @policy.rule("response.read_opened")
 def document(document_id: UUID):
     document = _readable_document(document_id)
+    sealed = not policy.may_see_price(current_user, document.response)
+    pages = evaluation_flow.price_pages(document) if sealed else set()
     return render_template("document.html", d=document, r=document.response, area="officer",
+                           withheld=set(range(1, len(document.page_images or []) + 1))
+                           if pages is None else pages, price_sealed=sealed,
                            back=url_for("officer.response", response_id=document.response.public_id))
 
 
 @bp.route("/documents/<uuid:document_id>/file")
 @policy.rule("response.read_opened")
 def document_file(document_id: UUID):
-    return send_document(_readable_document(document_id))
+    document = _readable_document(document_id)
+    if evaluation_flow.price_withheld(current_user, document) or (
+            not policy.may_see_price(current_user, document.response)
+            and evaluation_flow.price_pages(document)):
+        raise NotFound("No such document.")    # its price is sealed to this evaluator
+    return send_document(document)
 
 
 @bp.route("/documents/<uuid:document_id>/pages/<int:number>.png")
 @policy.rule("response.read_opened")
 def page_image(document_id: UUID, number: int):
     document = _readable_document(document_id)
+    if evaluation_flow.price_withheld(current_user, document, number):
+        raise NotFound("No such page.")        # the price envelope, sealed to this evaluator
     return send_page_image(document, number)

@@ -28,6 +28,7 @@ from procure.models import (
     SolicitationDocument,
 )
 from procure.web.forms import CommentForm, QuestionForm, SearchForm
+from procure.workflows import evaluation as evaluation_flow
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow
 
@@ -72,6 +73,7 @@ def solicitation(solicitation_id: int):
             and q.asked_by_id == getattr(current_user, "id", None)]
     return render_template("public/solicitation.html", s=row, answered_questions=answered, mine=mine,
                            question_form=QuestionForm(), comment_form=CommentForm(),
+                           rate_lines=evaluation_flow.rate_card(db.session, row),
                            accepting=flow.is_accepting(row), kinds=DocumentKind.__members__,
                            answered=response_flow.answered_lots(db.session, current_user, row))
 

@@ -138,7 +138,7 @@ CONTRACT = Workflow("a contract", C, [
 class Rate:
     service: str
     unit: RateType
-    rate: Decimal
+    rate: Decimal | None      # None: a cost reimbursement row
 
 
 @dataclass
@@ -166,6 +166,12 @@ def _check_terms(start: date, end: date, annual_maximum: Decimal, rates: list[Ra
     for rate in rates:
         if not rate.service.strip():
             refuse("Name the service each rate pays for.")
+        if rate.unit is RateType.cost_reimbursement:
+            if rate.rate is not None and rate.rate < 0:
+                refuse(f"{rate.service} is reimbursed at cost: leave its rate empty.")
+            continue
+        if rate.rate is None:
+            refuse(f"Give the rate for {rate.service} (only a cost reimbursement row has none).")
         if rate.rate <= 0:
             refuse(f"The rate for {rate.service} must be more than $0.")
     for measure in measures:
@@ -196,7 +202,7 @@ def create(session: Session, award: Award, actor: User, *, start_date: date | No
         organization=award.organization, area_offices=list(award.lot.area_offices),
         status=C.drafting, start_date=start, end_date=end, annual_maximum=maximum,
         rate_type=rate_type, created_at=clock.now(),
-        rates=[ContractRate(service=r.service.strip(), unit=r.unit, rate=r.rate)
+        rates=[_stored(r)
                for r in rates],
         measures=[PerformanceMeasure(name=m.name.strip(), target=m.target.strip(),
                                      incentive=m.incentive.strip()) for m in measures])
@@ -220,7 +226,7 @@ def edit_draft(session: Session, contract: Contract, actor: User, *, start_date:
     _check_terms(start_date, end_date, annual_maximum, rates, measures)
     contract.start_date, contract.end_date = start_date, end_date
     contract.annual_maximum, contract.rate_type = annual_maximum, rate_type
-    contract.rates = [ContractRate(service=r.service.strip(), unit=r.unit, rate=r.rate)
+    contract.rates = [_stored(r)
                       for r in rates]
     contract.measures = [PerformanceMeasure(name=m.name.strip(), target=m.target.strip(),
                                             incentive=m.incentive.strip()) for m in measures]
@@ -242,9 +248,16 @@ def fire(session: Session, contract: Contract, event: str, actor: User | str, *,
     session.flush()
 
 
+def _stored(rate: Rate) -> ContractRate:
+    """A cost reimbursement row pays what is spent: it has no rate (kept as $0)."""
+    return ContractRate(service=rate.service.strip(), unit=rate.unit,
+                        rate=rate.rate if rate.rate is not None else Decimal(0))
+
+
 def _rates_text(rates: list[Any]) -> str:
-    return "; ".join(f"{r.service}: {money(r.rate)} {r.unit.value.lower()}" for r in rates) \
-        or "none"
+    return "; ".join(f"{r.service}: at cost" if r.unit is RateType.cost_reimbursement
+                     else f"{r.service}: {money(r.rate)} {r.unit.value.lower()}"
+                     for r in rates) or "none"
 
 
 def _measures_text(measures: list[Any]) -> str:
@@ -288,7 +301,7 @@ def amend(session: Session, contract: Contract, actor: User, *, reason: str,
                   audit_data={"changes": changes})
     contract.annual_maximum, contract.end_date = new_maximum, new_end
     if rates is not None:
-        contract.rates = [ContractRate(service=r.service.strip(), unit=r.unit, rate=r.rate)
+        contract.rates = [_stored(r)
                           for r in rates]
     if measures is not None:
         contract.measures = [PerformanceMeasure(name=m.name.strip(), target=m.target.strip(),

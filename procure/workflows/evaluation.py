@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
@@ -48,6 +48,7 @@ from procure.models import (
     SolicitationStatus,
     User,
 )
+from procure.workflows import response as response_flow
 from procure.workflows import solicitation as solicitation_flow
 from procure.workflows.base import NotFound, Workflow, WorkflowError, refuse
 
@@ -350,26 +351,72 @@ def add_member(session: Session, panel: Panel, actor: User, *, user: User, kind:
                chair: bool = False) -> PanelMember:
     policy.require(actor, "evaluation.manage")
     if panel.status not in (P.forming, P.declaring):
-        refuse("Members join while the panel is forming or declaring conflicts.")
+        refuse("Members join while the panel is forming or declaring conflicts (to replace a "
+               "member later, remove them with a replacement).")
+    if chair and panel.chair is not None:
+        refuse(f"{panel.chair.user.name} already chairs this panel.")
+    return _seat(session, panel, actor, user=user, kind=kind, chair=chair)
+
+
+def _seat(session: Session, panel: Panel, actor: User, *, user: User, kind: MemberKind,
+          chair: bool, replaces: PanelMember | None = None) -> PanelMember:
     if not user.is_active or user.role not in EVALUATOR_ROLES:
         refuse(f"{user.name} cannot evaluate: only active agency staff and panelist accounts "
                "sit on panels.")
     if member_of(panel, user) is not None:
         refuse(f"{user.name} is already on this panel.")
+    if any(m.user_id == user.id for m in panel.members):
+        refuse(f"{user.name} was taken off this panel on the record and does not rejoin it.")
     bidder_ids = {r.organization_id for lot in panel.lots
                   for r in _lot_responses(lot, tuple(ResponseStatus))}
     if user.organization_id is not None and user.organization_id in bidder_ids:
         refuse(f"{user.name} belongs to an organisation that responded to this panel's lots, "
                "so cannot sit on the panel that scores it.")
-    if chair and panel.chair is not None:
-        refuse(f"{panel.chair.user.name} already chairs this panel.")
     member = PanelMember(panel=panel, user=user, kind=kind, is_chair=chair, added_at=clock.now())
     session.add(member)
     session.flush()
+    data: dict[str, Any] = {"member": user.email, "kind": kind.name, "chair": chair}
+    if replaces is not None:
+        data["replaces"] = replaces.user.email
     audit.record(session, actor=actor, entity_type="panel", entity_id=panel.id,
-                 event="add_member", solicitation_id=panel.solicitation_id,
-                 data={"member": user.email, "kind": kind.name, "chair": chair})
+                 event="add_member", solicitation_id=panel.solicitation_id, data=data)
     return member
+
+
+def remove_member(session: Session, panel: Panel, actor: User, *, member: PanelMember,
+                  reason: str, replacement: User | None = None,
+                  kind: MemberKind | None = None) -> PanelMember | None:
+    """Take a member off the panel (until it is final), with the reason, on the record. Their
+    scoresheets not yet final are withdrawn and stay on the record (the chair gives those
+    responses to others, or to the replacement once they declare). A replacement takes the
+    seat, the chair's too; a chair is only replaced, never just removed. Answers the
+    replacement's seat, if any."""
+    policy.require(actor, "evaluation.manage")
+    if member.panel_id != panel.id or member.removed_at is not None:
+        raise NotFound("That person is not on this panel.")
+    if panel.status is P.finalized:
+        refuse("The panel is final: its members no longer change.")
+    reason = reason.strip()
+    if not reason:
+        refuse("Say why the member leaves the panel; the reason is part of the record.")
+    if member.is_chair and replacement is None:
+        refuse("The chair is replaced, not only removed: choose who chairs the panel instead.")
+    if replacement is None and panel.status is not P.forming and len(panel.active_members) <= 2:
+        refuse("A panel needs a chair and at least one other evaluator: choose a replacement.")
+    withdrawn = [sheet for sheet in live_scoresheets(panel)
+                 if sheet.member_id == member.id and sheet.status is not SS.final]
+    for sheet in withdrawn:
+        SCORESHEET.fire(sheet, "withdraw", actor=actor, reason=f"Member removed: {reason}")
+    member.removed_at = clock.now()
+    session.flush()
+    audit.record(session, actor=actor, entity_type="panel", entity_id=panel.id,
+                 event="remove_member", solicitation_id=panel.solicitation_id, reason=reason,
+                 data={"member": member.user.email, "chair": member.is_chair,
+                       "scoresheets_withdrawn": len(withdrawn)})
+    if replacement is None:
+        return None
+    return _seat(session, panel, actor, user=replacement, kind=kind or member.kind,
+                 chair=member.is_chair, replaces=member)
 
 
 def fire(session: Session, panel: Panel, event: str, actor: User, *, reason: str = "") -> None:
@@ -694,8 +741,10 @@ def record_consensus(session: Session, panel: Panel, actor: User, *, response: R
         refuse(why)
     if not rationale.strip():
         refuse("Write the panel's rationale for this score.")
-    return _put_consensus(session, panel, actor, response.id, criterion, points,
-                          rationale.strip())
+    row = _put_consensus(session, panel, actor, response.id, criterion, points,
+                         rationale.strip())
+    open_price(session, panel, actor)
+    return row
 
 
 def missing_technical(panel: Panel) -> list[tuple[int, int]]:
@@ -707,6 +756,91 @@ def missing_technical(panel: Panel) -> list[tuple[int, int]]:
 def technical_complete(panel: Panel) -> bool:
     technical = {c.id for c in technical_criteria(panel)}
     return not [m for m in missing_consensus(panel) if m[1] in technical]
+
+
+PRICE_SEALED = ("The price envelope stays sealed to the panel until its technical consensus "
+                "is complete: then price opens, on the record.")
+
+
+def open_price(session: Session, panel: Panel, actor: Any) -> bool:
+    """Open the panel's price envelope, on the record, once every technical consensus score is
+    in (the price step): its evaluators then see prices, budgets and evaluated costs. Once
+    open it stays open (reopening scoring cannot unsee a price). True if it opened now."""
+    if panel.price_opened_at is not None or panel.status not in (P.consensus, P.finalized) \
+            or not technical_complete(panel):
+        return False
+    panel.price_opened_at = clock.now()
+    session.flush()
+    audit.record(session, actor=actor, entity_type="panel", entity_id=panel.id,
+                 event="open_price", solicitation_id=panel.solicitation_id,
+                 data={"lots": [lot.number for lot in panel.lots]})
+    return True
+
+
+def require_price(actor: Any, response: Response) -> None:
+    """Refuse (403, saying why) a price this person may not see yet (policy.may_see_price)."""
+    if not policy.may_see_price(actor, response):
+        raise policy.Denied(PRICE_SEALED)
+
+
+def price_pages(document: Any) -> set[int] | None:
+    """The pages of a response document that carry its price: None for every page of a price
+    document (kind "budget"); else the pages of its budget sections and the page where the
+    cover's total price (or the budget's stated total) was read."""
+    if document.kind.name == "budget":
+        return None
+    record = document.confirmed_record or {}
+    budget_ids = {str(s.id) for s in document.response.solicitation.sections
+                  if "budget" in " ".join([s.title, *(s.aliases or [])]).lower()}
+    pages: set[int] = set()
+    # where the budget was read and where the bidder says it starts: both carry the price
+    for section in [*((document.record or {}).get("sections") or []),
+                    *(record.get("sections") or [])]:
+        if str(section.get("id")) in budget_ids or \
+                "budget" in f"{section.get('title', '')} {section.get('heading', '')}".lower():
+            pages.update(range(section["start_page"], section["end_page"] + 1))
+    sources = record.get("sources") or {}
+    for where in (((sources.get("cover") or {}).get("total_price")), sources.get("budget_total")):
+        if isinstance(where, dict) and where.get("page"):
+            pages.add(int(where["page"]))
+    return pages
+
+
+IDENTITY_KEYS = ("organization_name", "tax_id", "contact_name", "contact_email")
+
+
+def blind_pages(document: Any) -> set[int]:
+    """The pages of a response document a blind evaluator is shown: the pages of its
+    sections; for a document with no section found (an attachment, a scanned letter) every page
+    but those where the intake read the bidder's name, tax id or contact; of a cover sheet,
+    none."""
+    record = document.confirmed_record or {}
+    if document.kind.name == "cover_sheet":
+        return set()
+    sections = record.get("sections") or []
+    if sections:
+        return {n for sec in sections for n in range(sec["start_page"], sec["end_page"] + 1)}
+    cover = (record.get("sources") or {}).get("cover") or {}
+    naming = {int(where["page"]) for key in IDENTITY_KEYS
+              for where in [cover.get(key)] if isinstance(where, dict) and where.get("page")}
+    return set(range(1, int(record.get("pages") or 0) + 1)) - naming
+
+
+def ocr_text(document: Any) -> dict[int, str]:
+    """Page number -> the text OCR read on that scanned page (the record's notes)."""
+    for note in (document.record or {}).get("notes") or []:
+        if note.get("code") == "ocr":
+            return {int(page): text for page, text in (note.get("text") or {}).items()}
+    return {}
+
+
+def price_withheld(actor: Any, document: Any, number: int | None = None) -> bool:
+    """True where this page (or, without a number, this whole document) carries a price this
+    person may not see yet."""
+    if policy.may_see_price(actor, document.response):
+        return False
+    pages = price_pages(document)
+    return pages is None or (number is not None and number in pages)
 
 
 def evaluated_cost(session: Session, response: Response) -> EvaluatedCost:
@@ -749,6 +883,7 @@ def correct_cost(session: Session, response: Response, actor: User, *, amount: D
                  reason: str) -> EvaluatedCost:
     """An officer corrects the evaluated cost, with a reason, on the record."""
     policy.require(actor, "evaluation.manage")
+    require_price(actor, response)
     if not reason.strip():
         refuse("Say why the figure is corrected; the reason is part of the record.")
     if amount <= 0:
@@ -775,45 +910,23 @@ MAX_RATE = Decimal(1_000_000_000)
 CENT = Decimal("0.01")
 
 
-def _price_scored(session: Session, solicitation: Solicitation,
-                  lot_ids: set[int] | None = None) -> Panel | None:
-    """A panel of the RFR (scoring these lots, if given) whose price is scored or final: the
-    figures its price stands on no longer change (the chair reopens scoring to change them)."""
-    price = [c.id for c in solicitation.criteria if c.envelope is Envelope.price]
-    for panel in panels_of(session, solicitation):
-        if lot_ids is not None and not lot_ids & {lot.id for lot in panel.lots}:
-            continue
-        if panel.status is P.finalized:
-            return panel
-        if price and session.scalar(select(ConsensusScore.id).where(
-                ConsensusScore.panel_id == panel.id,
-                ConsensusScore.criterion_id.in_(price)).limit(1)) is not None:
-            return panel
-    return None
-
-
 def rate_card_locked(session: Session, solicitation: Solicitation) -> str | None:
-    """Why the rate card cannot change now, or None."""
-    if solicitation.status not in (SolicitationStatus.opened, SolicitationStatus.in_evaluation):
-        return "The rate card is set here after the responses are opened, during evaluation."
-    scored = _price_scored(session, solicitation)
-    if scored is not None:
-        return (f"The panel “{scored.name}” has scored price on this rate card: it no longer "
-                "changes (its chair can reopen scoring while the panel is not final).")
+    """Why the rate card cannot change now, or None: it is published with the RFR, so it is
+    set while the RFR is a draft and bidders price it in their responses."""
+    if solicitation.status is not SolicitationStatus.draft:
+        return ("The rate card is published with the RFR: it is set while the RFR is a draft, "
+                "and the bidders price it in their responses.")
     return None
 
 
-def rates_locked(session: Session, response: Response) -> str | None:
-    """Why a response's proposed rates cannot change now, or None."""
-    if response.status not in (UNJUDGED, EVALUATED):
-        return "Rates are entered for opened responses that are (or may be) evaluated."
-    solicitation = response.solicitation
-    if solicitation.status not in (SolicitationStatus.opened, SolicitationStatus.in_evaluation):
-        return "Rates are entered after the opening, during evaluation."
-    scored = _price_scored(session, solicitation, {response.lot_id})
-    if scored is not None:
-        return (f"The panel “{scored.name}” has scored price on these rates: they no longer "
-                "change (its chair can reopen scoring while the panel is not final).")
+def rates_locked(session: Session, response: Response,
+                 received_at: Any = None) -> str | None:
+    """Why the bidder cannot change its proposed rates now (submitted, or past the deadline),
+    or None."""
+    try:
+        response_flow.require_editable(response, received_at)
+    except WorkflowError as refused:
+        return refused.message
     return None
 
 
@@ -947,16 +1060,29 @@ def check_rate(line: RateCardLine, rate: Decimal) -> str | None:
     return None
 
 
+def read_rates(lines: list[RateCardLine], typed: dict[int, str]) -> dict[int, Decimal | None]:
+    """Rates as a person types them ("$1,212.50", "212.5", blank for none): line id -> amount."""
+    rates: dict[int, Decimal | None] = {}
+    for line in lines:
+        text = (typed.get(line.id) or "").strip().replace(",", "").lstrip("$").strip()
+        try:
+            rates[line.id] = Decimal(text) if text else None
+        except InvalidOperation:
+            refuse(f"{line.service}: a rate is an amount in dollars, like 212.50.")
+    return rates
+
+
 def set_proposed_rates(session: Session, response: Response, actor: User,
-                       rates: dict[int, Decimal | None]) -> EvaluatedCost:
-    """An officer enters the rates a response proposed, from its budget (line id -> rate; None
-    clears a rate). Answers the evaluated cost they make: sum of rate x projected units."""
-    policy.require(actor, "evaluation.manage")
+                       rates: dict[int, Decimal | None], *, received_at: Any = None) -> None:
+    """The bidder enters its rates for the RFR's rate card in its response (line id -> rate;
+    None clears one) while the response can change: sealed with the rest of the response, and
+    every line needs its rate before the response is submitted. The audit row counts the
+    rates; the figures stay in the price envelope."""
+    policy.require(actor, "response.work", response)
     lines = {line.id: line for line in rate_card(session, response.solicitation)}
     if not lines:
-        refuse("This RFR has no rate card: set its lines first (service, unit, projected "
-               "units a year).")
-    why = rates_locked(session, response)
+        refuse("This RFR has no rate card: its price is the budget in your documents.")
+    why = rates_locked(session, response, received_at)
     if why:
         refuse(why)
     unknown = set(rates) - set(lines)
@@ -968,7 +1094,7 @@ def set_proposed_rates(session: Session, response: Response, actor: User,
         refuse(" ".join(problems))
     existing = {p.rate_card_line_id: p for p in session.scalars(
         select(ProposedRate).where(ProposedRate.response_id == response.id))}
-    changed = {}
+    changed = 0
     for line_id, rate in rates.items():
         row = existing.get(line_id)
         before = row.rate if row is not None else None
@@ -979,17 +1105,13 @@ def set_proposed_rates(session: Session, response: Response, actor: User,
                                      rate=rate))
         elif rate is not None and row is not None:
             row.rate = rate
-        if before != rate:
-            changed[lines[line_id].service] = {"from": None if before is None else str(before),
-                                               "to": None if rate is None else str(rate)}
+        changed += before != rate
     session.flush()
-    cost = evaluated_cost(session, response)
     if changed:
         audit.record(session, actor=actor, entity_type="response", entity_id=response.id,
                      event="set_proposed_rates", solicitation_id=response.solicitation_id,
-                     data={"rates": changed, "evaluated_cost": None if cost.amount is None
-                           else str(cost.amount)})
-    return cost
+                     data={"rates_changed": changed,
+                           "rates_given": len(proposed_rates(session, response))})
 
 
 def rate_card_cost(session: Session, response: Response) -> Decimal | None:
@@ -1008,6 +1130,7 @@ def score_price(session: Session, panel: Panel, actor: User) -> list[ConsensusSc
         refuse("Price is scored during consensus.")
     if not technical_complete(panel):
         refuse("Price stays closed until every technical consensus score is recorded.")
+    open_price(session, panel, actor)
     written = []
     responses = responses_of(panel)
     costs = {r.id: evaluated_cost(session, r).amount for r in responses}
@@ -1032,6 +1155,26 @@ def score_price(session: Session, panel: Panel, actor: User) -> list[ConsensusSc
     return written
 
 
+def weighted_parts(criteria: list[Criterion], consensus: dict[tuple[int, int], Decimal],
+                   response_id: int) -> list[Decimal]:
+    """Each criterion's weight x consensus points / max points, exact (never rounded here: the
+    total rounds once, half up, from these)."""
+    return [Decimal(c.weight) * consensus.get((response_id, c.id), Decimal(0))
+            / Decimal(c.max_points) for c in criteria]
+
+
+def shown_parts(parts: list[Decimal]) -> list[Decimal]:
+    """The parts to the cent so that they add up to their total rounded once, half up: each
+    part rounded down, and the cents left over go to the parts that lost most (the earlier
+    one on a tie), so a report's rows always add up to the total beside them."""
+    total = sum(parts, Decimal(0)).quantize(CENT, ROUND_HALF_UP)
+    shown = [p.quantize(CENT, ROUND_FLOOR) for p in parts]
+    left = int((total - sum(shown, Decimal(0))) / CENT)
+    for index in sorted(range(len(parts)), key=lambda i: (-(parts[i] - shown[i]), i))[:left]:
+        shown[index] += CENT
+    return shown
+
+
 @dataclass
 class Ranked:
     response: Response
@@ -1046,9 +1189,8 @@ def ranking(session: Session, panel: Panel) -> dict[int, list[Ranked]]:
     criteria = panel.solicitation.criteria
     by_lot: dict[int, list[Ranked]] = defaultdict(list)
     for response in responses_of(panel):
-        total = sum((Decimal(c.weight) * consensus.get((response.id, c.id), Decimal(0))
-                     / Decimal(c.max_points) for c in criteria), Decimal(0))
-        by_lot[response.lot_id].append(Ranked(response, total.quantize(Decimal("0.01")), 0))
+        total = sum(weighted_parts(criteria, consensus, response.id), Decimal(0))
+        by_lot[response.lot_id].append(Ranked(response, total.quantize(CENT, ROUND_HALF_UP), 0))
     for rows in by_lot.values():
         rows.sort(key=lambda r: (-r.total, r.response.id))
         for position, row in enumerate(rows, 1):
@@ -1119,7 +1261,7 @@ def withdrawn_by_conflict(panel: Panel) -> list[Withdrawal]:
     (the chair's page tells the chair, who gives the response to another member)."""
     out = []
     for sheet in panel.scoresheets:
-        if sheet.status is not SS.withdrawn:
+        if sheet.status is not SS.withdrawn or sheet.member.removed_at is not None:
             continue
         declared = [d for d in sheet.member.declarations
                     if d.organization_id == sheet.response.organization_id and d.has_conflict]
@@ -1255,6 +1397,9 @@ def score_lines(session: Session, panel: Panel, viewer: Any) -> list[ReportLine]
     the report and the exports), once the scores may be seen; each line carries the
     criterion's weight and the response's weighted total and rank."""
     cells = matrix(session, panel, viewer)
+    criteria = panel.solicitation.criteria
+    consensus = {key: cell.consensus.points for key, cell in cells.items()
+                 if cell.consensus is not None}
     sheets = {s.member_id: s.member for s in live_scoresheets(panel)}
     ranked = {r.response.id: (r, sum(1 for o in rows if o.rank == r.rank) > 1)
               for rows in ranking(session, panel).values() for r in rows}
@@ -1264,7 +1409,9 @@ def score_lines(session: Session, panel: Panel, viewer: Any) -> list[ReportLine]
         place, tied = ranked[response.id]
         comments = {(s.member_id, sc.criterion_id): sc.comment for s in live_scoresheets(panel)
                     if s.response_id == response.id for sc in s.scores}
-        for criterion in panel.solicitation.criteria:
+        weighted = dict(zip((c.id for c in criteria), shown_parts(
+            weighted_parts(criteria, consensus, response.id)), strict=True))
+        for criterion in criteria:
             cell = cells[(response.id, criterion.id)]
             common = {"weight": criterion.weight, "max_points": criterion.max_points,
                       "total": place.total, "rank": place.rank, "tied": tied}
@@ -1274,9 +1421,8 @@ def score_lines(session: Session, panel: Panel, viewer: Any) -> list[ReportLine]
                                         member.user.name, member.kind.value, points,
                                         comments.get((member_id, criterion.id), ""), **common))
             if cell.consensus is not None:
-                weighted = (Decimal(criterion.weight) * cell.consensus.points
-                            / Decimal(criterion.max_points)).quantize(Decimal("0.01"))
                 lines.append(ReportLine(response.lot.label, bidder, criterion.name,
                                         "Panel consensus", "Consensus", cell.consensus.points,
-                                        cell.consensus.rationale, weighted=weighted, **common))
+                                        cell.consensus.rationale,
+                                        weighted=weighted[criterion.id], **common))
     return lines

@@ -28,6 +28,8 @@ from procure.models import (
     DocumentKind,
     IntakeStatus,
     Lot,
+    ProposedRate,
+    RateCardLine,
     Receipt,
     Response,
     ResponseStatus,
@@ -85,6 +87,10 @@ def _complete_enough(event: EventData) -> bool:
     missing = missing_kinds(row)
     if missing:
         refuse(missing_kinds_message(row, missing))
+    unpriced = unpriced_lines(row)
+    if unpriced:
+        refuse("Enter your rate for every service of the rate card before submitting: "
+               + ", ".join(unpriced) + ".")
     return True
 
 
@@ -101,6 +107,17 @@ def missing_kinds_message(row: Response, missing: list[DocumentKind]) -> str:
     return (f"{row.solicitation.number} requires a document of each of these kinds: {listed}. "
             "Upload each one choosing its kind (or replace a file given the wrong kind) "
             "before submitting.")
+
+
+def unpriced_lines(row: Response) -> list[str]:
+    """The services of the RFR's published rate card this response gives no rate for."""
+    session = Session.object_session(row)
+    assert session is not None
+    priced = set(session.scalars(select(ProposedRate.rate_card_line_id).where(
+        ProposedRate.response_id == row.id)))
+    return [line.service for line in session.scalars(
+        select(RateCardLine).where(RateCardLine.solicitation_id == row.solicitation_id)
+        .order_by(RateCardLine.position)) if line.id not in priced]
 
 
 def _write_receipt(event: EventData) -> None:
@@ -586,6 +603,37 @@ def readable_document(session: Session, actor: Any, public_id: Any) -> Document:
     if document is None or not is_unsealed_for(actor, document.response):
         raise NotFound("No such document.")
     return document
+
+
+def record_for(actor: Any, document: Document, *, confirmed: bool = False) -> dict | None:
+    """The structured record (as read, or as the bidder confirmed it) as this person may read
+    it: without the price (the cover's total, the budget and where they were read) while the
+    price is sealed to them (policy.may_see_price: an evaluator before the panel's technical
+    consensus)."""
+    record = document.confirmed_record if confirmed else document.record
+    if record is None or policy.may_see_price(actor, document.response):
+        return record
+    shown = {**record, "cover": {k: v for k, v in (record.get("cover") or {}).items()
+                                 if k != "total_price"}}
+    shown.pop("budget", None)
+    sources = dict(record.get("sources") or {})
+    sources.pop("budget_total", None)
+    sources["cover"] = {k: v for k, v in (sources.get("cover") or {}).items()
+                        if k != "total_price"}
+    shown["sources"] = sources
+    return shown
+
+
+def corrections_for(actor: Any, document: Document) -> dict | None:
+    """The bidder's corrections to the record, without those of the price while it is sealed
+    to this person (as record_for)."""
+    corrections = document.corrections
+    if not corrections or policy.may_see_price(actor, document.response):
+        return corrections
+    shown = {k: v for k, v in corrections.items() if k != "budget_total"}
+    shown["cover"] = {k: v for k, v in (corrections.get("cover") or {}).items()
+                      if k != "total_price"}
+    return shown
 
 
 def own_response(session: Session, actor: Any, public_id: Any) -> Response:

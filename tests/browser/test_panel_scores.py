@@ -9,10 +9,12 @@ from decimal import Decimal
 from playwright.sync_api import expect
 
 from procure.extensions import db
+from procure.models import Solicitation, User
 from procure.workflows import evaluation as flow
+from procure.workflows import solicitation as solicitation_flow
 from tests.browser.conftest import sign_in
 from tests.support.evaluation import declare_none, formed_panel, opened_rfr
-from tests.support.factories import EMAILS, PASSWORD
+from tests.support.factories import EMAILS, PASSWORD, draft_rfr, response_ready_to_submit
 
 
 def _no_sideways_scroll(page) -> None:
@@ -127,18 +129,18 @@ def test_a_member_scores_beside_the_proposal_and_the_chair_reaches_consensus(
     seen.assert_accessible()
 
 
-def test_an_officer_sets_the_rate_card_and_enters_a_responses_rates(
-        app, live_server, people, browser, visit):
+def test_an_officer_sets_the_rate_card_and_a_bidder_enters_its_rates(
+        app, live_server, people, browser, visit, tmp_path):
     with app.app_context():
-        world = opened_rfr(db.session)
+        officer = db.session.scalar(db.select(User).where(User.email == EMAILS["officer"]))
+        rfr = draft_rfr(db.session, officer)
         db.session.commit()
-        rfr_id = world.rfr.id
+        rfr_id, officer_id = rfr.id, officer.id
     page = browser.new_page()
     look = visit(page)
     sign_in(page, live_server, EMAILS["officer"], PASSWORD)
-    page.goto(f"{live_server}/evaluation/solicitations/{rfr_id}")
-    look.check("evaluation")
-    page.get_by_role("link", name="Set a rate card").click()
+    page.goto(f"{live_server}/officer/solicitations/{rfr_id}")
+    page.get_by_role("link", name="The rate card").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Rate card")
     for service, unit, units in [("Residential care", "Per diem", "3650"),
                                  ("Family partner visits", "Hourly", "2000")]:
@@ -147,18 +149,30 @@ def test_an_officer_sets_the_rate_card_and_enters_a_responses_rates(
         page.get_by_label("Projected units a year").fill(units)
         page.get_by_role("button", name="Add to the rate card").click()
         expect(page.locator("main")).to_contain_text("Rate card line added")
-    form = page.locator("form.card").first
-    form.get_by_label("Per diem rate for Residential care").fill("abc")
-    form.get_by_label("Hourly rate for Family partner visits").fill("40")
-    form.get_by_role("button", name="Save the rates").click()
-    expect(page.locator(".alert-danger")).to_contain_text("a rate is an amount in dollars")
-    expect(page.locator("form.card").first.get_by_label(
-        "Hourly rate for Family partner visits")).to_have_value("40")
+    look.check("rate-card")
+    with app.app_context():
+        row = db.session.get(Solicitation, rfr_id)
+        solicitation_flow.publish(db.session, row, db.session.get(User, officer_id))
+        bidder = db.session.scalar(db.select(User).where(User.email == EMAILS["bidder"]))
+        response = response_ready_to_submit(db.session, bidder, row.lots[0], tmp_path)
+        db.session.commit()
+        response_id = response.public_id
+
+    page = browser.new_page()
+    look.page = page
+    sign_in(page, live_server, EMAILS["bidder"], PASSWORD)
+    page.goto(f"{live_server}/bidder/responses/{response_id}")
+    rates = page.locator("#rates")
+    rates.get_by_label("Per diem rate for Residential care").fill("abc")
+    rates.get_by_label("Hourly rate for Family partner visits").fill("40")
+    rates.get_by_role("button", name="Save your rates").click()
+    expect(page.locator("#rates-error")).to_contain_text("a rate is an amount in dollars")
+    expect(page.get_by_label("Hourly rate for Family partner visits")).to_have_value("40")
     look.check("rates-refused")
-    form = page.locator("form.card").first
-    form.get_by_label("Per diem rate for Residential care").fill("250")
-    form.get_by_role("button", name="Save the rates").click()
-    expect(page.locator("main")).to_contain_text("evaluated cost $992,500.00")
+    page.get_by_label("Per diem rate for Residential care").fill("250")
+    page.get_by_role("button", name="Save your rates").click()
+    expect(page.locator("main")).to_contain_text("Your rates were saved with the response.")
+    expect(page.get_by_label("Per diem rate for Residential care")).to_have_value("250.00")
     _no_sideways_scroll(page)
     look.check("rates")
     look.assert_accessible()

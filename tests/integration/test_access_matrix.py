@@ -127,7 +127,7 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     **{(f"bidder.{name}", method): (OWNERS, OWNERS) for name, method in [
         ("response", "GET"), ("upload", "POST"), ("remove", "POST"), ("fire", "POST"),
         ("receipt", "GET"), ("progress", "GET"), ("document", "GET"),
-        ("document_file", "GET"), ("page_image", "GET")]},
+        ("document_file", "GET"), ("page_image", "GET"), ("rates", "POST")]},
     **{(f"admin.{name}", method): ({"admin"}, {"admin"}) for name, method in [
         ("home", "GET"), ("users", "GET"), ("deactivate", "POST"), ("organizations", "GET"),
         ("audit_check", "GET"), ("rules", "GET"), ("save_rules", "POST"),
@@ -136,7 +136,8 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("evaluation.plan", "POST"): (AGENCY, AGENCY),
     ("evaluation.new_panel", "POST"): (AGENCY, AGENCY),
     **{(f"evaluation.{name}", method): (NOBODY, AGENCY) for name, method in [
-        ("add_member", "POST"), ("correct_cost", "POST"), ("panel", "GET"), ("fire", "POST"),
+        ("add_member", "POST"), ("remove_member", "POST"), ("correct_cost", "POST"),
+        ("panel", "GET"), ("fire", "POST"),
         ("assign", "POST"), ("matrix", "GET"), ("consensus", "POST"), ("report", "GET"),
         ("report_pdf", "GET"), ("scores_export", "GET")]},
     # The rate card: the agency sets it (a refusal before the opening still answers the
@@ -144,7 +145,6 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("evaluation.rates", "GET"): (AGENCY, AGENCY),
     ("evaluation.rates", "POST"): (AGENCY, AGENCY),
     ("evaluation.remove_rate", "POST"): (AGENCY, AGENCY),
-    ("evaluation.proposed_rates", "POST"): (NOBODY, AGENCY),
     ("evaluation.return_sheet", "POST"): (NOBODY, CHAIR),
     ("evaluation.score_price", "POST"): (NOBODY, CHAIR),
     ("evaluation.mine", "GET"): (EVALUATORS, EVALUATORS),
@@ -162,12 +162,13 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
         ("ScoresheetReturn", "POST"), ("Consensus", "POST")]},
     ("api_evaluation.PanelCreate", "POST"): (AGENCY, AGENCY),
     ("api_evaluation.PanelMembers", "POST"): (AGENCY, AGENCY),
+    ("api_evaluation.PanelMemberRemoval", "POST"): (AGENCY, AGENCY),   # the body is read first
     ("api_evaluation.Cost", "POST"): (AGENCY, AGENCY),
     ("api_evaluation.Plan", "PUT"): (AGENCY, AGENCY),
     ("api_evaluation.RateCard", "GET"): (AGENCY, AGENCY),
     ("api_evaluation.RateCard", "PUT"): (AGENCY, AGENCY),
-    ("api_evaluation.ProposedRates", "GET"): (NOBODY, AGENCY),
-    ("api_evaluation.ProposedRates", "PUT"): (AGENCY, AGENCY),   # the body is checked first
+    # the admin chairs the sweep's panel: price stays sealed to it until the technical consensus
+    ("api_evaluation.ProposedRates", "GET"): (NOBODY, {"officer"}),
     ("api_evaluation.Price", "POST"): (NOBODY, CHAIR),
     ("api_evaluation.PanelItem", "GET"): (NOBODY, EVALUATORS),
     ("api_evaluation.PanelEvent", "POST"): (NOBODY, AGENCY),
@@ -183,6 +184,8 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("api_responses.ResponseList", "GET"): (BIDDERS, BIDDERS),
     ("api_responses.ResponseItem", "GET"): (OWNERS, OWNERS | AGENCY),
     ("api_responses.ResponseEvent", "POST"): (OWNERS, OWNERS | AGENCY),
+    ("api_responses.ResponseRates", "GET"): (OWNERS, OWNERS),
+    ("api_responses.ResponseRates", "PUT"): (OWNERS, OWNERS),
     **API_OPERATIONS,
 }
 
@@ -225,6 +228,7 @@ def url_for_rule(rule, world: World, role: str, method: str = "GET") -> str:
               "number": 1, "token_id": ids["token"], "token": world.confirm_token,
               "user_id": 1, "kind": "csv" if rule.endpoint == "evaluation.scores_export" else "RFR",
               "panel_id": ids.get("panel", 1), "sheet_id": ids.get("sheet", 1),
+              "member_id": ids.get("member", 1),
               "event": EVENTS.get(rule.endpoint, "publish"), "award_id": NO_SUCH,
               "protest_id": NO_SUCH, "contract_id": NO_SUCH, "fiscal_year": 2027,
               "encumbrance_id": 1}      # the pages' draw-downs: no such encumbrance either

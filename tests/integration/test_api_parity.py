@@ -37,6 +37,7 @@ PARITY: dict[str, set[tuple[str, str]]] = {
     "evaluation.plan": {("api_evaluation.Plan", "PUT")},
     "evaluation.new_panel": {("api_evaluation.PanelCreate", "POST")},
     "evaluation.add_member": {("api_evaluation.PanelMembers", "POST")},
+    "evaluation.remove_member": {("api_evaluation.PanelMemberRemoval", "POST")},
     "evaluation.fire": {("api_evaluation.PanelEvent", "POST")},
     "evaluation.declare": {("api_evaluation.Declarations", "POST")},
     "evaluation.assign": {("api_evaluation.Assignments", "POST")},
@@ -49,7 +50,7 @@ PARITY: dict[str, set[tuple[str, str]]] = {
     "evaluation.correct_cost": {("api_evaluation.Cost", "POST")},
     "evaluation.rates": {("api_evaluation.RateCard", "PUT")},           # adds a line
     "evaluation.remove_rate": {("api_evaluation.RateCard", "PUT")},     # leaves a line out
-    "evaluation.proposed_rates": {("api_evaluation.ProposedRates", "PUT")},
+    "bidder.rates": {("api_responses.ResponseRates", "PUT")},
     "officer.edit_part": {("api_lots.LotItem", "PATCH"), ("api_sections.SectionItem", "PATCH"),
                           ("api_criteria.CriterionItem", "PATCH")},
 }

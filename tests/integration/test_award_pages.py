@@ -455,3 +455,24 @@ def test_after_standstill_the_notice_says_why_no_protest_can_be_filed(app, world
     assert "which ended" in page and "can no longer be protested" in page
     winner = _text(_as(app, GAMMA).get(f"/awards/responses/{world['responses']['third_bidder']}"))
     assert "was selected: there is no award of this lot for it to protest" in winner
+
+
+@time_machine.travel("2026-09-15 14:00:00+00:00", tick=False)
+def test_a_cost_reimbursement_rate_row_needs_no_rate(app, world):
+    officer, award = _final(app, world)
+    form = _html(officer.get(f"/awards/{award.public_id}/contract"))
+    assert 'name="contract-rates-1-unit"' in form and "Cost reimbursement" in form
+    data = _contract_data("contract", **{"rates-1-service": "Flexible family funds",
+                                         "rates-1-unit": "cost_reimbursement",
+                                         "rates-1-rate": ""})
+    made = officer.post(f"/awards/{award.public_id}/contract", data)
+    assert made.status_code == 302, _text(made)
+    page = _text(officer.get(made.headers["Location"]))
+    assert "Flexible family funds: reimbursed at cost" in page
+    assert "Family stabilization: $85.50 (per diem)" in page
+    # A per diem row still needs its rate.
+    contract = _contract(app)
+    refused = officer.post(f"/contracts/{contract.public_id}/terms", _contract_data(
+        "edit", **{"rates-1-service": "Respite", "rates-1-unit": "per_diem",
+                   "rates-1-rate": ""}))
+    assert refused.status_code == 400 and "Give the rate for Respite." in _text(refused)

@@ -311,8 +311,8 @@ def test_progress_count_legend_exports_and_the_pdf(app, world, login):
         f"/evaluation/panels/{panel_id}/scores.xlsx").data))
     assert book.sheetnames == ["Scores", "Ranking"]
     ranking = list(book["Ranking"].iter_rows(values_only=True))
-    assert ranking[0] == ("Lot", "Rank", "Bidder", "Weighted total (of 100)")
-    assert ranking[1][1:] == ("1", ORG_A, 74.0)
+    assert ranking[0] == ("Lot", "Rank", "Tied", "Bidder", "Weighted total (of 100)")
+    assert ranking[1][1:] == (1, None, ORG_A, 74.0)          # the rank a number
     header = next(book["Scores"].iter_rows(values_only=True))
     assert {"Weight", "Weighted points", "Bidder's weighted total", "Rank in lot"} <= set(header)
 

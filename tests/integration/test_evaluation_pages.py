@@ -155,8 +155,8 @@ def test_the_whole_evaluation_through_the_pages(app, world, login):
         conflicted = flow.bidders_of(panel)[0]
         document = next(r for r in flow.responses_of(panel)
                         if r.organization_id == conflicted.id).current_documents[0].public_id
-    assert c["family"].get(f"/evaluation/documents/{document}/pages/1.png").status_code == 404
-    assert c["panelist"].get(f"/evaluation/documents/{document}/pages/1.png").status_code == 200
+    assert c["family"].get(f"/evaluation/documents/{document}/pages/2.png").status_code == 404
+    assert c["panelist"].get(f"/evaluation/documents/{document}/pages/2.png").status_code == 200
     assert c["chair"].get(f"/evaluation/panels/{panel_id}/matrix").status_code == 409
     assert c["panelist"].get(f"/evaluation/panels/{panel_id}").status_code == 404
     progress = c["chair"].get(f"/evaluation/panels/{panel_id}").get_data(as_text=True)

@@ -5,25 +5,22 @@ units), price scored by the formula on it, and the card closing once price is sc
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 import pytest
 
 from procure import accounts
 from procure.extensions import db
-from procure.models import Panel, Response, User
+from procure.models import RateUnit, Solicitation, User
 from procure.workflows import evaluation as flow
-from tests.support.evaluation import declare_none, formed_panel, opened_rfr
-from tests.support.factories import EMAILS
-
-
-@pytest.fixture
-def world(app, people):
-    with app.app_context():
-        made = opened_rfr(db.session)
-        db.session.commit()
-        return {"rfr": made.rfr.id,
-                "responses": {k: r.public_id for k, r in made.responses.items()}}
+from procure.workflows import solicitation as solicitation_flow
+from tests.support.evaluation import (
+    agree_technical,
+    declare_none,
+    formed_panel,
+    opened_rfr,
+    submit_all,
+)
+from tests.support.factories import EMAILS, draft_rfr, response_ready_to_submit
 
 
 def _to_consensus(app, rfr_id: int) -> str:
@@ -41,24 +38,31 @@ def _to_consensus(app, rfr_id: int) -> str:
         flow.fire(db.session, panel, "begin_declarations", world.officer)
         declare_none(db.session, panel, world.chair, world.evaluator, world.family)
         flow.fire(db.session, panel, "begin_scoring", world.chair)
-        technical = flow.technical_criteria(panel)[0]
-        for sheet in flow.live_scoresheets(panel):
-            flow.save_scores(db.session, sheet, sheet.member.user,
-                             {technical.id: (Decimal(6), "Sound.")})
-            flow.submit(db.session, sheet, sheet.member.user)
-        flow.fire(db.session, panel, "begin_consensus", world.chair)
-        for response in flow.responses_of(panel):
-            flow.record_consensus(db.session, panel, world.chair, response=response,
-                                  criterion=technical, points=Decimal(6), rationale="Agreed.")
+        submit_all(db.session, panel)
+        agree_technical(db.session, panel)
         db.session.commit()
         return panel.public_id
 
 
-def test_an_officer_sets_the_rate_card_and_each_responses_rates_and_price_is_scored_on_them(
-        app, world, login):
-    officer, rid = login("officer"), world["rfr"]
-    page = officer.get(f"/evaluation/solicitations/{rid}").get_data(as_text=True)
-    assert "No rate card" in page and "Set a rate card" in page
+LINES = [("Residential care", RateUnit.per_diem, 3650),
+         ("Family partner visits", RateUnit.hourly, 2000)]
+PROPOSED = {"bidder": ("250.00", "40"), "other_bidder": ("240", "45.50"),
+            "third_bidder": ("300", "35")}
+
+
+@pytest.fixture
+def draft(app, people):
+    with app.app_context():
+        rfr = draft_rfr(db.session, db.session.get(User, people["officer"]))
+        db.session.commit()
+        return rfr.id
+
+
+def test_an_officer_sets_the_rate_card_while_drafting_and_the_public_page_shows_it(
+        app, draft, login, client):
+    officer, rid = login("officer"), draft
+    page = officer.get(f"/officer/solicitations/{rid}").get_data(as_text=True)
+    assert f'href="/evaluation/solicitations/{rid}/rates"' in page
     page = officer.get(f"/evaluation/solicitations/{rid}/rates").get_data(as_text=True)
     assert "No rate card yet" in page and "Add to the rate card" in page
 
@@ -69,37 +73,115 @@ def test_an_officer_sets_the_rate_card_and_each_responses_rates_and_price_is_sco
     assert bad.status_code == 400
     text = bad.get_data(as_text=True)
     assert "Rate card:" in text and "whole number" in text and 'value="Residential care"' in text
-    for service, unit, units in [("Residential care", "per_diem", "3650"),
-                                 ("Family partner visits", "hourly", "2000")]:
+    for service, unit, units in LINES:
         added = officer.post(f"/evaluation/solicitations/{rid}/rates",
-                             {"service": service, "unit": unit, "projected_units": units})
+                             {"service": service, "unit": unit.name,
+                              "projected_units": str(units)})
         assert added.status_code == 302, added.get_data(as_text=True)
     page = officer.get(f"/evaluation/solicitations/{rid}/rates").get_data(as_text=True)
     assert "Residential care" in page and "3,650" in page and "Hourly" in page
-    assert "3 responses have no evaluated cost yet." in page       # the card took over the cost
-    assert "Per diem" in page and "Proposed rates" in page
+
+    with app.app_context():
+        solicitation_flow.publish(db.session, db.session.get(Solicitation, rid),
+                                  db.session.get(User, officer_id(app)))
+        db.session.commit()
+    public = client.get(f"/solicitations/{rid}").get_data(as_text=True)
+    assert "Rate card" in public and "Family partner visits" in public and "3,650" in public
+
+    # Published: the card no longer changes.
+    page = officer.get(f"/evaluation/solicitations/{rid}/rates").get_data(as_text=True)
+    assert "published with the RFR" in page and "Add to the rate card" not in page
+    late = officer.post(f"/evaluation/solicitations/{rid}/rates",
+                        {"service": "Respite", "unit": "hourly", "projected_units": "10"})
+    assert late.status_code == 409 and "set while the RFR is a draft" in late.get_data(
+        as_text=True)
+
+
+def officer_id(app) -> int:
+    return db.session.scalar(db.select(User.id).where(User.email == EMAILS["officer"]))
+
+
+def test_a_bidder_enters_its_rates_in_its_response_before_submitting(app, draft, login,
+                                                                     tmp_path):
+    with app.app_context():
+        rfr = db.session.get(Solicitation, draft)
+        officer = db.session.get(User, officer_id(app))
+        for service, unit, units in LINES:
+            flow.add_rate_line(db.session, rfr, officer, service=service, unit=unit,
+                               projected_units=units)
+        solicitation_flow.publish(db.session, rfr, officer)
+        bidder = db.session.scalar(db.select(User).where(User.email == EMAILS["bidder"]))
+        response = response_ready_to_submit(db.session, bidder, rfr.lots[0], tmp_path)
+        rid = response.public_id
+        tokens = {who: accounts.issue_token(db.session, db.session.scalar(
+            db.select(User).where(User.email == EMAILS[who])), "test")
+            for who in ("bidder", "other_bidder", "officer")}
+        db.session.commit()
+    bidder_page = login("bidder")
+    page = bidder_page.get(f"/bidder/responses/{rid}").get_data(as_text=True)
+    assert "Your rates" in page and "Family partner visits" in page
     lines = list(dict.fromkeys(re.findall(r'name="rate-(\d+)"', page)))
     assert len(lines) == 2
-    assert set(re.findall(r'action="/evaluation/responses/([^/"]+)/rates"', page)) == set(
-        world["responses"].values())
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
-    # Each response's rates, as its budget states them.
-    proposed = {"bidder": ("250.00", "40"), "other_bidder": ("240", "45.50"),
-                "third_bidder": ("300", "35")}
+    # Submitting before every rate is in is refused, saying which.
+    refused = bidder_page.post(f"/bidder/responses/{rid}/events/submit", {"csrf_token": token})
+    assert refused.status_code == 409
+    assert "Enter your rate for every service of the rate card before submitting: " \
+        "Residential care, Family partner visits." in refused.get_data(as_text=True)
+
+    # A wrong rate is told beside the rates, what was typed kept.
+    bad = bidder_page.post(f"/bidder/responses/{rid}/rates",
+                           {"csrf_token": token, f"rate-{lines[0]}": "-5",
+                            f"rate-{lines[1]}": "40"})
+    assert bad.status_code == 409
+    text = bad.get_data(as_text=True)
+    assert "Residential care: a rate is an amount of $0 or more." in text and 'value="-5"' in text
+    saved = bidder_page.post(f"/bidder/responses/{rid}/rates",
+                             {"csrf_token": token, f"rate-{lines[0]}": "$1,250.00",
+                              f"rate-{lines[1]}": "40"})
+    assert saved.status_code == 302
+    page = bidder_page.get(saved.headers["Location"]).get_data(as_text=True)
+    assert 'value="1250.00"' in page and 'value="40.00"' in page
+
+    # The API: the bidder's own rates; sealed to everyone else before the opening.
+    http = app.test_client()
+
+    def call(method, who, json=None):
+        answer = http.open(f"/api/v1/responses/{rid}/rates", method=method, json=json,
+                           headers={"Authorization": f"Bearer {tokens[who]}"})
+        return answer.status_code, answer.get_json()
+
+    status, body = call("GET", "bidder")
+    assert status == 200 and body["missing"] == []
+    assert [(r["service"], r["rate"]) for r in body["rates"]] == [
+        ("Residential care", "1250.00"), ("Family partner visits", "40.00")]
+    status, body = call("PUT", "bidder", {"rates": [{"line_id": int(lines[1]), "rate": None}]})
+    assert status == 200 and body["missing"] == ["Family partner visits"]
+    status, body = call("PUT", "bidder", {"rates": [{"line_id": int(lines[1]), "rate": "42.5"}]})
+    assert status == 200 and body["missing"] == []
+    assert call("GET", "other_bidder")[0] == 404
+    assert call("GET", "officer")[0] == 403          # a bidder's action, whatever the id
+
+    submitted = bidder_page.post(f"/bidder/responses/{rid}/events/submit", {"csrf_token": token})
+    assert submitted.status_code == 302, submitted.get_data(as_text=True)
+    status, body = call("PUT", "bidder", {"rates": [{"line_id": int(lines[1]), "rate": "1"}]})
+    assert status == 409 and "submitted" in body["message"]
+    page = bidder_page.get(f"/bidder/responses/{rid}").get_data(as_text=True)
+    assert "Save your rates" not in page and 'value="42.50"' in page
+
+
+def test_price_is_scored_on_the_rates_the_bidders_entered(app, people, login):
+    with app.app_context():
+        made = opened_rfr(db.session, rates={"lines": LINES, **PROPOSED})
+        db.session.commit()
+        rid = made.rfr.id
+    officer = login("officer")
+    page = officer.get(f"/evaluation/solicitations/{rid}/rates").get_data(as_text=True)
+    assert "rates-missing" not in page and "Save the rates" not in page
+    assert "$250.00" in page and "$45.50" in page
     expected = {"bidder": "$992,500.00", "other_bidder": "$967,000.00",
                 "third_bidder": "$1,165,000.00"}
-    refused = officer.post(f"/evaluation/responses/{world['responses']['bidder']}/rates",
-                           {f"rate-{lines[0]}": "-5", f"rate-{lines[1]}": "40"})
-    assert refused.status_code == 409
-    text = refused.get_data(as_text=True)
-    assert "Residential care: a rate is an amount of $0 or more." in text and 'value="-5"' in text
-    for key, (first, second) in proposed.items():
-        saved = officer.post(f"/evaluation/responses/{world['responses'][key]}/rates",
-                             {f"rate-{lines[0]}": first, f"rate-{lines[1]}": second})
-        assert saved.status_code == 302, saved.get_data(as_text=True)
-        shown = officer.get(saved.headers["Location"]).get_data(as_text=True)
-        assert f"evaluated cost {expected[key]}" in shown           # the flash says it
-    assert "rates-missing" not in shown                             # every rate is in
     page = officer.get(f"/evaluation/solicitations/{rid}").get_data(as_text=True)
     for amount in expected.values():
         assert amount in page
@@ -117,22 +199,16 @@ def test_an_officer_sets_the_rate_card_and_each_responses_rates_and_price_is_sco
     assert "Consensus <strong>9.74</strong>" in matrix
     assert "Consensus <strong>8.3</strong>" in matrix
 
-    # Once price is scored on them, the card and the rates no longer change.
-    page = officer.get(f"/evaluation/solicitations/{rid}/rates").get_data(as_text=True)
-    assert "has scored price on this rate card" in page
-    assert "Add to the rate card" not in page and "Save the rates of" not in page
-    late = officer.post(f"/evaluation/solicitations/{rid}/rates",
-                        {"service": "Respite", "unit": "hourly", "projected_units": "10"})
-    assert late.status_code == 409 and "has scored price" in late.get_data(as_text=True)
-
-    # Every step is on the RFR's own audit trail, panel events included.
+    # Every step is on the RFR's own audit trail, panel events included; the rates' figures
+    # stay out of it.
     trail = officer.get(f"/officer/solicitations/{rid}/audit").get_data(as_text=True)
-    for event in ("add rate line", "set proposed rates", "record consensus", "declare",
-                  "add member", "(scoresheet)"):
+    for event in ("add rate line", "set proposed rates", "open price", "record consensus",
+                  "declare", "add member", "(scoresheet)"):
         assert event in trail, event
+    assert "45.50" not in trail
 
 
-def test_the_rate_card_through_the_api(app, world):
+def test_the_rate_card_through_the_api(app, draft):
     with app.app_context():
         tokens = {who: accounts.issue_token(db.session, db.session.scalar(
             db.select(User).where(User.email == EMAILS[who])), "test")
@@ -145,38 +221,27 @@ def test_the_rate_card_through_the_api(app, world):
                            headers={"Authorization": f"Bearer {tokens[who]}"})
         return answer.status_code, answer.get_json()
 
-    rid, ids = world["rfr"], world["responses"]
+    rid = draft
     status, card = call("PUT", f"/solicitations/{rid}/rates", json={"lines": [
         {"service": "Residential care", "unit": "per_diem", "projected_units": 3650},
         {"service": "Family partner visits", "unit": "hourly", "projected_units": 2000}]})
     assert status == 200 and [line["unit"] for line in card["lines"]] == ["per_diem", "hourly"]
     assert card["locked"] is None
-    day, hour = (line["id"] for line in card["lines"])
+    day, _hour = (line["id"] for line in card["lines"])
     assert call("PUT", f"/solicitations/{rid}/rates", json={"lines": [
         {"service": "Residential care", "unit": "weekly", "projected_units": 1}]})[0] == 422
     assert call("GET", f"/solicitations/{rid}/rates", "panelist")[0] == 403
 
-    status, body = call("PUT", f"/responses/{ids['bidder']}/rates", json={"rates": [
-        {"line_id": day, "rate": "250.00"}, {"line_id": hour, "rate": "40"}]})
-    assert status == 200, body
-    assert body["evaluated_cost"] == {"response_id": ids["bidder"], "amount": "992500.00",
-                                      "source": "rate_card", "reason": ""}
-    status, body = call("PUT", f"/responses/{ids['other_bidder']}/rates", json={"rates": [
-        {"line_id": day, "rate": "240.001"}]})
-    assert status == 409 and "dollars and cents" in body["message"]
-    status, body = call("GET", f"/responses/{ids['other_bidder']}/rates")
-    assert status == 200 and body["evaluated_cost"]["amount"] is None   # a rate is missing
-
-    # Leaving a line out removes it with its rates; the cost follows.
+    # Leaving a line out removes it.
     status, card = call("PUT", f"/solicitations/{rid}/rates", json={"lines": [
         {"id": day, "service": "Residential care", "unit": "per_diem",
          "projected_units": 3000}]})
     assert status == 200 and len(card["lines"]) == 1 and card["lines"][0]["projected_units"] == 3000
-    status, body = call("GET", f"/responses/{ids['bidder']}/rates")
-    assert body["evaluated_cost"]["amount"] == "750000.00"
-    assert [r["service"] for r in body["rates"]] == ["Residential care"]
     with app.app_context():
-        response = db.session.scalar(db.select(Response).where(
-            Response.public_id == ids["bidder"]))
-        assert flow.evaluated_cost(db.session, response).amount == Decimal("750000.00")
-        assert db.session.query(Panel).count() == 0
+        solicitation_flow.publish(db.session, db.session.get(Solicitation, rid),
+                                  db.session.get(User, officer_id(app)))
+        db.session.commit()
+    status, card = call("GET", f"/solicitations/{rid}/rates")
+    assert status == 200 and "published with the RFR" in card["locked"]
+    status, body = call("PUT", f"/solicitations/{rid}/rates", json={"lines": []})
+    assert status == 409 and "draft" in body["message"]

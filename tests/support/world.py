@@ -138,4 +138,4 @@ def _panel(session, rfr, people, *, blind: bool, scored: bool = False) -> dict[s
             c.id: (Decimal(7), f"{SCORE_NEEDLE} a clear plan.")
             for c in evaluation_flow.technical_criteria(panel)})
         evaluation_flow.submit(session, sheet, people["panelist"])
-    return {"panel": panel.public_id, "sheet": sheet.public_id}
+    return {"panel": panel.public_id, "sheet": sheet.public_id, "member": member.id}

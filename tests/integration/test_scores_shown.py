@@ -1,0 +1,111 @@
+"""The weighted total rounds once, half up, from exact decimals, and the consensus rows show
+their weighted points so that they add up to it: on the page, in the report, the CSV and the
+Excel file (whose ranks are numbers)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from openpyxl import load_workbook
+
+from procure.extensions import db
+from procure.workflows import evaluation as flow
+from tests.support.evaluation import (
+    ORG_C,
+    declare_none,
+    formed_panel,
+    opened_rfr,
+    scoring_panel,
+    submit_all,
+)
+from tests.support.factories import ORG_A, ORG_B
+
+# weight x points / max points: 50 x 1 / 80 = 0.625 and 50 x 2 / 30 = 3.333...
+CRITERIA = [("Program design", 50, 80), ("Staffing", 50, 30)]
+POINTS = {ORG_A: (1, 2), ORG_B: (1, 0), ORG_C: (0, 0)}
+
+
+def _finalized(app) -> str:
+    with app.app_context():
+        made = opened_rfr(db.session, criteria=CRITERIA)
+        panel = scoring_panel(db.session, made)
+        first, second = flow.technical_criteria(panel)
+        for sheet in flow.live_scoresheets(panel):
+            a, b = POINTS[sheet.response.organization.legal_name]
+            flow.save_scores(db.session, sheet, sheet.member.user,
+                             {first.id: (Decimal(a), "Seen."), second.id: (Decimal(b), "Seen.")})
+            flow.submit(db.session, sheet, sheet.member.user)
+        flow.fire(db.session, panel, "begin_consensus", made.chair)
+        for response in flow.responses_of(panel):
+            a, b = POINTS[response.organization.legal_name]
+            for criterion, points in ((first, a), (second, b)):
+                flow.record_consensus(db.session, panel, made.chair, response=response,
+                                      criterion=criterion, points=Decimal(points),
+                                      rationale="Agreed.")
+        flow.fire(db.session, panel, "finalize", made.chair)
+        db.session.commit()
+        return panel.public_id
+
+
+def test_the_weighted_total_rounds_once_half_up_and_its_rows_add_up_to_it(app, people, login):
+    panel_id = _finalized(app)
+    chair = login("officer2")
+    rows = list(csv.DictReader(io.StringIO(chair.get(
+        f"/evaluation/panels/{panel_id}/scores.csv").get_data(as_text=True))))
+    consensus = [r for r in rows if r["Evaluator"] == "Panel consensus"]
+    totals = {r["Bidder"]: r["Bidder's weighted total"] for r in consensus}
+    # 0.625 + 3.333... = 3.958...: 3.96, shown as 0.63 + 3.33 (not 0.62 + 3.33 = 3.95)
+    assert totals[ORG_A] == "3.96"
+    assert sorted(r["Weighted points"] for r in consensus if r["Bidder"] == ORG_A) == [
+        "0.63", "3.33"]
+    assert totals[ORG_B] == "0.63"                       # 0.625, half up (not 0.62)
+    for bidder, total in totals.items():
+        shown = sum(Decimal(r["Weighted points"]) for r in consensus if r["Bidder"] == bidder)
+        assert shown == Decimal(total), bidder
+    ranks = {r["Bidder"]: (r["Rank in lot"], r["Tied"]) for r in consensus}
+    assert ranks == {ORG_A: ("1", ""), ORG_B: ("2", ""), ORG_C: ("3", "")}
+
+    page = chair.get(f"/evaluation/panels/{panel_id}").get_data(as_text=True)
+    assert f"{ORG_A}: 3.96 of 100" in page and f"{ORG_B}: 0.63 of 100" in page
+    report = chair.get(f"/evaluation/panels/{panel_id}/report").get_data(as_text=True)
+    assert "3.96" in report and "0.63" in report
+
+    book = load_workbook(io.BytesIO(chair.get(
+        f"/evaluation/panels/{panel_id}/scores.xlsx").data))
+    ranking = list(book["Ranking"].iter_rows(values_only=True))[1:]
+    assert [(rank, bidder, total) for _lot, rank, _tied, bidder, total in ranking] == [
+        (1, ORG_A, 3.96), (2, ORG_B, 0.63), (3, ORG_C, 0.0)]
+    header, *lines = list(book["Scores"].iter_rows(values_only=True))
+    rank_at = header.index("Rank in lot")
+    assert {type(line[rank_at]) for line in lines} == {int}
+
+
+def test_the_parts_shown_add_up_to_the_total_rounded_once():
+    assert flow.shown_parts([Decimal("0.625"), Decimal(10) / 3]) == [
+        Decimal("0.63"), Decimal("3.33")]
+    assert flow.shown_parts([Decimal(5) / 3, Decimal(5) / 3]) == [
+        Decimal("1.67"), Decimal("1.66")]               # 3.33, not 1.67 + 1.67 = 3.34
+
+
+def test_the_heat_map_names_a_conflicted_members_cell_and_ends_each_list_cleanly(
+        app, people, login):
+    with app.app_context():
+        made = opened_rfr(db.session)
+        panel = formed_panel(db.session, made)
+        flow.fire(db.session, panel, "begin_declarations", made.officer)
+        declare_none(db.session, panel, made.chair, made.evaluator)
+        for org in flow.bidders_of(panel):
+            flow.declare(db.session, panel, made.family, organization_id=org.id,
+                         has_conflict=org.legal_name == ORG_C,
+                         nature="I sit on its board." if org.legal_name == ORG_C else "")
+        flow.fire(db.session, panel, "begin_scoring", made.chair)
+        submit_all(db.session, panel)
+        db.session.commit()
+        panel_id = panel.public_id
+    page = login("officer2").get(f"/evaluation/panels/{panel_id}/matrix").get_data(as_text=True)
+    assert "M1 6 · M2 6 · M3 conflict</span>" in page          # the family member, on ORG_C
+    assert "M1 6 · M2 6 · M3 6</span>" in page
+    assert "· </span>" not in page                              # no trailing dot
+    assert "“conflict”: the member declared a conflict with that bidder" in page
