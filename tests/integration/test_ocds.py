@@ -171,7 +171,8 @@ def awarded_with_contract(session):
     signed and active, FY2027 encumbered, two draw-downs."""
     world, _ = finalized(session)
     lot = world.rfr.lots[0]
-    award = award_flow.propose(session, lot, world.officer, response=world.responses[RANKED[0]])
+    award = award_flow.propose(session, lot, world.officer, response=world.responses[RANKED[0]],
+                                 amount=Decimal(100000))
     award_flow.approve(session, award, world.chair)
     award_flow.notify_lot(session, lot, world.officer)
     award_flow.finalize_due(session, award.standstill_ends_at + timedelta(seconds=1))
@@ -227,7 +228,8 @@ def test_an_awarded_rfr_with_a_contract_and_two_draw_downs(validator, ctx, peopl
 def test_an_award_is_published_only_once_the_bidders_are_told(validator, ctx, people):
     world, _ = finalized(ctx)
     lot = world.rfr.lots[0]
-    award = award_flow.propose(ctx, lot, world.officer, response=world.responses[RANKED[0]])
+    award = award_flow.propose(ctx, lot, world.officer, response=world.responses[RANKED[0]],
+                                 amount=Decimal(100000))
     award_flow.approve(ctx, award, world.chair)
     release = _valid(validator, _package(ctx, world.rfr))
     assert "awards" not in release and release["tender"]["status"] == "active"
