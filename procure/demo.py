@@ -593,7 +593,10 @@ def _western_lead_agencies_awarded(officer: User, bidders: list[User]) -> None:
     for lot in rfr.lots:
         best = award_flow.lot_ranking(session, lot)[0].response
         with clock.pinned(deadline + timedelta(days=20)):
-            award = award_flow.propose(session, lot, officer, response=best)
+            award = award_flow.propose(
+                session, lot, officer, response=best, amount=lot.estimated_annual_value,
+                justification="Lead-agency functions are funded at $100,000 per service area "
+                              "per year, as the RFR says, whatever the bid.")
         with clock.pinned(deadline + timedelta(days=21)):
             award_flow.approve(session, award, officer2)
             award_flow.notify_lot(session, lot, officer)

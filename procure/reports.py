@@ -66,13 +66,34 @@ def report_data(session: Session, panel: Panel, viewer: Any) -> dict[str, Any]:
                           if labels[r.id] == r.organization.legal_name}}
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")     # what a spreadsheet may run (OWASP)
+
+
+def inert(value: Any) -> Any:
+    """A text cell no spreadsheet runs: one that starts with = + - @ tab or CR gets a leading
+    apostrophe (OWASP's CSV injection advice). Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def scores_csv(lines: list[flow.ReportLine]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(HEADERS)
     for line in lines:
-        writer.writerow(["" if v is None else str(v) for v in _row(line)])
+        writer.writerow(["" if v is None else str(inert(v)) for v in _row(line)])
     return out.getvalue()
+
+
+def _append_text(sheet: Any, values: list[Any]) -> None:
+    """A row in which every text cell is text (openpyxl reads a leading '=' as a formula)."""
+    sheet.append([float(v) if isinstance(v, Decimal) else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            if cell.value.startswith(FORMULA_STARTS):
+                cell.quotePrefix = True      # shown as typed, kept text when edited
 
 
 def scores_xlsx(lines: list[flow.ReportLine], ranking: list[list[Any]]) -> io.BytesIO:
@@ -86,13 +107,13 @@ def scores_xlsx(lines: list[flow.ReportLine], ranking: list[list[Any]]) -> io.By
     sheet.title = "Scores"
     sheet.append(HEADERS)
     for line in lines:
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in _row(line)])
+        _append_text(sheet, _row(line))
     widths = (28, 18, 24, 8, 10, 22, 22, 8, 10, 60, 14, 10, 8)
     _finish(sheet, widths)
     ranked = book.create_sheet("Ranking")
     ranked.append(RANKING_HEADERS)
     for row in ranking:
-        ranked.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        _append_text(ranked, row)
     _finish(ranked, (28, 10, 8, 24, 22))
     for each in (sheet, ranked):
         for cell in each[1]:

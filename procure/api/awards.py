@@ -34,9 +34,12 @@ EVENTS = ("approve", "withdraw")
 # ---------------------------------------------------------------- schemas
 
 def _events(award: Award) -> list[str]:
+    """What the caller may do now: never "approve" to the officer who proposed it."""
     allowed = [e for e in flow.AWARD.allowed_events(award) if e in EVENTS]
     if award.status is flow.A.standstill:     # reopened only by upholding a protest
         allowed = [e for e in allowed if e != "withdraw"]
+    if getattr(actor(), "id", None) == award.proposed_by_id:
+        allowed = [e for e in allowed if e != "approve"]
     return allowed
 
 
@@ -55,6 +58,10 @@ class AwardSchema(Schema):
     amount = fields.Decimal(as_string=True, metadata={
         "type": "string", "format": "decimal", "description": "annual amount"})
     justification = fields.String()
+    above = fields.Function(
+        lambda a: flow.money_above(db.session, a.response, a.amount), metadata={
+            "description": "what the amount exceeds (the bidder's evaluated cost, the lot's "
+                           "estimate): the justification answers it"})
     proposed_by = fields.Function(lambda a: a.proposed_by.name)
     proposed_at = fields.DateTime()
     approved_by = fields.Function(lambda a: a.approved_by.name if a.approved_by else None,
@@ -73,9 +80,11 @@ class ProposeSchema(Schema):
     response_id = fields.UUID(required=True, metadata={"description": "a ranked response"})
     amount = fields.Decimal(places=2, validate=_money, metadata={
         "minimum": 0, "maximum": MAX_MONEY,
-        "description": "annual amount in dollars (default: the lot's estimated annual value)"})
+        "description": "annual amount in dollars (default: the bidder's evaluated cost, else "
+                       "the lot's estimated annual value)"})
     justification = Text(load_default="", validate=validate.Length(max=5000), metadata={
-        "description": "required when passing over a better-ranked bidder"})
+        "description": "required when passing over a better-ranked bidder, and for an amount "
+                       "above the bidder's evaluated cost or the lot's estimate"})
 
 
 class NoticeScoreSchema(Schema):
@@ -286,6 +295,38 @@ class LotNotices(MethodView):
         notices = flow.notify_lot(db.session, lot, actor())
         db.session.commit()
         return notices
+
+
+class LotOutcomeArgs(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(sorted(flow.OUTCOMES)),
+                            metadata={"description": "no_award or reprocure"})
+    reason = Text(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class LotOutcomeSchema(Schema):
+    lot = fields.Integer()
+    outcome = fields.String(metadata={"description": "Awarded, No award: <reason>, To be "
+                                                     "procured again: <reason>, No responsive "
+                                                     "bidder or Open"})
+    solicitation_status = fields.String()
+
+
+@bp.route("/lots/<int:lot_id>/outcome")
+class LotOutcomeItem(MethodView):
+    @policy.rule("award.manage")
+    @bp.arguments(LotOutcomeArgs)
+    @bp.response(201, LotOutcomeSchema)
+    @bp.errors(400, 403, 404, 409)
+    def post(self, data: dict, lot_id: int) -> dict:
+        """Close a lot without an award (no award, or to be procured again) with the reason;
+        when every other lot's award is final the RFR is awarded."""
+        lot = db.session.get(Lot, lot_id)
+        if lot is None:
+            raise NotFound("No such lot.")
+        flow.close_lot(db.session, lot, actor(), outcome=data["outcome"], reason=data["reason"])
+        db.session.commit()
+        return {"lot": lot.number, "outcome": flow.lot_outcome(db.session, lot),
+                "solicitation_status": lot.solicitation.status.name}
 
 
 @bp.route("/solicitations/<int:solicitation_id>/coverage")

@@ -84,6 +84,13 @@ class AmendmentSchema(Schema):
         "description": "[{field, before, after}] for every figure it changed"})
     made_by = fields.Function(lambda a: a.made_by.name)
     made_at = fields.DateTime()
+    status = fields.Function(lambda a: a.status.name, metadata={
+        "description": "in_force, awaiting_approval (it raises the annual maximum above the "
+                       "award: another officer approves it) or refused"})
+    annual_maximum = fields.Decimal(allow_none=True, **Sum)
+    approved_by = fields.Function(lambda a: a.approved_by.name if a.approved_by else None,
+                                  allow_none=True)
+    approved_at = fields.DateTime(allow_none=True)
 
 
 def _events(contract: Contract) -> list[str]:
@@ -305,7 +312,8 @@ class Amendments(MethodView):
     @bp.errors(400, 403, 404, 409)
     def post(self, data: dict, contract_id: UUID) -> Any:
         """Amend an active contract: only the figures given change (rates and measures are
-        replaced as a whole when given)."""
+        replaced as a whole when given). Raising the annual maximum above the approved award
+        is recorded `awaiting_approval`: another officer approves it (…/approval)."""
         row = _contract(contract_id)
         amendment = flow.amend(
             db.session, row, actor(), reason=data["reason"],
@@ -314,6 +322,45 @@ class Amendments(MethodView):
             measures=_measures(data["measures"]) if "measures" in data else None)
         db.session.commit()
         return amendment
+
+
+def _amendment(contract_id: UUID, number: int) -> Any:
+    row = next((a for a in _contract(contract_id).amendments if a.number == number), None)
+    if row is None:
+        raise NotFound("No such amendment of this contract.")
+    return row
+
+
+class RefuseAmendmentSchema(Schema):
+    reason = Text(load_default="", validate=validate.Length(max=2000),
+                  metadata={"description": "why (required: refused with 409 without it)"})
+
+
+@bp.route("/contracts/<uuid:contract_id>/amendments/<int:number>/approval")
+class AmendmentApproval(MethodView):
+    @policy.rule("contract.manage")
+    @bp.response(200, AmendmentSchema)
+    @bp.errors(403, 404, 409)
+    def post(self, contract_id: UUID, number: int) -> Any:
+        """Another officer than its author puts in force an amendment that raises the annual
+        maximum above the approved award."""
+        row = flow.approve_amendment(db.session, _amendment(contract_id, number), actor())
+        db.session.commit()
+        return row
+
+
+@bp.route("/contracts/<uuid:contract_id>/amendments/<int:number>/refusal")
+class AmendmentRefusal(MethodView):
+    @policy.rule("contract.manage")
+    @bp.arguments(RefuseAmendmentSchema)
+    @bp.response(200, AmendmentSchema)
+    @bp.errors(400, 403, 404, 409)
+    def post(self, data: dict, contract_id: UUID, number: int) -> Any:
+        """Refuse an amendment waiting for approval, with the reason; nothing changes."""
+        row = flow.refuse_amendment(db.session, _amendment(contract_id, number), actor(),
+                                    reason=data["reason"])
+        db.session.commit()
+        return row
 
 
 @bp.route("/contracts/<uuid:contract_id>/documents")

@@ -1,9 +1,19 @@
 """All models, imported here so that metadata and Alembic see every table."""
 
 from procure.models.audit import AuditEvent, AuditHead
-from procure.models.award import Award, AwardNotice, AwardStatus, Protest, ProtestDocument, ProtestStatus
+from procure.models.award import (
+    Award,
+    AwardNotice,
+    AwardStatus,
+    LotOutcome,
+    LotOutcomeKind,
+    Protest,
+    ProtestDocument,
+    ProtestStatus,
+)
 from procure.models.base import Base
 from procure.models.contract import (
+    AmendmentStatus,
     Contract,
     ContractAmendment,
     ContractDocument,
@@ -70,8 +80,8 @@ from procure.models.solicitation import (
 )
 
 __all__ = [
-    "Award", "AwardNotice", "AwardStatus", "Protest", "ProtestDocument", "ProtestStatus",
-    "Contract", "ContractAmendment", "ContractDocument", "ContractRate", "ContractStatus",
+    "Award", "AwardNotice", "AwardStatus", "LotOutcome", "LotOutcomeKind", "Protest", "ProtestDocument", "ProtestStatus",
+    "AmendmentStatus", "Contract", "ContractAmendment", "ContractDocument", "ContractRate", "ContractStatus",
     "DrawDown", "Encumbrance", "PerformanceMeasure", "RateType",
     "ConflictDeclaration", "ConsensusScore", "CostSource", "EvaluatedCost", "EvaluationPlan",
     "MemberKind", "Panel", "PanelMember", "PanelStatus", "ProposedRate", "RateCardLine",

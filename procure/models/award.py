@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procure.models.base import Base, enum_column, new_public_id
@@ -26,6 +26,11 @@ class AwardStatus(enum.Enum):
     withdrawn = "Withdrawn"
 
 
+class LotOutcomeKind(enum.Enum):
+    no_award = "No award"
+    reprocure = "To be procured again"
+
+
 class ProtestStatus(enum.Enum):
     open = "Open"
     upheld = "Upheld"
@@ -37,7 +42,11 @@ class Award(Base):
     top-ranked bidder needs a written justification; another officer approves."""
 
     __tablename__ = "award"
-    __table_args__ = (UniqueConstraint("lot_id", "response_id"),)
+    # One live award per bidder and lot; a withdrawn one stays on the record beside a new
+    # proposal of the same bidder (the status is stored by name).
+    __table_args__ = (Index("uq_award_live_lot_response", "lot_id", "response_id", unique=True,
+                            sqlite_where=text("status != 'withdrawn'"),
+                            postgresql_where=text("status != 'withdrawn'")),)
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_public_id)
     solicitation_id: Mapped[int] = mapped_column(ForeignKey("solicitation.id"), index=True)
@@ -135,3 +144,19 @@ class ProtestDocument(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int]
     uploaded_at: Mapped[datetime]
+
+
+class LotOutcome(Base):
+    """A lot closed without an award, with the reason: no award (nobody bid, nobody fit) or
+    to be procured again. A lot with a final award is awarded; one with neither is open."""
+
+    __tablename__ = "lot_outcome"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"), unique=True)
+    lot: Mapped[Lot] = relationship()
+    solicitation_id: Mapped[int] = mapped_column(ForeignKey("solicitation.id"), index=True)
+    kind: Mapped[LotOutcomeKind] = mapped_column(enum_column(LotOutcomeKind))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    decided_by: Mapped[User] = relationship()
+    decided_at: Mapped[datetime]

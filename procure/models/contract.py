@@ -109,8 +109,16 @@ class PerformanceMeasure(Base):
     incentive: Mapped[str] = mapped_column(String(300), default="")
 
 
+class AmendmentStatus(enum.Enum):
+    in_force = "In force"
+    awaiting_approval = "Awaiting a second officer's approval"
+    refused = "Refused"
+
+
 class ContractAmendment(Base):
-    """A numbered change to an active contract: every figure it changed, before and after."""
+    """A numbered change to an active contract: every figure it changed, before and after. One
+    that raises the annual maximum above the approved award waits for another officer's
+    approval (`annual_maximum` holds the figure it asks for) and changes nothing until then."""
 
     __tablename__ = "contract_amendment"
     __table_args__ = (UniqueConstraint("contract_id", "number"),)
@@ -122,8 +130,15 @@ class ContractAmendment(Base):
     # [{"field": "Annual maximum", "before": "$100,000.00", "after": "$120,000.00"}]
     changes: Mapped[list[Any]] = mapped_column(default=list)
     made_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    made_by: Mapped[User] = relationship()
+    made_by: Mapped[User] = relationship(foreign_keys=[made_by_id])
     made_at: Mapped[datetime]
+    status: Mapped[AmendmentStatus] = mapped_column(
+        enum_column(AmendmentStatus), default=AmendmentStatus.in_force,
+        server_default=AmendmentStatus.in_force.name)
+    annual_maximum: Mapped[Decimal | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    approved_at: Mapped[datetime | None]
 
 
 class ContractDocument(Base):

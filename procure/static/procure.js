@@ -71,3 +71,23 @@
     });
   });
 })();
+
+// The award form's amount follows the chosen bidder: each bidder's evaluated cost fills it in
+// unless the officer has typed another figure (without JavaScript, an empty amount means the same).
+(function () {
+  "use strict";
+  document.querySelectorAll("form.propose[data-amounts]").forEach(function (form) {
+    var amounts = JSON.parse(form.getAttribute("data-amounts"));
+    var choice = form.querySelector("select[name$='-response']");
+    var amount = form.querySelector("input[name$='-amount']");
+    if (!choice || !amount) { return; }
+    var filled = null;                       // the figure this script last wrote
+    function follow() {
+      if (amount.value !== "" && amount.value !== filled) { return; }   // the officer's own
+      filled = amounts[choice.value] || "";
+      amount.value = filled;
+    }
+    follow();
+    choice.addEventListener("change", follow);
+  });
+})();

@@ -20,10 +20,12 @@ from procure import clock, policy, search
 from procure.extensions import db
 from procure.faces import page_of, send_document, uploads
 from procure.models import (
+    AmendmentStatus,
     Award,
     AwardNotice,
     AwardStatus,
     Contract,
+    ContractAmendment,
     ContractDocument,
     ContractStatus,
     Encumbrance,
@@ -44,6 +46,7 @@ from procure.web.forms import (
     EncumberForm,
     ConfirmForm,
     EventForm,
+    LotOutcomeForm,
     ProposeForm,
     ProtestForm,
     ReasonForm,
@@ -57,6 +60,15 @@ from procure.workflows.base import NotFound, WorkflowError
 bp = Blueprint("award", __name__)
 WAITING_SHOWN = 50   # final awards without a contract listed on the contracts page
 bp.app_template_filter("long_date")(contract_flow.long_date)      # 'July 1, 2026'
+
+
+@bp.app_template_filter("long_moment")
+def long_moment(moment: Any) -> str:
+    """'December 6, 2026, 2:05 PM EST': a contract's dates written one way, with the time."""
+    if moment is None:
+        return ""
+    at = clock.local(moment)
+    return f"{contract_flow.long_date(at.date())}, {at:%I:%M %p %Z}".replace(", 0", ", ")
 
 
 # ---------------------------------------------------------------- finding rows (read only)
@@ -102,13 +114,15 @@ def _propose_form(lot: Lot, ranking: list, live: list[Award], *, formdata: Any =
     taken = {a.response_id for a in live}
     open_ = [r for r in ranking if r.response.id not in taken]
     costs = {r.response.id: flow.proposed_amount(db.session, r.response) for r in open_}
+    # The amount is left empty: the chosen bidder's figure unless the officer types another
+    # (procure.js fills in the chosen bidder's figure as the choice changes).
     form = (ProposeForm(prefix=f"lot{lot.id}") if formdata else ProposeForm(
-        prefix=f"lot{lot.id}", formdata=None,
-        amount=costs[open_[0].response.id] if open_ else lot.estimated_annual_value))
+        prefix=f"lot{lot.id}", formdata=None))
     form.response.choices = [
         (r.response.public_id, f"{r.rank}. {r.response.organization.legal_name} ({r.total} of 100; "
                                f"{contract_flow.money(costs[r.response.id])} a year)")
         for r in open_]
+    form.amounts = {r.response.public_id: f"{costs[r.response.id]:.2f}" for r in open_}
     return form
 
 
@@ -131,6 +145,8 @@ def _award_page(row: Solicitation, status: int = 200, submitted: tuple[str, Any]
                      "proposed": {a.response_id: a for a in live}})
         forms[f"propose-{lot.id}"] = _propose_form(lot, ranking, live)
         forms[f"notify-{lot.id}"] = ConfirmForm(prefix=f"notify{lot.id}", formdata=None)
+        forms[f"close-{lot.id}"] = LotOutcomeForm(prefix=f"close{lot.id}", formdata=None)
+        lots[-1]["outcome"] = flow.lot_outcome(db.session, lot)
     for award in awards:
         forms[f"approve-{award.id}"] = ConfirmForm(prefix=f"approve{award.id}", formdata=None)
         forms[f"withdraw-{award.id}"] = ReasonForm(prefix=f"withdraw{award.id}", formdata=None)
@@ -142,6 +158,8 @@ def _award_page(row: Solicitation, status: int = 200, submitted: tuple[str, Any]
     return render_template(
         "award/solicitation.html", s=row, lots=lots, forms=forms,
         coverage=flow.coverage(db.session, row), A=AwardStatus,
+        above={a.id: flow.money_above(db.session, a.response, a.amount) for a in awards
+               if a.status is AwardStatus.proposed},
         protests=[p for a in awards for p in a.protests],
         finished=evaluation_flow.evaluation_finished(db.session, row)), status
 
@@ -214,6 +232,19 @@ def notify(lot_id: int):
                    lambda: flow.notify_lot(db.session, lot, current_user))
     flash(f"{lot.label}: {len(told)} bidder{'s' if len(told) != 1 else ''} told, each with "
           "their own scores. The standstill period has begun.", "success")
+    return _to_lot(lot)
+
+
+@bp.route("/awards/lots/<int:lot_id>/outcome", methods=["POST"])
+@policy.rule("award.manage")
+def close_lot(lot_id: int):
+    lot = db.get_or_404(Lot, lot_id)
+    _names_allowed(lot.solicitation)
+    form = LotOutcomeForm(prefix=f"close{lot.id}")
+    _submit(form, _award_form_page(lot.solicitation, f"close-{lot.id}", form),
+            lambda: flow.close_lot(db.session, lot, current_user, outcome=form.outcome.data,
+                                   reason=form.reason.data))
+    flash(f"{lot.label}: {flow.lot_outcome(db.session, lot)}.", "success")
     return _to_lot(lot)
 
 
@@ -411,8 +442,8 @@ def _contract_forms(contract: Contract) -> dict[str, Any]:
         "events": EventForm(prefix="event", formdata=None),
         "terminate": ReasonForm(prefix="terminate", formdata=None),
         "document": DocumentForm(prefix="document", formdata=None),
-        "encumber": EncumberForm(prefix="encumber", formdata=None,
-                                 amount=contract.annual_maximum)}
+        # never pre-filled: the annual maximum is a ceiling, not what a year needs
+        "encumber": EncumberForm(prefix="encumber", formdata=None)}
     if contract.status is ContractStatus.drafting:
         forms["edit"] = ContractForm(
             prefix="edit", formdata=None, start_date=contract.start_date,
@@ -427,6 +458,12 @@ def _contract_forms(contract: Contract) -> dict[str, Any]:
     for encumbrance in contract.encumbrances:
         forms[f"draw-{encumbrance.id}"] = DrawDownForm(prefix=f"draw{encumbrance.id}",
                                                        formdata=None)
+    for amendment in contract.amendments:
+        if amendment.status is AmendmentStatus.awaiting_approval:
+            forms[f"approve-{amendment.id}"] = ConfirmForm(prefix=f"approve{amendment.id}",
+                                                           formdata=None)
+            forms[f"refuse-{amendment.id}"] = ReasonForm(prefix=f"refuse{amendment.id}",
+                                                         formdata=None)
     return forms
 
 
@@ -509,9 +546,36 @@ def amend(contract_id: UUID):
                             annual_maximum=form.annual_maximum.data,
                             end_date=form.end_date.data, rates=_rates(form),
                             measures=_measures(form)))
-    flash(f"Amendment {amendment.number} recorded: "
-          f"{', '.join(c['field'].lower() for c in amendment.changes)}.", "success")
+    if amendment.status is AmendmentStatus.awaiting_approval:
+        flash(f"Amendment {amendment.number} raises the annual maximum above the award: it is "
+              "recorded and waits for another officer's approval.", "info")
+    else:
+        flash(f"Amendment {amendment.number} recorded: "
+              f"{', '.join(c['field'].lower() for c in amendment.changes)}.", "success")
     return _back(row, "#amendments")
+
+
+def _amendment(amendment_id: int) -> ContractAmendment:
+    return db.get_or_404(ContractAmendment, amendment_id)
+
+
+@bp.route("/contracts/amendments/<int:amendment_id>/<any(approve, refuse):decision>",
+          methods=["POST"])
+@policy.rule("contract.manage")
+def decide_amendment(amendment_id: int, decision: str):
+    """Another officer approves an amendment raising the maximum above the award (a ticked
+    box), or any officer refuses it (with the reason)."""
+    amendment = _amendment(amendment_id)
+    approve = decision == "approve"
+    form = (ConfirmForm if approve else ReasonForm)(prefix=f"{decision}{amendment.id}")
+    _submit(form, _contract_form_page(amendment.contract, f"{decision}-{amendment.id}", form),
+            lambda: contract_flow.approve_amendment(db.session, amendment, current_user)
+            if approve else contract_flow.refuse_amendment(db.session, amendment, current_user,
+                                                           reason=form.reason.data))
+    flash(f"Amendment {amendment.number} approved: the annual maximum is now "
+          f"{contract_flow.money(amendment.contract.annual_maximum)}." if approve
+          else f"Amendment {amendment.number} refused; the contract is unchanged.", "success")
+    return _back(amendment.contract, "#amendments")
 
 
 @bp.route("/contracts/<uuid:contract_id>/documents", methods=["POST"])

@@ -81,7 +81,8 @@ class AmountField(DecimalField):
 
     widget = TextInput()   # "$700,150.00" can be typed (a number input refuses it)
 
-    def __init__(self, label: str, **kwargs) -> None:
+    def __init__(self, label: str, *, optional: bool = False, **kwargs) -> None:
+        self.optional = optional            # empty: the use case's default
         kwargs.setdefault("description", "In dollars, e.g. 700150 or $700,150.00.")
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
         super().__init__(label, places=2, **kwargs)
@@ -98,6 +99,8 @@ class AmountField(DecimalField):
     def pre_validate(self, form) -> None:
         text = str(self.raw_data[0]).strip() if self.raw_data else ""
         wanted = "an amount in dollars from $0 to $999,999,999,999.99"
+        if not text and self.optional:
+            raise StopValidation()
         if not text:
             raise StopValidation(f"Enter {wanted}.")
         value = self.data
@@ -443,13 +446,15 @@ class OptionalAmountField(AmountField):
 
 class ProposeForm(FlaskForm):
     response = SelectField("Bidder to award")
-    amount = AmountField("Annual amount ($)",
-                         description="What the contract pays a year: the top bidder's evaluated "
-                                     "cost to begin (each bidder's is beside its name); the "
-                                     "lot's estimate where none was read.")
+    amount = AmountField("Annual amount ($)", optional=True,
+                         description="What the contract pays a year: left empty, the chosen "
+                                     "bidder's evaluated cost (beside its name), or the lot's "
+                                     "estimate where none was read.")
     justification = TextAreaField(
         "Justification", validators=[Optional(), Length(max=5000)],
-        description="Needed when you choose other than the top-ranked bidder not yet proposed.")
+        description="Needed when you choose other than the top-ranked bidder not yet proposed, "
+                    "or an amount above the bidder's evaluated cost or the lot's estimate; the "
+                    "approving officer reads it.")
     submit = SubmitField("Propose the award")
 
 
@@ -457,6 +462,17 @@ class ReasonForm(FlaskForm):
     """Withdraw an award, terminate a contract: the reason stays on the record."""
     reason = TextAreaField("Reason", validators=[DataRequired(message="Give the reason: it stays "
                                                               "on the record."), Length(max=2000)])
+
+
+class LotOutcomeForm(FlaskForm):
+    """Close a lot without an award, so the RFR can finish."""
+    outcome = RadioField("Outcome", choices=[
+        ("no_award", "No award (nobody fit the lot)"),
+        ("reprocure", "To be procured again")],
+                         validators=[DataRequired(message="Choose the lot's outcome.")])
+    reason = TextAreaField("Why (on the record)",
+                           validators=[DataRequired(message="Give the reason: it stays on the "
+                                                            "record."), Length(max=2000)])
 
 
 class DecideProtestForm(FlaskForm):

@@ -34,6 +34,8 @@ from procure.models import (
     Envelope,
     Lot,
     LotKind,
+    LotOutcome,
+    LotOutcomeKind,
     Organization,
     Protest,
     ProtestDocument,
@@ -173,6 +175,23 @@ def proposed_amount(session: Session, response: Response) -> Decimal:
     return cost if cost is not None and cost > 0 else response.lot.estimated_annual_value
 
 
+def _dollars(amount: Decimal) -> str:
+    return f"${amount:,.2f}"
+
+
+def money_above(session: Session, response: Response, amount: Decimal) -> list[str]:
+    """What an annual amount exceeds of what was evaluated: the bidder's evaluated cost, the
+    lot's estimate ("the bidder's evaluated cost ($538,000.00)"). Empty when within both."""
+    above = []
+    cost = evaluation_flow.evaluated_cost(session, response).amount
+    if cost is not None and cost > 0 and amount > cost:
+        above.append(f"the bidder's evaluated cost ({_dollars(cost)})")
+    estimate = response.lot.estimated_annual_value
+    if estimate and amount > estimate:
+        above.append(f"the lot's estimate ({_dollars(estimate)})")
+    return above
+
+
 def _tell(session: Session, organization: Organization, subject: str, body: str) -> None:
     for user in notices.contacts(session, [organization.id]):
         mail.queue(session, user.email, subject, body)
@@ -183,7 +202,9 @@ def _tell(session: Session, organization: Organization, subject: str, body: str)
 def propose(session: Session, lot: Lot, actor: User, *, response: Response,
             amount: Decimal | None = None, justification: str = "") -> Award:
     """Propose `response` for `lot`. Anyone but the best-ranked bidder not yet proposed needs
-    a written justification; the lot takes at most `lot.max_awards` awards."""
+    a written justification, and so does an annual amount above the bidder's evaluated cost or
+    the lot's estimate (the approver reads it); the lot takes at most `lot.max_awards` awards.
+    A bidder whose award was withdrawn can be proposed again."""
     policy.require(actor, "award.manage")
     solicitation = lot.solicitation
     solicitation_flow.lock(session, solicitation)
@@ -194,6 +215,8 @@ def propose(session: Session, lot: Lot, actor: User, *, response: Response,
         refuse("Awards are proposed once every panel is finalized.")
     if response.lot_id != lot.id:
         raise NotFound("That response is not one of this lot's.")
+    if session.scalar(select(LotOutcome.id).where(LotOutcome.lot_id == lot.id)) is not None:
+        refuse(f"{lot.label} was closed without an award: {lot_outcome(session, lot)}.")
     ranked = {r.response.id: r for r in lot_ranking(session, lot)}
     if response.id not in ranked:
         refuse("Only a response the panel ranked can be awarded.")
@@ -214,6 +237,10 @@ def propose(session: Session, lot: Lot, actor: User, *, response: Response,
     amount = proposed_amount(session, response) if amount is None else amount
     if amount <= 0:
         refuse("The annual amount must be more than $0.")
+    above = money_above(session, response, amount)
+    if above and not justification:
+        refuse(f"An award of {_dollars(amount)} a year is above " + " and ".join(above)
+               + ": give a written justification; the approving officer reads it.")
     award = Award(solicitation=solicitation, lot=lot, response=response, status=A.proposed,
                   rank=chosen.rank, total=chosen.total, justification=justification,
                   amount=amount, proposed_by_id=actor.id, proposed_at=clock.now())
@@ -400,17 +427,73 @@ def _finalize(session: Session, award: Award, actor: User | str, moment: datetim
 
 
 def _every_lot_final(session: Session, solicitation: Solicitation) -> bool:
-    """Every lot with responsive bidders has a final award and nothing else pending."""
+    """Every lot has its outcome: a final award, or closed without one (`close_lot`); a lot
+    with no responsive bidder needs none. Nothing else is pending, and one lot is awarded."""
     awards = [a for a in awards_of(session, solicitation) if a.status in LIVE]
     if any(a.status is not A.final for a in awards):
         return False
     final_lots = {a.lot_id for a in awards}
+    closed = set(session.scalars(select(LotOutcome.lot_id).where(
+        LotOutcome.solicitation_id == solicitation.id)))
     for lot in solicitation.lots:
         responsive = session.scalar(select(Response.id).where(
             Response.lot_id == lot.id, Response.status == ResponseStatus.accepted).limit(1))
-        if responsive is not None and lot.id not in final_lots:
+        if responsive is not None and lot.id not in final_lots | closed:
             return False
     return bool(final_lots)
+
+
+OUTCOMES = {"no_award": LotOutcomeKind.no_award, "reprocure": LotOutcomeKind.reprocure}
+
+
+def lot_outcome(session: Session, lot: Lot) -> str:
+    """What became of the lot: "Awarded", "No award: <reason>", "To be procured again:
+    <reason>", "No responsive bidder" or "Open"."""
+    if any(a.status is A.final for a in live_awards(session, lot)):
+        return "Awarded"
+    closed = session.scalar(select(LotOutcome).where(LotOutcome.lot_id == lot.id))
+    if closed is not None:
+        return f"{closed.kind.value}: {closed.reason}"
+    if session.scalar(select(Response.id).where(
+            Response.lot_id == lot.id, Response.status == ResponseStatus.accepted)
+            .limit(1)) is None:
+        return "No responsive bidder"
+    return "Open"
+
+
+def close_lot(session: Session, lot: Lot, actor: User, *, outcome: str,
+              reason: str) -> LotOutcome:
+    """Close a lot without an award (no award, or to be procured again), with the reason on
+    the record, so that the RFR can finish: when every other lot's award is final, it is
+    awarded."""
+    policy.require(actor, "award.manage")
+    solicitation = lot.solicitation
+    solicitation_flow.lock(session, solicitation)
+    if outcome not in OUTCOMES:
+        refuse("Choose the lot's outcome: no award, or to be procured again.")
+    if not reason.strip():
+        refuse("Say why the lot is closed without an award; it stays on the record.")
+    if solicitation.status not in (SolicitationStatus.in_evaluation, SolicitationStatus.awarding):
+        refuse(f"A lot's outcome is decided after evaluation; {solicitation.number} is "
+               f"{solicitation.status.value.lower()}.")
+    if not evaluation_flow.evaluation_finished(session, solicitation):
+        refuse("A lot's outcome is decided once every panel is finalized.")
+    if live_awards(session, lot):
+        refuse(f"{lot.label} has a live award: withdraw it before closing the lot without one.")
+    if session.scalar(select(LotOutcome.id).where(LotOutcome.lot_id == lot.id)) is not None:
+        refuse(f"{lot.label} is already closed without an award.")
+    row = LotOutcome(lot=lot, solicitation_id=solicitation.id, kind=OUTCOMES[outcome],
+                     reason=reason.strip(), decided_by_id=actor.id, decided_at=clock.now())
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, entity_type="solicitation", entity_id=solicitation.id,
+                 event="close_lot", reason=reason.strip(), solicitation_id=solicitation.id,
+                 data={"lot": lot.number, "outcome": outcome})
+    if solicitation.status is SolicitationStatus.awarding and _every_lot_final(session,
+                                                                              solicitation):
+        solicitation_flow.fire(session, solicitation, "complete_award", actor,
+                               checked_by_award=True)
+    return row
 
 
 def finalize_due(session: Session, moment: datetime) -> list[str]:

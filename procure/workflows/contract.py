@@ -10,6 +10,8 @@ Downstream of award: a contract is made only from a final award."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -21,6 +23,7 @@ from transitions import EventData
 
 from procure import audit, clock, policy
 from procure.models import (
+    AmendmentStatus,
     Award,
     AwardStatus,
     Contract,
@@ -179,6 +182,14 @@ def _check_terms(start: date, end: date, annual_maximum: Decimal, rates: list[Ra
             refuse("Each performance measure needs a name and a target.")
 
 
+def _within_award(award: Award, maximum: Decimal) -> None:
+    """A contract's annual maximum comes from its approved award: never above it by drafting
+    (an amendment approved by a second officer raises it, once the contract is active)."""
+    if maximum > award.amount:
+        refuse(f"The annual maximum cannot exceed the approved award, {money(award.amount)} a "
+               "year. To pay more, amend the active contract: another officer approves it.")
+
+
 def create(session: Session, award: Award, actor: User, *, start_date: date | None = None,
            end_date: date | None = None, annual_maximum: Decimal | None = None,
            rate_type: RateType, rates: list[Rate] = (), measures: list[Measure] = ()) -> Contract:
@@ -193,6 +204,7 @@ def create(session: Session, award: Award, actor: User, *, start_date: date | No
     start, end = start_date or default_start, end_date or default_end
     maximum = award.amount if annual_maximum is None else annual_maximum
     _check_terms(start, end, maximum, list(rates), list(measures))
+    _within_award(award, maximum)
     siblings = session.scalar(select(func.count(Contract.id)).where(
         Contract.lot_id == award.lot_id)) or 0
     number = f"{award.solicitation.number}-L{award.lot.number}" + (
@@ -224,6 +236,7 @@ def edit_draft(session: Session, contract: Contract, actor: User, *, start_date:
     if contract.status is not C.drafting:
         refuse("Only a contract in drafting is edited; amend an active contract instead.")
     _check_terms(start_date, end_date, annual_maximum, rates, measures)
+    _within_award(contract.award, annual_maximum)
     contract.start_date, contract.end_date = start_date, end_date
     contract.annual_maximum, contract.rate_type = annual_maximum, rate_type
     contract.rates = [_stored(r)
@@ -270,7 +283,8 @@ def amend(session: Session, contract: Contract, actor: User, *, reason: str,
           rates: list[Rate] | None = None, measures: list[Measure] | None = None
           ) -> ContractAmendment:
     """A numbered amendment of an active contract, keeping each changed figure before and
-    after. The annual maximum never falls below what a fiscal year already encumbers."""
+    after. The annual maximum never falls below what a fiscal year already encumbers; raising
+    it above the approved award waits for another officer (`approve_amendment`)."""
     policy.require(actor, "contract.manage")
     changes: list[dict[str, str]] = []
     new_maximum = contract.annual_maximum if annual_maximum is None else annual_maximum
@@ -286,8 +300,8 @@ def amend(session: Session, contract: Contract, actor: User, *, reason: str,
         changes.append({"field": "Annual maximum", "before": money(contract.annual_maximum),
                         "after": money(new_maximum)})
     if new_end != contract.end_date:
-        changes.append({"field": "End date", "before": contract.end_date.isoformat(),
-                        "after": new_end.isoformat()})
+        changes.append({"field": "End date", "before": long_date(contract.end_date),
+                        "after": long_date(new_end)})
     if rates is not None and _rates_text(rates) != _rates_text(contract.rates):
         changes.append({"field": "Rates", "before": _rates_text(contract.rates),
                         "after": _rates_text(rates)})
@@ -297,6 +311,8 @@ def amend(session: Session, contract: Contract, actor: User, *, reason: str,
                         "after": _measures_text(measures)})
     if not changes:
         refuse("The amendment changes nothing: change a figure, a date, a rate or a measure.")
+    if new_maximum > contract.annual_maximum and new_maximum > contract.award.amount:
+        return _ask_approval(session, contract, actor, reason, new_maximum, changes)
     CONTRACT.fire(contract, "amend", actor=actor, reason=reason.strip(),
                   audit_data={"changes": changes})
     contract.annual_maximum, contract.end_date = new_maximum, new_end
@@ -311,6 +327,81 @@ def amend(session: Session, contract: Contract, actor: User, *, reason: str,
                                   made_at=clock.now())
     session.add(amendment)
     session.flush()
+    return amendment
+
+
+def _ask_approval(session: Session, contract: Contract, actor: User, reason: str,
+                  maximum: Decimal, changes: list[dict[str, str]]) -> ContractAmendment:
+    """An amendment raising the annual maximum above the approved award: recorded, numbered,
+    and in force only once another officer approves it."""
+    if len(changes) != 1:
+        refuse(f"Raising the annual maximum above the award ({money(contract.award.amount)}) "
+               "needs another officer's approval: amend the maximum on its own, and the other "
+               "changes in another amendment.")
+    if not reason.strip():
+        refuse("Say why; it stays on the record and the provider is told.")
+    if "amend" not in CONTRACT.allowed_events(contract):
+        refuse(f"Only an active contract is amended; this one is "
+               f"{contract.status.value.lower()}.")
+    if any(a.status is AmendmentStatus.awaiting_approval for a in contract.amendments):
+        refuse("An amendment of this contract already waits for approval: approve or refuse it "
+               "first.")
+    amendment = ContractAmendment(
+        contract=contract, number=len(contract.amendments) + 1, reason=reason.strip(),
+        changes=changes, made_by_id=actor.id, made_at=clock.now(),
+        status=AmendmentStatus.awaiting_approval, annual_maximum=maximum)
+    session.add(amendment)
+    session.flush()
+    audit.record(session, actor=actor, entity_type="contract", entity_id=contract.id,
+                 event="amendment_proposed", reason=reason.strip(),
+                 solicitation_id=contract.solicitation_id,
+                 data={"number": amendment.number, "annual_maximum": str(maximum),
+                       "award_amount": str(contract.award.amount)})
+    return amendment
+
+
+def approve_amendment(session: Session, amendment: ContractAmendment, actor: User
+                      ) -> ContractAmendment:
+    """Another officer than its author puts an amendment raising the maximum into force."""
+    policy.require(actor, "contract.manage")
+    contract = amendment.contract
+    if amendment.status is not AmendmentStatus.awaiting_approval:
+        refuse(f"Amendment {amendment.number} is {amendment.status.value.lower()}: nothing waits "
+               "for approval.")
+    if amendment.made_by_id == actor.id:
+        refuse("You proposed this amendment: another officer must approve it.")
+    maximum = amendment.annual_maximum
+    assert maximum is not None
+    change = {"field": "Annual maximum", "before": money(contract.annual_maximum),
+              "after": money(maximum)}
+    CONTRACT.fire(contract, "amend", actor=actor, reason=amendment.reason,
+                  audit_data={"changes": [change], "amendment": amendment.number,
+                              "proposed_by": amendment.made_by_id})
+    contract.annual_maximum = maximum
+    amendment.changes = [change]
+    amendment.status = AmendmentStatus.in_force
+    amendment.approved_by_id, amendment.approved_at = actor.id, clock.now()
+    session.flush()
+    return amendment
+
+
+def refuse_amendment(session: Session, amendment: ContractAmendment, actor: User, *,
+                     reason: str) -> ContractAmendment:
+    """An amendment waiting for approval is refused (by any officer, its author too), with
+    the reason; the contract stays as it was."""
+    policy.require(actor, "contract.manage")
+    if amendment.status is not AmendmentStatus.awaiting_approval:
+        refuse(f"Amendment {amendment.number} is {amendment.status.value.lower()}: nothing waits "
+               "for approval.")
+    if not reason.strip():
+        refuse("Say why the amendment is refused; it stays on the record.")
+    amendment.status = AmendmentStatus.refused
+    amendment.approved_by_id, amendment.approved_at = actor.id, clock.now()
+    session.flush()
+    audit.record(session, actor=actor, entity_type="contract", entity_id=amendment.contract_id,
+                 event="amendment_refused", reason=reason.strip(),
+                 solicitation_id=amendment.contract.solicitation_id,
+                 data={"number": amendment.number})
     return amendment
 
 
@@ -397,12 +488,55 @@ def encumber(session: Session, contract: Contract, actor: User, *, fiscal_year_:
     return row
 
 
+# Every Unicode dash (hyphen, non-breaking hyphen, en and em dash, minus sign...) is one '-'.
+_DASHES = re.compile(r"[\u002D\u00AD\u058A\u05BE\u1400\u1806\u2010-\u2015\u2053\u207B"
+                     r"\u208B\u2212\u2E17\u2E1A\u2E3A\u2E3B\u2E40\u301C\u3030\u30A0"
+                     r"\uFE31\uFE32\uFE58\uFE63\uFF0D]")
+FAMILY_REFERENCE = re.compile(r"[A-Z0-9](?:[A-Z0-9./_#-]{0,58}[A-Z0-9])?")
+
+
+def family_key(reference: str) -> str:
+    """A family reference as one spelling: NFKC, every dash a '-', no spaces or invisible
+    characters (zero-width space, joiners), capitals. FAM-2, fam-2, FAM\u20112 (non-breaking
+    hyphen) and FAM-\u200b2 are one family. Refused unless it is then letters and digits with
+    - . / _ # between them: a lookalike letter from another script is no family reference."""
+    text = unicodedata.normalize("NFKC", reference)
+    text = _DASHES.sub("-", text)
+    text = "".join(ch for ch in text if not ch.isspace()
+                   and unicodedata.category(ch) not in ("Cf", "Cc", "Zs", "Zl", "Zp"))
+    text = text.casefold().upper()
+    if not FAMILY_REFERENCE.fullmatch(text):
+        shown = "".join(ch for ch in reference if ch.isprintable())[:60]
+        refuse(f"“{shown}” is not a family reference: use letters and digits, with - . / _ # "
+               "between them (for example FAM-2).")
+    return text
+
+
+def _hold(session: Session, encumbrance: Encumbrance, family: str) -> None:
+    """Serialise draw-downs on one encumbrance, and flexible funds for one family in a fiscal
+    year, until the commit: on PostgreSQL the encumbrance's row lock (and a transaction lock
+    on the family and year, which spans contracts); SQLite has no row locks, so a write comes
+    first: it takes the database's one write lock, and every other writer waits for the
+    commit (SQLite serialises writers)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Encumbrance.id).where(Encumbrance.id == encumbrance.id)
+                        .with_for_update())
+        if family:
+            session.execute(select(func.pg_advisory_xact_lock(
+                func.hashtext(f"flexible funds FY{encumbrance.fiscal_year} {family}"))))
+    else:
+        session.execute(update(Encumbrance).where(Encumbrance.id == encumbrance.id)
+                        .values(drawn=Encumbrance.drawn)
+                        .execution_options(synchronize_session=False))
+
+
 def draw_down(session: Session, encumbrance: Encumbrance, actor: User, *, service_date: date,
               amount: Decimal, service: str, family_reference: str = "",
               flexible_funds: bool = False) -> DrawDown:
     """Record a payment against the fiscal year's encumbrance. Never beyond what remains: the
     check and the drawing are one UPDATE, so of two draw-downs racing for the last dollars
-    exactly the ones that fit succeed. Flexible family funds: at most $500 per family a year."""
+    exactly the ones that fit succeed. Flexible family funds: at most $500 per family a year,
+    checked under the same lock (the family named as `family_key` writes it)."""
     policy.require(actor, "contract.manage")
     contract = encumbrance.contract
     if contract.status is not C.active:
@@ -421,10 +555,11 @@ def draw_down(session: Session, encumbrance: Encumbrance, actor: User, *, servic
     if service_date > clock.today():
         refuse(f"The service date {long_date(service_date)} is still to come: a payment is "
                "drawn down for a service delivered.")
-    family = family_reference.strip()
+    family = family_key(family_reference) if family_reference.strip() else ""
+    if flexible_funds and not family:
+        refuse("Flexible family funds name the family they were spent for.")
+    _hold(session, encumbrance, family if flexible_funds else "")
     if flexible_funds:
-        if not family:
-            refuse("Flexible family funds name the family they were spent for.")
         spent = session.scalar(select(func.coalesce(func.sum(DrawDown.amount), 0)).join(
             Encumbrance).where(DrawDown.flexible_funds.is_(True),
                                DrawDown.family_reference == family,
@@ -458,35 +593,48 @@ def draw_down(session: Session, encumbrance: Encumbrance, actor: User, *, servic
 
 @dataclass
 class Pace:
-    """How fast an encumbrance is being spent, and whether it lasts the fiscal year."""
+    """How fast an encumbrance is being spent, and whether it lasts the fiscal year. Days count
+    from when money could first be drawn: the later of the contract's start and July 1."""
     drawn: Decimal
     amount: Decimal
-    days_elapsed: int
-    days_in_year: int
+    days_elapsed: int               # days of drawing so far, `since` included
+    days_in_year: int               # days money can be drawn this fiscal year
     projected: Decimal              # spent by June 30 at this pace
     runs_out_on: date | None        # the day the money runs out at this pace, if before June 30
+    since: date | None = None       # the first day money could be drawn
+    until: date | None = None       # the last (June 30, or the contract's end if sooner)
 
     @property
     def warning(self) -> str:
         if self.runs_out_on is None:
             return ""
-        return (f"At this pace ({money(self.drawn)} in {self.days_elapsed} days) the encumbrance "
+        return (f"At this pace ({money(self.drawn)} in {self.days_elapsed} "
+                f"day{'s' if self.days_elapsed != 1 else ''}) the encumbrance "
                 f"runs out on {long_date(self.runs_out_on)}, before the fiscal year ends; "
-                f"{money(self.projected)} would be spent by June 30.")
+                f"{money(self.projected)} would be spent by {self.until_text}.")
+
+    @property
+    def until_text(self) -> str:
+        if self.until is None or (self.until.month, self.until.day) == (6, 30):
+            return "June 30"
+        return long_date(self.until)
 
 
 def pace(encumbrance: Encumbrance, today: date | None = None) -> Pace:
-    """Project the year's spending from the pace so far (straight line from July 1)."""
-    start, end = fiscal_year_bounds(encumbrance.fiscal_year)
+    """Project the year's spending from the pace so far: a straight line from the first day
+    money could be drawn (the contract's start, if after July 1) to June 30."""
+    fy_start, end = fiscal_year_bounds(encumbrance.fiscal_year)
+    start = max(fy_start, encumbrance.contract.start_date)
+    end = min(end, max(encumbrance.contract.end_date, start))
     today = today or clock.today()
     days_in_year = (end - start).days + 1
     elapsed = max(0, min((min(today, end) - start).days + 1, days_in_year))
     drawn = encumbrance.drawn
     if elapsed == 0 or drawn <= 0:
-        return Pace(drawn, encumbrance.amount, elapsed, days_in_year, Decimal(0), None)
+        return Pace(drawn, encumbrance.amount, elapsed, days_in_year, Decimal(0), None, start, end)
     per_day = drawn / elapsed
     projected = (per_day * days_in_year).quantize(MONEY)
     runs_out = None
     if projected > encumbrance.amount:
         runs_out = start + timedelta(days=int(encumbrance.amount / per_day))
-    return Pace(drawn, encumbrance.amount, elapsed, days_in_year, projected, runs_out)
+    return Pace(drawn, encumbrance.amount, elapsed, days_in_year, projected, runs_out, start, end)

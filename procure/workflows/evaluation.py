@@ -881,13 +881,27 @@ def _cost_from_response(session: Session, response: Response) -> tuple[Decimal |
 
 def correct_cost(session: Session, response: Response, actor: User, *, amount: Decimal,
                  reason: str) -> EvaluatedCost:
-    """An officer corrects the evaluated cost, with a reason, on the record."""
+    """An officer corrects the evaluated cost, with a reason, on the record: dollars and cents
+    from $0.01 to $1,000,000,000 a year, until the lot's panel is finalized (during consensus
+    price is scored again on the corrected figure)."""
     policy.require(actor, "evaluation.manage")
     require_price(actor, response)
     if not reason.strip():
         refuse("Say why the figure is corrected; the reason is part of the record.")
-    if amount <= 0:
+    if not amount.is_finite() or amount <= 0:
         refuse("An evaluated cost is a positive amount.")
+    if amount > MAX_RATE:
+        refuse(f"An evaluated cost above ${MAX_RATE:,.0f} a year is beyond any contract "
+               "here: check the figure.")
+    if amount != amount.quantize(CENT):
+        refuse("Give the evaluated cost in dollars and cents: at most two digits after the "
+               "point.")
+    final = next((p for p in panels_of(session, response.solicitation)
+                  if p.status is P.finalized and response.lot_id in {lot.id for lot in p.lots}),
+                 None)
+    if final is not None:
+        refuse(f"The panel “{final.name}” is finalized: the evaluated costs its price was "
+               "scored on no longer change.")
     row = session.get(EvaluatedCost, response.id)
     before = row.amount if row is not None else None
     if row is None:

@@ -71,6 +71,17 @@ def test_award_protest_final_contract_and_the_overspend_warning(
     expect(officer.locator("#coverage")).to_contain_text("Uncovered: no award")
     look.check(officer, "award-page")
     expect(officer.get_by_label("Bidder to award")).to_contain_text(f"1. {ORG_C}")
+    # the amount follows the chosen bidder: each one's evaluated cost, unless typed
+    amount = officer.get_by_label("Annual amount ($)")
+    expect(amount).to_have_value("120000.00")
+    officer.get_by_label("Bidder to award").select_option(alpha_response)
+    expect(amount).to_have_value("100000.00")
+    officer.get_by_label("Bidder to award").select_option(index=0)
+    expect(amount).to_have_value("120000.00")
+    amount.fill("100000")                          # the lot's estimate: no justification
+    officer.get_by_label("Bidder to award").select_option(alpha_response)
+    expect(amount).to_have_value("100000")         # typed: kept
+    officer.get_by_label("Bidder to award").select_option(index=0)
     officer.get_by_role("button", name="Propose the award").click()
     expect(officer.locator("main")).to_contain_text(f"award to {ORG_C} proposed")
     expect(officer.locator("main")).to_contain_text(

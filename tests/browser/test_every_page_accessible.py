@@ -7,6 +7,7 @@ changing this test."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import time_machine
 
@@ -128,7 +129,8 @@ def _awarded(app) -> dict:
         world, _ = finalized(session)
         lot = world.rfr.lots[0]
         award = award_flow.propose(session, lot, world.officer,
-                                   response=world.responses["third_bidder"])
+                                   response=world.responses["third_bidder"],
+                                   amount=Decimal(100000))
         award_flow.approve(session, award, world.chair)
         award_flow.notify_lot(session, lot, world.officer)
         protest = award_flow.file_protest(session, award, user(session, "bidder"),

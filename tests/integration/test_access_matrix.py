@@ -58,6 +58,7 @@ API_OPERATIONS: dict[tuple[str, str], tuple[set[str], set[str]]] = {
 API_OPERATIONS.update({
     **{(f"api_awards.{name}", method): (AGENCY, AGENCY) for name, method in [
         ("Awards", "GET"), ("Awards", "POST"), ("LotNotices", "POST"), ("Coverage", "GET"),
+        ("LotOutcomeItem", "POST"),
         ("ProtestDecision", "POST")]},
     **{(f"api_awards.{name}", method): (NOBODY, NOBODY) for name, method in [
         ("AwardItem", "GET"), ("AwardEvent", "POST"), ("AwardProtests", "GET")]},
@@ -72,7 +73,8 @@ API_OPERATIONS.update({
     **{(f"api_contracts.{name}", method): (NOBODY, NOBODY) for name, method in [
         ("ContractItem", "GET"), ("ContractEvent", "POST"), ("Amendments", "GET"),
         ("ContractDocuments", "GET"), ("Encumbrances", "GET"), ("EncumbranceItem", "GET"),
-        ("DrawDowns", "GET"), ("MyContract", "GET")]},
+        ("DrawDowns", "GET"), ("MyContract", "GET"), ("AmendmentApproval", "POST"),
+        ("AmendmentRefusal", "POST")]},
     ("api_contracts.MyContracts", "GET"): (BIDDERS, BIDDERS),
     ("api_ocds.ReleasePackage", "GET"): (ANYONE, ANYONE),
     # issue 19: the officer's list of an RFR's responses (409 while sealed), its final awards
@@ -197,6 +199,7 @@ EXPECTED.update({
     ("award.solicitation", "GET"): (AGENCY, AGENCY),
     ("award.propose", "POST"): (AGENCY, AGENCY),          # an empty form: 400, told in words
     ("award.notify", "POST"): (AGENCY, AGENCY),           # nothing to announce: 409
+    ("award.close_lot", "POST"): (AGENCY, AGENCY),        # an empty form: 400
     ("award.contracts", "GET"): (AGENCY, AGENCY),
     ("award.notices", "GET"): (BIDDERS, BIDDERS),
     ("award.my_contracts", "GET"): (BIDDERS, BIDDERS),
@@ -208,7 +211,7 @@ EXPECTED.update({
         ("protest_document", "GET"), ("new_contract", "GET"), ("new_contract", "POST"),
         ("contract", "GET"), ("edit_contract", "POST"), ("contract_event", "POST"),
         ("amend", "POST"), ("add_document", "POST"), ("contract_document", "GET"),
-        ("encumber", "POST"), ("draw_down", "POST")]},
+        ("encumber", "POST"), ("draw_down", "POST"), ("decide_amendment", "POST")]},
 })
 
 # Values for the URL's variables: the world's objects (the sealed response where it applies).
@@ -231,7 +234,9 @@ def url_for_rule(rule, world: World, role: str, method: str = "GET") -> str:
               "member_id": ids.get("member", 1),
               "event": EVENTS.get(rule.endpoint, "publish"), "award_id": NO_SUCH,
               "protest_id": NO_SUCH, "contract_id": NO_SUCH, "fiscal_year": 2027,
-              "encumbrance_id": 1}      # the pages' draw-downs: no such encumbrance either
+              "encumbrance_id": 1,      # the pages' draw-downs: no such encumbrance either
+              "amendment_id": 1,        # nor amendment
+              "decision": "approve"}
     if rule.endpoint == "api_responses.ResponseEvent" and role in AGENCY:
         values["event"] = "accept"   # the agency's own event on a response
     if rule.endpoint in ("public.document", "api_documents.DocumentFile"):
@@ -496,7 +501,7 @@ OBJECT_GATES = {
     **{(f"api_contracts.{name}", method): AGENCY for name, method in [
         ("ContractItem", "GET"), ("ContractEvent", "POST"), ("Amendments", "GET"),
         ("ContractDocuments", "GET"), ("Encumbrances", "GET"), ("EncumbranceItem", "GET"),
-        ("DrawDowns", "GET")]},
+        ("DrawDowns", "GET"), ("AmendmentApproval", "POST"), ("AmendmentRefusal", "POST")]},
     ("api_contracts.MyContract", "GET"): BIDDERS,
 }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -55,7 +56,8 @@ def api(app, people):
 def _final_award(app, call, ids):
     """Propose the top-ranked (Gamma), approve, tell the lot, and let standstill end."""
     status, award = call("POST", f"/solicitations/{ids['rfr']}/awards", "officer",
-                         {"lot_id": ids["lot"], "response_id": ids[RANKED[0]]})
+                         {"lot_id": ids["lot"], "response_id": ids[RANKED[0]],
+                          "amount": 100000})
     assert status == 201, award
     assert call("POST", f"/awards/{award['id']}/events/approve", "chair", {})[0] == 200
     assert call("POST", f"/lots/{ids['lot']}/notices", "officer")[0] == 201
@@ -79,14 +81,17 @@ def test_award_notices_and_a_denied_protest(api, app):
                            {"lot_id": ids["lot"], "response_id": ids[RANKED[1]]})
     assert status == 409 and "written justification" in refused["message"]
     status, award = call("POST", f"/solicitations/{rfr}/awards", "officer",
-                         {"lot_id": ids["lot"], "response_id": ids[RANKED[0]]})
+                         {"lot_id": ids["lot"], "response_id": ids[RANKED[0]],
+                          "amount": 100000})
     assert status == 201 and award["status"] == "proposed" and award["rank"] == 1
-    assert award["organization"] == ORG_C and award["allowed_events"] == ["approve", "withdraw"]
+    assert award["organization"] == ORG_C and award["allowed_events"] == ["withdraw"]  # proposer
+    assert call("GET", f"/awards/{award['id']}", "chair")[1]["allowed_events"] == [
+        "approve", "withdraw"]
 
     status, own = call("POST", f"/awards/{award['id']}/events/approve", "officer", {})
     assert status == 409 and "another officer" in own["message"]
     status, unknown = call("POST", f"/awards/{award['id']}/events/make_final", "officer", {})
-    assert status == 409 and unknown["allowed"] == ["approve", "withdraw"]
+    assert status == 409 and unknown["allowed"] == ["withdraw"]
     status, approved = call("POST", f"/awards/{award['id']}/events/approve", "chair", {})
     assert status == 200 and approved["status"] == "approved"
     assert approved["approved_by"] and approved["allowed_events"] == ["withdraw"]
@@ -197,6 +202,12 @@ def test_a_contract_from_award_to_draw_downs(api, app):
                                   "annual_maximum": "120000.00"})
         assert status == 201 and amendment["changes"] == [
             {"field": "Annual maximum", "before": "$100,000.00", "after": "$120,000.00"}]
+        assert amendment["status"] == "awaiting_approval"      # above the $100,000 award
+        assert call("GET", f"/contracts/{cid}", "officer")[1]["annual_maximum"] == "100000.00"
+        status, own = call("POST", f"/contracts/{cid}/amendments/1/approval", "officer")
+        assert status == 409 and "another officer must approve it" in own["message"]
+        status, approved = call("POST", f"/contracts/{cid}/amendments/1/approval", "chair")
+        assert status == 200 and approved["status"] == "in_force", approved
         assert len(call("GET", f"/contracts/{cid}/amendments", "officer")[1]) == 1
 
         status, document = call("POST", f"/contracts/{cid}/documents", "officer", data={
@@ -234,7 +245,7 @@ def test_the_new_operations_are_in_the_spec(app):
 def test_cancelling_through_the_api_withdraws_the_awards(app, ctx, people):
     world, _panel = finalized(ctx)
     award = award_flow.propose(ctx, world.rfr.lots[0], world.officer,
-                               response=world.responses[RANKED[0]])
+                               response=world.responses[RANKED[0]], amount=Decimal(100000))
     token = accounts.issue_token(ctx, world.officer, "cancel")
     ctx.commit()
     answer = app.test_client().post(

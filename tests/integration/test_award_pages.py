@@ -355,13 +355,29 @@ def test_the_contract_from_drafting_to_money(app, world):
         "amend", reason="No change", annual_maximum="95000", end_date="2029-06-30"))
     assert nothing.status_code == 409 and "The amendment changes nothing" in _text(nothing)
     amended = officer.post(url + "/amendments", _contract_data(
-        "amend", reason="More families referred", annual_maximum="120000",
+        "amend", reason="More families referred", annual_maximum="100000",
         end_date="2029-06-30", **{"rates-0-rate": "90"}))
     assert amended.status_code == 302, _text(amended)
     page = _text(officer.get(url))
     assert "More families referred" in page
-    assert "Annual maximum $95,000.00 $120,000.00" in page
+    assert "Annual maximum $95,000.00 $100,000.00" in page
     assert "Family stabilization: $85.50 per diem" in page and "$90.00 per diem" in page
+    # Above the $100,000 award: the amendment waits for another officer.
+    asked = officer.post(url + "/amendments", _contract_data(
+        "amend", reason="Two areas joined", annual_maximum="120000", end_date="2029-06-30",
+        **{"rates-0-rate": "90"}))
+    assert asked.status_code == 302, _text(asked)
+    page = _text(officer.get(url))
+    assert "Amendment 2 waits for approval" in page and "Annual maximum $100,000.00" in page
+    assert "You proposed this amendment: another officer must approve it." in page
+    with app.app_context():
+        amendment_id = db.session.get(Contract, contract.id).amendments[1].id
+    chair = _as(app, EMAILS["officer2"])
+    chair.get(url)
+    approved = chair.post(f"/contracts/amendments/{amendment_id}/approve",
+                          {f"approve{amendment_id}-confirm": "y"})
+    assert approved.status_code == 302, _text(approved)
+    assert "Annual maximum $120,000.00" in _text(officer.get(url))
 
     # Documents: a PDF with a title.
     pdf = pdf_with_sections(["Signed contract"])

@@ -171,7 +171,8 @@ def awarded_with_contract(session):
     signed and active, FY2027 encumbered, two draw-downs."""
     world, _ = finalized(session)
     lot = world.rfr.lots[0]
-    award = award_flow.propose(session, lot, world.officer, response=world.responses[RANKED[0]])
+    award = award_flow.propose(session, lot, world.officer, response=world.responses[RANKED[0]],
+                                 amount=Decimal(100000))
     award_flow.approve(session, award, world.chair)
     award_flow.notify_lot(session, lot, world.officer)
     award_flow.finalize_due(session, award.standstill_ends_at + timedelta(seconds=1))
@@ -230,7 +231,8 @@ def test_an_award_is_published_only_once_standstill_is_over(validator, ctx, peop
     until the standstill ends and the award is final."""
     world, _ = finalized(ctx)
     lot = world.rfr.lots[0]
-    award = award_flow.propose(ctx, lot, world.officer, response=world.responses[RANKED[0]])
+    award = award_flow.propose(ctx, lot, world.officer, response=world.responses[RANKED[0]],
+                               amount=Decimal(100000))
     names = [r.organization.legal_name for r in world.responses.values()]
     feins = [r.organization.fein.replace("-", "") for r in world.responses.values()]
     for step in ("proposed", "approved", "notified"):

@@ -16,7 +16,8 @@ TECHNICAL = {"bidder": 8, "other_bidder": 6, "third_bidder": 9}
 RANKED = ["third_bidder", "bidder", "other_bidder"]
 
 
-def finalized(session: Session) -> tuple[Evaluation, Panel]:
+def finalized(session: Session, *, comment: str = "Clear plan.",
+              rationale: str = "Agreed by the panel.") -> tuple[Evaluation, Panel]:
     world = opened_rfr(session)
     panel = formed_panel(session, world)
     evaluation_flow.fire(session, panel, "begin_declarations", world.officer)
@@ -25,13 +26,13 @@ def finalized(session: Session) -> tuple[Evaluation, Panel]:
     technical = evaluation_flow.technical_criteria(panel)[0]
     for sheet in evaluation_flow.live_scoresheets(panel):
         evaluation_flow.save_scores(session, sheet, sheet.member.user,
-                                    {technical.id: (Decimal(7), "Clear plan.")})
+                                    {technical.id: (Decimal(7), comment)})
         evaluation_flow.submit(session, sheet, sheet.member.user)
     evaluation_flow.fire(session, panel, "begin_consensus", world.chair)
     for key, points in TECHNICAL.items():
         evaluation_flow.record_consensus(session, panel, world.chair,
                                          response=world.responses[key], criterion=technical,
-                                         points=Decimal(points), rationale="Agreed by the panel.")
+                                         points=Decimal(points), rationale=rationale)
     evaluation_flow.score_price(session, panel, world.chair)
     evaluation_flow.fire(session, panel, "finalize", world.chair)
     session.commit()

@@ -17,11 +17,13 @@ START = date(2026, 7, 1)          # FY2027 begins
 END = date(2029, 6, 30)
 
 
-def final_award(session: Session) -> tuple[Evaluation, object]:
+def final_award(session: Session, amount: Decimal = Decimal(100000),
+                justification: str = "") -> tuple[Evaluation, object]:
     world, _panel = finalized(session)
     lot = world.rfr.lots[0]
     award = award_flow.propose(session, lot, world.officer,
-                               response=world.responses[RANKED[0]], amount=Decimal(100000))
+                               response=world.responses[RANKED[0]], amount=amount,
+                               justification=justification)
     award_flow.approve(session, award, world.chair)
     award_flow.notify_lot(session, lot, world.officer)
     award_flow.finalize_due(session, award.standstill_ends_at + timedelta(seconds=1))

@@ -34,7 +34,9 @@ def _lot(world):
 
 
 def _propose_top(ctx, world):
-    return flow.propose(ctx, _lot(world), world.officer, response=world.responses[RANKED[0]])
+    """Gamma, ranked first, at the lot's estimate ($100,000; its evaluated cost is $120,000)."""
+    return flow.propose(ctx, _lot(world), world.officer, response=world.responses[RANKED[0]],
+                        amount=Decimal(100000))
 
 
 def _told(ctx, world):
@@ -58,9 +60,8 @@ def test_nothing_is_proposed_before_every_panel_is_finalized(ctx, people):
 
 def test_the_top_ranked_needs_no_justification_and_the_rfr_moves_to_awarding(ctx, world):
     award = _propose_top(ctx, world)
-    assert award.status is AwardStatus.proposed
+    assert award.status is AwardStatus.proposed and award.justification == ""
     assert (award.rank, award.total) == (1, Decimal("80.68"))
-    assert award.amount == Decimal("120000.00")          # Gamma's evaluated cost, not the estimate
     assert world.rfr.status is SolicitationStatus.awarding
     event = ctx.scalars(select(AuditEvent).where(AuditEvent.entity_type == "award")).one()
     assert (event.event, event.solicitation_id) == ("propose", world.rfr.id)
@@ -253,3 +254,35 @@ def test_coverage_warns_of_areas_uncovered_or_covered_twice(ctx, world):
     every_area = flow.coverage(ctx, world.rfr).lead_agencies
     assert len(every_area) > 3 and not any(c.warning for c in every_area if not c.lots)
 
+
+
+def test_an_amount_above_the_evaluated_cost_or_the_estimate_needs_a_justification(ctx, world):
+    """Gamma was evaluated at $120,000 on a lot estimated at $100,000: its evaluated cost is
+    above the estimate, $900,000 is above both; the approver reads why."""
+    top = world.responses[RANKED[0]]
+    with pytest.raises(WorkflowError, match=r"An award of \$120,000.00 a year is above the lot's "
+                                            r"estimate \(\$100,000.00\): give a written"):
+        flow.propose(ctx, _lot(world), world.officer, response=top)
+    with pytest.raises(WorkflowError, match=r"\$900,000.00 a year is above the bidder's "
+                                            r"evaluated cost \(\$120,000.00\) and the lot's "
+                                            r"estimate \(\$100,000.00\)"):
+        flow.propose(ctx, _lot(world), world.officer, response=top, amount=Decimal(900000))
+    award = flow.propose(ctx, _lot(world), world.officer, response=top, amount=Decimal(900000),
+                         justification="Two more area offices join the lot on July 1.")
+    assert flow.money_above(ctx, top, award.amount) == [
+        "the bidder's evaluated cost ($120,000.00)", "the lot's estimate ($100,000.00)"]
+    assert flow.money_above(ctx, top, Decimal(100000)) == []
+
+
+def test_a_withdrawn_bidder_can_be_proposed_again(ctx, world):
+    """The withdrawn award stays on the record beside the new proposal of the same bidder
+    (it kept the lot and response pair unique: a 500)."""
+    first = _propose_top(ctx, world)
+    flow.withdraw(ctx, first, world.chair, "Proposed at the wrong amount.")
+    again = _propose_top(ctx, world)
+    ctx.commit()
+    assert [a.status for a in flow.awards_of(ctx, world.rfr)] == [AwardStatus.withdrawn,
+                                                                  AwardStatus.proposed]
+    assert again.response_id == first.response_id
+    with pytest.raises(WorkflowError, match="already proposed"):
+        _propose_top(ctx, world)

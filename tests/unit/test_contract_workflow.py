@@ -11,7 +11,7 @@ import time_machine
 from sqlalchemy import select
 
 from procure import scheduler
-from procure.models import AuditEvent, ContractStatus, RateType
+from procure.models import AmendmentStatus, AuditEvent, ContractStatus, RateType
 from procure.policy import Denied
 from procure.workflows import contract as flow
 from procure.workflows.base import WorkflowError
@@ -37,7 +37,7 @@ def test_a_contract_comes_only_from_a_final_award_and_only_once(ctx, people):
     from procure.workflows import award as award_flow
     world, _ = finalized(ctx)
     award = award_flow.propose(ctx, world.rfr.lots[0], world.officer,
-                               response=world.responses[RANKED[0]])
+                               response=world.responses[RANKED[0]], amount=Decimal(100000))
     with pytest.raises(WorkflowError, match="final award"):
         drafted(ctx, world, award)
 
@@ -108,22 +108,65 @@ def test_amendments_keep_every_figures_history(ctx, awarded):
     contract = active(ctx, *awarded)
     with pytest.raises(WorkflowError, match="changes nothing"):
         flow.amend(ctx, contract, world.officer, reason="No change.")
-    first = flow.amend(ctx, contract, world.officer, reason="Caseload grew in FY2027.",
-                       annual_maximum=D(120000),
+    first = flow.amend(ctx, contract, world.officer, reason="Caseload fell in FY2027.",
+                       annual_maximum=D(90000),
                        rates=[flow.Rate("Lead agency functions", RateType.case_rate, D("1300"))])
-    assert first.number == 1
+    assert first.number == 1 and first.status is AmendmentStatus.in_force
     assert first.changes == [
-        {"field": "Annual maximum", "before": "$100,000.00", "after": "$120,000.00"},
+        {"field": "Annual maximum", "before": "$100,000.00", "after": "$90,000.00"},
         {"field": "Rates", "before": "Lead agency functions: $1,250.00 case rate",
          "after": "Lead agency functions: $1,300.00 case rate"}]
     second = flow.amend(ctx, contract, world.officer, reason="One more year.",
                         end_date=date(2030, 6, 30))
     assert second.number == 2 and contract.end_date == date(2030, 6, 30)
-    assert contract.annual_maximum == D(120000)
+    assert second.changes == [{"field": "End date", "before": "June 30, 2029",
+                               "after": "June 30, 2030"}]
+    assert contract.annual_maximum == D(90000)
     assert contract.status is ContractStatus.active
     events = ctx.scalars(select(AuditEvent).where(AuditEvent.entity_type == "contract",
                                                   AuditEvent.event == "amend")).all()
-    assert [e.reason for e in events] == ["Caseload grew in FY2027.", "One more year."]
+    assert [e.reason for e in events] == ["Caseload fell in FY2027.", "One more year."]
+
+
+def test_the_maximum_comes_from_the_award_and_more_needs_a_second_officer(ctx, awarded):
+    """The award is $100,000 a year: a draft at $900,000 is refused; an amendment to $120,000
+    waits for another officer than its author and changes nothing until approved."""
+    world, award = awarded
+    with pytest.raises(WorkflowError, match=r"cannot exceed the approved award, \$100,000.00"):
+        flow.create(ctx, award, world.officer, annual_maximum=D(900000),
+                    rate_type=RateType.cost_reimbursement)
+    contract = drafted(ctx, world, award)
+    with pytest.raises(WorkflowError, match="cannot exceed the approved award"):
+        flow.edit_draft(ctx, contract, world.officer, start_date=START, end_date=END,
+                        annual_maximum=D(654000), rate_type=RateType.case_rate,
+                        rates=list(contract.rates), measures=list(contract.measures))
+    flow.fire(ctx, contract, "sign", world.officer)
+    flow.fire(ctx, contract, "activate", world.officer, today=START)
+    with pytest.raises(WorkflowError, match="amend the maximum on its own"):
+        flow.amend(ctx, contract, world.officer, reason="More.", annual_maximum=D(120000),
+                   end_date=date(2030, 6, 30))
+    asked = flow.amend(ctx, contract, world.officer, reason="Two areas joined the lot.",
+                       annual_maximum=D(120000))
+    assert asked.status is AmendmentStatus.awaiting_approval
+    assert contract.annual_maximum == D(100000)
+    with pytest.raises(WorkflowError, match="annual maximum"):
+        flow.encumber(ctx, contract, world.officer, fiscal_year_=2027, amount=D(120000))
+    with pytest.raises(WorkflowError, match="already waits for approval"):
+        flow.amend(ctx, contract, world.officer, reason="Again.", annual_maximum=D(130000))
+    with pytest.raises(WorkflowError, match="another officer must approve it"):
+        flow.approve_amendment(ctx, asked, world.officer)
+    flow.approve_amendment(ctx, asked, world.chair)
+    assert asked.status is AmendmentStatus.in_force and asked.approved_by_id == world.chair.id
+    assert contract.annual_maximum == D(120000)
+    assert flow.encumber(ctx, contract, world.officer, fiscal_year_=2027,
+                         amount=D(115000)).amount == D(115000)
+    lower = flow.amend(ctx, contract, world.officer, reason="Back down.",
+                       annual_maximum=D(118000))
+    assert lower.status is AmendmentStatus.in_force
+    refused = flow.amend(ctx, contract, world.officer, reason="Yet more.",
+                         annual_maximum=D(150000))
+    flow.refuse_amendment(ctx, refused, world.chair, reason="No budget for it.")
+    assert refused.status is AmendmentStatus.refused and contract.annual_maximum == D(118000)
 
 
 def test_encumbrance_within_the_term_and_the_annual_maximum(ctx, awarded):
@@ -202,3 +245,68 @@ def test_the_pace_warns_before_the_money_runs_out(ctx, awarded):
     fast = flow.pace(row, today=date(2026, 7, 31))      # $20k in 31 days: runs out in January
     assert fast.runs_out_on == date(2026, 12, 3)          # $100k / ($20k / 31 days) = 155 days
     assert "runs out on December 3, 2026" in fast.warning
+
+
+@pytest.mark.parametrize("spelling", ["fam-2", "FAM\u20112", "FAM-\u200b2", " Fam – 2 ",
+                                      "ＦＡＭ－２", "FAM\u22122"])
+def test_one_family_however_its_reference_is_written(ctx, awarded, spelling):
+    """FAM-2, fam-2, FAM‑2 (non-breaking hyphen), FAM-2 with a zero-width space, an en dash,
+    full-width letters and a minus sign are one family: its $500 a year is shared."""
+    world, _award = awarded
+    contract = active(ctx, *awarded)
+    row = flow.encumber(ctx, contract, world.officer, fiscal_year_=2027, amount=D(10000))
+    first = flow.draw_down(ctx, row, world.officer, service_date=date(2026, 9, 1),
+                           amount=D(400), service="Flexible funds: rent",
+                           family_reference="FAM-2", flexible_funds=True)
+    assert first.family_reference == "FAM-2"
+    with pytest.raises(WorkflowError, match=r"family FAM-2 has \$100.00 left in FY2027"):
+        flow.draw_down(ctx, row, world.officer, service_date=date(2026, 9, 2), amount=D(400),
+                       service="Flexible funds: heating", family_reference=spelling,
+                       flexible_funds=True)
+    assert row.drawn == D(400)
+
+
+@pytest.mark.parametrize("reference", ["FАM-2", "F<script>", "--", "FAM/2!"])
+def test_a_family_reference_that_is_no_identifier_is_refused(ctx, awarded, reference):
+    """A lookalike letter from another script (the Cyrillic А) would be a second family:
+    refused with what a family reference is."""
+    world, _award = awarded
+    contract = active(ctx, *awarded)
+    row = flow.encumber(ctx, contract, world.officer, fiscal_year_=2027, amount=D(10000))
+    with pytest.raises(WorkflowError, match="is not a family reference: use letters and digits"):
+        flow.draw_down(ctx, row, world.officer, service_date=date(2026, 9, 1), amount=D(100),
+                       service="Flexible funds: rent", family_reference=reference,
+                       flexible_funds=True)
+    assert row.drawn == D(0)
+
+
+def _december_contract(ctx, world, award):
+    """A contract whose money can first be drawn on December 1, 2026 (FY2027 began July 1)."""
+    contract = flow.create(
+        ctx, award, world.officer, start_date=date(2026, 12, 1), end_date=date(2029, 11, 30),
+        annual_maximum=D(400000), rate_type=RateType.case_rate,
+        rates=[flow.Rate("Lead agency functions", RateType.case_rate, D("1250.00"))],
+        measures=[flow.Measure("Stability", "90%")])
+    flow.fire(ctx, contract, "sign", world.officer)
+    flow.fire(ctx, contract, "activate", world.officer, today=date(2026, 12, 1))
+    return contract
+
+
+@pytest.mark.parametrize("spent, runs_out", [(D(141800), date(2026, 12, 13)),
+                                             (D(60500), date(2026, 12, 30))])
+def test_the_pace_counts_from_when_money_could_first_be_drawn(ctx, people, spent, runs_out):
+    """$141,800 and $60,500 spent in the 6 days after a December 1 start both exhaust
+    $300,000 in December (counted from July 1, one read 'runs out on June 2, 2027', the other
+    gave no warning)."""
+    world, award = final_award(ctx, amount=D(400000),
+                               justification="Six area offices joined the lot.")
+    contract = _december_contract(ctx, world, award)
+    row = flow.encumber(ctx, contract, world.officer, fiscal_year_=2027, amount=D(300000))
+    with time_machine.travel(datetime(2026, 12, 6, 17, tzinfo=UTC)):
+        flow.draw_down(ctx, row, world.officer, service_date=date(2026, 12, 5), amount=spent,
+                       service="Lead agency functions")
+    seen = flow.pace(row, today=date(2026, 12, 6))
+    assert (seen.since, seen.days_elapsed, seen.days_in_year) == (date(2026, 12, 1), 6, 212)
+    assert seen.runs_out_on == runs_out
+    assert f"in 6 days) the encumbrance runs out on {flow.long_date(runs_out)}" in seen.warning
+    assert flow.pace(row, today=date(2026, 11, 30)).warning == ""     # before the start
