@@ -1,5 +1,10 @@
 """Two draw-downs race for the last of an encumbrance on PostgreSQL: exactly the one that fits
-is recorded, the other is refused with what remains, and the balance never goes below zero."""
+is recorded, the other is refused with what remains, and the balance never goes below zero.
+
+On SQLite (`make test` on a laptop) this skips, and with it the only test that races two
+payments at once: a draw-down turned into read-compare-write would pass here unseen. SQLite runs
+the serialised equivalent instead, test_draw_down_serialised.py (two sessions in turn, the
+second drawing on a balance read before the first committed), which fails on that bug too."""
 
 from __future__ import annotations
 
@@ -16,7 +21,9 @@ from procure.workflows import contract as flow
 from procure.workflows.base import WorkflowError
 from tests.support.contract import active, final_award
 
-pytestmark = pytest.mark.postgres
+pytestmark = pytest.mark.postgres(reason=(
+    "SQLite races no two payments, so it misses a read-compare-write draw-down here; "
+    "test_draw_down_serialised.py checks the same on SQLite, one session after the other"))
 
 
 def _draw(app, encumbrance_id, officer_id, barrier, results, i):
