@@ -79,10 +79,10 @@ MODULES: dict[str, tuple[list[str], list[str], list[str]]] = {
     # the OCDS export and the evaluation report's exports
     "award": (["procure/workflows/award.py"],
               [f"procure.workflows.award.x_{name}__mutmut_*" for name in AWARD_DECISIONS],
-              ["tests/unit/test_award_workflow.py"]),
+              ["tests/unit/test_award_workflow.py", "tests/unit/test_award_guards.py"]),
     "contract": (["procure/workflows/contract.py"],
                  [f"procure.workflows.contract.x_{name}__mutmut_*" for name in CONTRACT_DECISIONS],
-                 ["tests/unit/test_contract_workflow.py",
+                 ["tests/unit/test_contract_workflow.py", "tests/unit/test_contract_guards.py",
                   "tests/integration/test_draw_down_serialised.py"]),
     "ocds": (["procure/ocds.py"], ["procure.ocds.*"],
              ["tests/integration/test_ocds.py", "tests/integration/test_ocds_release.py"]),
