@@ -69,8 +69,8 @@ def test_withdrawing_says_why_and_never_once_the_bidders_are_told(ctx, world):
     assert award.status is AwardStatus.withdrawn
     event = ctx.scalars(select(AuditEvent).where(AuditEvent.entity_type == "award",
                                                  AuditEvent.event == "withdraw")).one()
-    assert (event.reason, event.from_state, event.to_state) == (
-        "Proposed in error.", "proposed", "withdrawn")
+    assert (event.actor_id, event.reason, event.from_state, event.to_state) == (
+        world.officer.id, "Proposed in error.", "proposed", "withdrawn")
     told = flow.propose(ctx, _lot(world), world.officer,
                         response=world.responses[RANKED[1]],
                         justification="The top-ranked bidder's proposal was withdrawn.")
