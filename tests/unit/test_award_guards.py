@@ -56,9 +56,11 @@ def test_an_award_with_an_open_protest_is_not_made_final(ctx, world):
 def test_a_protest_is_decided_with_reasons(ctx, world):
     award = _told(ctx, world)
     protest = flow.file_protest(ctx, award, user(ctx, "bidder"), grounds="Read wrongly.")
+    message = "Give the reasons for the decision: the bidder who protested is told them."
     assert refusal(flow.decide_protest, ctx, protest, world.officer, uphold=True,
-                   reasons="  ") == (
-        "Give the reasons for the decision: the bidder who protested is told them.")
+                   reasons="  ") == message
+    # the machine's own guard, asked with no reason at all
+    assert refusal(flow.PROTEST.fire, protest, "deny", actor=world.officer) == message
 
 
 def test_withdrawing_says_why_and_never_once_the_bidders_are_told(ctx, world):
