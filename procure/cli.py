@@ -175,17 +175,23 @@ def init_app(app: Flask) -> None:
                   help="write the package to this file (default: standard output)")
     def export_ocds(number: str, output: str | None) -> None:
         """The solicitation NUMBER (e.g. DCF-2026-RFR-014) as an OCDS 1.1 release package."""
-        from procure import clock, ocds
+        from procure import ocds
         from procure.extensions import db
         row = ocds.find(db.session, number)
         if row is None:
             click.echo(f"No solicitation numbered {number}.", err=True)
             sys.exit(1)
+        config = current_app.config
+        # the service's own address (PROCURE_BASE_URL), unless the exports are given another
+        base_url = config.get("OCDS_BASE_URL") or config.get("BASE_URL") or ""
+        if not base_url:
+            base_url = "http://127.0.0.1:5000"      # what `procure serve` serves by default
+            click.echo(f"PROCURE_BASE_URL is not set: the links say {base_url}; set it to the "
+                       "service's address.", err=True)
         try:
             package = ocds.release_package(
-                db.session, row, published_at=clock.now(),
-                base_url=current_app.config.get("OCDS_BASE_URL") or "http://127.0.0.1:5000",
-                prefix=current_app.config.get("OCDS_OCID_PREFIX") or ocds.OCID_PREFIX)
+                db.session, row, base_url=base_url,
+                prefix=config.get("OCDS_OCID_PREFIX") or ocds.OCID_PREFIX)
         except ocds.NotPublic as draft:
             click.echo(f"{draft} Only a published solicitation is exported.", err=True)
             sys.exit(1)

@@ -2,11 +2,14 @@
 package: planning (the RFI that informed the RFR), the tender, the awards once the bidders are
 told, the contracts once signed, and the draw-downs as the contracts' transactions.
 
-One release per package, describing the solicitation as it stands at `published_at` (an
-"on demand" release: its id names that moment). The ocid is the configured prefix, a hyphen
-and the solicitation's number: `ocds-procure-DCF-2026-RFR-014`. `ocds-procure` is this
-service's own default, not a prefix registered with the Open Contracting Partnership: a
-deployment that publishes for real registers one and sets `PROCURE_OCDS_OCID_PREFIX`.
+One release per package, describing the solicitation as it stands: dated by the last change
+the release shows (publication, an addendum, an answer, the opening, an award announced or
+made final, a contract signed, amended or paid, a cancellation), and named by that moment, so
+two fetches with nothing changed between them give the same release (and the same package).
+The ocid is the configured prefix, a hyphen and the solicitation's number:
+`ocds-procure-DCF-2026-RFR-014`. `ocds-procure` is this service's own default, not a prefix
+registered with the Open Contracting Partnership: a deployment that publishes for real
+registers one and sets `PROCURE_OCDS_OCID_PREFIX`.
 
 Agency states map to the closed codelists (tenderStatus, awardStatus, contractStatus,
 releaseTag) in the tables below. What stays out, whatever the state:
@@ -20,12 +23,19 @@ releaseTag) in the tables below. What stays out, whatever the state:
   - scores, protests, and a draw-down's family reference (a draw-down is a date, an amount, a
     payer and a payee).
 
+Awards and contracts are worth their annual amount over the whole term: `value` is the total,
+and the item beside it says the annual figure (`unit` "year", its `value`) and the years
+(`quantity`). A lot's item names its area offices and region; the bidders' conference is a
+tender milestone; a cancellation's reason is a `cancellationDetails` document; an RFI has no
+budget (it buys nothing).
+
 No Flask here: the faces (`procure export ocds`, `GET /api/v1/solicitations/<id>/ocds`) give
 the base URL and the prefix from their configuration."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import calendar
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +44,7 @@ from sqlalchemy.orm import Session
 
 from procure import clock, disclosure
 from procure.models import (
+    AuditEvent,
     Award,
     AwardStatus,
     CancelReason,
@@ -41,6 +52,7 @@ from procure.models import (
     ContractStatus,
     DrawDown,
     Encumbrance,
+    Lot,
     Organization,
     Response,
     ResponseStatus,
@@ -49,6 +61,7 @@ from procure.models import (
     SolicitationStatus,
 )
 from procure.workflows import award as award_flow
+from procure.workflows import contract as contract_flow
 
 OCID_PREFIX = "ocds-procure"
 VERSION = "1.1"
@@ -73,6 +86,12 @@ CONTRACT_STATUS = {ContractStatus.signed: "pending", ContractStatus.active: "act
                    ContractStatus.expired: "terminated", ContractStatus.terminated: "terminated"}
 # Who responded, once the responses are opened: opened, then judged.
 OPENED = (ResponseStatus.opened, ResponseStatus.accepted, ResponseStatus.rejected)
+# The solicitation's own moves that change what its release shows (the close does not: the
+# tender stays active and nothing of the responses shows until the opening).
+PUBLIC_MOVES = ("publish", "open", "begin_awarding", "complete_award", "cancel", "archive")
+# An award's states the public sees it in: its moves into and out of them are changes.
+ANNOUNCED = (AwardStatus.standstill.name, AwardStatus.final.name)
+CENTS = Decimal("0.01")
 
 
 class NotPublic(Exception):
@@ -100,6 +119,57 @@ def _day(value: date | None) -> str | None:
 
 def _value(amount: Decimal) -> dict[str, Any]:
     return {"amount": float(amount), "currency": CURRENCY}
+
+
+def _long_day(value: date) -> str:
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def _months_later(day: date, months: int) -> date:
+    years, month = divmod(day.month - 1 + months, 12)
+    year = day.year + years
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def term_years(start: date, end: date) -> Decimal:
+    """How many years a term from `start` to `end` (both included) lasts: whole months by the
+    calendar, the days left over as days of a year (July 1, 2026 to June 30, 2029: 3)."""
+    after = end + timedelta(days=1)
+    months = (after.year - start.year) * 12 + after.month - start.month
+    while months > 0 and _months_later(start, months) > after:
+        months -= 1
+    rest = (after - _months_later(start, months)).days
+    return (Decimal(months) / 12 + Decimal(rest) / 365).quantize(Decimal("0.0001"))
+
+
+def _over_the_term(annual: Decimal, start: date, end: date) -> tuple[Decimal, Decimal, str]:
+    """(the total over the term, the years, a sentence giving the annual figure beside it)."""
+    years = term_years(start, end)
+    total = (annual * years).quantize(CENTS)
+    shown = f"{years.normalize():f}"
+    return total, years, (f"${annual:,.2f} a year for {shown} year{'' if years == 1 else 's'} "
+                          f"({_long_day(start)} to {_long_day(end)}): ${total:,.2f} in all")
+
+
+def _yearly_item(lot: Lot, annual: Decimal, years: Decimal) -> dict[str, Any]:
+    """The lot as the item bought: so many years at the annual figure."""
+    return {"id": str(lot.number), "description": _lot_description(lot),
+            "quantity": float(years), "unit": {"name": "year", "value": _value(annual)}}
+
+
+def _lot_description(lot: Lot) -> str:
+    """The lot's label with the places it covers: its area offices and their region(s), or the
+    region of a regional lot."""
+    offices = list(lot.area_offices)
+    regions = sorted({o.region.name for o in offices}
+                     | ({lot.region.name} if lot.region is not None else set()))
+    places = []
+    if offices:
+        places.append(("area office" if len(offices) == 1 else "area offices") + ": "
+                      + ", ".join(o.name for o in offices))
+    if regions:
+        places.append(("region" if len(regions) == 1 else "regions") + ": " + ", ".join(regions))
+    return lot.label + (f" ({'; '.join(places)})" if places else "")
 
 
 def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
@@ -155,8 +225,10 @@ def _planning(solicitation: Solicitation, base_url: str, prefix: str,
               lots_value: Decimal) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The RFI whose comments informed the RFR (and the RFR's estimated annual value)."""
     rfi = solicitation.informed_by
-    planning: dict[str, Any] = {"budget": {"description": "Estimated annual value of the lots",
-                                           "amount": _value(lots_value)}}
+    planning: dict[str, Any] = {}
+    if solicitation.lots and lots_value > 0:      # an RFI buys nothing: no budget, not $0
+        planning["budget"] = {"description": "Estimated annual value of the lots",
+                              "amount": _value(lots_value)}
     related = []
     if rfi is not None and rfi.published_at is not None:
         planning["rationale"] = (f"Informed by {rfi.number}, {rfi.title}: providers' comments "
@@ -191,7 +263,8 @@ def _tender(session: Session, solicitation: Solicitation, parties: _Parties, bas
         "id": solicitation.number, "title": solicitation.title,
         "description": solicitation.description, "status": status,
         "procuringEntity": procuring,
-        "items": [{"id": str(lot.number), "description": lot.label} for lot in solicitation.lots],
+        "items": [{"id": str(lot.number), "description": _lot_description(lot)}
+                  for lot in solicitation.lots],
         "value": _value(lots_value) if solicitation.lots else None,
         "procurementMethod": "open", "procurementMethodDetails": solicitation.kind.value,
         "mainProcurementCategory": "services",
@@ -204,7 +277,13 @@ def _tender(session: Session, solicitation: Solicitation, parties: _Parties, bas
         "contractPeriod": _drop_empty({"startDate": _day(solicitation.contract_start)}),
         "documents": [
             _document(d, "clarifications" if d.addendum_id else "biddingDocuments", base_url,
-                      solicitation.id) for d in solicitation.documents],
+                      solicitation.id) for d in solicitation.documents]
+        + _cancellation(session, solicitation),
+        "milestones": [_drop_empty({
+            "id": "bidders-conference", "title": "Bidders' conference", "type": "engagement",
+            "dueDate": _moment(solicitation.conference_at),
+            "description": solicitation.conference_location.strip() or None})]
+        if solicitation.conference_at is not None else [],
         "amendments": [_drop_empty({
             "id": str(a.number), "date": _moment(a.published_at), "rationale": a.title,
             "description": a.body}) for a in solicitation.addenda],
@@ -229,6 +308,21 @@ def _tender(session: Session, solicitation: Solicitation, parties: _Parties, bas
     return _drop_empty(tender)
 
 
+def _cancellation(session: Session, solicitation: Solicitation) -> list[dict[str, Any]]:
+    """Why the solicitation was cancelled (its coded reason and the officer's words), as the
+    tender's cancellation document, dated by the cancellation."""
+    if solicitation.status is not S.cancelled:
+        return []
+    when = session.scalar(select(AuditEvent.at).where(
+        AuditEvent.entity_type == "solicitation", AuditEvent.entity_id == solicitation.id,
+        AuditEvent.event == "cancel").order_by(AuditEvent.seq.desc()).limit(1))
+    reason = solicitation.cancel_reason.value if solicitation.cancel_reason else "Cancelled"
+    return [_drop_empty({
+        "id": f"{solicitation.number}-cancellation", "documentType": "cancellationDetails",
+        "title": f"Cancelled: {reason}", "description": solicitation.cancel_text.strip(),
+        "datePublished": _moment(when), "language": "en"})]
+
+
 def _public_awards(session: Session, solicitation: Solicitation) -> list[Award]:
     """Awards the public may know of: final (standstill over), their awardee named as the
     disclosure table allows."""
@@ -237,12 +331,21 @@ def _public_awards(session: Session, solicitation: Solicitation) -> list[Award]:
             and disclosure.may_see(None, disclosure.Kind.identity, a.response)]
 
 
-def _award(award: Award, parties: _Parties) -> dict[str, Any]:
+def _award(session: Session, award: Award, parties: _Parties) -> dict[str, Any]:
+    """The award's value over the contract's term (the contract's own once made, else the term a
+    contract from it would have), the annual amount beside it."""
+    contract = session.scalar(select(Contract).where(Contract.award_id == award.id)
+                              .order_by(Contract.id).limit(1))
+    start, end = ((contract.start_date, contract.end_date) if contract is not None
+                  else contract_flow.default_term(award))
+    total, years, words = _over_the_term(award.amount, start, end)
     return _drop_empty({
-        "id": award.public_id, "title": award.lot.label, "status": AWARD_STATUS[award.status],
-        "date": _moment(award.final_at or award.notified_at), "value": _value(award.amount),
+        "id": award.public_id, "title": award.lot.label, "description": words,
+        "status": AWARD_STATUS[award.status],
+        "date": _moment(award.final_at or award.notified_at), "value": _value(total),
         "suppliers": [parties.organization(award.organization, "supplier")],
-        "items": [{"id": str(award.lot.number), "description": award.lot.label}],
+        "items": [_yearly_item(award.lot, award.amount, years)],
+        "contractPeriod": {"startDate": _day(start), "endDate": _day(end)},
     })
 
 
@@ -261,17 +364,18 @@ def _contract(session: Session, contract: Contract, parties: _Parties,
     if payer is not None:
         parties.agency(payer["id"].removeprefix("agency-"), payer["name"], "payer")
     transactions = _transactions(session, contract, payer, payee)
+    total, years, words = _over_the_term(contract.annual_maximum, contract.start_date,
+                                         contract.end_date)
     return _drop_empty({
         "id": contract.number, "awardID": contract.award.public_id,
         "title": f"{contract.number}: {contract.lot.label}",
-        "description": (f"{contract.rate_type.value}; annual maximum "
-                        f"${contract.annual_maximum:,.2f}; area offices: "
+        "description": (f"{contract.rate_type.value}; annual maximum {words}; area offices: "
                         + (", ".join(o.name for o in contract.area_offices) or "none")),
         "status": CONTRACT_STATUS[contract.status],
         "period": {"startDate": _day(contract.start_date), "endDate": _day(contract.end_date)},
-        "value": _value(contract.annual_maximum),
+        "value": _value(total),
         "dateSigned": _moment(contract.signed_at),
-        "items": [{"id": str(contract.lot.number), "description": contract.lot.label}],
+        "items": [_yearly_item(contract.lot, contract.annual_maximum, years)],
         "documents": [{"id": d.public_id,
                        "documentType": "contractSigned" if "sign" in d.title.lower()
                        else "contractAnnexe",
@@ -285,9 +389,45 @@ def _contract(session: Session, contract: Contract, parties: _Parties,
     })
 
 
-def release(session: Session, solicitation: Solicitation, *, published_at: datetime,
-            base_url: str = "", prefix: str = OCID_PREFIX) -> dict[str, Any]:
-    """The solicitation as it stands, as one OCDS release."""
+def last_change(session: Session, solicitation: Solicitation,
+                contracts: list[Contract]) -> datetime:
+    """When what the release shows last changed: the solicitation's publication, addenda,
+    documents, answers, its public moves (opened, evaluation over, awarded, cancelled), the RFI
+    that informed it; the shown awards' announcement, finality, withdrawal (and an announced
+    award reopened); the shown contracts' signing, start, end, amendments, documents and
+    payments. Nothing that happens out of the public's sight (a submission, a proposal, an
+    encumbrance) moves it."""
+    rfi = solicitation.informed_by
+    moments: list[datetime | None] = [
+        solicitation.published_at, solicitation.opened_at,
+        rfi.published_at if rfi is not None else None,
+        *[a.published_at for a in solicitation.addenda],
+        *[d.uploaded_at for d in solicitation.documents],
+        *[q.answered_at for q in solicitation.questions if q.answer is not None],
+        *[c.signed_at for c in contracts], *[c.activated_at for c in contracts],
+        *[c.ended_at for c in contracts],
+        *[a.made_at for c in contracts for a in c.amendments],
+        *[d.uploaded_at for c in contracts for d in c.documents]]
+    moments += session.scalars(select(AuditEvent.at).where(
+        AuditEvent.entity_type == "solicitation", AuditEvent.entity_id == solicitation.id,
+        AuditEvent.event.in_(PUBLIC_MOVES)))
+    every_award = [a.id for a in award_flow.awards_of(session, solicitation)]
+    if every_award:
+        moments += session.scalars(select(AuditEvent.at).where(
+            AuditEvent.entity_type == "award", AuditEvent.entity_id.in_(every_award),
+            AuditEvent.to_state.in_(ANNOUNCED) | AuditEvent.from_state.in_(ANNOUNCED)))
+    if contracts:
+        moments += session.scalars(select(DrawDown.recorded_at).join(Encumbrance).where(
+            Encumbrance.contract_id.in_([c.id for c in contracts])))
+    known = [m if m.tzinfo is not None else m.replace(tzinfo=UTC)
+             for m in moments if m is not None]
+    return max(known)
+
+
+def release(session: Session, solicitation: Solicitation, *, base_url: str = "",
+            prefix: str = OCID_PREFIX) -> dict[str, Any]:
+    """The solicitation as it stands, as one OCDS release, dated and named by its last change
+    (never by the moment it is asked for: the same release whenever it is fetched)."""
     if solicitation.published_at is None:
         raise NotPublic(f"{solicitation.number} has not been published.")
     base_url = base_url.rstrip("/")
@@ -295,13 +435,15 @@ def release(session: Session, solicitation: Solicitation, *, published_at: datet
     lots_value = sum((lot.estimated_annual_value for lot in solicitation.lots), Decimal(0))
     tender = _tender(session, solicitation, parties, base_url, lots_value)
     planning, related = _planning(solicitation, base_url, prefix, lots_value)
-    awards = [_award(a, parties) for a in _public_awards(session, solicitation)]
-    shown = {a.id for a in _public_awards(session, solicitation)}
+    public_awards = _public_awards(session, solicitation)
+    awards = [_award(session, a, parties) for a in public_awards]
+    shown = {a.id for a in public_awards}
     buyer = tender.get("procuringEntity")
-    contracts = [_contract(session, c, parties, buyer) for c in session.scalars(
+    contract_rows = [c for c in session.scalars(
         select(Contract).where(Contract.solicitation_id == solicitation.id,
                                Contract.status.in_(list(CONTRACT_STATUS)))
         .order_by(Contract.id)) if c.award_id in shown]
+    contracts = [_contract(session, c, parties, buyer) for c in contract_rows]
 
     tags = ["tender"] if solicitation.kind is SolicitationKind.RFR else ["planning"]
     if planning.get("rationale") and "planning" not in tags:
@@ -321,7 +463,7 @@ def release(session: Session, solicitation: Solicitation, *, published_at: datet
         if any(c["status"] == "terminated" for c in contracts):
             tags.append("contractTermination")
     the_ocid = ocid(solicitation, prefix)
-    stamp = _moment(published_at)
+    stamp = _moment(last_change(session, solicitation, contract_rows))
     return _drop_empty({
         "ocid": the_ocid, "id": f"{the_ocid}-{stamp}", "date": stamp, "tag": tags,
         "initiationType": "tender", "language": "en",
@@ -331,17 +473,18 @@ def release(session: Session, solicitation: Solicitation, *, published_at: datet
     })
 
 
-def release_package(session: Session, solicitation: Solicitation, *, published_at: datetime,
-                    base_url: str = "", prefix: str = OCID_PREFIX) -> dict[str, Any]:
-    """An OCDS 1.1 release package holding the solicitation's release."""
+def release_package(session: Session, solicitation: Solicitation, *, base_url: str = "",
+                    prefix: str = OCID_PREFIX) -> dict[str, Any]:
+    """An OCDS 1.1 release package holding the solicitation's release, published when the
+    release last changed: two fetches with no change between them are the same package."""
     base = base_url.rstrip("/")
+    the_release = release(session, solicitation, base_url=base_url, prefix=prefix)
     return {
         "uri": f"{base or 'urn:procure'}/api/v1/solicitations/{solicitation.id}/ocds",
         "version": VERSION,
-        "publishedDate": _moment(published_at),
+        "publishedDate": the_release["date"],
         "publisher": {"name": PUBLISHER},
-        "releases": [release(session, solicitation, published_at=published_at,
-                             base_url=base_url, prefix=prefix)],
+        "releases": [the_release],
     }
 
 

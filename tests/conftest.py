@@ -286,6 +286,9 @@ def pytest_collection_modifyitems(config, items) -> None:
     if os.environ.get("PROCURE_TEST_DATABASE_URL"):
         return
     for item in items:
-        if "postgres" in item.keywords:
+        mark = item.get_closest_marker("postgres")
+        if mark is not None:
+            # a test may say what SQLite misses without it: pytest.mark.postgres(reason=...)
+            missed = f" ({mark.kwargs['reason']})" if mark.kwargs.get("reason") else ""
             item.add_marker(pytest.mark.skip(
-                reason="needs PostgreSQL: set PROCURE_TEST_DATABASE_URL (CI does)"))
+                reason=f"needs PostgreSQL: set PROCURE_TEST_DATABASE_URL (CI does){missed}"))

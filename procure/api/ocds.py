@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app, jsonify, request
 from flask.views import MethodView
 
-from procure import clock, ocds, policy
+from procure import ocds, policy
 from procure.api.common import PREFIX, Blueprint, visible_solicitation
 from procure.extensions import db
 from procure.workflows.base import NotFound
@@ -33,8 +33,9 @@ class ReleasePackage(MethodView):
         config = current_app.config
         try:
             package = ocds.release_package(
-                db.session, row, published_at=clock.now(),
-                base_url=config.get("OCDS_BASE_URL") or request.host_url,
+                db.session, row,
+                base_url=(config.get("OCDS_BASE_URL") or config.get("BASE_URL")
+                          or request.host_url),
                 prefix=config.get("OCDS_OCID_PREFIX") or ocds.OCID_PREFIX)
         except ocds.NotPublic as draft:
             raise NotFound(str(draft)) from None

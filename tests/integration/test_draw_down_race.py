@@ -4,7 +4,11 @@ Ten draw-downs of $400 in flexible family funds for one family, written five way
 its $500 a year: exactly one is recorded (the cap is held under the encumbrance's lock;
 unlocked, the family's total was read before anyone wrote it and seven of ten went through).
 SQLite has no row locks: there a draw-down writes first, which takes the database's one write
-lock, so writers are serialised and these races are PostgreSQL's."""
+lock, so writers are serialised and these races are PostgreSQL's.
+On SQLite (`make test` on a laptop) this skips, and with it the only test that races two
+payments at once: a draw-down turned into read-compare-write would pass here unseen. SQLite runs
+the serialised equivalent instead, test_draw_down_serialised.py (two sessions in turn, the
+second drawing on a balance read before the first committed), which fails on that bug too."""
 
 from __future__ import annotations
 
@@ -22,7 +26,9 @@ from procure.workflows.base import WorkflowError
 from tests.integration.test_concurrency import _race
 from tests.support.contract import active, final_award
 
-pytestmark = pytest.mark.postgres
+pytestmark = pytest.mark.postgres(reason=(
+    "SQLite races no two payments, so it misses a read-compare-write draw-down here; "
+    "test_draw_down_serialised.py checks the same on SQLite, one session after the other"))
 
 
 def _draw(app, encumbrance_id, officer_id, i, terms):

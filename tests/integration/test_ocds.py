@@ -98,8 +98,7 @@ def _values(node) -> list[dict]:
 
 
 def _package(session, row) -> dict:
-    return ocds.release_package(session, row, published_at=clock.now(),
-                                base_url="https://procure.example.org")
+    return ocds.release_package(session, row, base_url="https://procure.example.org")
 
 
 # ---------------------------------------------------------------- before the opening
@@ -131,7 +130,8 @@ def test_a_published_rfr_before_its_opening_says_nothing_of_its_responses(valida
     assert release["ocid"] == f"ocds-procure-{rfr.number}"
     assert release["tag"] == ["planning", "tender"]
     assert release["tender"]["status"] == "active"
-    assert [i["description"] for i in release["tender"]["items"]] == [l.label for l in rfr.lots]
+    assert [i["description"].partition(" (")[0] for i in release["tender"]["items"]] == [
+        l.label for l in rfr.lots]
     assert release["tender"]["value"] == {"amount": 300000.0, "currency": "USD"}
     assert release["planning"]["rationale"].startswith(f"Informed by {rfi.number}")
     assert release["relatedProcesses"][0]["identifier"] == f"ocds-procure-{rfi.number}"
@@ -162,6 +162,62 @@ def test_after_the_opening_the_tenderers_are_counted_then_named_after_the_evalua
     assert {t["name"] for t in release["tender"]["tenderers"]} == {ORG_A, ORG_B}
     tenderers = [p for p in release["parties"] if "tenderer" in p["roles"]]
     assert {p["identifier"]["scheme"] for p in tenderers} == {"US-EIN"}
+
+
+def _both_faces(app, rfr, tmp_path) -> list[tuple[str, str]]:
+    """The package as the public API gives it and as `procure export ocds` writes it."""
+    answer = app.test_client().get(f"/api/v1/solicitations/{rfr.id}/ocds")
+    assert answer.status_code == 200
+    out = tmp_path / f"{rfr.number}.json"
+    done = app.test_cli_runner().invoke(args=["export", "ocds", rfr.number, "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    return [("the API", answer.get_data(as_text=True)), ("the CLI", out.read_text())]
+
+
+def _names_and_counts_no_bidder(validator, face: str, text: str, responses) -> dict:
+    release = _valid(validator, json.loads(text))
+    assert "numberOfTenderers" not in release["tender"], f"{face} counts the sealed responses"
+    assert "tenderers" not in release["tender"], f"{face} names who responded"
+    assert [p for p in release["parties"] if "tenderer" in p["roles"]] == [], face
+    for needle in [ORG_A, ORG_B, "04-1111111", "041111111", "04-2222222", "042222222",
+                   *[r.public_id for r in responses],
+                   *[d.sha256 for r in responses for d in r.documents]]:
+        assert needle not in text, f"{face}: {needle!r} is in the release before the opening"
+    return release
+
+
+def test_closed_at_the_deadline_but_not_yet_opened_the_export_names_and_counts_no_bidder(
+        validator, app, ctx, sealed, tmp_path):
+    """Between the deadline and the opening the responses are sealed: the public export (API
+    and CLI) neither counts nor names who responded."""
+    rfr, _, responses = sealed
+    with time_machine.travel(rfr.deadline + timedelta(seconds=31)):
+        response_flow.close_due(ctx)
+        ctx.commit()
+        assert rfr.status.name == "closed" and rfr.opened_at is None
+        for face, text in _both_faces(app, rfr, tmp_path):
+            release = _names_and_counts_no_bidder(validator, face, text, responses)
+            assert release["tender"]["status"] == "active"
+
+
+@pytest.mark.parametrize("when", ["while published", "after the deadline closed it"])
+def test_cancelled_before_the_opening_the_export_names_and_counts_no_bidder(
+        validator, app, ctx, sealed, tmp_path, when):
+    """A cancellation before the opening never unseals: the cancelled RFR's export (API and CLI)
+    neither counts nor names the bidders whose sealed responses it held."""
+    rfr, _, responses = sealed
+    officer = user(ctx, "officer")
+    moment = rfr.deadline + timedelta(seconds=31) if when.startswith("after") else clock.now()
+    with time_machine.travel(moment):
+        response_flow.close_due(ctx)
+        response_flow.fire_solicitation_event(ctx, rfr, "cancel", officer,
+                                              reason="The program's funding was withdrawn.",
+                                              cancel_reason="funds_cut")
+        ctx.commit()
+        assert rfr.status.name == "cancelled" and rfr.opened_at is None
+        for face, text in _both_faces(app, rfr, tmp_path):
+            release = _names_and_counts_no_bidder(validator, face, text, responses)
+            assert release["tender"]["status"] == "cancelled"
 
 
 # ---------------------------------------------------------------- awarded, contracted, paid
