@@ -50,11 +50,15 @@ def init_app(app: Flask) -> None:
         api.register_blueprint(module.bp)
         csrf.exempt(module.bp)
     # Any operation answers 401 to credentials that sign nobody in (a revoked or expired token).
+    # Any operation that takes a body answers 400 to one that is not JSON (or nests too deep).
     unauthorized = api.spec.components.get_ref("response", "UNAUTHORIZED")
+    bad_request = api.spec.components.get_ref("response", "BAD_REQUEST")
     for operations in api.spec._paths.values():
         for operation in operations.values():
             if isinstance(operation, dict) and "responses" in operation:
                 operation["responses"].setdefault("401", unauthorized)
+                if "requestBody" in operation:
+                    operation["responses"].setdefault("400", bad_request)
     # The spec itself is public.
     for endpoint, view in list(app.view_functions.items()):
         if endpoint.startswith("api-docs."):

@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from procure import policy
-from procure.api.common import PREFIX, Blueprint, EventArgsSchema
+from procure.api.common import PREFIX, Blueprint, DatabaseId, EventArgsSchema
 from procure.extensions import db
 from procure.models import Criterion, Lot, MemberKind, Panel, RateUnit, Solicitation, User
 from procure.faces import actor
@@ -48,7 +48,7 @@ class PanelSchema(Schema):
 
 class PanelCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    lots = fields.List(fields.Integer(), required=True,
+    lots = fields.List(DatabaseId(), required=True, validate=validate.Length(min=1, max=1000),
                        metadata={"description": "lot numbers of the solicitation"})
 
 

@@ -28,16 +28,25 @@ class UploadSchema(Schema):
     file = Upload(required=True, metadata={"description": "the PDF"})
 
 
+class CoverCorrectionsSchema(Schema):
+    """The cover fields a bidder may correct, each to its value ("" or null takes it back)."""
+    organization_name = fields.String(allow_none=True, validate=validate.Length(max=500))
+    tax_id = fields.String(allow_none=True, validate=validate.Length(max=500))
+    contact_email = fields.String(allow_none=True, validate=validate.Length(max=500))
+    lot = fields.String(allow_none=True, validate=validate.Length(max=500))
+    total_price = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
 class CorrectionsSchema(Schema):
-    sections = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), metadata={
-        "description": "section id -> the page where it starts (null or \"\" takes the "
-                       "correction back)"})
-    budget_total = fields.String(allow_none=True, metadata={
+    sections = fields.Dict(keys=fields.String(validate=validate.Length(max=100)),
+                           values=fields.Integer(allow_none=True, strict=True,
+                                                 validate=validate.Range(min=1, max=100_000)),
+                           metadata={"description": "section id -> the page where it starts "
+                                                    "(null takes the correction back)"})
+    budget_total = fields.String(allow_none=True, validate=validate.Length(max=100), metadata={
         "description": "the budget's total, e.g. \"1272234.04\" (\"\" takes it back)"})
-    cover = fields.Dict(keys=fields.String(validate=validate.OneOf(list(flow.CORRECTABLE_COVER))),
-                        values=fields.String(allow_none=True), metadata={
-        "description": "cover field -> its value (organization_name, tax_id, contact_email, lot, "
-                       "total_price; \"\" takes it back)"})
+    cover = fields.Nested(CoverCorrectionsSchema, metadata={
+        "description": "cover field -> its value (\"\" takes it back)"})
 
 
 def _document_of(response: Response, document_id: UUID) -> Document:
