@@ -18,6 +18,7 @@ from sqlalchemy.orm import object_session
 
 from procure import disclosure
 from procure.models import (
+    Panel,
     PanelMember,
     ResponseStatus,
     Role,

@@ -22,7 +22,7 @@ from procure.api.common import (
 )
 from procure.extensions import db
 from procure.faces import actor, received_at
-from procure.models import Lot, Response
+from procure.models import Response
 from procure.workflows import evaluation as evaluation_flow
 from procure.workflows import response as flow
 from procure.workflows.base import NotFound

@@ -18,7 +18,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from procure import clock, policy
 from procure.extensions import db, limiter
 from procure.faces import page_of, received_at, send_document, send_page_image, uploads
-from procure.models import DocumentKind, Lot, Response, ResponseStatus, Solicitation
+from procure.models import DocumentKind, Response, ResponseStatus, Solicitation
 from procure.web.forms import ConfirmForm, EventForm, UploadForm
 from procure.workflows import evaluation as evaluation_flow
 from procure.workflows import response as flow

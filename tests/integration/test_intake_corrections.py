@@ -17,7 +17,6 @@ from procure.extensions import db
 from procure.intake import jobs
 from procure.models import AuditEvent, Document, Response
 from procure.workflows import evaluation as evaluation_flow
-from procure.workflows import response as response_flow
 from tests.support.factories import published_rfr, user
 from tests.support.pdfs import pdf_with_sections
 

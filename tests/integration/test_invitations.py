@@ -16,7 +16,7 @@ from procure import accounts, clock
 from procure.extensions import db
 from procure.models import AuditEvent, Role, User
 from tests.conftest import Client
-from tests.support.factories import EMAILS, PASSWORD
+from tests.support.factories import EMAILS
 from tests.support.outbox import outbox_reader
 
 NEW = "dana@agency.example.org"

@@ -15,7 +15,6 @@ from procure.extensions import db
 from procure.intake import jobs
 from procure.models import Response, ResponseStatus
 from procure.workflows import response as response_flow
-from procure.workflows import solicitation as solicitation_flow
 from tests.support.factories import ORG_A, published_rfr, user
 from tests.support.pdfs import complete_response, missing_budget_response
 

@@ -3,7 +3,6 @@ each written to fail before its fix."""
 
 from __future__ import annotations
 
-import io
 import os
 import socket
 import subprocess

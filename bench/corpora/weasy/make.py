@@ -11,12 +11,10 @@ pictures filling a page of their own.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import random
 import re
 import subprocess
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
