@@ -178,6 +178,12 @@ def wipe(application) -> None:
             else:
                 for table in tables:
                     conn.execute(table.delete())
+            # the procedure rules are reference data an administrator (and a test) may change:
+            # back to the seeded ones
+            conn.execute(text("DELETE FROM procedure_rule"))
+        from procure import reference
+        reference.load(db.session)
+        db.session.commit()
 
 
 @pytest.fixture(autouse=True)

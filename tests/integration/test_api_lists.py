@@ -4,6 +4,7 @@ only; sealed before, saying nothing of how many), and a public list of its final
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import time_machine
 
@@ -49,7 +50,8 @@ def test_anyone_lists_an_rfrs_final_awards(app, people):
         session = db.session
         world, _ = finalized(session)
         lot, officer = world.rfr.lots[0], world.officer
-        award = award_flow.propose(session, lot, officer, response=world.responses[RANKED[0]])
+        award = award_flow.propose(session, lot, officer, response=world.responses[RANKED[0]],
+                                   amount=Decimal(100000))     # at the lot's estimate
         award_flow.approve(session, award, world.chair)
         session.commit()
         sid, award_id, officer_id = world.rfr.id, award.public_id, officer.id

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 from html import unescape
 
 import time_machine
@@ -82,8 +83,8 @@ def test_my_responses_says_selected_or_not_selected(app, login, people):
         world, _ = finalized(session)
         lot = world.rfr.lots[0]
         lot_id = lot.id
-        award = award_flow.propose(session, lot, world.officer,
-                                   response=world.responses[RANKED[0]])
+        award = award_flow.propose(session, lot, world.officer,       # at the lot's estimate
+                                   response=world.responses[RANKED[0]], amount=Decimal(100000))
         award_flow.approve(session, award, world.chair)
         session.commit()
     bidder = login("bidder")                       # Alpha, ranked second

@@ -126,9 +126,10 @@ def test_a_bidder_enters_its_rates_in_its_response_before_submitting(app, draft,
 
     # Submitting before every rate is in is refused, saying which.
     refused = bidder_page.post(f"/bidder/responses/{rid}/events/submit", {"csrf_token": token})
-    assert refused.status_code == 409
+    assert refused.status_code == 302            # told on the response's own page
+    told = bidder_page.get(refused.headers["Location"]).get_data(as_text=True)
     assert "Enter your rate for every service of the rate card before submitting: " \
-        "Residential care, Family partner visits." in refused.get_data(as_text=True)
+        "Residential care, Family partner visits." in told
 
     # A wrong rate is told beside the rates, what was typed kept.
     bad = bidder_page.post(f"/bidder/responses/{rid}/rates",

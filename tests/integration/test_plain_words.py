@@ -10,7 +10,7 @@ from flask import render_template_string
 
 from procure.models import IntakeStatus
 
-RECORD = '{% from "record.html" import record_view %}{{ record_view(d) }}'
+RECORD = '{% from "record.html" import record_view with context %}{{ record_view(d) }}'
 
 
 def _seen(html: str) -> str:
@@ -24,7 +24,7 @@ def _document(**changes):
         "budget": {"lines": [{"description": "Staff", "amount": "1000"}], "total": "1000"},
         "signature": {"found": False}, "notes": [], "problems": []}
     values = dict(intake_status=IntakeStatus.parsed, record=record, rejection_code=None,
-                  rejection_message=None)
+                  rejection_message=None, response=None)   # no response: no price sealed
     values.update(changes)
     return SimpleNamespace(**values)
 
