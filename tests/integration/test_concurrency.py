@@ -156,6 +156,6 @@ def test_submit_racing_the_deadline_close_is_in_or_refused_never_both(app, first
             assert response.status is ResponseStatus.sealed
             assert response.receipts[-1].submitted_at == in_time < deadline
         else:                       # after the close: refused, and nothing changed
-            assert results["submission"] == 409
+            assert results["submission"] == 302     # refused: told on the response's page
             assert response.status is ResponseStatus.withdrawn
             assert response.receipts[-1].withdrawn_at is not None
