@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from procure.extensions import db
 from procure.models import User
 from tests.conftest import Client
@@ -70,6 +72,7 @@ def test_every_state_changing_form_refuses_a_missing_csrf_token(app, people):
         for name in rule.arguments:
             path = (path.replace(f"<int:{name}>", "1").replace(f"<{name}>", "x")
                     .replace(f"<uuid:{name}>", "00000000-0000-4000-8000-000000000001"))
+            path = re.sub(r"<any\(([^,)]+)[^>]*>", r"\1", path)   # <any(approve, refuse):d>
         response = c.post(path, {}, csrf=False)
         refused.append((rule.endpoint, response.status_code))
-    assert refused and all(code == 400 for _, code in refused), refused
+    assert refused and all(code == 400 for _, code in refused), [r for r in refused if r[1] != 400]
