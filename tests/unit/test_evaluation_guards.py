@@ -200,7 +200,8 @@ def test_members_join_only_while_forming_or_declaring_and_once(ctx, world, panel
     scoring(ctx, world, panel)
     assert refusal(flow.add_member, ctx, panel, world.officer, user=user(ctx, "admin"),
                    kind=MemberKind.agency_staff) == (
-        "Members join while the panel is forming or declaring conflicts.")
+        "Members join while the panel is forming or declaring conflicts (to replace a member "
+        "later, remove them with a replacement).")
 
 
 def test_declarations_wait_for_the_chair_and_name_a_bidder_of_the_panel(ctx, world, panel):
