@@ -137,7 +137,7 @@ def accept_invitation(token: str):
     return _password_from_link(
         accounts.invited_user(db.session, faces.invitation_link(), token),
         accounts.accept_invitation, "auth/invitation.html",
-        "Your password is set. Sign in with your email address and it.", invitation=True)
+        "Your password is set. Sign in with your email address and your new password.", invitation=True)
 
 
 def _password_from_link(user: User | None, set_password, template: str, done: str,

@@ -618,9 +618,13 @@ def record_for(actor: Any, document: Document, *, confirmed: bool = False) -> di
     shown.pop("budget", None)
     sources = dict(record.get("sources") or {})
     sources.pop("budget_total", None)
-    sources["cover"] = {k: v for k, v in (sources.get("cover") or {}).items()
-                        if k != "total_price"}
+    sources.pop("budget_total_simple", None)
+    for reading in ("cover", "cover_simple"):
+        sources[reading] = {k: v for k, v in (sources.get(reading) or {}).items()
+                            if k != "total_price"}
     shown["sources"] = sources
+    # what intake said of the budget or the cover's price names amounts too
+    shown["problems"] = [p for p in record.get("problems") or [] if not _speaks_of_price(p)]
     return shown
 
 
@@ -811,9 +815,16 @@ def completeness(row: Response) -> list[dict[str, str]]:
 RESPONSE_WIDE = ("missing_section", "no_signature")
 
 
-def file_problems(record: dict | None) -> list[dict]:
-    """A file's own problems (its card, its record): not those of the response as a whole."""
-    return [p for p in (record or {}).get("problems", []) if p["code"] not in RESPONSE_WIDE]
+def file_problems(record: dict | None, priced: bool = True) -> list[dict]:
+    """A file's own problems (its card, its record): not those of the response as a whole, and,
+    for someone the price is sealed to (not `priced`), none that speaks of the price."""
+    return [p for p in (record or {}).get("problems", []) if p["code"] not in RESPONSE_WIDE
+            and (priced or not _speaks_of_price(p))]
+
+
+def _speaks_of_price(problem: dict) -> bool:
+    """What intake said of the budget or of the cover's total price (it names amounts)."""
+    return problem.get("code", "").startswith("budget_") or problem.get("field") == "total_price"
 
 
 def _words(name: str) -> str:
