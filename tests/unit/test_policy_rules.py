@@ -46,6 +46,8 @@ TABLE = {
     "public.browse": EVERYONE,
     "solicitation.view": EVERYONE,            # with no solicitation in question
     "auth.login": EVERYONE,
+    "ops.probe": EVERYONE,                    # /health, /ready: public, saying nothing
+    "ops.metrics": EVERYONE,                  # the gate; the scrape itself: loopback or token
     "auth.register": EVERYONE,
     "auth.logout": SIGNED_IN,
     "account.tokens": SIGNED_IN,
