@@ -46,6 +46,7 @@ API_OPERATIONS: dict[tuple[str, str], tuple[set[str], set[str]]] = {
         ("response_documents.ResponseDocuments", "POST", OWNERS),
         ("response_documents.ResponseDocument", "PUT", OWNERS),
         ("response_documents.ResponseDocument", "DELETE", OWNERS),
+        ("response_documents.ResponseDocumentCorrections", "PUT", OWNERS),
         ("receipts.Receipts", "GET", OWNERS)]},
     # Read: its bidder's people before the opening; the agency too after it.
     **{(f"api_response_documents.{name}", "GET"): (OWNERS, OWNERS | AGENCY)
@@ -129,7 +130,8 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     **{(f"bidder.{name}", method): (OWNERS, OWNERS) for name, method in [
         ("response", "GET"), ("upload", "POST"), ("remove", "POST"), ("fire", "POST"),
         ("receipt", "GET"), ("progress", "GET"), ("document", "GET"),
-        ("document_file", "GET"), ("page_image", "GET"), ("rates", "POST")]},
+        ("document_file", "GET"), ("page_image", "GET"), ("rates", "POST"),
+        ("correct", "POST")]},
     **{(f"admin.{name}", method): ({"admin"}, {"admin"}) for name, method in [
         ("home", "GET"), ("users", "GET"), ("deactivate", "POST"), ("organizations", "GET"),
         ("audit_check", "GET"), ("rules", "GET"), ("save_rules", "POST"),
