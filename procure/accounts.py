@@ -13,7 +13,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Sequence
+from typing import Any, Sequence
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -482,15 +482,7 @@ def invite(session: Session, actor: User | str, *, email: str, name: str, role: 
 def invited_user(session: Session, link: InvitationLink, token: str) -> User | None:
     """The person an invitation link is for, or None: forged, expired, already used (the
     password changed), replaced by a newer invitation, or the account is deactivated."""
-    try:
-        user_id, stamp = link._serializer().loads(token, max_age=link.max_days * 24 * 3600)
-    except (BadSignature, ValueError, TypeError):
-        return None
-    user = session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or not user.active or not isinstance(stamp, str) \
-            or not secrets.compare_digest(stamp, _stamp(user)):
-        return None
-    return user
+    return _user_of_link(session, link, token, max_age=link.max_days * 24 * 3600)
 
 
 def accept_invitation(session: Session, user: User, password: str) -> None:
@@ -619,8 +611,14 @@ def send_reset_link(session: Session, user: User, actor: User, link: ResetLink) 
 def reset_user(session: Session, link: ResetLink, token: str) -> User | None:
     """The person a reset link is for, or None: forged, expired, already used (the password or
     session version has changed since), or the account is deactivated."""
+    return _user_of_link(session, link, token, max_age=link.max_hours * 3600)
+
+
+def _user_of_link(session: Session, link: Any, token: str, *, max_age: int) -> User | None:
+    """The active person a signed link names, while its stamp (password and session version)
+    still matches and it is younger than max_age seconds; else None."""
     try:
-        user_id, stamp = link._serializer().loads(token, max_age=link.max_hours * 3600)
+        user_id, stamp = link._serializer().loads(token, max_age=max_age)
     except (BadSignature, ValueError, TypeError):
         return None
     user = session.get(User, user_id) if isinstance(user_id, int) else None

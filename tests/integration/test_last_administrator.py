@@ -5,8 +5,6 @@ the command line (`procure admin create`, `procure admin promote`)."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
@@ -15,6 +13,7 @@ from procure.extensions import db
 from procure.models import AuditEvent, Role, User
 from procure.workflows.base import WorkflowError
 from tests.conftest import Client
+from tests.integration.test_concurrency import _race
 from tests.support.factories import EMAILS, PASSWORD
 
 SECOND = "admin2@agency.example.org"
@@ -32,21 +31,6 @@ def _admins(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count(User.id)).where(
             User.role == Role.admin, User.active.is_(True)))
-
-
-def _race(*actions):
-    barrier = threading.Barrier(len(actions))
-    results = [None] * len(actions)
-
-    def run(i, action):
-        barrier.wait()
-        results[i] = action()
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def _step(c: Client, target: int, what: str):
