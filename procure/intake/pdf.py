@@ -321,7 +321,7 @@ def _pdfium_texts(doc, n: int) -> tuple[list[str], list[list[dict]], dict[int, s
     (``layout``); for pages with an empty vertical strip down the middle (a two-column
     gutter) also the text read column by column, used when the stream interleaves the
     columns; and how many pages failed."""
-    from procure.intake.layout import page_lines
+    from procure.intake.layout import kerning_spaces, page_lines
 
     texts, layout, columns, failed = [], [], {}, 0
     for i in range(n):
@@ -331,9 +331,13 @@ def _pdfium_texts(doc, n: int) -> tuple[list[str], list[list[dict]], dict[int, s
                 tp = page.get_textpage()
                 try:
                     text = tp.get_text_range() or ""
-                    texts.append(text)
                     try:
-                        layout.append(page_lines(tp, page.get_height(), text, page.get_width()))
+                        drop = kerning_spaces(tp, text)
+                    except Exception:
+                        drop = set()
+                    texts.append("".join(c for k, c in enumerate(text) if k not in drop) if drop else text)
+                    try:
+                        layout.append(page_lines(tp, page.get_height(), text, page.get_width(), drop))
                     except Exception:
                         layout.append([])
                     try:
