@@ -8,8 +8,10 @@ here only a few characters per line are asked for their font and box, which keep
 from __future__ import annotations
 
 import ctypes
+import re
 
 _BOLD_NAMES = ("bold", "black", "heavy", "semibold", "demi")
+SOFT_HYPHEN = "\ufffe"  # pdfium's character for a hyphen the producer put where a word breaks
 
 
 def _font_name(raw, tp, i: int, buf) -> str:
@@ -86,14 +88,18 @@ def page_lines(textpage, page_height: float, text: str | None = None,
     def make(start: int, end: int) -> dict | None:
         piece = text[start:end] if not drop else \
             "".join(c for k, c in enumerate(text[start:end], start) if k not in drop)
-        stripped = " ".join(piece.split())
+        soft = piece.rstrip().endswith(SOFT_HYPHEN)
+        stripped = " ".join(piece.replace(SOFT_HYPHEN, "").split())
         if not stripped:
             return None
         line = {"text": stripped, "size": None, "bold": None, "x0": None, "x1": None,
                 "top": None, "bottom": None}
+        if soft:
+            line["soft_hyphen"] = True
         if not aligned:
             return line
-        idx = [i for i in range(start, end) if not text[i].isspace()]
+        idx = [i for i in range(start, end) if not text[i].isspace() and text[i] != SOFT_HYPHEN
+               and not (drop and i in drop)]
         sample = idx[:3] + idx[len(idx) // 2: len(idx) // 2 + 1] + idx[-1:]
         sizes, weights, tops, bottoms = [], [], [], []
         for i in sample:
@@ -120,7 +126,7 @@ def page_lines(textpage, page_height: float, text: str | None = None,
         down to the next row: (start, end) of each row's characters."""
         cuts, top, bottom = [start], None, None
         for i in range(start, end):
-            if text[i].isspace():
+            if text[i].isspace() or text[i] == SOFT_HYPHEN:  # its box is pdfium's guess
                 continue
             bx = box(i)
             if not bx:
@@ -148,7 +154,29 @@ def page_lines(textpage, page_height: float, text: str | None = None,
         start = end + 1
         if start <= length and start - 1 < length and text[start - 1] == "\r" and start < length and text[start] == "\n":
             start += 1
-    return reading_order(out, page_width)
+    return reading_order(join_hyphenated(out), page_width)
+
+
+def join_hyphenated(lines: list[dict]) -> list[dict]:
+    """A word hyphenated at a line's end (``Ser-`` / ``vices`` in a narrow table cell, which
+    pdfium gives as a soft hyphen, U+FFFE) is read whole on the first line: the next line's first
+    word moves up (the lines in the content stream's order, so the next line is the word's rest)."""
+    for k, ln in enumerate(lines):
+        if not ln.pop("soft_hyphen", False) or k + 1 >= len(lines):
+            continue
+        nxt = lines[k + 1]
+        head, _, rest = nxt["text"].partition(" ")
+        ln["text"] += head
+        nxt["text"] = rest
+    return [ln for ln in lines if ln["text"]]
+
+
+def unhyphenate(text: str) -> str:
+    """A page's text with its soft hyphens gone: a word broken at a line's end is whole on the
+    first line."""
+    if SOFT_HYPHEN not in text:
+        return text
+    return re.sub(SOFT_HYPHEN + r"(\r?\n)(\S+) ?", r"\2\1", text).replace(SOFT_HYPHEN, "")
 
 
 def _prose(line: dict) -> bool:

@@ -321,7 +321,7 @@ def _pdfium_texts(doc, n: int) -> tuple[list[str], list[list[dict]], dict[int, s
     (``layout``); for pages with an empty vertical strip down the middle (a two-column
     gutter) also the text read column by column, used when the stream interleaves the
     columns; and how many pages failed."""
-    from procure.intake.layout import kerning_spaces, page_lines
+    from procure.intake.layout import kerning_spaces, page_lines, unhyphenate
 
     texts, layout, columns, failed = [], [], {}, 0
     for i in range(n):
@@ -335,7 +335,7 @@ def _pdfium_texts(doc, n: int) -> tuple[list[str], list[list[dict]], dict[int, s
                         drop = kerning_spaces(tp, text)
                     except Exception:
                         drop = set()
-                    texts.append("".join(c for k, c in enumerate(text) if k not in drop) if drop else text)
+                    texts.append(unhyphenate("".join(c for k, c in enumerate(text) if k not in drop) if drop else text))
                     try:
                         layout.append(page_lines(tp, page.get_height(), text, page.get_width(), drop))
                     except Exception:
@@ -428,14 +428,35 @@ def tesseract_command() -> str | None:
     return shutil.which(os.environ.get("PROCURE_TESSERACT") or "tesseract")
 
 
+def _picture_dpi(page) -> float | None:
+    """The resolution the page's largest picture was scanned at (its pixels per inch on the page)."""
+    import pypdfium2.raw as pdfium_c
+
+    best = None
+    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
+        left, bottom, right, top = obj.get_bounds()
+        if right - left < 1 or top - bottom < 1:
+            continue
+        px_w, px_h = obj.get_px_size()
+        area = (right - left) * (top - bottom)
+        if best is None or area > best[0]:
+            best = (area, min(px_w / (right - left), px_h / (top - bottom)) * 72)
+    return best[1] if best else None
+
+
 def _ocr_page(doc, index: int, seconds: float, cmd: str) -> str:
-    """Text of one scanned page by Tesseract, the page rendered at 300 dpi."""
+    """Text of one scanned page by Tesseract: the page rendered at its picture's own resolution
+    (150-300 dpi; rendering finer than the scan adds pixels, not letters), Tesseract on one
+    thread (its OpenMP threads only wait on each other on a busy machine; several documents are
+    read at once by the workers anyway)."""
     import pytesseract
 
+    os.environ["OMP_THREAD_LIMIT"] = "1"  # this parse child's own environment, passed to Tesseract
     pytesseract.pytesseract.tesseract_cmd = cmd
     page = doc[index]
     try:
-        image = page.render(scale=300 / 72, grayscale=True).to_pil()
+        dpi = min(300.0, max(150.0, _picture_dpi(page) or 300.0))
+        image = page.render(scale=dpi / 72, grayscale=True).to_pil()
     finally:
         page.close()
     return pytesseract.image_to_string(image, timeout=max(1, int(seconds)))

@@ -744,6 +744,11 @@ def cover_from_text(pages_lines, max_pages: int = 2) -> tuple[dict, dict]:
             if value is None and not raw_value.strip() and i + 1 < len(lines) and not _label_of(lines[i + 1]):
                 value = _clean_value(key, lines[i + 1])  # the value on the next line (table cell below)
                 ln = ln + " / " + lines[i + 1]
+                j = i + 1
+                while value is not None and key == "organization_name" and j < i + 3 and _wrapped_value(rows[p], j):
+                    j += 1  # that cell wrapped
+                    value = _clean_value(key, " ".join(lines[i + 1:j + 1]))
+                    ln = ln + " / " + lines[j]
             elif value is not None and key == "organization_name" and not label_wrapped \
                     and _wrapped_value(rows[p], i):
                 value = _clean_value(key, raw_value + " " + lines[i + 1])  # the value cell wrapped

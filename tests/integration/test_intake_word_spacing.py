@@ -58,3 +58,34 @@ def test_word_spaces_without_space_characters_and_columns_are_kept(tmp_path):
     assert [s["id"] for s in record["sections"]] == ["summary"]
     # "Nashoba Family Supports ... region" (9) and "Family partners visit each home" "weekly" (6)
     assert record["sections"][0]["words"] == 15
+
+
+def test_a_value_hyphenated_over_two_lines_of_its_box_reads_whole(tmp_path):
+    """Labels above values in boxes: the organisation's name wraps in its box, broken at a
+    hyphen (``Ser-`` / ``vices``), and reads as one name with the word whole."""
+    buf = io.BytesIO()
+    c = rl_canvas.Canvas(buf, pagesize=letter)
+    c.setFont("Times-Bold", 17)
+    c.drawString(72, 720, "Applicant Information")
+    rows = [("Organization", ["Blackstone Valley Family Ser-", "vices Collaborative, Inc."]),
+            ("Federal Tax ID", ["04-1234567"]), ("Email", ["grants@blackstone.example.org"])]
+    y = 690
+    for label, value in rows:
+        top = y
+        c.setFont("Times-Roman", 8)
+        c.drawString(76, y, label)
+        c.setFont("Times-Roman", SIZE)
+        for line in value:
+            y -= 13
+            c.drawString(76, y, line)
+        y -= 8
+        c.rect(72, y, 200, top + 10 - y)
+        y -= 12
+    c.showPage()
+    c.save()
+    path = tmp_path / "response.pdf"
+    path.write_bytes(buf.getvalue())
+    record = parse_file(path, SECTIONS)
+    assert record["cover"]["organization_name"] == "Blackstone Valley Family Services Collaborative, Inc."
+    assert record["cover"]["tax_id"] == "04-1234567"
+    assert record["cover"]["contact_email"] == "grants@blackstone.example.org"
