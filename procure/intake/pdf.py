@@ -448,7 +448,7 @@ def _ocr_page(doc, index: int, seconds: float, cmd: str) -> str:
     """Text of one scanned page by Tesseract: the page rendered at its picture's own resolution
     (150-300 dpi; rendering finer than the scan adds pixels, not letters), Tesseract on one
     thread (its OpenMP threads only wait on each other on a busy machine; several documents are
-    read at once by the workers anyway)."""
+    read at once by the workers anyway) and without its inverted-text pass."""
     import pytesseract
 
     os.environ["OMP_THREAD_LIMIT"] = "1"  # this parse child's own environment, passed to Tesseract
@@ -459,7 +459,8 @@ def _ocr_page(doc, index: int, seconds: float, cmd: str) -> str:
         image = page.render(scale=dpi / 72, grayscale=True).to_pil()
     finally:
         page.close()
-    return pytesseract.image_to_string(image, timeout=max(1, int(seconds)))
+    # no second pass looking for white-on-black lines (a scan is dark print on light paper)
+    return pytesseract.image_to_string(image, config="-c tessedit_do_invert=0", timeout=max(1, int(seconds)))
 
 
 def _scanned_pages(doc, texts: list[str], layout: list[list[dict]], limits: "Limits",

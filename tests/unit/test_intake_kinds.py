@@ -103,3 +103,42 @@ def test_a_wrapped_label_ending_in_a_small_word_is_still_a_budget_line():
 def test_an_email_address_the_text_layer_split_is_read_whole():
     cover, _ = st.cover_from_text([[{"text": "Contact Email rmedeiros@merrimackv al.com"}]])
     assert cover["contact_email"] == "rmedeiros@merrimackval.com"
+
+
+def test_a_short_responses_first_sections_on_its_cover_page_are_found():
+    """Issue 20: the page holding the first sections' headings with their text was skipped. A
+    body line starting like a cover label ("Contact with every family ...") below them made the
+    whole page down to it read as the cover sheet."""
+    pages = [
+        _page(("Response to RFR-2026-014", 16.0, True), ("Organization Name: Harbor Family Center", 10.0, False),
+              ("FEIN: 04-1234567", 10.0, False), ("Email: intake@harbor.example.org", 10.0, False),
+              ("1. Executive Summary", 14.0, True), BODY,
+              ("2. Organizational Capacity", 14.0, True), BODY,
+              ("3. Technical Approach", 14.0, True),
+              ("Our approach starts the day a family is referred to us by the", 10.0, False),
+              ("Contact with every family begins within two days of referral", 10.0, False), BODY),
+        _page(("4. Staffing Plan", 14.0, True), BODY, ("5. Budget", 14.0, True), BODY),
+    ]
+    found = {h["id"]: h["page"] for h in st.find_headings(pages, SECTIONS)}
+    assert found == {"summary": 1, "capacity": 1, "approach": 1, "staffing": 2, "budget": 2}
+    record = st.build_record(None, SECTIONS, layout=pages)
+    assert record["missing_sections"] == ["references"]
+    assert record["cover"]["organization_name"] == "Harbor Family Center"
+
+
+def test_a_section_starting_mid_page_stays_on_its_page():
+    """Issue 20: a section that starts mid-page was placed on the next page. Its references'
+    "Contact:" and "Email:" lines read as a cover block on page 2, so the heading above them
+    was skipped and the section's continued heading on page 3 taken instead."""
+    pages = [
+        _page(("Response to RFR-2026-014", 16.0, True), ("Organization Name: Harbor Family Center", 10.0, False),
+              ("FEIN: 04-1234567", 10.0, False)),
+        _page(("Budget", 14.0, True), ("Personnel $100,000.00", 10.0, False), ("Total $100,000.00", 10.0, False),
+              BODY, ("References", 14.0, True), ("Reference 1: Jane Doe, Program Manager", 10.0, False),
+              ("Contact: Jane Doe", 10.0, False), ("Email: jdoe@dcf.example.org", 10.0, False)),
+        _page(("References (continued)", 14.0, True), ("Reference 2: Omar Diaz, Director", 10.0, False), BODY),
+    ]
+    record = st.build_record(None, SECTIONS, layout=pages)
+    assert [(s["id"], s["start_page"], s["end_page"]) for s in record["sections"]] == \
+        [("budget", 2, 2), ("references", 2, 3)]
+    assert record["cover"]["organization_name"] == "Harbor Family Center"
