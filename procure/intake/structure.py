@@ -252,11 +252,12 @@ def _cover_block_end(lines: list[dict], lookup: dict[str, dict] | None = None) -
     """Index of the last cover-sheet label line of a page that starts with a block of at least
     two of them (the title above them, "Technical and Cost Proposal", names no section); -1 if
     none. The block is the labels close together (at most four lines apart) before the response
-    begins: it ends at a line of prose or a line naming a section by itself, and a page whose
-    prose comes before any label has none. So a body line further down that starts like a label
+    begins: it ends at a line of prose or a line naming a section by itself, and a page with
+    two sentences of prose before any label has none. So a body line further down that starts like a label
     ("Contact with every family ...", a reference's "Email: ...") never makes the sections
     above it, on a short response's first page or on page 2, part of the cover."""
     hits: list[int] = []
+    prose_before = 0
     for i, ln in enumerate(lines):
         label = _label_of(ln["text"])
         if label and label[0] in ("organization_name", "tax_id", "contact_email", "contact_name", "total_price"):
@@ -269,8 +270,10 @@ def _cover_block_end(lines: list[dict], lookup: dict[str, dict] | None = None) -
         prose = len(ln["text"].split()) >= 8 or _sentence(ln["text"])
         if len(hits) >= 2 and (prose or (lookup and _names_alone(ln["text"], lookup))):
             break
-        if prose and not hits:
-            return -1
+        if not hits and _sentence(ln["text"]):
+            prose_before += 1
+            if prose_before >= 2:  # the body began (a cover's one line of instructions aside)
+                return -1
     return hits[-1] if len(hits) >= 2 else -1
 
 

@@ -134,7 +134,7 @@ def test_a_section_starting_mid_page_stays_on_its_page():
         _page(("Response to RFR-2026-014", 16.0, True), ("Organization Name: Harbor Family Center", 10.0, False),
               ("FEIN: 04-1234567", 10.0, False)),
         _page(("Budget", 14.0, True), ("Personnel $100,000.00", 10.0, False), ("Total $100,000.00", 10.0, False),
-              BODY, ("References", 14.0, True), ("Reference 1: Jane Doe, Program Manager", 10.0, False),
+              BODY, BODY, ("References", 14.0, True), ("Reference 1: Jane Doe, Program Manager", 10.0, False),
               ("Contact: Jane Doe", 10.0, False), ("Email: jdoe@dcf.example.org", 10.0, False)),
         _page(("References (continued)", 14.0, True), ("Reference 2: Omar Diaz, Director", 10.0, False), BODY),
     ]
