@@ -196,20 +196,25 @@ def two_columns(lines: list[dict], page_width: float | None) -> bool:
 
 
 def rows_of(lines: list[dict]) -> list[list[dict]]:
-    """Lines grouped into visual rows (boxes overlapping vertically by at least half the
-    smaller height, at any distance across the page), rows top to bottom, each row's lines
+    """Lines grouped into visual rows (a box overlapping the row's boxes so far vertically by at
+    least half the smaller height, at any distance across the page; a comma or stop a producer
+    drew on its own, lower than the letters, joins the row it touches), rows top to bottom, each row's lines
     left to right."""
     rows: list[list[dict]] = []
+    spans: list[list[float]] = []  # each row's top and bottom so far (a comma below the letters)
     for ln in sorted(lines, key=lambda x: (x["top"], x["x0"])):
         h = max(ln["bottom"] - ln["top"], 1.0)
-        for row in rows[-8:]:  # sorted by top: only the last rows can still reach this line
-            r0 = row[0]
-            overlap = min(r0["bottom"], ln["bottom"]) - max(r0["top"], ln["top"])
-            if overlap >= 0.5 * min(h, max(r0["bottom"] - r0["top"], 1.0)):
-                row.append(ln)
+        mark = not any(c.isalnum() for c in ln["text"])  # a comma or a stop drawn on its own
+        for k in range(max(0, len(rows) - 8), len(rows)):  # sorted by top: only the last rows reach it
+            top, bottom = spans[k]
+            overlap = min(bottom, ln["bottom"]) - max(top, ln["top"])
+            if overlap >= 0.5 * min(h, max(bottom - top, 1.0)) or (mark and overlap > 0):
+                rows[k].append(ln)
+                spans[k] = [min(top, ln["top"]), max(bottom, ln["bottom"])]
                 break
         else:
             rows.append([ln])
+            spans.append([ln["top"], ln["bottom"]])
     for row in rows:
         row.sort(key=lambda x: x["x0"])
     return rows

@@ -142,3 +142,31 @@ def test_a_section_starting_mid_page_stays_on_its_page():
     assert [(s["id"], s["start_page"], s["end_page"]) for s in record["sections"]] == \
         [("budget", 2, 2), ("references", 2, 3)]
     assert record["cover"]["organization_name"] == "Harbor Family Center"
+
+
+def _glyphs(text, x0, baseline, size=10.0):
+    """A row the text layer gave one character a line (as pdfium reads some Chromium pages):
+    capitals and digits from the cap height to the baseline, a comma below the baseline."""
+    out, x = [], x0
+    for ch in text:
+        if ch != " ":
+            top, bottom = (baseline - 0.1 * size, baseline + 0.25 * size) if ch == "," else \
+                (baseline - 0.7 * size, baseline)
+            out.append({"text": ch, "size": size, "bold": False, "x0": x, "x1": x + 0.5 * size,
+                        "top": top, "bottom": bottom})
+        x += 0.5 * size
+    return out
+
+
+def test_a_budget_row_read_a_character_at_a_time_keeps_its_commas_in_the_amount():
+    """Chromium's chars one a line, the comma's box below the digits': the comma stayed a row
+    of its own, the amount fell apart (`26 839`) and the FTE column's `0.50` was read as the
+    row's amount, so a budget that adds up was said not to."""
+    head = [{"text": "Budget", "size": 14.0, "bold": True, "x0": 72.0, "x1": 130.0, "top": 60.0, "bottom": 74.0}]
+    rows = [("Family Support Specialist", "0.50", "26,839", 100.0), ("Program Director", "1.00", "47,714", 120.0),
+            ("Total", "", "74,553", 140.0)]
+    page = head + [g for label, fte, amount, y in rows
+                   for g in _glyphs(label, 72.0, y) + _glyphs(fte, 400.0, y) + _glyphs(amount, 480.0, y)]
+    record = st.build_record(None, SECTIONS, layout=[page])
+    assert [line["amount"] for line in record["budget"]["lines"]] == ["26839.00", "47714.00"]
+    assert record["budget"]["stated_total"] == "74553.00" and record["budget"]["consistent"] is True
