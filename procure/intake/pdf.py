@@ -444,11 +444,25 @@ def _picture_dpi(page) -> float | None:
     return best[1] if best else None
 
 
+def _inked_part(image, margin: int = 40):
+    """The part of a scanned page with print on it, a margin around it: blank paper costs
+    Tesseract time and holds no words. Found on the page shrunk four times, where specks of
+    dust fade to grey and print stays dark."""
+    small = image.reduce(4)
+    box = small.point(lambda v: 255 if v < 128 else 0).getbbox()
+    if not box:
+        return image
+    left, top, right, bottom = (4 * v for v in box)
+    return image.crop((max(0, left - margin), max(0, top - margin),
+                       min(image.width, right + margin), min(image.height, bottom + margin)))
+
+
 def _ocr_page(doc, index: int, seconds: float, cmd: str) -> str:
     """Text of one scanned page by Tesseract: the page rendered at its picture's own resolution
     (150-300 dpi; rendering finer than the scan adds pixels, not letters), Tesseract on one
     thread (its OpenMP threads only wait on each other on a busy machine; several documents are
-    read at once by the workers anyway) and without its inverted-text pass."""
+    read at once by the workers anyway) and without its inverted-text pass, on the inked part
+    of the page only."""
     import pytesseract
 
     os.environ["OMP_THREAD_LIMIT"] = "1"  # this parse child's own environment, passed to Tesseract
@@ -459,6 +473,7 @@ def _ocr_page(doc, index: int, seconds: float, cmd: str) -> str:
         image = page.render(scale=dpi / 72, grayscale=True).to_pil()
     finally:
         page.close()
+    image = _inked_part(image)
     # no second pass looking for white-on-black lines (a scan is dark print on light paper)
     return pytesseract.image_to_string(image, config="-c tessedit_do_invert=0", timeout=max(1, int(seconds)))
 
