@@ -343,7 +343,8 @@ def notify_lot(session: Session, lot: Lot, actor: User, *,
               f"Your response to {solicitation.number} ({solicitation.title}), {lot.label}, "
               f"{outcome}.\n\nYour scores are on your response's page in procure, for "
               f"debriefing. The standstill period ends {clock.format_moment(ends)}; a bidder "
-              f"may file a protest, with documents, until then.\n")
+              f"may file a protest, with documents, until then.\n\nRead the notice: "
+              f"{mail.link(f'/awards/responses/{response.public_id}')}\n")
     session.flush()
     return notices
 
@@ -400,11 +401,16 @@ def decide_protest(session: Session, protest: Protest, actor: User, *, uphold: b
     PROTEST.fire(protest, "uphold" if uphold else "deny", actor=actor, reason=reasons)
     if uphold and award.status is A.standstill:
         AWARD.fire(award, "reopen", actor=actor, reason=f"protest upheld: {reasons.strip()}")
+    own = session.scalar(select(Response).where(
+        Response.lot_id == award.lot_id, Response.organization_id == protest.organization_id,
+        Response.status.in_(TOLD)))
+    where = (f"\nThe decision and your award notice: "
+             f"{mail.link(f'/awards/responses/{own.public_id}')}\n" if own is not None else "")
     _tell(session, protest.organization,
           f"{award.solicitation.number} {award.lot.label}: your protest was "
           f"{'upheld' if uphold else 'denied'}",
           f"Your protest of the award for {award.solicitation.number}, {award.lot.label}, was "
-          f"{'upheld' if uphold else 'denied'}.\n\nReasons:\n{reasons.strip()}\n")
+          f"{'upheld' if uphold else 'denied'}.\n\nReasons:\n{reasons.strip()}\n{where}")
     session.flush()
     if not uphold:
         _finalize(session, award, actor, moment or clock.now())
