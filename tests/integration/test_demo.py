@@ -93,6 +93,8 @@ def test_demo_makes_every_user_the_readme_promises_and_a_closed_rfr_to_open(app,
     officer.post(f"/officer/solicitations/{sid}/events/open", {})
     opened = officer.get(f"/officer/solicitations/{sid}/responses").get_data(as_text=True)
     assert "Bridgeways Family Services" in opened and "Harbor Light" in opened
+    # just opened, none judged yet: the minimum's warning says to judge them first
+    assert "2 still to judge</strong>: open each below and accept or reject it first" in opened
 
 
 def test_demo_has_awarded_lots_with_contracts_and_draw_downs(app):
