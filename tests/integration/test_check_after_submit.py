@@ -44,12 +44,18 @@ UNSIGNED = pdf_with_sections(
     ["3. Budget", "Lead agency staff    $80,000.00", "Total    $80,000.00"])
 
 
-def test_after_submit_the_check_says_what_the_response_was_submitted_with(app, login):
-    bidder = login("bidder")
+def _unsigned_draft(app, bidder) -> tuple[int, str]:
+    """The bidder's draft holding one read document with no signature page: (RFR id, its URL)."""
     sid, lot = _rfr(app)
     url = bidder.respond(sid, lot)
     bidder.upload(url, UNSIGNED, "unsigned.pdf", kind="narrative")
     jobs.wait_for_idle()
+    return sid, url
+
+
+def test_after_submit_the_check_says_what_the_response_was_submitted_with(app, login):
+    bidder = login("bidder")
+    sid, url = _unsigned_draft(app, bidder)
     before = _check(_seen(bidder.get(url)))
     assert "No document has a signed signature page. " + ADD_SIGNATURE in before
     assert bidder.post(url + "/events/submit", {}).status_code == 302
@@ -80,10 +86,7 @@ def test_after_submit_the_check_says_what_the_response_was_submitted_with(app, l
 
 def test_a_draft_past_its_deadline_says_it_was_not_submitted(app, login):
     bidder = login("bidder")
-    sid, lot = _rfr(app)
-    url = bidder.respond(sid, lot)
-    bidder.upload(url, UNSIGNED, "unsigned.pdf", kind="narrative")
-    jobs.wait_for_idle()
+    sid, url = _unsigned_draft(app, bidder)
     with app.app_context():
         later = db.session.get(Solicitation, sid).deadline + timedelta(hours=1)
     with time_machine.travel(later, tick=False):

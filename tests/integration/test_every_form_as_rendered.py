@@ -289,20 +289,26 @@ def walk(app, opened: bool, roles=ROLES) -> tuple[int, list[str]]:
                 wipe(app)
                 world = build(app, opened=opened)
             with time_machine.travel(_moment(world, opened)):
-                c = _signed_in(app, role)
                 url = _url(page, world, role)
-                form = forms_of(url, c.get(url).get_data(as_text=True))[index]
                 sent += 1
-                data = fill(form, sent)
-                before = _fingerprint(app)
-                answer = c.post(urlsplit(form.action).path, data, csrf=False,
-                                content_type="multipart/form-data" if form.multipart else None)
-                wrong = verdict(answer)
+                form, data, wrong, dirty = send_as_rendered(app, _signed_in(app, role), url,
+                                                            index, sent)
                 if wrong:
                     problems.append(f"{role} on {page[0]} ({url}): form to {form.action} "
                                     f"{sorted(data)}: {wrong}")
-            dirty = _fingerprint(app) != before
     return sent, problems
+
+
+def send_as_rendered(app, c: Client, url: str, index: int, n: int) -> tuple[Form, dict,
+                                                                             str | None, bool]:
+    """Open the page, send its `index`th form as rendered (filled as the `n`th form sent):
+    (the form, what was sent, what went wrong or None, whether the database changed)."""
+    form = forms_of(url, c.get(url).get_data(as_text=True))[index]
+    data = fill(form, n)
+    before = _fingerprint(app)
+    answer = c.post(urlsplit(form.action).path, data, csrf=False,
+                    content_type="multipart/form-data" if form.multipart else None)
+    return form, data, verdict(answer), _fingerprint(app) != before
 
 
 def test_every_form_before_the_opening_answers_success_or_a_message(app):
@@ -438,19 +444,13 @@ def walk_awards(app, stages=STAGES, roles=AWARD_ROLES) -> tuple[int, list[str], 
                 wipe(app)
                 pages = _award_stage(app, stage)
             url = pages[place]
-            c = _award_person(app, role)
-            form = forms_of(url, c.get(url).get_data(as_text=True))[index]
             sent += 1
+            form, data, wrong, dirty = send_as_rendered(app, _award_person(app, role), url,
+                                                        index, sent)
             actions.add(form.shape[0])
-            data = fill(form, sent)
-            before = _fingerprint(app)
-            answer = c.post(urlsplit(form.action).path, data, csrf=False,
-                            content_type="multipart/form-data" if form.multipart else None)
-            wrong = verdict(answer)
             if wrong:
                 problems.append(f"{stage}: {role} on {url}: form to {form.action} "
                                 f"{sorted(data)}: {wrong}")
-            dirty = _fingerprint(app) != before
     return sent, problems, actions
 
 

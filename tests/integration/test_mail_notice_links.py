@@ -15,12 +15,14 @@ from sqlalchemy import select
 from procure.extensions import db
 from procure.models import Protest
 from procure.workflows import response as response_flow
-from tests.integration.test_award_pages import _as, _protest, _text, _told, world  # noqa: F401
+from tests.integration import test_award_pages
+from tests.integration.test_award_pages import _as, _protest, _text, _told
 from tests.support.factories import EMAILS, published_rfr, user
 from tests.support.outbox import outbox_reader
 from tests.support.pdfs import pdf_with_sections
 
 SITE = "https://procure.example.org"
+world = test_award_pages.world      # the fixture: an RFR whose lot 1 panel is finalized
 
 
 @pytest.fixture
