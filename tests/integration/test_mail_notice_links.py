@@ -90,3 +90,23 @@ def test_award_notices_and_a_protest_decision_link_to_the_bidders_notice(app, wo
     assert _links(decided[0]) == [f"{SITE}{own}"], decided[0]
     page = _text(alpha.get(own))
     assert "The formula was applied as published." in page and "Denied" in page
+
+
+def test_the_receipt_mail_links_to_the_response(app, people, outbox):
+    from procure.intake import jobs
+    from tests.support.pdfs import complete_response
+    bidder = _as(app, EMAILS["bidder"])
+    with app.app_context():
+        rfr = published_rfr(db.session, user(db.session, "officer"))
+        db.session.commit()
+        sid, lot = rfr.id, rfr.lots[0].id
+    url = bidder.respond(sid, lot)
+    bidder.upload(url, complete_response(), "proposal.pdf", kind="narrative")
+    jobs.wait_for_idle()
+    outbox()
+    assert bidder.post(url + "/events/submit", {}).status_code == 302
+    receipts = [b for b in outbox() if "was received on" in b]
+    assert receipts, "no receipt mail"
+    path = urlsplit(url).path
+    assert _links(receipts[0]) == [f"{SITE}{path}"], receipts[0]
+    assert bidder.get(path).status_code == 200
