@@ -76,7 +76,9 @@ def _complete_enough(event: EventData) -> bool:
     row: Response = event.model
     documents = row.current_documents
     if not documents:
-        refuse("Upload at least one document before submitting.")
+        missing = missing_kinds(row)     # the kinds the RFR requires, named in one message
+        refuse(missing_kinds_message(row, missing) if missing
+               else "Upload at least one document before submitting.")
     waiting = [d.filename for d in documents if d.intake_status in (IntakeStatus.queued,
                                                                     IntakeStatus.parsing)]
     if waiting:
@@ -104,9 +106,11 @@ def missing_kinds(row: Response) -> list[DocumentKind]:
 def missing_kinds_message(row: Response, missing: list[DocumentKind]) -> str:
     names = [k.value.lower() for k in missing]
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return (f"{row.solicitation.number} requires a document of each of these kinds: {listed}. "
-            "Upload each one choosing its kind (or replace a file given the wrong kind) "
-            "before submitting.")
+    said = (f"{row.solicitation.number} requires a document of each of these kinds: {listed}.")
+    if not can_change(row):
+        return said
+    return said + (" Upload each one choosing its kind (or replace a file given the wrong kind) "
+                   "before submitting.")
 
 
 def unpriced_lines(row: Response) -> list[str]:
@@ -337,9 +341,11 @@ def amount_of(text: Any) -> Decimal | None:
     return value.quantize(Decimal("0.01")) if value is not None else None
 
 
-def can_change(row: Response) -> bool:
-    """Whether the bidder may change the response now (documents, corrections)."""
-    return row.status in EDITABLE and is_accepting(row.solicitation)
+def can_change(row: Response, received_at: datetime | None = None) -> bool:
+    """Whether the bidder may change the response now (documents, corrections): a draft (or a
+    withdrawn one) before the deadline. Otherwise its completeness check tells what it was
+    submitted with and offers nothing to do."""
+    return row.status in EDITABLE and is_accepting(row.solicitation, received_at)
 
 
 def correct_record(session: Session, row: Response, actor: User, document: Document, *,
@@ -798,8 +804,9 @@ def completeness(row: Response) -> list[dict[str, str]]:
     if documents and not any((d.confirmed_record.get("signature") or {}).get("found")
                              for d in documents):
         problems.append({"code": "no_signature",
-                         "message": "No document has a signed signature page. Add a page with "
-                                    "an authorized signature (signed, or typed as /s/ Name)."})
+                         "message": "No document has a signed signature page." + (
+                             " Add a page with an authorized signature (signed, or typed as "
+                             "/s/ Name)." if can_change(row) else "")})
     for d in row.current_documents:
         if d.intake_status is IntakeStatus.rejected:
             problems.append({"code": d.rejection_code or "rejected",
