@@ -617,12 +617,12 @@ def return_scoresheet(session: Session, sheet: Scoresheet, actor: User, reason: 
 # ---------------------------------------------------------------- what people may see
 
 def scores_visible_to(actor: Any, panel: Panel) -> bool:
-    """Members see only their own scores until every scoresheet of the panel is in; the chair
-    and the agency then see the whole matrix."""
-    if panel.status in (P.consensus, P.finalized):
-        return policy.allows(actor, "panel.chair", panel) or policy.allows(
-            actor, "evaluation.manage") or member_of(panel, actor) is not None
-    return False
+    """The whole matrix: to the panel's chair, its members and the agency, when the disclosure
+    table's scores row allows it (every scoresheet in); until then a member sees only their
+    own scores."""
+    return (policy.allows(actor, "panel.chair", panel) or policy.allows(
+        actor, "evaluation.manage") or member_of(panel, actor) is not None) \
+        and disclosure.may_see(actor, disclosure.Kind.scores, panel)
 
 
 def scores_shown(sheet: Scoresheet, viewer: Any) -> list[Any]:
