@@ -843,6 +843,13 @@ def price_withheld(actor: Any, document: Any, number: int | None = None) -> bool
     return pages is None or (number is not None and number in pages)
 
 
+def file_withheld(actor: Any, document: Any) -> bool:
+    """True where the file as uploaded carries a price this person may not see yet (a price
+    document, or one with a budget section or a price on its cover): every face that sends the
+    file asks this."""
+    return not policy.may_see_price(actor, document.response) and price_pages(document) != set()
+
+
 def evaluated_cost(session: Session, response: Response) -> EvaluatedCost:
     """The cost the price is scored on: an officer's correction if there is one; else the
     rate card priced at projected units; else the budget total the intake read."""

@@ -711,7 +711,7 @@ _NAMING = {"organization", "organization_id", "response", "response_id", "questi
 
 def _withheld(event: AuditEvent, kind: disclosure.Kind) -> AuditRow:
     return AuditRow(seq=event.seq, at=event.at, actor_label=event.actor_label,
-                    entity_type=event.entity_type, entity_id=event.entity_id, event=event.event,
+                    actor_id=event.actor_id, entity_type=event.entity_type, entity_id=event.entity_id, event=event.event,
                     from_state=event.from_state, to_state=event.to_state,
                     reason=f"(withheld: the {kind.value} is sealed to you for now)", data={},
                     hash=event.hash)
@@ -720,7 +720,7 @@ def _withheld(event: AuditEvent, kind: disclosure.Kind) -> AuditRow:
 def _without_bidders(event: AuditEvent, bidders: set[int]) -> AuditRow:
     data = {k: v for k, v in (event.data or {}).items() if k not in _NAMING}
     return AuditRow(seq=event.seq, at=event.at, actor_label="a bidder" if event.actor_id in
-                    bidders else event.actor_label, entity_type=event.entity_type,
+                    bidders else event.actor_label, actor_id=None, entity_type=event.entity_type,
                     entity_id=event.entity_id, event=event.event, from_state=event.from_state,
                     to_state=event.to_state, reason=event.reason, data=data, hash=event.hash)
 
@@ -731,6 +731,7 @@ class AuditRow:
     seq: int
     at: datetime
     actor_label: str
+    actor_id: int | None
     entity_type: str
     entity_id: int
     event: str
