@@ -711,7 +711,8 @@ _NAMING = {"organization", "organization_id", "response", "response_id", "questi
 
 def _withheld(event: AuditEvent, kind: disclosure.Kind) -> AuditRow:
     return AuditRow(seq=event.seq, at=event.at, actor_label=event.actor_label,
-                    actor_id=event.actor_id, entity_type=event.entity_type, entity_id=event.entity_id, event=event.event,
+                    actor_id=event.actor_id, entity_type=event.entity_type,
+                    entity_id=event.entity_id, event=event.event,
                     from_state=event.from_state, to_state=event.to_state,
                     reason=f"(withheld: the {kind.value} is sealed to you for now)", data={},
                     hash=event.hash)

@@ -690,10 +690,10 @@ class Ladder:
     """An RFR with Alpha's and Gamma's responses to lot 1 (Beta asked a question), moved on
     through the lifecycle one step at a time by `step(name)`."""
 
-    SEALED = ["published", "closed", "cancelled_after_close"]
-    CANCELLED = ["cancelled_while_published"]
-    EVALUATED = ["opened_no_panel", "technical_scoring", "consensus", "price_opened",
-                 "finalized", "award_proposed", "award_approved", "standstill", "final"]
+    SEALED = ("published", "closed", "cancelled_after_close")
+    CANCELLED = ("cancelled_while_published",)
+    EVALUATED = ("opened_no_panel", "technical_scoring", "consensus", "price_opened",
+                 "finalized", "award_proposed", "award_approved", "standstill", "final")
 
     def __init__(self, app, blind: bool = False):
         import hashlib
@@ -744,7 +744,8 @@ class Ladder:
                     ["Organization Name: " + org, f"FEIN: {fein}", "Lot: 1",
                      f"Total Price: ${price}"],
                     ["1. Organizational Capacity", "Lead-agency functions since 1998."],
-                    ["2. Program Design", f"Our approach {SECRET_MARKER_LADDER if key == 'alpha' else 'works'} keeps families together."],
+                    ["2. Program Design", ("Our approach "
+                     f"{SECRET_MARKER_LADDER if key == 'alpha' else 'works'} keeps families.")],
                     ["3. Budget", f"Lead agency staff    ${price}", f"Total    ${price}"])
                 document = response_flow.upload_document(
                     session, response, who, stream=io.BytesIO(content), filename=filename,
@@ -780,7 +781,7 @@ class Ladder:
         from decimal import Decimal
 
         from procure.extensions import db
-        from procure.models import MemberKind, Response, Solicitation
+        from procure.models import Response, Solicitation
         from procure.workflows import award as award_flow
         from procure.workflows import evaluation as ev
         from procure.workflows import response as response_flow
@@ -816,14 +817,11 @@ class Ladder:
                     ev.set_plan(session, rfr, officer, blind=self.blind, half_points=False)
                 self.moment += timedelta(minutes=1)
             elif name == "technical_scoring":
-                panel = ev.create_panel(session, rfr, officer, name="Ladder panel",
-                                        lots=[rfr.lots[0]])
-                ev.add_member(session, panel, officer, user=chair,
-                              kind=MemberKind.agency_staff, chair=True)
-                member = ev.add_member(session, panel, officer, user=panelist,
-                                       kind=MemberKind.external_reviewer)
-                ev.add_member(session, panel, officer, user=conflicted,
-                              kind=MemberKind.family_representative)
+                from tests.support.evaluation import formed_panel
+                panel = formed_panel(session, SimpleNamespace(
+                    rfr=rfr, officer=officer, chair=chair, evaluator=panelist,
+                    family=conflicted))
+                member = next(m for m in panel.members if m.user_id == panelist.id)
                 ev.fire(session, panel, "begin_declarations", officer)
                 for who in (chair, panelist, conflicted):
                     for org in ev.bidders_of(panel):
@@ -863,7 +861,7 @@ class Ladder:
                 # at an amount of its own: the award's value is public once final, the
                 # bidder's price and evaluated cost never are
                 self.award = award_flow.propose(session, rfr.lots[0], officer, response=alpha,
-                                                amount=Decimal("85000"),
+                                                amount=Decimal(85000),
                                                 justification="Ranked first.")
                 self.world.ids["award"] = self.award.public_id
             elif name == "award_approved":
@@ -988,8 +986,8 @@ def _ladder(app, track: str):
     from procure.extensions import db
     from procure.models import Response
     ladder = Ladder(app, blind=(track == "evaluated_blind"))
-    steps = {"sealed": Ladder.SEALED, "cancelled_while_published": ["published",
-                                                                    *Ladder.CANCELLED],
+    steps = {"sealed": Ladder.SEALED, "cancelled_while_published": ("published",
+                                                                    *Ladder.CANCELLED),
              "evaluated": Ladder.EVALUATED, "evaluated_blind": Ladder.EVALUATED}[track]
     leaks, missing, probes, last_mail = [], [], 0, 0
     roles_by_email = {_ladder_email(r): r for r in LADDER_ROLES}
