@@ -139,8 +139,11 @@ def test_an_officer_on_the_panel_reads_the_response_without_its_price(app, world
     assert chair.get(f"/officer/documents/{document}/pages/1.png").status_code == 404
     assert chair.get(f"/officer/documents/{document}/pages/3.png").status_code == 200
     assert chair.get(f"/officer/documents/{document}/file").status_code == 404
+    api_file = f"/api/v1/responses/{world['response']}/documents/{document}/file"
+    auth = {"Authorization": f"Bearer {token}"}
+    assert app.test_client().get(api_file, headers=auth).status_code == 404   # the API too
     body = app.test_client().get(f"/api/v1/responses/{world['response']}",
-                                 headers={"Authorization": f"Bearer {token}"}).get_json()
+                                 headers=auth).get_json()
     record = body["documents"][0]["record"]
     assert "total_price" not in record["cover"] and "budget" not in record
     assert "100000" not in str(record)
@@ -153,6 +156,7 @@ def test_an_officer_on_the_panel_reads_the_response_without_its_price(app, world
     page = chair.get(f"/officer/documents/{document}").get_data(as_text=True)
     assert "Total price" in page and "$100,000.00" in page
     assert chair.get(f"/officer/documents/{document}/pages/4.png").status_code == 200
+    assert app.test_client().get(api_file, headers=auth).status_code == 200
 
 
 def test_the_audit_trail_keeps_a_cost_correction_sealed_to_the_panel(app, world, login):
