@@ -617,12 +617,12 @@ def return_scoresheet(session: Session, sheet: Scoresheet, actor: User, reason: 
 # ---------------------------------------------------------------- what people may see
 
 def scores_visible_to(actor: Any, panel: Panel) -> bool:
-    """Members see only their own scores until every scoresheet of the panel is in; the chair
-    and the agency then see the whole matrix."""
-    if panel.status in (P.consensus, P.finalized):
-        return policy.allows(actor, "panel.chair", panel) or policy.allows(
-            actor, "evaluation.manage") or member_of(panel, actor) is not None
-    return False
+    """The whole matrix: to the panel's chair, its members and the agency, when the disclosure
+    table's scores row allows it (every scoresheet in); until then a member sees only their
+    own scores."""
+    return (policy.allows(actor, "panel.chair", panel) or policy.allows(
+        actor, "evaluation.manage") or member_of(panel, actor) is not None) \
+        and disclosure.may_see(actor, disclosure.Kind.scores, panel)
 
 
 def scores_shown(sheet: Scoresheet, viewer: Any) -> list[Any]:
@@ -841,6 +841,13 @@ def price_withheld(actor: Any, document: Any, number: int | None = None) -> bool
         return False
     pages = price_pages(document)
     return pages is None or (number is not None and number in pages)
+
+
+def file_withheld(actor: Any, document: Any) -> bool:
+    """True where the file as uploaded carries a price this person may not see yet (a price
+    document, or one with a budget section or a price on its cover): every face that sends the
+    file asks this."""
+    return not policy.may_see_price(actor, document.response) and price_pages(document) != set()
 
 
 def evaluated_cost(session: Session, response: Response) -> EvaluatedCost:

@@ -685,8 +685,21 @@ def audit_trail(session: Session, actor: Any, solicitation: Solicitation) -> lis
     the disclosure table hides the bidders' identity from this person (a blind evaluator), the
     rows keep their event and hash but not who the bidder was: a bidder's action reads
     "a bidder", and no organisation, response or question is named."""
-    readable = {r.id for r in responses_for(session, actor, solicitation)}
-    events = [e for e in session.scalars(select(AuditEvent).where(
+    readable = {r.id: r for r in responses_for(session, actor, solicitation)}
+    allowed: dict[tuple[int, disclosure.Kind], bool] = {}
+
+    def shown(event: AuditEvent) -> Any:
+        """The event, or without the data and reason the table keeps from this person (a cost
+        correction's figures while the price is sealed to them)."""
+        kind = disclosure.AUDIT_DATA.get(event.event)
+        if kind is None or event.entity_type != "response":
+            return event
+        key = (event.entity_id, kind)
+        if key not in allowed:
+            allowed[key] = disclosure.may_see(actor, kind, readable[event.entity_id])
+        return event if allowed[key] else _withheld(event, kind)
+
+    events = [shown(e) for e in session.scalars(select(AuditEvent).where(
         AuditEvent.solicitation_id == solicitation.id).order_by(AuditEvent.seq))
         if e.entity_type != "response" or e.entity_id in readable]
     if not disclosure.blind_now(actor, solicitation):
@@ -702,10 +715,19 @@ _NAMING = {"organization", "organization_id", "response", "response_id", "questi
            "bidder"}
 
 
+def _withheld(event: AuditEvent, kind: disclosure.Kind) -> AuditRow:
+    return AuditRow(seq=event.seq, at=event.at, actor_label=event.actor_label,
+                    actor_id=event.actor_id, entity_type=event.entity_type,
+                    entity_id=event.entity_id, event=event.event,
+                    from_state=event.from_state, to_state=event.to_state,
+                    reason=f"(withheld: the {kind.value} is sealed to you for now)", data={},
+                    hash=event.hash)
+
+
 def _without_bidders(event: AuditEvent, bidders: set[int]) -> AuditRow:
     data = {k: v for k, v in (event.data or {}).items() if k not in _NAMING}
     return AuditRow(seq=event.seq, at=event.at, actor_label="a bidder" if event.actor_id in
-                    bidders else event.actor_label, entity_type=event.entity_type,
+                    bidders else event.actor_label, actor_id=None, entity_type=event.entity_type,
                     entity_id=event.entity_id, event=event.event, from_state=event.from_state,
                     to_state=event.to_state, reason=event.reason, data=data, hash=event.hash)
 
@@ -716,6 +738,7 @@ class AuditRow:
     seq: int
     at: datetime
     actor_label: str
+    actor_id: int | None
     entity_type: str
     entity_id: int
     event: str
