@@ -110,6 +110,10 @@ def test_price_is_sealed_to_the_panel_during_technical_scoring_and_opens_after_c
     assert status == 200 and body["evaluated_cost"]["amount"] == "100000.00"
     trail = officer.get(f"/officer/solicitations/{world['rfr']}/audit").get_data(as_text=True)
     assert "open price" in trail
+    # Having seen the prices, the panel cannot go back to rescore the technical proposals.
+    panel_page = chair.get(f"/evaluation/panels/{world['panel']}").get_data(as_text=True)
+    assert "Cannot go back: the prices are open" in panel_page
+    assert "Return with a reason" not in panel_page
 
 
 def test_the_rate_card_page_withholds_the_rates_of_a_panel_still_scoring(app, priced, login):
