@@ -7,6 +7,7 @@ The faces sit on top of this module; the workflows never import it (they know no
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from flask import abort, current_app, g, request, send_file
@@ -99,14 +100,33 @@ def send_document(document: Any) -> Any:
                      download_name=document.filename, as_attachment=True)
 
 
-def send_page_image(document: Document, number: int) -> Any:
-    """One page's picture, made by the isolated worker (the web process never opens a PDF)."""
+def send_page_image(document: Document, number: int, *, black_out: dict | None = None) -> Any:
+    """One page's picture, made by the isolated worker (the web process never opens a PDF).
+    ``black_out`` (the intake's ``bidder_marks`` of this page: its size and boxes in points)
+    is painted over, for a blind panel: the picture is one this service made, never the PDF."""
     images = document.page_images or []
     if not 1 <= number <= len(images):
         abort(404)
     store = store_from_config(current_app.config)
-    return send_file(store.open(images[number - 1]), mimetype="image/png",
-                     download_name=f"page-{number}.png")
+    picture = store.open(images[number - 1])
+    if black_out and black_out.get("boxes"):
+        from PIL import Image, ImageDraw
+
+        try:
+            data = picture.read()
+        finally:
+            picture.close()
+        with Image.open(io.BytesIO(data)) as image:
+            page = image.convert("RGB")
+        scale = page.width / float(black_out["size"][0])
+        draw = ImageDraw.Draw(page)
+        for left, top, right, bottom in black_out["boxes"]:
+            draw.rectangle([(left - 1) * scale, (top - 1) * scale,
+                            (right + 1) * scale, (bottom + 1) * scale], fill="black")
+        picture = io.BytesIO()
+        page.save(picture, format="PNG")
+        picture.seek(0)
+    return send_file(picture, mimetype="image/png", download_name=f"page-{number}.png")
 
 
 def reset_link() -> accounts.ResetLink:

@@ -99,6 +99,7 @@ def run(document_id: int) -> float | None:
         return max(1.0, (claimed_at + _stale_after() - clock.now()).total_seconds())
     document = db.session.get(Document, document_id)
     sections = [s.as_intake_dict() for s in document.response.solicitation.sections]
+    names = document.response.organization.names_it_prints()
     sha256 = document.sha256
     db.session.commit()
 
@@ -116,7 +117,7 @@ def run(document_id: int) -> float | None:
     store = store_from_config(config)
     try:
         with store.local_copy(sha256) as path:
-            record = parse_file(path, sections, limits, progress=progress)
+            record = parse_file(path, sections, limits, progress=progress, bidder_names=names)
     except Rejected as rejected:
         values = dict(intake_status=IntakeStatus.rejected, rejection_code=rejected.code,
                       rejection_message=rejected.message, record=None)

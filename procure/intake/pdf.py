@@ -32,7 +32,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +94,11 @@ def _header_offset(head: bytes) -> int:
 
 
 def parse_file(path, sections: list[dict], limits: Limits = Limits(),
-               progress: Callable[[int, int], None] | None = None) -> dict:
-    """Parse the PDF at ``path`` into the intake record, or raise ``Rejected``."""
+               progress: Callable[[int, int], None] | None = None,
+               bidder_names: Sequence[str] = ()) -> dict:
+    """Parse the PDF at ``path`` into the intake record, or raise ``Rejected``. Where the
+    record says the ``bidder_names`` (its organisation, tax id, contact) are printed, a blind
+    panel's page pictures black them out (``bidder_marks``)."""
     path = os.fspath(path)
     try:
         size = os.path.getsize(path)
@@ -115,6 +118,7 @@ def parse_file(path, sections: list[dict], limits: Limits = Limits(),
         raise Rejected("not_pdf", MESSAGES["not_pdf"])
 
     final = _run_child({"mode": "parse", "path": os.path.abspath(path), "sections": sections,
+                        "bidder_names": [n for n in bidder_names if len(n.strip()) >= 4],
                         "limits": asdict(limits), "tesseract": tesseract_command()}, limits, progress)
     return final["record"]
 
@@ -741,6 +745,7 @@ def _child(request: dict) -> dict:
                                                  nxt["start_page"] if nxt else None)
             except Exception:
                 regions = {p: (0.0, 1e9) for p in pages}
+        marks = _bidder_marks(doc, n, request.get("bidder_names") or [])
     finally:
         doc.close()
     if regions:
@@ -750,7 +755,42 @@ def _child(request: dict) -> dict:
             rec = build(layout, rows, bproblems)
         else:
             rec["problems"] = bproblems + rec["problems"]
+    rec["bidder_marks"] = marks
     return rec
+
+
+def _bidder_marks(doc, n: int, names: list[str]) -> dict[str, dict]:
+    """Where the text layer prints the bidder's own names, page by page ("3": the page's size
+    and the boxes, in points from its top-left corner), for blacking them out of the pictures a
+    blind panel reads. Scanned pages have no text layer: the blind panel never gets those
+    (evaluation.blind_pages)."""
+    marks: dict[str, dict] = {}
+    for index in range(n if names else 0):
+        try:
+            page = doc[index]
+        except Exception:
+            continue
+        try:
+            width, height = page.get_width(), page.get_height()
+            textpage = page.get_textpage()
+            boxes = []
+            for name in names:
+                searcher = textpage.search(name, match_case=False)
+                while (hit := searcher.get_next()) is not None:
+                    for r in range(textpage.count_rects(*hit)):
+                        left, bottom, right, top = textpage.get_rect(r)
+                        boxes.append([round(left, 1), round(height - top, 1),
+                                      round(right, 1), round(height - bottom, 1)])
+                searcher.close()
+            textpage.close()
+            if boxes:
+                marks[str(index + 1)] = {"size": [round(width, 1), round(height, 1)],
+                                         "boxes": boxes}
+        except Exception:
+            continue
+        finally:
+            page.close()
+    return marks
 
 
 def _child_render(request: dict) -> list[str]:

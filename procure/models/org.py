@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -64,6 +65,17 @@ class Organization(Base):
     diversity: Mapped[SupplierDiversity] = mapped_column(
         enum_column(SupplierDiversity), default=SupplierDiversity.none)
     members: Mapped[list[User]] = relationship(back_populates="organization")
+
+    def names_it_prints(self) -> list[str]:
+        """What names this bidder in its own pages: its legal name (with and without the
+        corporate suffix), tax id (with and without the dash), contact and contact email. A
+        blind panel reads its pages with these blacked out."""
+        name = self.legal_name.strip()
+        short = re.sub(r"[,.\s]+(inc|incorporated|llc|l\.l\.c|corp|corporation|co|ltd)\.?$",
+                       "", name, flags=re.IGNORECASE).strip()
+        found = [name, short, self.fein, self.fein.replace("-", ""), self.contact_name,
+                 self.contact_email]
+        return list(dict.fromkeys(n.strip() for n in found if n and len(n.strip()) >= 4))
 
 
 class Role(enum.Enum):

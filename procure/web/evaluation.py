@@ -704,7 +704,8 @@ def _scoresheet_page(sheet, *, error: str | None = None, status: int = 200,
         "evaluation/scoresheet.html", sheet=sheet, r=response, label=label,
         withheld=withheld, sealed_message=flow.PRICE_SEALED,
         shown_blind={d.id: flow.blind_pages(d) for d in documents},
-        ocr={d.id: flow.ocr_text(d) for d in documents},
+        ocr={d.id: flow.ocr_text(d, blind=label != response.organization.legal_name)
+             for d in documents},
         technical=technical, focus=focus, documents=documents, opened=opened,
         section_of={c.id: {d.id: flow.section_for(c, (d.confirmed_record or {}).get("sections") or [])
                            for d in documents} for c in technical},
@@ -753,13 +754,15 @@ def confirm_submit(sheet_id: str):
 @policy.rule("response.read_assigned")
 def page_image(document_id: str, number: int):
     document = response_flow.readable_document(db.session, current_user, document_id)
-    if flow.bidder_label(document.response.solicitation, document.response, current_user) != \
-            document.response.organization.legal_name:
+    blind = flow.bidder_label(document.response.solicitation, document.response,
+                              current_user) != document.response.organization.legal_name
+    if blind and number not in flow.blind_pages(document):
         # blind: only the pages of the proposal's sections (or of an attachment, but the
         # page that names the bidder), never the cover page that names it
-        if number not in flow.blind_pages(document):
-            raise NotFound("No such page.")
+        raise NotFound("No such page.")
     if flow.price_withheld(current_user, document, number):
         raise NotFound("No such page.")     # the price envelope: sealed until the price step
-    return send_page_image(document, number)
+    # blind: the bidder's own names on those pages are blacked out
+    return send_page_image(document, number,
+                           black_out=flow.bidder_marks(document, number) if blind else None)
 

@@ -12,6 +12,7 @@ Downstream of the response and solicitation workflows: this module fires the RFR
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
@@ -825,12 +826,28 @@ def blind_pages(document: Any) -> set[int]:
     return set(range(1, int(record.get("pages") or 0) + 1)) - naming
 
 
-def ocr_text(document: Any) -> dict[int, str]:
-    """Page number -> the text OCR read on that scanned page (the record's notes)."""
+def bidder_marks(document: Any, number: int) -> dict | None:
+    """Where this page of a response document prints the bidder's own names (the intake's
+    ``bidder_marks``: the page's size and boxes), blacked out of a blind panel's picture."""
+    return ((document.record or {}).get("bidder_marks") or {}).get(str(number))
+
+
+def ocr_text(document: Any, *, blind: bool = False) -> dict[int, str]:
+    """Page number -> the text OCR read on that scanned page (the record's notes); for a blind
+    panel, with the bidder's own names (Organization.names_it_prints) as "[the bidder]"."""
+    hide = document.response.organization.names_it_prints() if blind else []
     for note in (document.record or {}).get("notes") or []:
         if note.get("code") == "ocr":
-            return {int(page): text for page, text in (note.get("text") or {}).items()}
+            return {int(page): _without(text, hide)
+                    for page, text in (note.get("text") or {}).items()}
     return {}
+
+
+def _without(text: str, names: list[str]) -> str:
+    for name in sorted(names, key=len, reverse=True):
+        text = re.sub(r"\s+".join(map(re.escape, name.split())), "[the bidder]", text,
+                      flags=re.IGNORECASE)
+    return text
 
 
 def price_withheld(actor: Any, document: Any, number: int | None = None) -> bool:
