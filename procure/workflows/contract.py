@@ -499,7 +499,8 @@ def family_key(reference: str) -> str:
     """A family reference as one spelling: NFKC, every dash a '-', no spaces or invisible
     characters (zero-width space, joiners), capitals. FAM-2, fam-2, FAM\u20112 (non-breaking
     hyphen) and FAM-\u200b2 are one family. Refused unless it is then letters and digits with
-    - . / _ # between them: a lookalike letter from another script is no family reference."""
+    - . / _ # between them: a lookalike letter from another script is no family reference.
+    The cap counts a family without its separators (same_family): FAM 2, FAM.2 and FAM-2 too."""
     text = unicodedata.normalize("NFKC", reference)
     text = _DASHES.sub("-", text)
     text = "".join(ch for ch in text if not ch.isspace()
@@ -510,6 +511,21 @@ def family_key(reference: str) -> str:
         refuse(f"“{shown}” is not a family reference: use letters and digits, with - . / _ # "
                "between them (for example FAM-2).")
     return text
+
+
+FAMILY_SEPARATORS = "-./_#"
+
+
+def same_family(key: str) -> str:
+    """A family as the cap counts it: its key without separators (FAM-2, FAM.2, FAM2: one)."""
+    return key.translate({ord(ch): None for ch in FAMILY_SEPARATORS})
+
+
+def _same_family_sql(column: Any) -> Any:
+    """same_family, written in SQL over a stored family reference (any database)."""
+    for ch in FAMILY_SEPARATORS:
+        column = func.replace(column, ch, "")
+    return column
 
 
 def _hold(session: Session, encumbrance: Encumbrance, family: str) -> None:
@@ -558,11 +574,12 @@ def draw_down(session: Session, encumbrance: Encumbrance, actor: User, *, servic
     family = family_key(family_reference) if family_reference.strip() else ""
     if flexible_funds and not family:
         refuse("Flexible family funds name the family they were spent for.")
-    _hold(session, encumbrance, family if flexible_funds else "")
+    _hold(session, encumbrance, same_family(family) if flexible_funds else "")
     if flexible_funds:
         spent = session.scalar(select(func.coalesce(func.sum(DrawDown.amount), 0)).join(
             Encumbrance).where(DrawDown.flexible_funds.is_(True),
-                               DrawDown.family_reference == family,
+                               _same_family_sql(DrawDown.family_reference)
+                               == same_family(family),
                                Encumbrance.fiscal_year == encumbrance.fiscal_year)) or 0
         if Decimal(spent) + amount > FAMILY_FUNDS_CAP:
             left = max(FAMILY_FUNDS_CAP - Decimal(spent), Decimal(0))
