@@ -6,7 +6,7 @@ Each module runs in its own copy under build/mutants/<module>/ (a fresh copy eac
 own test selection below (fast unit and integration tests, no browser, no subprocess-only
 tests), so a mutant runs only the tests written for that module; within them mutmut gives each
 mutant only the tests that call the mutated function, stopping at the first failure. Every run
-is under `nice -n 19`; each test session starts from a database migrated once
+is under `nice -n 15`; each test session starts from a database migrated once
 (bench/mutants_template_db.py), not migrated again per mutant.
 
     .venv/bin/python bench/mutants.py                 # every module (policy guards audit storage
@@ -38,7 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "build" / "mutants"
 STORAGE = "procure/storage.py" if (ROOT / "procure/storage.py").exists() else "procure/intake/storage.py"
-NICE = ["nice", "-n", "19"]        # the machine is shared: mutants yield to everyone else
+NICE = ["nice", "-n", "15"]        # the machine is shared: mutants yield to the others' runs (at 19
+# they got a few per cent of a core beside tests run at nice 10: a draw-down mutant took minutes)
 STORAGE_MODULE = STORAGE.removesuffix(".py").replace("/", ".")
 
 SOLICITATION_GUARDS = ["_publishable", "_deadline_passed", "_cancel_reason_given",
