@@ -1,0 +1,71 @@
+"""The contract machine asked directly, as the scheduler and any future caller ask it: with no
+day given it judges by today's date, and with no reason at all it refuses, word for word. (The
+use case `fire` always passes a day and a text, so these defaults were reached by no test: the
+mutation run of issue 22 left them alive.) And a payment's service date against the term's
+first and last days."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from procure.models import ContractStatus, RateType
+from procure.workflows import contract as flow
+from procure.workflows.base import WorkflowError
+from tests.support.contract import END, active
+from tests.unit.test_contract_workflow import awarded  # noqa: F401 (the fixture)
+
+D = Decimal
+
+
+def refusal(call, *args, **kwargs) -> str:
+    with pytest.raises(WorkflowError) as refused:
+        call(*args, **kwargs)
+    return refused.value.message
+
+
+def test_told_no_day_the_machine_expires_a_contract_only_after_todays_date_passes_its_end(
+        ctx, awarded):
+    contract = active(ctx, *awarded)
+    with time_machine.travel(datetime(2029, 6, 30, 16, tzinfo=UTC)):     # END, midday
+        assert refusal(flow.CONTRACT.fire, contract, "expire", actor="scheduler") == (
+            "The contract runs until June 30, 2029.")
+    assert contract.status is ContractStatus.active
+    with time_machine.travel(datetime(2029, 7, 1, 16, tzinfo=UTC)):      # the day after END
+        flow.CONTRACT.fire(contract, "expire", actor="scheduler")
+    assert contract.status is ContractStatus.expired and END.isoformat() == "2029-06-30"
+
+
+@pytest.mark.parametrize("event", ["terminate", "amend"])
+def test_asked_with_no_reason_at_all_the_machine_says_why_one_is_needed(ctx, awarded, event):
+    world, _award = awarded
+    contract = active(ctx, *awarded)
+    assert refusal(flow.CONTRACT.fire, contract, event, actor=world.officer) == (
+        "Say why; it stays on the record and the provider is told.")
+    assert contract.status is ContractStatus.active and contract.ended_at is None
+
+
+def test_a_payment_is_drawn_from_the_first_to_the_last_day_of_the_term_and_not_outside_it(
+        ctx, awarded):
+    """A term inside one fiscal year, so the fiscal year's check does not answer first."""
+    world, award = awarded
+    first, last = date(2026, 9, 1), date(2027, 3, 31)
+    contract = flow.create(ctx, award, world.officer, start_date=first, end_date=last,
+                           annual_maximum=D(100000), rate_type=RateType.case_rate,
+                           rates=[flow.Rate("Case rate", RateType.case_rate, D(100))],
+                           measures=[flow.Measure("Families kept together", "85%")])
+    flow.fire(ctx, contract, "sign", world.officer)
+    flow.fire(ctx, contract, "activate", world.officer, today=first)
+    row = flow.encumber(ctx, contract, world.officer, fiscal_year_=2027, amount=D(1000))
+    with time_machine.travel(datetime(2027, 4, 10, 16, tzinfo=UTC)):
+        for outside in (first - timedelta(days=1), last + timedelta(days=1)):
+            assert refusal(flow.draw_down, ctx, row, world.officer, service_date=outside,
+                           amount=D(100), service="Case rate") == (
+                "The service date must fall within the contract's term.")
+        for inside in (first, last):
+            flow.draw_down(ctx, row, world.officer, service_date=inside, amount=D(100),
+                           service="Case rate")
+    assert row.drawn == D(200)
