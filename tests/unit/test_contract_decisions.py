@@ -69,3 +69,33 @@ def test_a_payment_is_drawn_from_the_first_to_the_last_day_of_the_term_and_not_o
             flow.draw_down(ctx, row, world.officer, service_date=inside, amount=D(100),
                            service="Case rate")
     assert row.drawn == D(200)
+
+
+def test_the_family_cap_counts_only_that_familys_flexible_funds_of_that_fiscal_year(
+        ctx, awarded):
+    """$500 per family a year: a regular payment naming the family is not flexible funds, and a
+    new fiscal year starts the family's $500 afresh."""
+    world, _award = awarded
+    contract = active(ctx, *awarded)
+    fy2027 = flow.encumber(ctx, contract, world.officer, fiscal_year_=2027, amount=D(10000))
+    fy2028 = flow.encumber(ctx, contract, world.officer, fiscal_year_=2028, amount=D(10000))
+    assert refusal(flow.draw_down, ctx, fy2027, world.officer, service_date=date(2026, 9, 1),
+                   amount=D(100), service="Flexible funds: school clothes",
+                   flexible_funds=True) == (
+        "Flexible family funds name the family they were spent for.")
+    flow.draw_down(ctx, fy2027, world.officer, service_date=date(2026, 9, 1), amount=D(900),
+                   service="Case rate", family_reference="F-1042")
+    flow.draw_down(ctx, fy2027, world.officer, service_date=date(2026, 9, 1), amount=D(500),
+                   service="Flexible funds: rent arrears", family_reference="F-1042",
+                   flexible_funds=True)
+    with time_machine.travel(datetime(2027, 8, 10, 16, tzinfo=UTC)):
+        flow.draw_down(ctx, fy2028, world.officer, service_date=date(2027, 8, 1),
+                       amount=D(500), service="Flexible funds: heating",
+                       family_reference="F-1042", flexible_funds=True)
+        assert refusal(flow.draw_down, ctx, fy2028, world.officer,
+                       service_date=date(2027, 8, 2), amount=D("0.01"),
+                       service="Flexible funds: bus fare", family_reference="F-1042",
+                       flexible_funds=True) == (
+            "Flexible funds are capped at $500.00 per family a year; family F-1042 has $0.00 "
+            "left in FY2028.")
+    assert (fy2027.drawn, fy2028.drawn) == (D(1400), D(500))
