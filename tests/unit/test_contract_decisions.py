@@ -70,13 +70,13 @@ def test_a_payment_is_drawn_from_the_first_to_the_last_day_of_the_term_and_not_o
             flow.draw_down(ctx, row, world.officer, service_date=inside, amount=D(100),
                            service="Case rate")
     assert row.drawn == D(200)
-    # each payment is on the trail with the officer who recorded it
+    # each payment is on the RFR's trail with the officer who recorded it
     trail = ctx.scalars(select(AuditEvent).where(
         AuditEvent.entity_type == "contract", AuditEvent.entity_id == contract.id,
         AuditEvent.event == "draw_down").order_by(AuditEvent.seq)).all()
-    assert [(e.actor_id, e.actor_label, e.data) for e in trail] == [
-        (world.officer.id, world.officer.email, {"fiscal_year": 2027, "amount": "100.00",
-                                                 "service": "Case rate", "flexible_funds": False})
+    assert [(e.solicitation_id, e.actor_id, e.actor_label, e.data) for e in trail] == [
+        (contract.solicitation_id, world.officer.id, world.officer.email,
+         {"fiscal_year": 2027, "amount": "100.00", "service": "Case rate", "flexible_funds": False})
     ] * 2
 
 
