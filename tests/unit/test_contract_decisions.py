@@ -1,5 +1,5 @@
 """The contract machine asked directly, as the scheduler and any future caller ask it: with no
-day given it judges by today's date, and with no reason at all it refuses, word for word. (The
+day given it activates and expires by today's date, and with no reason at all it refuses, word for word. (The
 use case `fire` always passes a day and a text, so these defaults were reached by no test: the
 mutation run of issue 22 left them alive.) And a payment's service date against the term's
 first and last days."""
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from procure.models import AuditEvent, ContractStatus, RateType
 from procure.workflows import contract as flow
 from procure.workflows.base import WorkflowError
-from tests.support.contract import END, active
+from tests.support.contract import END, START, active, drafted
 from tests.unit.test_contract_workflow import awarded  # noqa: F401 (the fixture)
 
 D = Decimal
@@ -26,6 +26,20 @@ def refusal(call, *args, **kwargs) -> str:
     with pytest.raises(WorkflowError) as refused:
         call(*args, **kwargs)
     return refused.value.message
+
+
+def test_told_no_day_the_machine_activates_a_contract_from_its_first_day_by_todays_date(
+        ctx, awarded):
+    world, award = awarded
+    contract = drafted(ctx, world, award)
+    flow.fire(ctx, contract, "sign", world.officer)
+    with time_machine.travel(datetime(2026, 6, 30, 16, tzinfo=UTC)):     # the day before START
+        assert refusal(flow.CONTRACT.fire, contract, "activate", actor="scheduler") == (
+            "The contract starts on July 1, 2026; it becomes active then.")
+    assert contract.status is ContractStatus.signed
+    with time_machine.travel(datetime(2026, 7, 1, 16, tzinfo=UTC)):      # START, midday
+        flow.CONTRACT.fire(contract, "activate", actor="scheduler")
+    assert contract.status is ContractStatus.active and START.isoformat() == "2026-07-01"
 
 
 def test_told_no_day_the_machine_expires_a_contract_only_after_todays_date_passes_its_end(
