@@ -95,6 +95,7 @@ MODULES: dict[str, tuple[list[str], list[str], list[str]]] = {
     "contract": (["procure/workflows/contract.py"],
                  [f"procure.workflows.contract.x_{name}__mutmut_*" for name in CONTRACT_DECISIONS],
                  ["tests/unit/test_contract_workflow.py", "tests/unit/test_contract_guards.py",
+                  "tests/unit/test_contract_decisions.py",
                   "tests/integration/test_draw_down_serialised.py"]),
     "ocds": (["procure/ocds.py"], [f"procure.ocds.x_{name}__mutmut_*" for name in OCDS_DECISIONS],
              ["tests/integration/test_ocds.py", "tests/integration/test_ocds_release.py"]),
@@ -102,7 +103,12 @@ MODULES: dict[str, tuple[list[str], list[str], list[str]]] = {
                    [f"procure.workflows.evaluation.x_{name}__mutmut_*"
                     for name in EVALUATION_DECISIONS],
                    ["tests/unit/test_evaluation_workflow.py",
-                    "tests/unit/test_evaluation_guards.py"]),
+                    "tests/unit/test_evaluation_guards.py",
+                    "tests/unit/test_evaluation_decisions.py",
+                    # the rate checks and the price pages are reached only through these
+                    # (the first run's `no tests`: `_check_line`, `check_rate`, `price_withheld`)
+                    "tests/integration/test_evaluation_rates.py",
+                    "tests/integration/test_price_envelope.py"]),
     "reports": (["procure/reports.py"], ["procure.reports.*"],
                 ["tests/integration/test_evaluation_pages.py",
                  "tests/integration/test_export_cells.py", "tests/integration/test_scores_shown.py",
