@@ -1,6 +1,7 @@
 """Mutation testing of the code that decides: policy, the workflows' guards, the audit chain,
 document storage, and since issue 22 the decisions of the award, contract and evaluation
-workflows and of the OCDS export, and the evaluation's reports (mutmut 3). Run by `make mutants`, not part of `make test` nor CI.
+workflows and of the OCDS export, and the evaluation's reports (mutmut 3). Run by
+`make mutants`, not part of `make test` nor CI.
 
 Each module runs in its own copy under build/mutants/<module>/ (a fresh copy each run) with its
 own test selection below (fast unit and integration tests, no browser, no subprocess-only

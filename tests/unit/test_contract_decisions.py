@@ -1,8 +1,8 @@
 """The contract machine asked directly, as the scheduler and any future caller ask it: with no
-day given it activates and expires by today's date, and with no reason at all it refuses, word for word. (The
-use case `fire` always passes a day and a text, so these defaults were reached by no test: the
-mutation run of issue 22 left them alive.) And a payment's service date against the term's
-first and last days."""
+day given it activates and expires by today's date, and with no reason at all it refuses, word
+for word. (The use case `fire` always passes a day and a text, so these defaults were reached by
+no test: the mutation run of issue 22 left them alive.) And a payment's service date against the
+term's first and last days, the family cap's count, and the payment's line on the trail."""
 
 from __future__ import annotations
 
