@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, object_session
 from transitions import EventData
 
@@ -720,11 +720,11 @@ class AuditRow:
     hash: str
 
 
-def my_responses(session: Session, actor: User) -> list[Response]:
-    if actor.organization_id is None:
-        return []
-    return list(session.scalars(select(Response).where(
-        Response.organization_id == actor.organization_id).order_by(Response.created_at.desc())))
+def my_responses_query(actor: User) -> Select:
+    """This person's organisation's responses, newest first (none without an organisation)."""
+    return select(Response).where(Response.organization_id == actor.organization_id,
+                                  Response.organization_id.is_not(None)) \
+        .order_by(Response.created_at.desc(), Response.id.desc())
 
 
 def outcomes(session: Session, responses: list[Response]) -> dict[int, bool]:
