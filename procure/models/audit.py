@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from procure.models.base import Base
@@ -13,6 +13,8 @@ from procure.models.base import Base
 
 class AuditEvent(Base):
     __tablename__ = "audit_event"
+    # An entity's events (the OCDS release's dates, a row's history) without reading the chain.
+    __table_args__ = (Index("ix_audit_event_entity", "entity_type", "entity_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(unique=True)             # 1, 2, 3... no gaps, no forks
     at: Mapped[datetime]

@@ -1,4 +1,5 @@
-"""The audit-chain check as a job: each run kept with who asked, its progress and its result
+"""The audit-chain check as a job: each run kept with who asked, its progress and its result;
+an index on the audit events' entity (the OCDS release reads an entity's events)
 
 Revision ID: 0017_scale_audit_checks
 Revises: 0011_money_live_awards
@@ -37,9 +38,13 @@ def upgrade():
     )
     with op.batch_alter_table('audit_check', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_check_finished_at'), ['finished_at'], unique=False)
+    with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_event_entity', ['entity_type', 'entity_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_event_entity')
     with op.batch_alter_table('audit_check', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_check_finished_at'))
     op.drop_table('audit_check')
