@@ -214,10 +214,14 @@ def measure(apps: dict, pages_of: dict, rounds: int, bearer: dict) -> dict:
     from procure.extensions import db
     from tests.conftest import Client
 
-    statements: list[str] = []
+    statements: list[list] = []     # [statement, ms] of the counted request
 
     def count(conn, cursor, statement, *args):
-        statements.append(statement)
+        statements.append([statement, time.perf_counter()])
+
+    def took(conn, cursor, statement, *args):
+        if statements and statements[-1][0] == statement:
+            statements[-1][1] = (time.perf_counter() - statements[-1][1]) * 1000
     clients, engines = {}, {}
     for size, app in apps.items():
         with app.app_context():
@@ -236,11 +240,15 @@ def measure(apps: dict, pages_of: dict, rounds: int, bearer: dict) -> dict:
             client.get(url, headers=headers)         # warm
             statements.clear()
             event.listen(engines[size], "before_cursor_execute", count)
+            event.listen(engines[size], "after_cursor_execute", took)
             try:
                 status = client.get(url, headers=headers).status_code
             finally:
                 event.remove(engines[size], "before_cursor_execute", count)
-            found[size, number] = [0.0, len(statements), status]
+                event.remove(engines[size], "after_cursor_execute", took)
+            slowest = sorted(statements, key=lambda pair: -pair[1])[:3]
+            found[size, number] = [0.0, len(statements), status,
+                                   sum(ms for _, ms in statements), slowest]
         for _ in range(rounds):
             for size in apps:
                 url = pages_of[size][number][1]
@@ -377,14 +385,26 @@ def main() -> None:
         found = measure(apps, pages_of, args.rounds, bearer)
 
         print(f"\nmedian of {args.rounds} requests per page and size, the sizes taking turns\n")
-        print("| page (as) | small ms | large ms | large / small | queries small -> large |")
-        print("| --- | --- | --- | --- | --- |")
+        print("| page (as) | small ms | large ms | large / small | queries small -> large | "
+              "ms in SQL small -> large (one request) |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        over = []
         for number, (who, url) in enumerate(pages_of["small"]):
-            (s_ms, s_q, s_status), (l_ms, l_q, l_status) = (found["small", number],
-                                                            found["large", number])
+            (s_ms, s_q, s_status, s_sql, _), (l_ms, l_q, l_status, l_sql, slowest) = (
+                found["small", number], found["large", number])
             flag = "" if s_status == l_status == 200 else f" (status {s_status}/{l_status})"
             print(f"| `{url}` ({who}){flag} | {s_ms:.1f} | {l_ms:.1f} | {l_ms / s_ms:.2f} | "
-                  f"{s_q} -> {l_q} |")
+                  f"{s_q} -> {l_q} | {s_sql:.1f} -> {l_sql:.1f} |")
+            if l_ms / s_ms > 1.5:
+                over.append((url, slowest))
+        print("\nthe slowest statements at the large size of each page over 1.5 (one request):")
+        for url, slowest in over:
+            print(f"\n{url}")
+            for statement, ms in slowest:
+                text = " ".join(statement.split())
+                cut = text.find(" FROM ")      # the columns say little: where it reads
+                print(f"  {ms:7.1f} ms  {text[:30] + ' ...' + text[cut:] if cut > 0 else text}"
+                      [:400])
 
         app = apps["large"]
         with app.app_context():
