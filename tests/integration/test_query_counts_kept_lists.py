@@ -203,3 +203,15 @@ def test_kept_api_lists_come_a_page_at_a_time(app, login):
     assert len(seen) == len(set(seen)) == 5
     too_many = client.get("/api/v1/contracts", query_string={"page_size": 1000}, headers=headers)
     assert too_many.status_code == 422
+    # a procurement's audit trail too, in the chain's order across its pages
+    with app.app_context():
+        solicitation_id = db.session.get(Contract, ids["contract"]).solicitation_id
+    trail = f"/api/v1/solicitations/{solicitation_id}/audit"
+    first = client.get(trail, query_string={"page_size": 3}, headers=headers)
+    total = json.loads(first.headers["X-Pagination"])["total"]
+    assert len(first.get_json()) == 3 < total
+    pages = [client.get(trail, query_string={"page": page, "page_size": 3}, headers=headers)
+             .get_json() for page in range(1, total // 3 + 2)]
+    seqs = [event["seq"] for page in pages for event in page]
+    whole = client.get(trail, query_string={"page_size": 100}, headers=headers).get_json()
+    assert seqs == sorted(seqs) == [event["seq"] for event in whole] and len(seqs) == total
