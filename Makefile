@@ -18,8 +18,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@ $(VENV)/.installed-run
 
+# The demo's mail links name the port it is served on (unless PROCURE_BASE_URL says otherwise).
 run: $(VENV)/.installed-run
-	$(BIN)/procure demo
+	PROCURE_BASE_URL="$${PROCURE_BASE_URL:-http://127.0.0.1:$(PORT)}" $(BIN)/procure demo
 	$(BIN)/procure serve --port $(PORT)
 
 test: $(VENV)/.installed-dev

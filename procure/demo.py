@@ -185,6 +185,16 @@ def _lead_agency_rfr(officer: User, bidders: list[User], rfi: Solicitation) -> N
                 ("Cost", 20, Envelope.price, "Administrative cost against the area's budget.")]:
             flow.add_criterion(session, rfr, officer, name=name, weight=weight, max_points=10,
                                description=text, envelope=envelope)
+        # The rate card, published with the RFR: each bidder prices it under "Your rates" on
+        # its response, and the evaluated cost is rate x the units a year.
+        from procure.models import RateUnit
+        from procure.workflows import evaluation as evaluation_flow
+        for service, unit, units in [
+                ("Lead-agency functions, per family served", RateUnit.case_rate, 400),
+                ("Family support and stabilization", RateUnit.hourly, 6000),
+                ("Short-term placement", RateUnit.per_diem, 900)]:
+            evaluation_flow.add_rate_line(session, rfr, officer, service=service, unit=unit,
+                                          projected_units=units)
     with clock.pinned(published_at):
         flow.publish(session, rfr, officer)
     questions = [

@@ -11,8 +11,9 @@ Blindness ends at finalization: once every panel that scores the response is fin
 evaluators (the chair too) may know the bidders' names, so a chair can take part in the award.
 
 Price is sealed to every evaluator (officers on the panel included) until the technical
-consensus is complete (`Phase.price_opened`); officers off the panel manage costs and see it
-once the responses are opened.
+consensus is complete and the price step opened on the record (`Phase.price_opened`); officers
+off the panel manage costs and see it once the responses are opened. `policy.may_see_price` is
+this table's price row; the consensus matrix's scores are its scores row.
 """
 
 from __future__ import annotations
@@ -20,15 +21,12 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from procure.models import (
     Award,
     AwardStatus,
-    ConsensusScore,
-    Criterion,
-    Envelope,
     EvaluationPlan,
     Panel,
     PanelMember,
@@ -128,14 +126,25 @@ TABLE: dict[Kind, dict[Viewer, frozenset[Phase]]] = {
     },
 }
 
-Subject = Response | Solicitation
+Subject = Response | Solicitation | Panel
 
 
 def may_see(viewer: Any, kind: Kind | str, subject: Subject) -> bool:
     """May this person (a User, an anonymous user or None) see this kind of information about
-    this response (or, given a solicitation, about any of its responses) now?"""
+    this response (or, given a solicitation, about any of its responses; given a panel, about
+    the responses it scores) now? An evaluator is asked in the least advanced phase of the
+    subject and of the panels they sit on: a member of two panels sees nothing of the one that
+    moved on before the other has."""
     kind = Kind(kind)
-    return phase_of(subject) in TABLE[kind][viewer_of(viewer, subject)]
+    who = viewer_of(viewer, subject)
+    phase = phase_of(subject)
+    if who in EVALUATORS and phase > P.before_opening:
+        phase = min(phase, *(_panel_phase(object_session(p), p)
+                             for p in _seats(viewer, _solicitation(subject))))
+    return phase in TABLE[kind][who]
+
+
+EVALUATORS = (V.chair, V.member, V.blind_chair, V.blind_member)
 
 
 def blind_now(viewer: Any, subject: Subject) -> bool:
@@ -144,10 +153,17 @@ def blind_now(viewer: Any, subject: Subject) -> bool:
         and not may_see(viewer, Kind.identity, subject)
 
 
+# Audit events whose data (and reason) carry a kind of information about their response: the
+# audit trail (page and API) shows them only to whom the table allows it.
+AUDIT_DATA: dict[str, Kind] = {
+    "correct_cost": Kind.price,         # the evaluated cost, from and to, and why
+}
+
+
 # ---------------------------------------------------------------- who is looking
 
 def _solicitation(subject: Subject) -> Solicitation:
-    return subject.solicitation if isinstance(subject, Response) else subject
+    return subject if isinstance(subject, Solicitation) else subject.solicitation
 
 
 def _active(user: Any) -> bool:
@@ -179,13 +195,22 @@ def viewer_of(user: Any, subject: Subject) -> Viewer:
 
 
 def _seat(user: Any, solicitation: Solicitation) -> PanelMember | None:
+    rows = _memberships(user, solicitation)
+    return next((m for m in rows if m.is_chair), rows[0] if rows else None)
+
+
+def _memberships(user: Any, solicitation: Solicitation) -> list[PanelMember]:
     session = object_session(solicitation)
     if session is None or getattr(user, "id", None) is None:
-        return None
-    rows = session.scalars(select(PanelMember).join(Panel).where(
+        return []
+    return list(session.scalars(select(PanelMember).join(Panel).where(
         Panel.solicitation_id == solicitation.id, PanelMember.user_id == user.id,
-        PanelMember.removed_at.is_(None))).all()
-    return next((m for m in rows if m.is_chair), rows[0] if rows else None)
+        PanelMember.removed_at.is_(None))))
+
+
+def _seats(user: Any, solicitation: Solicitation) -> list[Panel]:
+    """The panels of this solicitation this person sits on."""
+    return [m.panel for m in _memberships(user, solicitation)]
 
 
 def _blind(solicitation: Solicitation) -> bool:
@@ -201,15 +226,20 @@ FINISHED = (SolicitationStatus.awarded, SolicitationStatus.archived,
 
 
 def phase_of(subject: Subject) -> Phase:
-    """The phase of a response (its lot's panel and awards), or of a solicitation (its least
-    advanced part: what holds for every response)."""
+    """The phase of a response (its lot's panel and awards), of a panel (its lots'), or of a
+    solicitation (its least advanced part: what holds for every response). A response never
+    submitted (a draft, or withdrawn) is never opened: only its bidder knows it."""
     solicitation = _solicitation(subject)
     if solicitation.opened_at is None:
         return P.before_opening
     session = object_session(solicitation)
     assert session is not None
     if isinstance(subject, Response):
+        if subject.status in (ResponseStatus.draft, ResponseStatus.withdrawn):
+            return P.before_opening
         lot_ids = [subject.lot_id]
+    elif isinstance(subject, Panel):
+        lot_ids = [lot.id for lot in subject.lots]
     else:       # the lots that have something to evaluate
         lot_ids = list(session.scalars(select(Response.lot_id).where(
             Response.solicitation_id == solicitation.id,
@@ -236,30 +266,13 @@ def phase_of(subject: Subject) -> Phase:
 
 
 def _panel_phase(session: Any, panel: Panel) -> Phase:
+    """A panel's phase: the price envelope opens on the record (`price_opened_at`, set by the
+    price step once every technical consensus score is in) and, once open, stays open: scoring
+    reopened after it cannot unsee a price."""
     if panel.status is PanelStatus.finalized:
         return P.finalized
-    if panel.status is not PanelStatus.consensus:
-        return P.technical_scoring
-    return P.price_opened if price_opened(session, panel) else P.consensus
-
-
-def price_opened(session: Any, panel: Panel) -> bool:
-    """The price envelope is open for this panel: every technical consensus score is in (or the
-    price step was opened on the record)."""
-    if getattr(panel, "price_opened_at", None) is not None:
-        return True
-    if panel.status is PanelStatus.finalized:
-        return True
-    if panel.status is not PanelStatus.consensus:
-        return False
-    lot_ids = [lot.id for lot in panel.lots]
-    responses = session.scalar(select(func.count()).select_from(Response).where(
-        Response.lot_id.in_(lot_ids), Response.status == ResponseStatus.accepted)) or 0
-    technical = session.scalar(select(func.count()).select_from(Criterion).where(
-        Criterion.solicitation_id == panel.solicitation_id,
-        Criterion.envelope == Envelope.technical)) or 0
-    recorded = session.scalar(select(func.count()).select_from(ConsensusScore).join(
-        Criterion, ConsensusScore.criterion_id == Criterion.id).where(
-        ConsensusScore.panel_id == panel.id, Criterion.envelope == Envelope.technical)) or 0
-    return recorded >= responses * technical
-
+    if panel.price_opened_at is not None:
+        return P.price_opened
+    if panel.status is PanelStatus.consensus:
+        return P.consensus
+    return P.technical_scoring

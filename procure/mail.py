@@ -74,11 +74,14 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = False
     smtp_timeout: float = 30.0
+    site: str = ""            # the service's own address (PROCURE_BASE_URL): links are built on it
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], instance_path: str) -> Settings:
-        """From the app's MAIL_FROM and SMTP_* settings; the outbox is instance/outbox/."""
+        """From the app's MAIL_FROM, SMTP_* and BASE_URL settings; the outbox is
+        instance/outbox/."""
         return cls(sender=config["MAIL_FROM"], outbox=os.path.join(instance_path, "outbox"),
+                   site=str(config.get("BASE_URL") or "").rstrip("/"),
                    smtp_host=config.get("SMTP_HOST") or "",
                    smtp_port=int(config.get("SMTP_PORT") or 25),
                    smtp_username=config.get("SMTP_USERNAME") or "",
@@ -96,6 +99,14 @@ def configure(source: Callable[[], Settings | None]) -> None:
 
 def settings() -> Settings | None:
     return _source[0]() if _source else None
+
+
+def link(path: str) -> str:
+    """A link written into mail: `path` (a page of the service, "/solicitations/7") on the
+    service's own address, PROCURE_BASE_URL, as the confirmation and reset links are; never on
+    a request's Host header. Outside an app (no settings) the path alone."""
+    config = settings()
+    return (config.site if config else "") + path
 
 
 # ---------------------------------------------------------------- header values

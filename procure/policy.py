@@ -18,7 +18,6 @@ from sqlalchemy.orm import object_session
 
 from procure import disclosure
 from procure.models import (
-    Panel,
     PanelMember,
     ResponseStatus,
     Role,
@@ -91,30 +90,14 @@ def evaluates_blind(user: Any, solicitation: Any) -> bool:
 
 def may_see_price(user: Any, response: Any) -> bool:
     """The price envelope of a response (its price documents, the budget section's pages, the
-    cover page's total price, its proposed rates, its evaluated cost): its own bidder always;
-    whoever evaluates the RFR (a panel member, the chair, an officer on a panel) only once the
-    panel scoring the response's lot has opened price after its technical consensus (and every
-    panel they sit on of that RFR has); an officer off the panels as the response is readable.
-    Every page, API answer and page picture that shows a price asks this one function."""
+    cover page's total price, its proposed rates, its evaluated cost): the disclosure table's
+    price row (procure.disclosure), asked for this person and this response. Every page, API
+    answer, audit row and page picture that shows a price asks this one function."""
     if response is None:
         return True
-    if not _active(user):
+    if object_session(response) is None:
         return False
-    if user.role is Role.bidder:
-        return _has_organization(user, response)
-    session = object_session(response)
-    if session is None:
-        return False
-    seats = list(session.scalars(select(Panel).join(PanelMember).where(
-        Panel.solicitation_id == response.solicitation_id, PanelMember.user_id == user.id,
-        PanelMember.removed_at.is_(None))))
-    if seats:
-        lot_panel = session.scalar(select(Panel).where(
-            Panel.solicitation_id == response.solicitation_id,
-            Panel.lots.any(id=response.lot_id)).limit(1))
-        return (lot_panel is not None and lot_panel.price_opened_at is not None
-                and all(p.price_opened_at is not None for p in seats))
-    return user.role in AGENCY and _unsealed_for(user, response)
+    return disclosure.may_see(user, disclosure.Kind.price, response)
 
 
 def _active(user: Any) -> bool:

@@ -172,6 +172,7 @@ class CoverSchema(Schema):
 class CoverageSchema(Schema):
     lead_agencies = fields.List(fields.Nested(CoverSchema))
     resource_centers = fields.List(fields.Nested(CoverSchema))
+    network_services = fields.List(fields.Nested(CoverSchema))
     warnings = fields.List(fields.String())
 
 

@@ -71,7 +71,8 @@ def Text(**kwargs: Any) -> fields.String:  # noqa: N802 (a field, named like one
 
 def DatabaseId(**kwargs: Any) -> fields.Integer:  # noqa: N802 (a field, named like one)
     """An id in a body: an integer the database can hold (larger ones are simply not valid)."""
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kwargs)
+    kwargs.setdefault("strict", True)   # a query string's ids are text: those pass strict=False
+    return fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), **kwargs)
 
 
 YEARS = r"^(20[0-9]{2}|2100)-"   # the spec's way of saying "between 2000 and 2100"

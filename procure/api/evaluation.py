@@ -104,12 +104,12 @@ class DeclareSchema(Schema):
 
 
 class AssignSchema(Schema):
-    member_id = fields.Integer(required=True)
+    member_id = DatabaseId(strict=False, required=True)
     response_id = fields.UUID(required=True)
 
 
 class ScoreSchema(Schema):
-    criterion_id = fields.Integer(required=True)
+    criterion_id = DatabaseId(strict=False, required=True)
     criterion = fields.String(dump_only=True)
     points = fields.Decimal(allow_none=True, as_string=True, load_default=None)
     comment = fields.String(load_default="")
@@ -138,7 +138,7 @@ class ReasonSchema(Schema):
 
 class ConsensusArgsSchema(Schema):
     response_id = fields.UUID(required=True)
-    criterion_id = fields.Integer(required=True)
+    criterion_id = DatabaseId(strict=False, required=True)
     points = fields.Decimal(required=True, as_string=True)
     rationale = fields.String(required=True)
 
@@ -156,7 +156,7 @@ class CostSchema(Schema):
 
 
 class RateLineSchema(Schema):
-    id = fields.Integer(allow_none=True, load_default=None, metadata={
+    id = DatabaseId(strict=False, allow_none=True, load_default=None, metadata={
         "description": "a line of the card to keep (and change); leave out for a new line"})
     service = fields.String(required=True, validate=validate.Length(min=1, max=200))
     unit = fields.String(required=True, validate=validate.OneOf([u.name for u in RateUnit]),
@@ -173,7 +173,7 @@ class RateCardSchema(Schema):
 
 
 class ProposedRateSchema(Schema):
-    line_id = fields.Integer(required=True)
+    line_id = DatabaseId(strict=False, required=True)
     service = fields.String(dump_only=True)
     rate = fields.Decimal(required=True, allow_none=True, as_string=True,
                           metadata={"description": "dollars and cents; null clears it"})

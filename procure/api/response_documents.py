@@ -16,6 +16,7 @@ from procure.api.responses import DocumentSchema, own, readable
 from procure.extensions import db
 from procure.faces import actor, received_at, send_document, uploads
 from procure.models import Document, DocumentKind, Response
+from procure.workflows import evaluation as evaluation_flow
 from procure.workflows import response as flow
 from procure.workflows.base import NotFound
 
@@ -124,8 +125,11 @@ class ResponseDocumentFile(MethodView):
     @bp.response(200, PDF, content_type="application/pdf")
     @bp.errors(403, 404)
     def get(self, response: Response, document_id: UUID) -> Any:
-        """Download the PDF as uploaded."""
-        return send_document(_document_of(response, document_id))
+        """Download the PDF as uploaded (not found while it carries a price sealed to you)."""
+        document = _document_of(response, document_id)
+        if evaluation_flow.file_withheld(actor(), document):
+            raise NotFound("No such document.")    # its price is sealed to this evaluator
+        return send_document(document)
 
 
 @bp.route("/<uuid:response_id>/documents/<uuid:document_id>/corrections")

@@ -169,7 +169,7 @@ class ResponseEvent(MethodView):
 
 
 class BidRateSchema(Schema):
-    line_id = fields.Integer(required=True, metadata={"description": "a line of the rate card"})
+    line_id = DatabaseId(strict=False, required=True, metadata={"description": "a line of the rate card"})
     service = fields.String(dump_only=True)
     unit = fields.String(dump_only=True, metadata={"description": "per_diem, hourly, case_rate"})
     projected_units = fields.Integer(dump_only=True, metadata={

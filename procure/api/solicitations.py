@@ -12,6 +12,7 @@ from procure.api.addenda import AddendumSchema
 from procure.api.common import (
     PREFIX,
     Blueprint,
+    DatabaseId,
     Day,
     EventArgsSchema,
     Moment,
@@ -91,7 +92,7 @@ class SolicitationFieldsSchema(Schema):
     deadline = Moment(allow_none=True)
     expected_award = Day(allow_none=True)
     contract_start = Day(allow_none=True)
-    informed_by_id = fields.Integer(allow_none=True, strict=True, metadata={
+    informed_by_id = DatabaseId(allow_none=True, metadata={
         "description": "the RFI whose comments informed this RFR (an RFR only); null for none"})
     required_document_kinds = fields.List(
         fields.String(validate=validate.OneOf([k.name for k in DocumentKind])),

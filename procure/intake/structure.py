@@ -248,11 +248,32 @@ def _same_style(a: tuple, b: tuple) -> bool:
     return max(a[0], b[0]) <= 1.15 * min(a[0], b[0])
 
 
-def _cover_block_end(lines: list[dict]) -> int:
-    """Index of the last cover-sheet label line of a page with at least two of them (the title
-    above them, "Technical and Cost Proposal", names no section); -1 if none."""
-    hits = [i for i, ln in enumerate(lines) if _label_of(ln["text"]) and _label_of(ln["text"])[0]
-            in ("organization_name", "tax_id", "contact_email", "contact_name", "total_price")]
+def _cover_block_end(lines: list[dict], lookup: dict[str, dict] | None = None) -> int:
+    """Index of the last cover-sheet label line of a page that starts with a block of at least
+    two of them (the title above them, "Technical and Cost Proposal", names no section); -1 if
+    none. The block is the labels close together (at most four lines apart) before the response
+    begins: it ends at a line of prose or a line naming a section by itself, and a page with
+    two sentences of prose before any label has none. So a body line further down that starts like a label
+    ("Contact with every family ...", a reference's "Email: ...") never makes the sections
+    above it, on a short response's first page or on page 2, part of the cover."""
+    hits: list[int] = []
+    prose_before = 0
+    for i, ln in enumerate(lines):
+        label = _label_of(ln["text"])
+        if label and label[0] in ("organization_name", "tax_id", "contact_email", "contact_name", "total_price"):
+            if hits and i - hits[-1] > 4:
+                if len(hits) >= 2:
+                    break
+                hits = []
+            hits.append(i)
+            continue
+        prose = len(ln["text"].split()) >= 8 or _sentence(ln["text"])
+        if len(hits) >= 2 and (prose or (lookup and _names_alone(ln["text"], lookup))):
+            break
+        if not hits and _sentence(ln["text"]):
+            prose_before += 1
+            if prose_before >= 2:  # the body began (a cover's one line of instructions aside)
+                return -1
     return hits[-1] if len(hits) >= 2 else -1
 
 
@@ -493,7 +514,7 @@ def find_headings(pages_lines, sections: list[dict]) -> list[dict]:
     cands = []
     for p, lines in enumerate(pages):
         body_seen = False
-        skip = set(range(_cover_block_end(lines) + 1)) if p < 2 else set()
+        skip = set(range(_cover_block_end(lines, lookup) + 1)) if p < 2 else set()
         for i, ln in enumerate(lines):
             if i in margin[p] or i in skip:
                 continue
@@ -744,6 +765,11 @@ def cover_from_text(pages_lines, max_pages: int = 2) -> tuple[dict, dict]:
             if value is None and not raw_value.strip() and i + 1 < len(lines) and not _label_of(lines[i + 1]):
                 value = _clean_value(key, lines[i + 1])  # the value on the next line (table cell below)
                 ln = ln + " / " + lines[i + 1]
+                j = i + 1
+                while value is not None and key == "organization_name" and j < i + 3 and _wrapped_value(rows[p], j):
+                    j += 1  # that cell wrapped
+                    value = _clean_value(key, " ".join(lines[i + 1:j + 1]))
+                    ln = ln + " / " + lines[j]
             elif value is not None and key == "organization_name" and not label_wrapped \
                     and _wrapped_value(rows[p], i):
                 value = _clean_value(key, raw_value + " " + lines[i + 1])  # the value cell wrapped

@@ -59,7 +59,9 @@ def safe_next(target: str | None) -> str | None:
 
 
 def home_for(user: User) -> str:
-    if user.role in (Role.officer, Role.admin):
+    if user.role is Role.admin:
+        return url_for("admin.home")
+    if user.role is Role.officer:
         return url_for("officer.dashboard")
     if user.role is Role.bidder:
         return url_for("bidder.dashboard")

@@ -642,9 +642,7 @@ def document(document_id: UUID):
 @policy.rule("response.read_opened")
 def document_file(document_id: UUID):
     document = _readable_document(document_id)
-    if evaluation_flow.price_withheld(current_user, document) or (
-            not policy.may_see_price(current_user, document.response)
-            and evaluation_flow.price_pages(document)):
+    if evaluation_flow.file_withheld(current_user, document):
         raise NotFound("No such document.")    # its price is sealed to this evaluator
     return send_document(document)
 

@@ -343,7 +343,8 @@ def notify_lot(session: Session, lot: Lot, actor: User, *,
               f"Your response to {solicitation.number} ({solicitation.title}), {lot.label}, "
               f"{outcome}.\n\nYour scores are on your response's page in procure, for "
               f"debriefing. The standstill period ends {clock.format_moment(ends)}; a bidder "
-              f"may file a protest, with documents, until then.\n")
+              f"may file a protest, with documents, until then.\n\nRead the notice: "
+              f"{mail.link(f'/awards/responses/{response.public_id}')}\n")
     session.flush()
     return notices
 
@@ -400,11 +401,16 @@ def decide_protest(session: Session, protest: Protest, actor: User, *, uphold: b
     PROTEST.fire(protest, "uphold" if uphold else "deny", actor=actor, reason=reasons)
     if uphold and award.status is A.standstill:
         AWARD.fire(award, "reopen", actor=actor, reason=f"protest upheld: {reasons.strip()}")
+    own = session.scalar(select(Response).where(
+        Response.lot_id == award.lot_id, Response.organization_id == protest.organization_id,
+        Response.status.in_(TOLD)))
+    where = (f"\nThe decision and your award notice: "
+             f"{mail.link(f'/awards/responses/{own.public_id}')}\n" if own is not None else "")
     _tell(session, protest.organization,
           f"{award.solicitation.number} {award.lot.label}: your protest was "
           f"{'upheld' if uphold else 'denied'}",
           f"Your protest of the award for {award.solicitation.number}, {award.lot.label}, was "
-          f"{'upheld' if uphold else 'denied'}.\n\nReasons:\n{reasons.strip()}\n")
+          f"{'upheld' if uphold else 'denied'}.\n\nReasons:\n{reasons.strip()}\n{where}")
     session.flush()
     if not uphold:
         _finalize(session, award, actor, moment or clock.now())
@@ -537,6 +543,7 @@ class Cover:
     lots: list[str] = field(default_factory=list)
     awardees: list[str] = field(default_factory=list)
     bidders: int = 0            # responsive bidders in the lots that name it
+    takes: int = 1              # awards the place may hold (a network-services lot's maximum)
 
     @property
     def warning(self) -> str:
@@ -546,7 +553,7 @@ class Cover:
             return "Uncovered: no responsive bidder (procure it again)"
         if not self.awardees:
             return "Uncovered: no award"
-        if len(self.awardees) > 1:
+        if len(self.awardees) > self.takes:
             return f"Covered {len(self.awardees)} times"
         return ""
 
@@ -555,11 +562,13 @@ class Cover:
 class Coverage:
     lead_agencies: list[Cover]      # one per area office the RFR's lead-agency lots name
     resource_centers: list[Cover]   # one per region the RFR's resource-center lots name
+    network_services: list[Cover] = field(default_factory=list)   # per area office its
+    #                                 network-services lots name (up to their awards' number)
 
     @property
     def warnings(self) -> list[str]:
-        return [f"{c.place}: {c.warning}" for c in self.lead_agencies + self.resource_centers
-                if c.warning]
+        return [f"{c.place}: {c.warning}" for c in
+                self.lead_agencies + self.resource_centers + self.network_services if c.warning]
 
 
 def coverage(session: Session, solicitation: Solicitation) -> Coverage:
@@ -571,6 +580,7 @@ def coverage(session: Session, solicitation: Solicitation) -> Coverage:
             by_lot[award.lot_id].append(award)
     areas: dict[int, Cover] = {}
     regions: dict[int, Cover] = {}
+    services: dict[int, Cover] = {}
     responsive = dict(session.execute(
         select(Response.lot_id, func.count(Response.id)).where(
             Response.solicitation_id == solicitation.id,
@@ -583,6 +593,11 @@ def coverage(session: Session, solicitation: Solicitation) -> Coverage:
                       for office in lot.area_offices]
         elif lot.kind is LotKind.resource_center and lot.region is not None:
             covers = [regions.setdefault(lot.region.id, Cover(lot.region.name))]
+        elif lot.kind is LotKind.network_services:
+            covers = [services.setdefault(office.id, Cover(office.name, takes=0))
+                      for office in lot.area_offices]
+            for cover in covers:
+                cover.takes += lot.max_awards
         else:
             covers = []
         for cover in covers:
@@ -596,5 +611,9 @@ def coverage(session: Session, solicitation: Solicitation) -> Coverage:
     if regions:
         for region in session.scalars(select(Region).order_by(Region.name)):
             regions.setdefault(region.id, Cover(region.name))
+    if services:
+        for office in session.scalars(select(AreaOffice).order_by(AreaOffice.name)):
+            services.setdefault(office.id, Cover(office.name))
     return Coverage(sorted(areas.values(), key=lambda c: c.place),
-                    sorted(regions.values(), key=lambda c: c.place))
+                    sorted(regions.values(), key=lambda c: c.place),
+                    sorted(services.values(), key=lambda c: c.place))

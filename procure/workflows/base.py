@@ -13,7 +13,6 @@ from typing import Any, BinaryIO
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, object_session
 from transitions import EventData, Machine
-from transitions.extensions import GraphMachine
 
 from procure import audit
 from procure.storage import Store, StoredFile, TooLarge
@@ -135,15 +134,3 @@ class Workflow:
         if not done:  # a condition returned False without saying why: still never ignored
             raise WorkflowError(f"The {self.labels.get(event, event).lower()} action was refused.",
                                 allowed=self.allowed_events(row))
-
-    def mermaid(self, current: enum.Enum | None = None) -> str:
-        """The lifecycle as a Mermaid state diagram (transitions' GraphMachine), current highlighted."""
-        graph = GraphMachine(model=None, states=self.states, transitions=self.transitions,
-                             initial=None, auto_transitions=False, graph_engine="mermaid",
-                             model_attribute="status", title=self.name)
-        holder = type("Row", (), {})()
-        first = current or next(iter(self.states))
-        graph.add_model(holder, initial=first)
-        return holder.get_graph().draw(None)
-
-

@@ -224,16 +224,15 @@ def _begin_rfr_evaluation(event: EventData) -> None:
                                event.kwargs.get("actor"))
 
 
-def _close_price(event: EventData) -> None:
-    """Back to scoring: price scored by formula closes again (it opens only once the technical
-    scores are final); it is scored anew after the next consensus."""
+def _prices_not_seen(event: EventData) -> bool:
+    """Scoring reopens only while the panel has not seen the prices: once the price envelope is
+    open, the technical scores it followed are final (two envelopes: nobody rescores the
+    technical proposal knowing what each bidder asks)."""
     panel: Panel = event.model
-    session = _session(panel)
-    price = {c.id for c in price_criteria(panel)}
-    for row in session.scalars(select(ConsensusScore).where(
-            ConsensusScore.panel_id == panel.id, ConsensusScore.criterion_id.in_(price))):
-        session.delete(row)
-    session.flush()
+    if panel.price_opened_at is not None:
+        refuse("The price envelope is open: the technical scores the panel agreed before it saw "
+               "the prices are final, so scoring cannot reopen.")
+    return True
 
 
 def _stamp_finalized(event: EventData) -> None:
@@ -279,7 +278,7 @@ PANEL = Workflow("a panel", P, [
     {"trigger": "begin_consensus", "source": "scoring", "dest": "consensus",
      "conditions": [_all_scoresheets_in]},
     {"trigger": "reopen_scoring", "source": "consensus", "dest": "scoring",
-     "before": [_close_price]},
+     "conditions": [_prices_not_seen]},
     {"trigger": "finalize", "source": "consensus", "dest": "finalized",
      "conditions": [_consensus_complete], "after": [_stamp_finalized]},
 ], PANEL_LABELS)
@@ -617,12 +616,12 @@ def return_scoresheet(session: Session, sheet: Scoresheet, actor: User, reason: 
 # ---------------------------------------------------------------- what people may see
 
 def scores_visible_to(actor: Any, panel: Panel) -> bool:
-    """Members see only their own scores until every scoresheet of the panel is in; the chair
-    and the agency then see the whole matrix."""
-    if panel.status in (P.consensus, P.finalized):
-        return policy.allows(actor, "panel.chair", panel) or policy.allows(
-            actor, "evaluation.manage") or member_of(panel, actor) is not None
-    return False
+    """The whole matrix: to the panel's chair, its members and the agency, when the disclosure
+    table's scores row allows it (every scoresheet in); until then a member sees only their
+    own scores."""
+    return (policy.allows(actor, "panel.chair", panel) or policy.allows(
+        actor, "evaluation.manage") or member_of(panel, actor) is not None) \
+        and disclosure.may_see(actor, disclosure.Kind.scores, panel)
 
 
 def scores_shown(sheet: Scoresheet, viewer: Any) -> list[Any]:
@@ -765,7 +764,7 @@ PRICE_SEALED = ("The price envelope stays sealed to the panel until its technica
 def open_price(session: Session, panel: Panel, actor: Any) -> bool:
     """Open the panel's price envelope, on the record, once every technical consensus score is
     in (the price step): its evaluators then see prices, budgets and evaluated costs. Once
-    open it stays open (reopening scoring cannot unsee a price). True if it opened now."""
+    open it stays open, and scoring cannot reopen (_prices_not_seen). True if it opened now."""
     if panel.price_opened_at is not None or panel.status not in (P.consensus, P.finalized) \
             or not technical_complete(panel):
         return False
@@ -841,6 +840,13 @@ def price_withheld(actor: Any, document: Any, number: int | None = None) -> bool
         return False
     pages = price_pages(document)
     return pages is None or (number is not None and number in pages)
+
+
+def file_withheld(actor: Any, document: Any) -> bool:
+    """True where the file as uploaded carries a price this person may not see yet (a price
+    document, or one with a budget section or a price on its cover): every face that sends the
+    file asks this."""
+    return not policy.may_see_price(actor, document.response) and price_pages(document) != set()
 
 
 def evaluated_cost(session: Session, response: Response) -> EvaluatedCost:
@@ -1238,7 +1244,8 @@ def progress(panel: Panel) -> tuple[int, int, list[str]]:
 # ---------------------------------------------------------------- for the pages
 
 _GUARDS = {"begin_declarations": _formed, "begin_scoring": _everyone_declared,
-           "begin_consensus": _all_scoresheets_in, "finalize": _consensus_complete}
+           "begin_consensus": _all_scoresheets_in, "reopen_scoring": _prices_not_seen,
+           "finalize": _consensus_complete}
 
 
 def why_not(panel: Panel, event: str) -> str | None:

@@ -55,7 +55,8 @@ def addendum_published(session: Session, solicitation: Solicitation, addendum: A
         lines += ["", f"The deadline is now {clock.format_moment(addendum.new_deadline)} "
                       f"(it was {clock.format_moment(addendum.previous_deadline)})."]
     lines += ["", "If you have already submitted your response, sign in to confirm that it "
-                  "stands, or change and submit it again, before the deadline."]
+                  "stands, or change and submit it again, before the deadline.", "",
+              "Read the addendum: " + mail.link(f"/solicitations/{solicitation.id}#addenda")]
     body = "\n".join(lines)
     return sum(mail.queue(session, person.email, subject, body)
                for person in contacts(session, organizations))
@@ -79,7 +80,8 @@ def received(session: Session, response: Response, receipt: Receipt | None, *,
              *[f"- {f['filename']} ({f['kind'].replace('_', ' ')}): {f['sha256']}"
                for f in receipt.files],
              "", "It stays sealed until the opening. To change it, withdraw it and submit again "
-                 f"before the deadline, {clock.format_moment(solicitation.deadline)}."]
+                 f"before the deadline, {clock.format_moment(solicitation.deadline)}.", "",
+             "Your response: " + mail.link(f"/bidder/responses/{response.public_id}")]
     key = f"receipt:{response.id}:{receipt.number}:{'confirm' if confirmed else 'submit'}"
     return sum(mail.queue(session, person.email, subject, "\n".join(lines),
                           key=f"{key}:{person.id}")
@@ -112,7 +114,8 @@ def remind_due(session: Session, moment: datetime, days: int) -> list[str]:
             f"Your organisation started a response to {solicitation.number}, "
             f"{solicitation.title}, and has not submitted it:", "", *names, "",
             f"Responses are received until {due}. A draft is not a response: sign in and "
-            "submit it before then, or it will not be considered."])
+            "submit it before then, or it will not be considered.", "",
+            "Your responses: " + mail.link("/bidder/")])
         key = f"deadline-reminder:{solicitation.id}:{solicitation.deadline.isoformat()}"
         sent = [mail.queue(session, person.email, subject, body, key=f"{key}:{person.id}")
                 for person in contacts(session, [organization_id])]

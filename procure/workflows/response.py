@@ -76,7 +76,9 @@ def _complete_enough(event: EventData) -> bool:
     row: Response = event.model
     documents = row.current_documents
     if not documents:
-        refuse("Upload at least one document before submitting.")
+        missing = missing_kinds(row)     # the kinds the RFR requires, named in one message
+        refuse(missing_kinds_message(row, missing) if missing
+               else "Upload at least one document before submitting.")
     waiting = [d.filename for d in documents if d.intake_status in (IntakeStatus.queued,
                                                                     IntakeStatus.parsing)]
     if waiting:
@@ -104,9 +106,11 @@ def missing_kinds(row: Response) -> list[DocumentKind]:
 def missing_kinds_message(row: Response, missing: list[DocumentKind]) -> str:
     names = [k.value.lower() for k in missing]
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return (f"{row.solicitation.number} requires a document of each of these kinds: {listed}. "
-            "Upload each one choosing its kind (or replace a file given the wrong kind) "
-            "before submitting.")
+    said = (f"{row.solicitation.number} requires a document of each of these kinds: {listed}.")
+    if not can_change(row):
+        return said
+    return said + (" Upload each one choosing its kind (or replace a file given the wrong kind) "
+                   "before submitting.")
 
 
 def unpriced_lines(row: Response) -> list[str]:
@@ -337,9 +341,11 @@ def amount_of(text: Any) -> Decimal | None:
     return value.quantize(Decimal("0.01")) if value is not None else None
 
 
-def can_change(row: Response) -> bool:
-    """Whether the bidder may change the response now (documents, corrections)."""
-    return row.status in EDITABLE and is_accepting(row.solicitation)
+def can_change(row: Response, received_at: datetime | None = None) -> bool:
+    """Whether the bidder may change the response now (documents, corrections): a draft (or a
+    withdrawn one) before the deadline. Otherwise its completeness check tells what it was
+    submitted with and offers nothing to do."""
+    return row.status in EDITABLE and is_accepting(row.solicitation, received_at)
 
 
 def correct_record(session: Session, row: Response, actor: User, document: Document, *,
@@ -699,8 +705,25 @@ def audit_trail_query(session: Session, actor: Any, solicitation: Solicitation) 
 
 def shown_audit_rows(session: Session, actor: Any, solicitation: Solicitation,
                      events: list[AuditEvent]) -> list[Any]:
-    """Events of audit_trail_query as this person is shown them: for whom the bidders'
-    identity is hidden, a bidder's action reads "a bidder" and no bidder is named."""
+    """Events of audit_trail_query as this person is shown them: without the data and reason
+    the disclosure table keeps from them; for whom the bidders' identity is hidden, a bidder's
+    action reads "a bidder" and no bidder is named."""
+    readable = {r.id: r for r in responses_for(session, actor, solicitation)}
+    allowed: dict[tuple[int, disclosure.Kind], bool] = {}
+
+    def shown(event: AuditEvent) -> Any:
+        """The event, or without the data and reason the table keeps from this person (a cost
+        correction's figures while the price is sealed to them)."""
+        kind = disclosure.AUDIT_DATA.get(event.event)
+        if kind is None or event.entity_type != "response":
+            return event
+        response = readable.get(event.entity_id)
+        key = (event.entity_id, kind)
+        if key not in allowed:
+            allowed[key] = response is not None and disclosure.may_see(actor, kind, response)
+        return event if allowed[key] else _withheld(event, kind)
+
+    events = [shown(e) for e in events]
     if not disclosure.blind_now(actor, solicitation):
         return events
     bidders = set(session.scalars(select(User.id).where(
@@ -714,10 +737,19 @@ _NAMING = {"organization", "organization_id", "response", "response_id", "questi
            "bidder"}
 
 
+def _withheld(event: AuditEvent, kind: disclosure.Kind) -> AuditRow:
+    return AuditRow(seq=event.seq, at=event.at, actor_label=event.actor_label,
+                    actor_id=event.actor_id, entity_type=event.entity_type,
+                    entity_id=event.entity_id, event=event.event,
+                    from_state=event.from_state, to_state=event.to_state,
+                    reason=f"(withheld: the {kind.value} is sealed to you for now)", data={},
+                    hash=event.hash)
+
+
 def _without_bidders(event: AuditEvent, bidders: set[int]) -> AuditRow:
     data = {k: v for k, v in (event.data or {}).items() if k not in _NAMING}
     return AuditRow(seq=event.seq, at=event.at, actor_label="a bidder" if event.actor_id in
-                    bidders else event.actor_label, entity_type=event.entity_type,
+                    bidders else event.actor_label, actor_id=None, entity_type=event.entity_type,
                     entity_id=event.entity_id, event=event.event, from_state=event.from_state,
                     to_state=event.to_state, reason=event.reason, data=data, hash=event.hash)
 
@@ -728,6 +760,7 @@ class AuditRow:
     seq: int
     at: datetime
     actor_label: str
+    actor_id: int | None
     entity_type: str
     entity_id: int
     event: str
@@ -816,8 +849,9 @@ def completeness(row: Response) -> list[dict[str, str]]:
     if documents and not any((d.confirmed_record.get("signature") or {}).get("found")
                              for d in documents):
         problems.append({"code": "no_signature",
-                         "message": "No document has a signed signature page. Add a page with "
-                                    "an authorized signature (signed, or typed as /s/ Name)."})
+                         "message": "No document has a signed signature page." + (
+                             " Add a page with an authorized signature (signed, or typed as "
+                             "/s/ Name)." if can_change(row) else "")})
     for d in row.current_documents:
         if d.intake_status is IntakeStatus.rejected:
             problems.append({"code": d.rejection_code or "rejected",

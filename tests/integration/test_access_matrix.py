@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import time_machine
 
 from tests.conftest import Client, wipe
-from tests.support.factories import EMAILS, ORG_A, PASSWORD
+from tests.support.factories import EMAILS, ORG_A, ORG_B, PASSWORD
 from tests.support.world import ROLES, SECRET_FILENAME, World, build
 
 ANYONE = set(ROLES)
@@ -531,6 +532,9 @@ def test_award_and_contract_objects_are_gated_before_they_are_looked_for(app):
 # the panelist's scoresheet in, the chair's not). No needle may appear where the table forbids
 # it, and each appears (by some route) where the table allows it and a route exists. ----------
 
+# The ladder's tracks (below): each a world moved through its phases.
+LADDER_TRACKS = ["sealed", "cancelled_while_published", "evaluated", "evaluated_blind"]
+
 # Conflict declarations: the bidders' names as one alphabetical list, tied to no code
 # (disclosure.Kind.roster); the name is checked against that row of the table there.
 ROSTER_ROUTES = {"evaluation.declare", "api_evaluation.Declarations"}
@@ -591,8 +595,14 @@ def _extra_requests(app, world, role: str):
     return [(("api_evaluation.ScoresheetReturn", "POST+reason"), answer)]
 
 
-@pytest.mark.parametrize("phase", ["before_opening", "technical_scoring_blind"])
+@pytest.mark.parametrize("phase", ["before_opening", "technical_scoring_blind",
+                                   *LADDER_TRACKS])
 def test_disclosure_sweep_every_route_role_and_phase_asks_the_table(app, phase):
+    """Two phases with every form sent as well (before the opening; blind technical scoring,
+    the member's scoresheet in); then every phase of four tracks, read (`_ladder` below)."""
+    if phase in LADDER_TRACKS:
+        _ladder(app, phase)
+        return
     state, blind = (0, False) if phase == "before_opening" else (1, True)
     leaks, missing, faces, probes = [], set(), {}, 0
     shown: dict[tuple[str, str], bool] = {}
@@ -636,3 +646,409 @@ def test_disclosure_sweep_every_route_role_and_phase_asks_the_table(app, phase):
     assert leaks == [], "\n".join(leaks)
     assert missing == set(), "\n".join(sorted(missing))
     assert disagree == [], "\n".join(disagree)
+
+
+# --- The disclosure ladder (issue 17): every phase, one world per track, moved on step by step
+# through the use cases. At each step every page and API answer a person can read (each GET of
+# the URL map, the page pictures of the cover and of the budget, the scores as CSV and XLSX,
+# the lists searched) is read by every role, and the mail sent since the last step is read as
+# its recipients: each needle shows exactly where the table allows it. (The forms, whose
+# empty-bodied answers change the world, are walked above in their two phases.) --------------
+
+LADDER_ROLES = ["anonymous", "bidder", "other_bidder", "officer", "chair", "panelist",
+                "conflicted", "admin"]
+CONFLICTED = "pat@families.example.org"     # a parent representative, conflicted with Alpha
+GAMMA = "Gamma Youth Partners"
+GAMMA_EMAIL = "di@gamma-youth.example.org"
+LADDER_FILE = "alpha-ladder-proposal.pdf"
+PRICE = ("91,357.24", "91357.24")                        # Alpha's total price, as it reads
+CORRECTION = ("88,642.17", "88642.17", "KUDU-COST-REASON")   # the officer's correction
+RATE = "212.57"                       # Alpha's proposed rate (x 100 projected units)
+RATES = (RATE, "21,257.00", "21257.00")
+LADDER_SCORE = "OKAPI-SCORE-5150"             # the panelist's comment on Alpha's response
+BUDGET_PAGE = 4
+
+
+def _ladder_needles(world) -> dict[str, tuple[str, list[str]]]:
+    return {"identity": ("identity", [ORG_A, "04-1111111", EMAILS["bidder"], LADDER_FILE,
+                                      world.sha256]),
+            "price": ("price", [*PRICE, *CORRECTION, *RATES]),
+            "scores": ("scores", [LADDER_SCORE]),
+            "asker": ("identity", [ORG_B, EMAILS["other_bidder"]]),
+            "content": ("identity", [SECRET_MARKER_LADDER])}
+
+
+SECRET_MARKER_LADDER = "ZEBRA-QUOKKA-7731"
+
+
+def _ladder_email(role: str) -> str | None:
+    return {"anonymous": None, "chair": EMAILS["officer2"], "conflicted": CONFLICTED}.get(
+        role, EMAILS.get(role))
+
+
+class Ladder:
+    """An RFR with Alpha's and Gamma's responses to lot 1 (Beta asked a question), moved on
+    through the lifecycle one step at a time by `step(name)`."""
+
+    SEALED = ("published", "closed", "cancelled_after_close")
+    CANCELLED = ("cancelled_while_published",)
+    EVALUATED = ("opened_no_panel", "technical_scoring", "consensus", "price_opened",
+                 "finalized", "award_proposed", "award_approved", "standstill", "final")
+
+    def __init__(self, app, blind: bool = False):
+        import hashlib
+        import io
+        from decimal import Decimal
+
+        from procure import accounts
+        from procure.extensions import db
+        from procure.intake import jobs
+        from procure.models import DocumentKind, Role
+        from procure.storage import store_from_config
+        from procure.workflows import response as response_flow
+        from procure.workflows import solicitation as flow
+        from procure.workflows.base import Uploads
+        from tests.support.evaluation import third_bidder
+        from tests.support.factories import draft_rfr, make_people
+        from tests.support.pdfs import pdf_with_sections
+        self.app, self.blind, self.world = app, blind, World()
+        with app.app_context():
+            session = db.session
+            people = make_people(session)
+            people["chair"] = people["officer2"]
+            people["conflicted"] = accounts.create_user(
+                session, email=CONFLICTED, name="Pat Parent", password=PASSWORD,
+                role=Role.panelist, actor="test")
+            officer = people["officer"]
+            rfr = draft_rfr(session, officer, days_open=31)
+            uploads = Uploads(store=store_from_config(app.config), max_bytes=10**8,
+                              max_files=20)
+            public_doc = flow.upload_document(
+                session, rfr, officer, stream=io.BytesIO(pdf_with_sections(["The RFR"])),
+                filename="rfr.pdf", title="The RFR", uploads=uploads)
+            from procure.models import RateUnit
+            from procure.workflows import evaluation as ev
+            line = ev.add_rate_line(session, rfr, officer, service="Residential care",
+                                    unit=RateUnit.per_diem, projected_units=100)
+            flow.publish(session, rfr, officer)
+            draft = draft_rfr(session, officer, title="Draft for later")
+            question = flow.ask_question(session, rfr, people["other_bidder"],
+                                         "Can one provider take two lots?")
+            documents = {}
+            for key, who, org, fein, price, filename in [
+                    ("alpha", people["bidder"], ORG_A, "04-1111111", PRICE[0], LADDER_FILE),
+                    ("gamma", third_bidder(session), GAMMA, "04-3333333", "95,000.00",
+                     "gamma-proposal.pdf")]:
+                response = response_flow.start(session, who, rfr.lots[0])
+                content = pdf_with_sections(
+                    ["Organization Name: " + org, f"FEIN: {fein}", "Lot: 1",
+                     f"Total Price: ${price}"],
+                    ["1. Organizational Capacity", "Lead-agency functions since 1998."],
+                    ["2. Program Design", ("Our approach "
+                     f"{SECRET_MARKER_LADDER if key == 'alpha' else 'works'} keeps families.")],
+                    ["3. Budget", f"Lead agency staff    ${price}", f"Total    ${price}"])
+                document = response_flow.upload_document(
+                    session, response, who, stream=io.BytesIO(content), filename=filename,
+                    kind=DocumentKind.narrative, uploads=uploads)
+                session.commit()
+                jobs.run(document.id)
+                session.refresh(response)
+                ev.set_proposed_rates(session, response, who, {
+                    line.id: Decimal(RATE if key == "alpha" else "230")})
+                response_flow.fire(session, response, "submit", who)
+                documents[key] = (response, document, content)
+            alpha, document, content = documents["alpha"]
+            self.world.sha256 = hashlib.sha256(content).hexdigest()
+            self.world.deadline = rfr.deadline
+            for role in LADDER_ROLES[1:]:
+                self.world.tokens[role] = accounts.issue_token(session, people[role], "ladder")
+            self.world.ids = {
+                "solicitation": rfr.id, "draft": draft.id, "lot": rfr.lots[0].id,
+                "draft_lot": draft.lots[0].id, "draft_other_lot": draft.lots[1].id,
+                "draft_section": draft.sections[0].id, "draft_criterion": draft.criteria[0].id,
+                "draft_kept_section": draft.sections[1].id,
+                "draft_kept_criterion": draft.criteria[1].id, "public_document": public_doc.id,
+                "response": alpha.public_id, "document": document.public_id,
+                "question": question.id, "token": 1}
+            self.world.confirm_for = (app.config["SECRET_KEY"],
+                                      SimpleNamespace(id=0, email="nobody@example.org"))
+            self.alpha_id, self.award = alpha.id, None
+            self.moment = rfr.deadline - timedelta(days=2)
+            session.commit()
+
+    def step(self, name: str) -> None:
+        """Move the world on to the named step (each after the one before it)."""
+        from decimal import Decimal
+
+        from procure.extensions import db
+        from procure.models import Response, Solicitation
+        from procure.workflows import award as award_flow
+        from procure.workflows import evaluation as ev
+        from procure.workflows import response as response_flow
+        from procure.workflows import solicitation as flow
+        from tests.support.factories import user as person
+        with self.app.app_context(), time_machine.travel(self.moment):
+            session = db.session
+            rfr = session.get(Solicitation, self.world.ids["solicitation"])
+            alpha = session.get(Response, self.alpha_id)
+            officer, chair = person(session, "officer"), person(session, "officer2")
+            panelist = person(session, "panelist")
+            conflicted = session.scalar(db.select(type(officer)).where(
+                type(officer).email == CONFLICTED))
+            panel = ev.panels_of(session, rfr)[0] if name not in (
+                "published", "closed", "cancelled_after_close", "cancelled_while_published",
+                "opened_no_panel", "technical_scoring") else None
+            if name == "published":
+                pass
+            elif name == "closed":
+                self.moment = rfr.deadline + timedelta(seconds=31)
+                with time_machine.travel(self.moment):
+                    response_flow.close_due(session)
+            elif name.startswith("cancelled"):
+                flow.cancel(session, rfr, officer, "other", "The service is redesigned.")
+            elif name == "opened_no_panel":
+                self.moment = rfr.deadline + timedelta(seconds=31)
+                with time_machine.travel(self.moment):
+                    response_flow.close_due(session)
+                    response_flow.open_responses(session, rfr, officer)
+                    for response in session.scalars(db.select(Response).where(
+                            Response.solicitation_id == rfr.id)):
+                        response_flow.fire(session, response, "accept", officer)
+                    ev.set_plan(session, rfr, officer, blind=self.blind, half_points=False)
+                self.moment += timedelta(minutes=1)
+            elif name == "technical_scoring":
+                from tests.support.evaluation import formed_panel
+                panel = formed_panel(session, SimpleNamespace(
+                    rfr=rfr, officer=officer, chair=chair, evaluator=panelist,
+                    family=conflicted))
+                member = next(m for m in panel.members if m.user_id == panelist.id)
+                ev.fire(session, panel, "begin_declarations", officer)
+                for who in (chair, panelist, conflicted):
+                    for org in ev.bidders_of(panel):
+                        mine = who is conflicted and org.legal_name == ORG_A
+                        ev.declare(session, panel, who, organization_id=org.id,
+                                   has_conflict=mine,
+                                   nature="I sat on its board." if mine else "")
+                ev.fire(session, panel, "begin_scoring", chair)
+                sheet = next(s for s in ev.live_scoresheets(panel)
+                             if s.member_id == member.id and s.response_id == alpha.id)
+                ev.save_scores(session, sheet, panelist, {
+                    c.id: (Decimal(7), f"{LADDER_SCORE} a clear plan.")
+                    for c in ev.technical_criteria(panel)})
+                ev.submit(session, sheet, panelist)
+                ev.correct_cost(session, alpha, officer, amount=Decimal("88642.17"),
+                                reason=f"Budget total misread {CORRECTION[2]}.")
+                self.world.ids.update(panel=panel.public_id, sheet=sheet.public_id,
+                                      member=member.id)
+            elif name == "consensus":
+                for sheet in ev.live_scoresheets(panel):
+                    if sheet.status.name != "submitted":
+                        ev.save_scores(session, sheet, sheet.member.user, {
+                            c.id: (Decimal(6), "Sound.") for c in ev.technical_criteria(panel)})
+                        ev.submit(session, sheet, sheet.member.user)
+                ev.fire(session, panel, "begin_consensus", chair)
+            elif name == "price_opened":
+                for response in ev.responses_of(panel):
+                    for criterion in ev.technical_criteria(panel):
+                        ev.record_consensus(session, panel, chair, response=response,
+                                            criterion=criterion,
+                                            points=Decimal(9 if response.id == alpha.id else 5),
+                                            rationale="Agreed.")
+            elif name == "finalized":
+                ev.score_price(session, panel, chair)
+                ev.fire(session, panel, "finalize", chair)
+            elif name == "award_proposed":
+                # at an amount of its own: the award's value is public once final, the
+                # bidder's price and evaluated cost never are
+                self.award = award_flow.propose(session, rfr.lots[0], officer, response=alpha,
+                                                amount=Decimal(85000),
+                                                justification="Ranked first.")
+                self.world.ids["award"] = self.award.public_id
+            elif name == "award_approved":
+                award_flow.approve(session, session.merge(self.award), chair)
+            elif name == "standstill":
+                award_flow.notify_lot(session, rfr.lots[0], officer)
+            elif name == "final":
+                award = session.merge(self.award)
+                self.moment = award.standstill_ends_at + timedelta(minutes=1)
+                award_flow.finalize_due(session, self.moment)
+            else:
+                raise AssertionError(name)
+            session.commit()
+
+    def expected(self, role: str, group: str, kind: str, session) -> bool:
+        """What procure.disclosure says for this role about Alpha (the asker, Beta: the agency
+        reads who asked unless it evaluates blind now)."""
+        from procure import disclosure
+        from procure.models import Response, Solicitation, User
+        email = _ladder_email(role)
+        who = None if email is None else session.scalar(
+            db_select(User).where(User.email == email))
+        solicitation = session.get(Solicitation, self.world.ids["solicitation"])
+        alpha = session.get(Response, self.alpha_id)
+        if group == "asker":
+            return role in ("officer", "admin", "chair") and not disclosure.blind_now(
+                who, solicitation)
+        if group == "roster":
+            return disclosure.may_see(who, kind, solicitation)
+        if group == "scores" and role == "panelist":
+            return self.world.ids.get("sheet") is not None      # their own scoresheet
+        if group == "content":      # the response itself: its bidder; after the opening the
+            return role == "bidder" or (     # agency, and the members it is assigned to
+                disclosure.phase_of(alpha) > disclosure.Phase.before_opening
+                and role in ("officer", "admin", "chair", "panelist"))
+        return disclosure.may_see(who, kind, alpha)
+
+
+def db_select(*args):
+    from procure.extensions import db
+    return db.select(*args)
+
+
+def _readable_text(response) -> str:
+    """What a person reads in an answer: the text, the headers, and the text inside a PDF or
+    an XLSX it carries."""
+    import io
+    import zipfile
+    data = response.get_data()
+    kind = response.headers.get("Content-Type", "")
+    text = data.decode("latin-1") + str(response.headers)
+    if response.status_code == 200 and kind.startswith("application/pdf"):
+        from pypdf import PdfReader
+        text += "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    elif response.status_code == 200 and "spreadsheetml" in kind:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            text += "\n".join(book.read(name).decode("utf-8", "replace")
+                              for name in book.namelist() if name.endswith(".xml"))
+    return text
+
+
+PICTURES = {"officer.page_image", "evaluation.page_image", "bidder.page_image"}
+SEARCHED = {"public.home", "api_solicitations.SolicitationList", "evaluation.mine",
+            "bidder.dashboard", "officer.dashboard", "award.notices", "award.contracts",
+            "award.my_contracts", "api_responses.ResponseList", "api_evaluation.PanelList",
+            "api_evaluation.ScoresheetList", "api_contracts.Contracts"}
+SKIPPED = ("static", "bootstrap.", "ops.", "auth.", "admin.", "api-docs.", "api_tokens.")
+
+
+def _ladder_walk(app, ladder: Ladder, role: str):
+    """Every readable answer for one role now: (key, url, readable text)."""
+    world = ladder.world
+    c = client_for_email(app, _ladder_email(role))
+    token = world.tokens.get(role)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
+        if "GET" not in rule.methods or rule.endpoint.startswith(SKIPPED):
+            continue
+        url = url_for_rule(rule, world, role)
+        if "award" in world.ids:
+            url = url.replace(NO_SUCH, str(world.ids["award"]))
+        urls = [url]
+        if rule.endpoint in PICTURES:
+            urls = [url.replace("/pages/1.png", f"/pages/{n}.png") for n in (1, BUDGET_PAGE)]
+        elif rule.endpoint == "evaluation.scores_export":
+            urls = [url, url.replace(".csv", ".xlsx")]
+        elif rule.endpoint in SEARCHED:
+            urls = [url, url + "?q=Alpha"]
+        for one in urls:
+            answer = c.http.get(one, headers=headers) if rule.endpoint.startswith("api_") \
+                else c.get(one)
+            assert answer.status_code < 500, f"{role} GET {one}: {answer.status_code}"
+            text = _readable_text(answer)
+            if rule.endpoint in PICTURES and answer.status_code == 200:
+                # a page picture shows what is printed on it: the cover names the bidder
+                # and its price, the budget page the price
+                text += (f" {ORG_A} {PRICE[0]}" if one.endswith("/pages/1.png")
+                         else f" {PRICE[0]}")
+            yield (rule.endpoint, "GET"), one, text
+
+
+def client_for_email(app, email: str | None) -> Client:
+    c = Client(app)
+    if email is not None:
+        assert c.login(email, PASSWORD).status_code == 302
+    c.get("/")
+    return c
+
+
+def _mail_since(app, last: int) -> tuple[int, list[tuple[str, str]]]:
+    from procure.extensions import db
+    from procure.models import OutgoingMail
+    with app.app_context():
+        rows = db.session.scalars(db.select(OutgoingMail).where(OutgoingMail.id > last)
+                                  .order_by(OutgoingMail.id)).all()
+        return (rows[-1].id if rows else last,
+                [(r.to, f"{r.subject}\n{r.body}") for r in rows])
+
+
+def _ladder(app, track: str):
+    from procure import disclosure
+    from procure.extensions import db
+    from procure.models import Response
+    ladder = Ladder(app, blind=(track == "evaluated_blind"))
+    steps = {"sealed": Ladder.SEALED, "cancelled_while_published": ("published",
+                                                                    *Ladder.CANCELLED),
+             "evaluated": Ladder.EVALUATED, "evaluated_blind": Ladder.EVALUATED}[track]
+    leaks, missing, probes, last_mail = [], [], 0, 0
+    roles_by_email = {_ladder_email(r): r for r in LADDER_ROLES}
+    roles_by_email[GAMMA_EMAIL] = "other_bidder"     # Gamma bid too: told of the outcome
+    mails, found = 0, set()
+    for step in steps:
+        ladder.step(step)
+        needles = _ladder_needles(ladder.world)
+        with app.app_context():
+            expected = {(role, group): ladder.expected(role, group, kind, db.session)
+                        for role in LADDER_ROLES for group, (kind, _) in
+                        [*needles.items(), ("roster", ("roster", []))]}
+        shown: set[tuple[str, str]] = set()
+        with time_machine.travel(ladder.moment):
+            _scheduler_ran(app)
+            last_mail, mail = _mail_since(app, last_mail)
+            answers = [(role, key, url, text) for role in LADDER_ROLES
+                       for key, url, text in _ladder_walk(app, ladder, role)]
+        answers += [(roles_by_email[to], ("mail", to), f"(mail to {to})", text)
+                    for to, text in mail if to in roles_by_email]
+        mails += sum(to in roles_by_email for to, _ in mail)
+        for role, key, url, text in answers:
+            for group, (_, words) in needles.items():
+                if group == "asker" and role == "other_bidder":
+                    continue    # their own organisation, on their own pages
+                for needle in words:
+                    probes += 1
+                    if needle not in text:
+                        continue
+                    found.add(needle)
+                    cell = ("roster" if key[0] in ROSTER_ROUTES and needle == ORG_A
+                            else group)
+                    shown.add((role, cell))
+                    if not expected[(role, cell)]:
+                        leaks.append(f"{track}/{step} {role} {key[1]} {url}: {group} "
+                                     f"{needle!r}")
+        with app.app_context():
+            phase = disclosure.phase_of(db.session.get(Response, ladder.alpha_id))
+        for (role, group), since in LADDER_ROUTED.items():
+            if expected[(role, group)] and (role, group) not in shown \
+                    and phase >= disclosure.Phase[since]:
+                missing.append(f"{track}/{step} {role}: no route shows the {group} "
+                               "the table allows")
+    print(f"\ndisclosure ladder ({track}): {len(steps)} steps, {probes} probes, "
+          f"{mails} messages read, {len(leaks)} leaks")
+    assert mails > 0, "no mail was read"
+    if track.startswith("evaluated"):   # every needle is met by someone: none is planted dead
+        dead = {n for _, words in needles.values() for n in words} - found
+        assert dead == set(), f"needles no route shows: {dead}"
+    assert leaks == [], "\n".join(leaks)
+    assert missing == [], "\n".join(missing)
+
+
+# (role, group) -> from which phase some route shows what the table allows whenever it allows
+# it. (A member's comment is shown to the chair and the officers in the report, from the
+# finalization; during consensus the matrix shows points, which no needle can single out.)
+LADDER_ROUTED = {**{(role, group): "before_opening" for role, group in [
+    ("bidder", "identity"), ("officer", "identity"), ("admin", "identity"),
+    ("chair", "identity"), ("panelist", "identity"), ("anonymous", "identity"),
+    ("officer", "price"), ("chair", "price"), ("panelist", "price"), ("panelist", "scores"),
+    ("officer", "asker"), ("panelist", "roster"), ("conflicted", "roster")]},
+    ("officer", "scores"): "finalized", ("chair", "scores"): "finalized"}
+
+

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from procure.extensions import db
@@ -91,6 +93,8 @@ def test_demo_makes_every_user_the_readme_promises_and_a_closed_rfr_to_open(app,
     officer.post(f"/officer/solicitations/{sid}/events/open", {})
     opened = officer.get(f"/officer/solicitations/{sid}/responses").get_data(as_text=True)
     assert "Bridgeways Family Services" in opened and "Harbor Light" in opened
+    # just opened, none judged yet: the minimum's warning says to judge them first
+    assert "2 still to judge</strong>: open each below and accept or reject it first" in opened
 
 
 def test_demo_has_awarded_lots_with_contracts_and_draw_downs(app):
@@ -127,3 +131,46 @@ def test_demo_has_awarded_lots_with_contracts_and_draw_downs(app):
             assert session.scalar(select(func.count(DrawDown.id))) >= 3
             warnings = [contract_flow.pace(c.encumbrances[0]).warning for c in contracts]
             assert [bool(w) for w in warnings] == [False, False, True], warnings
+
+
+def test_demo_published_rfr_has_a_rate_card_the_bidder_prices(app):
+    """The published joint RFR carries a rate card, so a bidder starting a response in the demo
+    as shipped reaches "Your rates", saves them, and the check stops asking for them."""
+    from tests.conftest import Client
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        rfr = db.session.scalar(select(Solicitation).where(
+            Solicitation.status == SolicitationStatus.published,
+            Solicitation.kind == SolicitationKind.RFR))
+        sid, lot_id = rfr.id, rfr.lots[0].id
+    bidder = Client(app)
+    bidder.login("bidder@pioneervalley.example.org", "procure-demo-2026")
+    url = bidder.respond(sid, lot_id)
+    page = bidder.get(url).get_data(as_text=True)
+    assert "Your rates" in page and "Lead-agency functions, per family served" in page
+    line_ids = sorted(set(re.findall(r'name="rate-(\d+)"', page)))
+    assert len(line_ids) == 3
+    saved = bidder.post(url + "/rates", {f"rate-{i}": "95.00" for i in line_ids},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "Your rates were saved with the response." in saved
+    assert saved.count('value="95.00"') == 3
+
+
+def test_demo_network_services_rfr_has_a_coverage_table(app):
+    """RFR-014's one lot is network services for Springfield: its coverage check shows the area
+    office in a table (it showed nothing: only lead-agency and resource-center lots counted)."""
+    from tests.conftest import Client
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        rfr = db.session.scalar(select(Solicitation).where(
+            Solicitation.number.like("%-RFR-014")))
+        assert [lot.kind for lot in rfr.lots] == [LotKind.network_services]
+        sid = rfr.id
+    officer = Client(app)
+    officer.login("officer@agency.example.org", "procure-demo-2026")   # on no panel
+    page = officer.get(f"/awards/solicitations/{sid}")
+    assert page.status_code == 200
+    coverage = page.get_data(as_text=True).split('id="coverage"', 1)[1].split("</section>", 1)[0]
+    assert "Network services by area office" in coverage and "<table" in coverage
+    row = coverage.split('<th scope="row">Springfield</th>', 1)[1].split("</tr>", 1)[0]
+    assert "Family support: Springfield" in row and "Uncovered: no award" in row

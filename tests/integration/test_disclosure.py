@@ -256,3 +256,27 @@ def test_below_the_minimum_the_api_readvertises_or_cancels(app, people):
         assert rfr.cancel_text.startswith("Three of five")
         officer = db.session.scalar(db.select(User).where(User.email == EMAILS["officer"]))
         assert response_flow.audit_trail(db.session, officer, rfr)[-1].event == "cancel"
+
+
+# ---------------------------------------------------------------- the table's promises
+
+def test_the_table_keeps_the_promises_the_readme_makes():
+    """The sweep checks every face against the table; this pins the rows the README promises,
+    so loosening the table itself fails too: price sealed to every evaluator until the price
+    step, blindness ending at finalization, names public only once the awards are final,
+    members' scores only once every scoresheet is in, nothing before the opening."""
+    from procure.disclosure import TABLE, Kind, Phase, Viewer
+    evaluators = (Viewer.chair, Viewer.member, Viewer.blind_chair, Viewer.blind_member)
+    for viewer in evaluators:
+        assert min(TABLE[Kind.price][viewer]) == Phase.price_opened
+        assert min(TABLE[Kind.scores][viewer]) == Phase.consensus
+    for viewer in (Viewer.blind_chair, Viewer.blind_member):
+        assert min(TABLE[Kind.identity][viewer]) == Phase.finalized
+    for viewer in (Viewer.public, Viewer.other_bidder):
+        assert TABLE[Kind.identity][viewer] == {Phase.final}
+        assert TABLE[Kind.price][viewer] == set() and TABLE[Kind.scores][viewer] == set()
+    assert min(TABLE[Kind.scores][Viewer.bidder]) == Phase.notified
+    for kind, rows in TABLE.items():
+        for viewer, phases in rows.items():
+            if viewer is not Viewer.bidder:
+                assert Phase.before_opening not in phases, (kind, viewer)

@@ -289,20 +289,26 @@ def walk(app, opened: bool, roles=ROLES) -> tuple[int, list[str]]:
                 wipe(app)
                 world = build(app, opened=opened)
             with time_machine.travel(_moment(world, opened)):
-                c = _signed_in(app, role)
                 url = _url(page, world, role)
-                form = forms_of(url, c.get(url).get_data(as_text=True))[index]
                 sent += 1
-                data = fill(form, sent)
-                before = _fingerprint(app)
-                answer = c.post(urlsplit(form.action).path, data, csrf=False,
-                                content_type="multipart/form-data" if form.multipart else None)
-                wrong = verdict(answer)
+                form, data, wrong, dirty = send_as_rendered(app, _signed_in(app, role), url,
+                                                            index, sent)
                 if wrong:
                     problems.append(f"{role} on {page[0]} ({url}): form to {form.action} "
                                     f"{sorted(data)}: {wrong}")
-            dirty = _fingerprint(app) != before
     return sent, problems
+
+
+def send_as_rendered(app, c: Client, url: str, index: int, n: int) -> tuple[Form, dict,
+                                                                             str | None, bool]:
+    """Open the page, send its `index`th form as rendered (filled as the `n`th form sent):
+    (the form, what was sent, what went wrong or None, whether the database changed)."""
+    form = forms_of(url, c.get(url).get_data(as_text=True))[index]
+    data = fill(form, n)
+    before = _fingerprint(app)
+    answer = c.post(urlsplit(form.action).path, data, csrf=False,
+                    content_type="multipart/form-data" if form.multipart else None)
+    return form, data, verdict(answer), _fingerprint(app) != before
 
 
 def test_every_form_before_the_opening_answers_success_or_a_message(app):
@@ -344,3 +350,121 @@ def test_a_drafts_details_are_saved_from_the_page_as_rendered(app, login):
         assert row.title == "Family support, renamed"
         assert clock.local(row.deadline).strftime("%Y-%m-%d %H:%M") == moved.strftime(
             "%Y-%m-%d 14:00")
+
+
+# ---------------------------------------------------------------- awards and contracts
+# The award and contract pages hold their forms only at their moment (approve once proposed,
+# notify once approved, protest during standstill, decide once protested, draft a contract
+# once final, sign, amend, encumber, draw down once active): the walk builds each moment and
+# opens the pages there, as each person who sees them.
+
+THIRD = "di@gamma-youth.example.org"       # Gamma, ranked first (tests.support.evaluation)
+AWARD_ROLES = ["officer", "officer2", "admin", "panelist", "bidder", "third_bidder"]
+STAGES = ["finalized", "proposed", "approved", "standstill", "protested", "final", "drafted",
+          "active"]
+
+
+def _award_stage(app, stage: str) -> list[str]:
+    """The world at one moment of the award and the contract; the pages that show it."""
+    from decimal import Decimal
+
+    from procure.extensions import db
+    from procure.workflows import award as award_flow
+    from procure.workflows import contract as contract_flow
+    from tests.support.award import RANKED, finalized
+    from tests.support.contract import active, drafted, final_award
+    from tests.support.factories import make_people, user
+    with app.app_context():
+        session = db.session
+        make_people(session)
+        session.commit()
+        if stage in ("final", "drafted", "active"):
+            made, award = final_award(session)
+        else:
+            made, _ = finalized(session)
+            lot, award = made.rfr.lots[0], None
+            if stage != "finalized":
+                award = award_flow.propose(session, lot, made.officer,
+                                           response=made.responses[RANKED[0]],
+                                           amount=Decimal(100000), justification="")
+            if stage in ("approved", "standstill", "protested"):
+                award_flow.approve(session, award, made.chair)
+            if stage in ("standstill", "protested"):
+                award_flow.notify_lot(session, lot, made.officer)
+            if stage == "protested":
+                award_flow.file_protest(session, award, user(session, "bidder"),
+                                        grounds="The price score was miscalculated.")
+        pages = [f"/awards/solicitations/{made.rfr.id}", f"/solicitations/{made.rfr.id}/awards",
+                 "/awards/notices", "/contracts", "/contracts/mine"]
+        pages += [f"/awards/responses/{r.public_id}" for r in made.responses.values()]
+        if stage == "final":
+            pages.append(f"/awards/{award.public_id}/contract")
+        if stage == "drafted":
+            pages.append(f"/contracts/{drafted(session, made, award).public_id}")
+        if stage == "active":
+            contract = active(session, made, award)
+            contract_flow.encumber(session, contract, made.officer, fiscal_year_=2027,
+                                   amount=Decimal(50000))
+            # raising the maximum above the award waits for a second officer's decision
+            contract_flow.amend(session, contract, made.officer, reason="More families.",
+                                annual_maximum=Decimal(150000))
+            pages.append(f"/contracts/{contract.public_id}")
+        session.commit()
+    return pages
+
+
+def _award_person(app, role: str) -> Client:
+    c = Client(app)
+    assert c.login(THIRD if role == "third_bidder" else EMAILS[role], PASSWORD).status_code == 302
+    return c
+
+
+def walk_awards(app, stages=STAGES, roles=AWARD_ROLES) -> tuple[int, list[str], set]:
+    """Each stage: every form of the award and contract pages once per person whose pages hold
+    it, sent as rendered in a freshly built stage; (forms sent, problems, forms' actions)."""
+    problems, sent, actions = [], 0, set()
+    for stage in stages:
+        wipe(app)
+        pages = _award_stage(app, stage)
+        todo, seen = [], set()      # (role, the page's place in pages, the form's on the page)
+        for role in roles:
+            c = _award_person(app, role)
+            for place, url in enumerate(pages):
+                answer = c.get(url)
+                if answer.status_code != 200 or answer.mimetype != "text/html":
+                    continue
+                for index, form in enumerate(forms_of(url, answer.get_data(as_text=True))):
+                    if "/logout" in form.action or (role, form.shape) in seen:
+                        continue
+                    seen.add((role, form.shape))
+                    todo.append((role, place, index))
+        dirty = False
+        for role, place, index in todo:
+            if dirty:             # built again: its ids are new, the pages' places are not
+                wipe(app)
+                pages = _award_stage(app, stage)
+            url = pages[place]
+            sent += 1
+            form, data, wrong, dirty = send_as_rendered(app, _award_person(app, role), url,
+                                                        index, sent)
+            actions.add(form.shape[0])
+            if wrong:
+                problems.append(f"{stage}: {role} on {url}: form to {form.action} "
+                                f"{sorted(data)}: {wrong}")
+    return sent, problems, actions
+
+
+def test_every_award_and_contract_form_answers_success_or_a_message(app):
+    sent, problems, actions = walk_awards(app)
+    print(f"\naward and contract forms sent as rendered: {sent}, problems: {len(problems)}")
+    for action in sorted(actions):
+        print("  ", action)
+    # every kind of form the brief names was reached
+    for needed in ("/awards/lots/N/proposals", "/awards/N/approve", "/awards/N/withdraw",
+                   "/awards/lots/N/notices", "/awards/responses/N/protests",
+                   "/awards/protests/N/decision", "/awards/N/contract",
+                   "/contracts/N/events/", "/contracts/N/terms", "/contracts/N/amendments",
+                   "/contracts/amendments/N/", "/contracts/N/encumbrances",
+                   "/encumbrances/N/draw-downs"):
+        assert any(a.startswith(needed) for a in actions), (needed, sorted(actions))
+    assert problems == [], "\n".join(problems)

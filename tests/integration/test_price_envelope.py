@@ -110,6 +110,10 @@ def test_price_is_sealed_to_the_panel_during_technical_scoring_and_opens_after_c
     assert status == 200 and body["evaluated_cost"]["amount"] == "100000.00"
     trail = officer.get(f"/officer/solicitations/{world['rfr']}/audit").get_data(as_text=True)
     assert "open price" in trail
+    # Having seen the prices, the panel cannot go back to rescore the technical proposals.
+    panel_page = chair.get(f"/evaluation/panels/{world['panel']}").get_data(as_text=True)
+    assert "Cannot go back: the prices are open" in panel_page
+    assert "Return with a reason" not in panel_page
 
 
 def test_the_rate_card_page_withholds_the_rates_of_a_panel_still_scoring(app, priced, login):
@@ -139,8 +143,11 @@ def test_an_officer_on_the_panel_reads_the_response_without_its_price(app, world
     assert chair.get(f"/officer/documents/{document}/pages/1.png").status_code == 404
     assert chair.get(f"/officer/documents/{document}/pages/3.png").status_code == 200
     assert chair.get(f"/officer/documents/{document}/file").status_code == 404
+    api_file = f"/api/v1/responses/{world['response']}/documents/{document}/file"
+    auth = {"Authorization": f"Bearer {token}"}
+    assert app.test_client().get(api_file, headers=auth).status_code == 404   # the API too
     body = app.test_client().get(f"/api/v1/responses/{world['response']}",
-                                 headers={"Authorization": f"Bearer {token}"}).get_json()
+                                 headers=auth).get_json()
     record = body["documents"][0]["record"]
     assert "total_price" not in record["cover"] and "budget" not in record
     assert "100000" not in str(record)
@@ -153,3 +160,35 @@ def test_an_officer_on_the_panel_reads_the_response_without_its_price(app, world
     page = chair.get(f"/officer/documents/{document}").get_data(as_text=True)
     assert "Total price" in page and "$100,000.00" in page
     assert chair.get(f"/officer/documents/{document}/pages/4.png").status_code == 200
+    assert app.test_client().get(api_file, headers=auth).status_code == 200
+
+
+def test_the_audit_trail_keeps_a_cost_correction_sealed_to_the_panel(app, world, login):
+    """An officer off the panel corrects the evaluated cost during technical scoring: the RFR's
+    audit trail (page and API) shows the officer on the panel that a correction was made, not
+    its figures or its reason, until the price opens; the officer off the panel reads it all."""
+    officer, chair = login("officer"), login("officer2")
+    officer.get("/")
+    done = officer.post(f"/evaluation/responses/{world['response']}/cost",
+                        {"amount": "98765.43", "reason": "Budget total misread QUAGGA-REASON."})
+    assert done.status_code == 302
+    needles = ("98765.43", "QUAGGA-REASON", "100000")
+    trail = f"/officer/solicitations/{world['rfr']}/audit"
+    api = f"/api/v1/solicitations/{world['rfr']}/audit?page_size=100"   # a page holds all
+
+    def api_text(who):
+        answer = app.test_client().get(api, headers={
+            "Authorization": f"Bearer {world['tokens'][who]}"})
+        assert answer.status_code == 200
+        return answer.get_data(as_text=True)
+
+    for text in (chair.get(trail).get_data(as_text=True), api_text("officer2")):
+        assert "correct cost" in text.replace("_", " ")
+        assert [n for n in needles if n in text] == []
+        assert "sealed to you" in text
+    assert "QUAGGA-REASON" in officer.get(trail).get_data(as_text=True)   # the page: the reason
+    assert "98765.43" in api_text("officer") and "QUAGGA-REASON" in api_text("officer")
+
+    _technical_consensus(app, world)
+    assert "QUAGGA-REASON" in chair.get(trail).get_data(as_text=True)
+    assert "98765.43" in api_text("officer2") and "QUAGGA-REASON" in api_text("officer2")

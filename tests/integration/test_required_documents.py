@@ -98,6 +98,11 @@ def test_the_api_reads_and_writes_the_rfi_link_and_the_required_kinds(app, peopl
     wrong = http.patch(f"/api/v1/solicitations/{draft_id}", headers=auth,
                        json={"required_document_kinds": ["résumé"]})
     assert wrong.status_code == 422
+    # An RFI id no database column can hold (the fuzz found it answered 500 on PostgreSQL)
+    too_large = http.patch(f"/api/v1/solicitations/{draft_id}", headers=auth,
+                           json={"informed_by_id": 370274234952034})
+    assert too_large.status_code == 422
+    assert "informed_by_id" in too_large.get_json()["errors"]["json"]
     cleared = http.patch(f"/api/v1/solicitations/{draft_id}", headers=auth,
                          json={"informed_by_id": None, "required_document_kinds": []})
     assert cleared.get_json()["informed_by_id"] is None

@@ -271,6 +271,28 @@ def test_price_stays_closed_until_the_technical_consensus_is_complete(ctx, world
                               criterion=_price(panel), points=D(10), rationale="cheap")
 
 
+def test_scoring_cannot_reopen_once_the_panel_has_seen_the_prices(ctx, world, panel):
+    """Two envelopes: the technical scores are agreed before the prices are opened, and nobody
+    rescores a technical proposal knowing what each bidder asks."""
+    consensus_panel(ctx, world, panel, {"bidder": 8, "other_bidder": 6})
+    assert panel.price_opened_at is None
+    assert flow.why_not(panel, "reopen_scoring") is None          # still sealed: it may reopen
+    flow.record_consensus(ctx, panel, world.chair, response=world.responses["third_bidder"],
+                          criterion=_technical(panel), points=D(7), rationale="Agreed.")
+    assert panel.price_opened_at is not None                        # the price step, on record
+    final = ("The price envelope is open: the technical scores the panel agreed before it saw "
+             "the prices are final, so scoring cannot reopen.")
+    assert flow.why_not(panel, "reopen_scoring") == final
+    with pytest.raises(WorkflowError) as refused:
+        flow.fire(ctx, panel, "reopen_scoring", world.chair)
+    assert refused.value.message == final
+    sheet = flow.live_scoresheets(panel)[0]
+    with pytest.raises(WorkflowError) as refused:
+        flow.return_scoresheet(ctx, sheet, world.chair, "Rescore the staffing plan, please.")
+    assert refused.value.message == final
+    assert (panel.status, sheet.status) == (PanelStatus.consensus, ScoresheetStatus.submitted)
+
+
 def test_price_by_formula_on_the_budget_totals(ctx, world, panel):
     consensus_panel(ctx, world, panel, {"bidder": 8, "other_bidder": 6, "third_bidder": 8})
     flow.score_price(ctx, panel, world.chair)

@@ -103,3 +103,70 @@ def test_a_wrapped_label_ending_in_a_small_word_is_still_a_budget_line():
 def test_an_email_address_the_text_layer_split_is_read_whole():
     cover, _ = st.cover_from_text([[{"text": "Contact Email rmedeiros@merrimackv al.com"}]])
     assert cover["contact_email"] == "rmedeiros@merrimackval.com"
+
+
+def test_a_short_responses_first_sections_on_its_cover_page_are_found():
+    """Issue 20: the page holding the first sections' headings with their text was skipped. A
+    body line starting like a cover label ("Contact with every family ...") below them made the
+    whole page down to it read as the cover sheet."""
+    pages = [
+        _page(("Response to RFR-2026-014", 16.0, True), ("Organization Name: Harbor Family Center", 10.0, False),
+              ("FEIN: 04-1234567", 10.0, False), ("Email: intake@harbor.example.org", 10.0, False),
+              ("1. Executive Summary", 14.0, True), BODY,
+              ("2. Organizational Capacity", 14.0, True), BODY,
+              ("3. Technical Approach", 14.0, True),
+              ("Our approach starts the day a family is referred to us by the", 10.0, False),
+              ("Contact with every family begins within two days of referral", 10.0, False), BODY),
+        _page(("4. Staffing Plan", 14.0, True), BODY, ("5. Budget", 14.0, True), BODY),
+    ]
+    found = {h["id"]: h["page"] for h in st.find_headings(pages, SECTIONS)}
+    assert found == {"summary": 1, "capacity": 1, "approach": 1, "staffing": 2, "budget": 2}
+    record = st.build_record(None, SECTIONS, layout=pages)
+    assert record["missing_sections"] == ["references"]
+    assert record["cover"]["organization_name"] == "Harbor Family Center"
+
+
+def test_a_section_starting_mid_page_stays_on_its_page():
+    """Issue 20: a section that starts mid-page was placed on the next page. Its references'
+    "Contact:" and "Email:" lines read as a cover block on page 2, so the heading above them
+    was skipped and the section's continued heading on page 3 taken instead."""
+    pages = [
+        _page(("Response to RFR-2026-014", 16.0, True), ("Organization Name: Harbor Family Center", 10.0, False),
+              ("FEIN: 04-1234567", 10.0, False)),
+        _page(("Budget", 14.0, True), ("Personnel $100,000.00", 10.0, False), ("Total $100,000.00", 10.0, False),
+              BODY, BODY, ("References", 14.0, True), ("Reference 1: Jane Doe, Program Manager", 10.0, False),
+              ("Contact: Jane Doe", 10.0, False), ("Email: jdoe@dcf.example.org", 10.0, False)),
+        _page(("References (continued)", 14.0, True), ("Reference 2: Omar Diaz, Director", 10.0, False), BODY),
+    ]
+    record = st.build_record(None, SECTIONS, layout=pages)
+    assert [(s["id"], s["start_page"], s["end_page"]) for s in record["sections"]] == \
+        [("budget", 2, 2), ("references", 2, 3)]
+    assert record["cover"]["organization_name"] == "Harbor Family Center"
+
+
+def _glyphs(text, x0, baseline, size=10.0):
+    """A row the text layer gave one character a line (as pdfium reads some Chromium pages):
+    capitals and digits from the cap height to the baseline, a comma below the baseline."""
+    out, x = [], x0
+    for ch in text:
+        if ch != " ":
+            top, bottom = (baseline - 0.1 * size, baseline + 0.25 * size) if ch == "," else \
+                (baseline - 0.7 * size, baseline)
+            out.append({"text": ch, "size": size, "bold": False, "x0": x, "x1": x + 0.5 * size,
+                        "top": top, "bottom": bottom})
+        x += 0.5 * size
+    return out
+
+
+def test_a_budget_row_read_a_character_at_a_time_keeps_its_commas_in_the_amount():
+    """Chromium's chars one a line, the comma's box below the digits': the comma stayed a row
+    of its own, the amount fell apart (`26 839`) and the FTE column's `0.50` was read as the
+    row's amount, so a budget that adds up was said not to."""
+    head = [{"text": "Budget", "size": 14.0, "bold": True, "x0": 72.0, "x1": 130.0, "top": 60.0, "bottom": 74.0}]
+    rows = [("Family Support Specialist", "0.50", "26,839", 100.0), ("Program Director", "1.00", "47,714", 120.0),
+            ("Total", "", "74,553", 140.0)]
+    page = head + [g for label, fte, amount, y in rows
+                   for g in _glyphs(label, 72.0, y) + _glyphs(fte, 400.0, y) + _glyphs(amount, 480.0, y)]
+    record = st.build_record(None, SECTIONS, layout=[page])
+    assert [line["amount"] for line in record["budget"]["lines"]] == ["26839.00", "47714.00"]
+    assert record["budget"]["stated_total"] == "74553.00" and record["budget"]["consistent"] is True

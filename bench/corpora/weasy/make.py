@@ -224,7 +224,18 @@ def make_one(rng: random.Random, idx: int, out: Path, seed: int) -> dict:
             f'<div class="ld"><span>{h(head_text[SECTIONS[si][0]])}</span><span class="dots"></span>'
             f'<span>{rng.randint(2, 12)}</span></div>' for si in order) + "</div>")
         notes.append("contents page")
-    parts.append("<div style='page-break-before: always'></div>")
+    # kinds added for issue 20's last two, from their own random stream:
+    # a short response whose first sections follow the cover on page 1, a body line starting
+    # like a cover label below them, a references list with "Contact:" and "Email:" lines (the rest
+    # of a seed's draw is unchanged)
+    kinds = random.Random(f"weasy-kinds-{seed}-{idx}")
+    short = kinds.random() < 0.25 and "contents page" not in notes
+    label_line = kinds.random() < 0.5
+    contact_list = kinds.random() < 0.5
+    if short:
+        notes.append("first sections on the cover page")
+    else:
+        parts.append("<div style='page-break-before: always'></div>")
     shared = rng.randint(2, 3)
     total, blines, scanned = None, [], None
     mention = False
@@ -242,6 +253,15 @@ def make_one(rng: random.Random, idx: int, out: Path, seed: int) -> dict:
                      + heading_html(head_text[sid], hstyle))
         parts.append(paragraph(rng, rng.randint(2, 3)) if n < shared else
                      "".join(paragraph(rng) for _ in range(rng.randint(1, 4))))
+        if label_line and n == shared - 1:
+            parts.append("<p>Contact with every family begins within two days of the referral. "
+                         + sentence(kinds) + "</p>")
+            notes.append(f"a body line starting like a cover label in {sid}")
+        if contact_list and sid == "references":
+            parts.append("".join(f"<p style='margin:1pt 0'>Reference {k}: {h(kinds.choice(PEOPLE))}, Program Manager</p>"
+                                 f"<p style='margin:1pt 0'>Contact: {h(kinds.choice(PEOPLE))}</p>"
+                                 f"<p style='margin:1pt 0'>Email: ref{k}@dcf.example.org</p>" for k in (1, 2)))
+            notes.append("references listed with Contact: and Email: lines")
         later = [SECTIONS[sj][0] for sj in order[n + 1:]]
         if later and not mention and rng.random() < 0.5:
             t = rng.choice(later)
@@ -271,7 +291,7 @@ def make_one(rng: random.Random, idx: int, out: Path, seed: int) -> dict:
         f.unlink()
     pages = page_texts(path)
     sections = []
-    start = 2
+    start = 1 if short else 2
     for si in order:
         sid = SECTIONS[si][0]
         if sid == scanned:
