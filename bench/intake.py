@@ -1,4 +1,5 @@
-"""Intake benchmark: pipeline time vs bare pdfplumber, and the child's peak memory.
+"""Intake benchmark: pipeline time vs bare pdfplumber (and vs pdfplumber plus Tesseract on the
+scanned pages), and the child's peak memory.
 
 Run from the repository root:
 
@@ -10,6 +11,14 @@ With corpus directories: every PDF of each, in one run, through ``parse_file`` (
 parse path: the fork server started on the first file, a limited child forked per file) and
 through bare pdfplumber (``extract_text`` and ``extract_tables`` on every page) in a fresh
 Python process per file; prints both times and intake / bare pdfplumber (target <= 0.5).
+Bare pdfplumber reads nothing from a scanned page, so where intake runs Tesseract that ratio
+charges the service for work the baseline never does. The same run therefore also times a fair
+baseline, pdfplumber plus OCR: the same bare reading, and every page whose ``extract_text`` is
+empty rendered by ``page.to_image(resolution=200)`` (the corpora's scans are 200 dpi) and read
+by ``pytesseract.image_to_string`` on one thread (``OMP_THREAD_LIMIT=1``), the whole page, no
+cropping; a process per file. It prints intake / (pdfplumber + OCR) beside the old ratio, how
+many pages each side OCR'd, and the seconds per OCR'd page: intake's from a second intake pass
+with OCR off in the same run ((OCR on - OCR off) / pages), the baseline's likewise from bare.
 
 * pipeline: ``procure.intake.pdf.parse_file`` (child process per file, pypdfium2 text on
   every page, pdfplumber on budget pages only, pypdf form fields).
@@ -65,6 +74,38 @@ with pdfplumber.open(sys.argv[1]) as pdf:
         page.close()
 """
 
+BARE_OCR = """
+import os, sys, logging
+logging.disable(logging.WARNING)
+os.environ["OMP_THREAD_LIMIT"] = "1"
+import pdfplumber, pytesseract
+n = 0
+with pdfplumber.open(sys.argv[1]) as pdf:
+    for page in pdf.pages:
+        text = page.extract_text()
+        page.extract_tables()
+        if not (text or "").strip():
+            pytesseract.image_to_string(page.to_image(resolution=200).original)
+            n += 1
+        page.close()
+print(n)
+"""
+
+
+def _intake(files: list[Path], sections) -> tuple[float, int, int, int]:
+    """Seconds for ``parse_file`` on every file; files refused, pages OCR'd, files with one."""
+    t = time.perf_counter()
+    rejected, ocr_pages, ocr_files = 0, 0, 0
+    for p in files:
+        try:
+            record = parse_file(p, sections)
+        except Rejected:
+            rejected += 1
+            continue
+        read = sum(len(n["pages"]) for n in record.get("notes") or [] if n.get("code") == "ocr")
+        ocr_pages, ocr_files = ocr_pages + read, ocr_files + bool(read)
+    return time.perf_counter() - t, rejected, ocr_pages, ocr_files
+
 
 def compare_dirs(dirs: list[Path]) -> None:
     import json
@@ -74,25 +115,36 @@ def compare_dirs(dirs: list[Path]) -> None:
         files = sorted(d.glob("*.pdf"))
         own = d / "sections.json"
         sections = json.loads((own if own.exists() else ROOT / "bench" / "corpora" / "sections.json").read_text())
-        t = time.perf_counter()
-        rejected, ocr_pages, ocr_files = 0, 0, 0
-        for p in files:
-            try:
-                record = parse_file(p, sections)
-            except Rejected:
-                rejected += 1
-                continue
-            read = sum(len(n["pages"]) for n in record.get("notes") or [] if n.get("code") == "ocr")
-            ocr_pages, ocr_files = ocr_pages + read, ocr_files + bool(read)
-        pipe_s = time.perf_counter() - t
+        pipe_s, rejected, ocr_pages, ocr_files = _intake(files, sections)
         t = time.perf_counter()
         for p in files:
             subprocess.run([sys.executable, "-c", BARE, str(p)], capture_output=True)
         bare_s = time.perf_counter() - t
+        t, base_pages = time.perf_counter(), 0
+        for p in files:
+            out = subprocess.run([sys.executable, "-c", BARE_OCR, str(p)], capture_output=True, text=True)
+            base_pages += int(out.stdout.strip() or 0)
+        base_s = time.perf_counter() - t
+        # intake again with OCR off (tesseract_command() is read per file by parse_file)
+        before = os.environ.get("PROCURE_TESSERACT")
+        os.environ["PROCURE_TESSERACT"] = "/nonexistent"
+        try:
+            off_s = _intake(files, sections)[0]
+        finally:
+            if before is None:
+                del os.environ["PROCURE_TESSERACT"]
+            else:
+                os.environ["PROCURE_TESSERACT"] = before
+        per = f"{(pipe_s - off_s) / ocr_pages:.2f}s" if ocr_pages else "-"
+        base_per = f"{(base_s - bare_s) / base_pages:.2f}s" if base_pages else "-"
         print(f"{d}: {len(files)} files ({rejected} refused, {ocr_pages} scanned pages read by OCR in "
               f"{ocr_files} files); intake {pipe_s:.2f}s, bare pdfplumber "
               f"(a process per file) {bare_s:.2f}s; intake / bare pdfplumber {pipe_s / bare_s:.2f}; "
               f"load average {os.getloadavg()[0]:.1f}")
+        print(f"  fair baseline: pdfplumber + OCR ({base_pages} pages with no text OCR'd, 200 dpi, "
+              f"whole page, one thread) {base_s:.2f}s; intake / (pdfplumber + OCR) {pipe_s / base_s:.2f}")
+        print(f"  intake OCR off {off_s:.2f}s: intake {per} per OCR'd page ({ocr_pages} pages); "
+              f"baseline {base_per} per OCR'd page ({base_pages} pages)")
 
 
 def main():
