@@ -144,7 +144,8 @@ def compare_dirs(dirs: list[Path]) -> None:
               f"(a process per file) {bare_s:.2f}s; intake / bare pdfplumber {pipe_s / bare_s:.2f}; "
               f"load average {os.getloadavg()[0]:.1f}")
         print(f"  fair baseline: pdfplumber + OCR ({base_pages} picture pages with < 120 characters "
-              f"OCR'd, 200 dpi, whole page, one thread) {base_s:.2f}s; intake / (pdfplumber + OCR) {pipe_s / base_s:.2f}")
+              f"OCR'd, 200 dpi, whole page, one thread) {base_s:.2f}s; "
+              f"intake / (pdfplumber + OCR) {pipe_s / base_s:.2f}")
         print(f"  intake OCR off {off_s:.2f}s: intake {per} per OCR'd page ({ocr_pages} pages); "
               f"baseline {base_per} per OCR'd page ({base_pages} pages)")
 
