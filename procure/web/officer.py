@@ -525,9 +525,9 @@ def lifecycle(solicitation_id: int):
         ("Each scoresheet", evaluation_flow.SCORESHEET), ("Each award", award_flow.AWARD),
         ("Each protest", award_flow.PROTEST), ("Each contract", contract_flow.CONTRACT)]
     return render_template(
-        "officer/lifecycle.html", s=row, transitions=workflow.transitions, labels=flow.LABELS,
+        "officer/lifecycle.html", s=row, workflow=workflow,
         drawing=Markup(diagram.svg(workflow, row.status, key="lc-solicitation")),
-        held=[(caption, Markup(diagram.svg(w, key=f"lc-{i}"))) for i, (caption, w)
+        held=[(caption, w, Markup(diagram.svg(w, key=f"lc-{i}"))) for i, (caption, w)
               in enumerate(held)])
 
 

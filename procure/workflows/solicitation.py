@@ -234,7 +234,9 @@ def _stamp_opened(event: EventData) -> None:
 
 LABELS = {
     "publish": "Publish", "close": "Close at the deadline", "open": "Open responses",
-    "begin_evaluation": "Begin evaluation", "archive": "Archive", "cancel": "Cancel",
+    "begin_evaluation": "Begin evaluation", "begin_awarding": "Begin awarding (every panel final)",
+    "complete_award": "Complete the award (every award final)", "archive": "Archive",
+    "cancel": "Cancel",
 }
 
 def done_message(row: Solicitation, event: str) -> str:
