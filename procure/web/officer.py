@@ -231,6 +231,8 @@ def _page(row: Solicitation, status: int = 200, edit_form: tuple | None = None, 
         labels=flow.LABELS, counts=response_flow.opening_counts(db.session, row),
         sealed_count=response_flow.sealed_count(db.session, row),
         consequences=flow.consequences(row),
+        not_yet={"publish": flow.publish_problems(row)} if row.status is SolicitationStatus.draft
+        else {},
         rfi_comments=flow.rfi_comments(db.session, row) if row.status is SolicitationStatus.draft else [],
         unanswered=[q for q in row.questions if q.answer is None], **context), status
 

@@ -67,7 +67,15 @@ def _rule(row: Solicitation) -> ProcedureRule:
 
 
 def _publishable(event: EventData) -> bool:
-    row: Solicitation = event.model
+    problems = publish_problems(event.model)
+    if problems:
+        refuse(problems)
+    return True
+
+
+def publish_problems(row: Solicitation) -> str:
+    """What stops a draft from being published, in one sentence ("" when nothing does): said
+    where the officer would confirm, and again if the publish is tried regardless."""
     now = clock.now()
     rule = _rule(row)
     problems = []
@@ -94,9 +102,7 @@ def _publishable(event: EventData) -> bool:
             if row.questions_due > latest:
                 problems.append(f"questions must close at least {rule.question_cutoff_days} days "
                                 f"before the deadline (by {clock.format_moment(latest)})")
-    if problems:
-        refuse("Cannot publish yet: " + "; ".join(problems) + ".")
-    return True
+    return "Cannot publish yet: " + "; ".join(problems) + "." if problems else ""
 
 
 # What counts for a submission is when the service received it. Requests received just before
