@@ -57,8 +57,8 @@ def invite():
         return users(form, 409)
     db.session.commit()
     faces.send_mail(messages)
-    flash(f"We emailed {form.email.data} an invitation to procure as "
-          f"{Role[form.role.data].value.lower()}. Its link sets their password; it works once, "
+    flash(f"We emailed {form.email.data} an invitation to the agency's procurement service as "
+          f"{Role[form.role.data].as_a}. Its link sets their password; it works once, "
           f"within {current_app.config['INVITATION_DAYS']} days.", "success")
     return redirect(url_for("admin.users"))
 
