@@ -333,6 +333,16 @@ RULE_FIELDS = {
 }
 
 
+# An RFI awards nothing and takes no minimum of responses: these rules are the RFR's alone.
+RFR_ONLY_RULES = ("standstill_days", "min_responses")
+
+
+def rule_fields(kind: SolicitationKind) -> dict[str, str]:
+    """The rules that apply to a kind of solicitation, each with its name."""
+    return {key: name for key, name in RULE_FIELDS.items()
+            if kind is SolicitationKind.RFR or key not in RFR_ONLY_RULES}
+
+
 def set_rules(session: Session, kind: SolicitationKind, actor: User, **values: Any) -> ProcedureRule:
     """An administrator changes a procedure's rules; the audit keeps each change."""
     rule = rules_for(session, kind)
