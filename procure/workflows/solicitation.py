@@ -240,8 +240,8 @@ def _stamp_opened(event: EventData) -> None:
 
 LABELS = {
     "publish": "Publish", "close": "Close at the deadline", "open": "Open responses",
-    "begin_evaluation": "Begin evaluation", "begin_awarding": "Begin awarding (every panel final)",
-    "complete_award": "Complete the award (every award final)", "archive": "Archive",
+    "begin_evaluation": "Begin evaluation", "begin_awarding": "Begin awarding",
+    "complete_award": "Complete the award", "archive": "Archive",
     "cancel": "Cancel",
 }
 
