@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from procure import clock
@@ -27,7 +27,7 @@ from procure.models import (
 GENESIS = "0" * 64
 
 
-def _digest(event: AuditEvent) -> str:
+def _digest(event: Any) -> str:
     body = {
         "seq": event.seq, "at": event.at.isoformat(), "actor_id": event.actor_id,
         "actor_label": event.actor_label, "entity_type": event.entity_type,
@@ -76,7 +76,7 @@ def record(session: Session, *, actor: User | str | None, entity_type: str, enti
 @dataclass
 class Verification:
     events: int
-    broken_at: AuditEvent | None
+    broken_at: Any    # the first event that breaks the chain (a row of audit_event), or None
     problem: str = ""
 
     @property
@@ -84,7 +84,7 @@ class Verification:
         return not self.problem
 
 
-def _owner(session: Session) -> Callable[[AuditEvent], int | None]:
+def _owner(session: Session) -> Callable[[Any], int | None]:
     """The solicitation an event must name, from its (hashed) entity: a solicitation's own,
     its responses', panels', scoresheets', awards', protests' and contracts'; none for people,
     organisations and rules."""
@@ -99,37 +99,52 @@ def _owner(session: Session) -> Callable[[AuditEvent], int | None]:
     owners = {kind: dict(session.execute(query).tuples().all())
               for kind, query in queries.items()}
 
-    def owner(event: AuditEvent) -> int | None:
+    def owner(event: Any) -> int | None:
         if event.entity_type == "solicitation":
             return event.entity_id
         return owners.get(event.entity_type, {}).get(event.entity_id)
     return owner
 
 
-def verify(session: Session) -> Verification:
-    """Walk the chain in order; name the first event whose hash or link does not hold, or
-    that names another procurement than its entity's."""
+def verify(session: Session, progress: Callable[[int], None] | None = None,
+           batch: int = 5000) -> Verification:
+    """Walk the chain in order, up to the head as it is when the walk starts; name the first
+    event whose hash or link does not hold, or that names another procurement than its
+    entity's. Events are read `batch` at a time as plain rows (the memory stays that of one
+    batch); `progress(events checked)` is called after each batch, outside any read."""
+    head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
+    last = head.seq if head is not None else \
+        session.scalar(select(func.coalesce(func.max(AuditEvent.seq), 0)))
     expected_prev, expected_seq, count = GENESIS, 1, 0
     owner = _owner(session)
-    previous: AuditEvent | None = None
-    for event in session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars():
-        count += 1
-        if event.seq != expected_seq:
-            return Verification(count, event, f"sequence {event.seq} where {expected_seq} was due")
-        if event.prev_hash != expected_prev:
-            # A forger who rehashes what they changed breaks the link after it: name both ends.
-            after = (f"event #{previous.seq} ({previous.event})" if previous is not None
-                     else "the start of the chain")
-            return Verification(count, event, f"its link does not continue from {after}: that "
-                                              "event was changed, or events after it were removed "
-                                              "or reordered")
-        if _digest(event) != event.hash:
-            return Verification(count, event, "its content does not match its hash")
-        if event.solicitation_id != owner(event):
-            return Verification(count, event, "it is filed under another solicitation than its "
-                                              f"{event.entity_type}'s")
-        expected_prev, expected_seq, previous = event.hash, expected_seq + 1, event
-    head = session.get(AuditHead, 1)
+    previous: Any = None
+    columns = AuditEvent.__table__.c
+    while True:
+        rows = session.execute(select(*columns).where(
+            columns.seq >= expected_seq, columns.seq <= last)
+            .order_by(columns.seq).limit(batch)).all()
+        for event in rows:
+            count += 1
+            if event.seq != expected_seq:
+                return Verification(count, event,
+                                    f"sequence {event.seq} where {expected_seq} was due")
+            if event.prev_hash != expected_prev:
+                # A forger who rehashes what they changed breaks the link after it: name both ends.
+                after = (f"event #{previous.seq} ({previous.event})" if previous is not None
+                         else "the start of the chain")
+                return Verification(count, event, f"its link does not continue from {after}: "
+                                                  "that event was changed, or events after it "
+                                                  "were removed or reordered")
+            if _digest(event) != event.hash:
+                return Verification(count, event, "its content does not match its hash")
+            if event.solicitation_id != owner(event):
+                return Verification(count, event, "it is filed under another solicitation than "
+                                                  f"its {event.entity_type}'s")
+            expected_prev, expected_seq, previous = event.hash, expected_seq + 1, event
+        if progress is not None:
+            progress(count)
+        if len(rows) < batch:
+            break
     if head is not None and (head.seq, head.hash) != (expected_seq - 1, expected_prev):
         return Verification(count, None, f"the chain ends at event #{expected_seq - 1} but "
                                          f"#{head.seq} was written: the last events are gone")

@@ -1,5 +1,5 @@
 """The Celery tasks (the Celery app itself is `procure.extensions.celery`): reading a document,
-and the scheduler's beat. `celery -A procure.worker worker` runs them, `celery -A procure.worker
+checking the audit chain, and the scheduler's beat. `celery -A procure.worker worker` runs them, `celery -A procure.worker
 beat` sends `procure.run_due` every TICK_SECONDS; without PROCURE_REDIS_URL neither is used."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import logging
 from celery.signals import worker_ready
 from flask import Flask
 
-from procure import scheduler
+from procure import audit_check, scheduler
 from procure.extensions import celery, db
 from procure.intake import jobs
 
@@ -45,6 +45,16 @@ def _recover_when_a_worker_starts(**_: object) -> None:
     """A Celery worker starting after a crash: clean up and queue what was left unread."""
     with _app_for_worker().app_context():
         log.info("intake recovery: %s", jobs.recover())
+
+
+@celery.task(name=audit_check.AUDIT_CHECK_TASK, acks_late=True)
+def check_audit_chain(check_id: int) -> None:
+    """The audit-chain check an administrator asked for (procure.audit_check)."""
+    with _app_for_worker().app_context():
+        try:
+            audit_check.run(check_id)
+        finally:
+            db.session.remove()
 
 
 @celery.task(name="procure.run_due")

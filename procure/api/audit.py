@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from procure import policy
-from procure.api.common import PREFIX, Blueprint, visible_solicitation
+from procure.api.common import PREFIX, Blueprint, paged, visible_solicitation
 from procure.extensions import db
 from procure.faces import actor
 from procure.models import AuditEvent
@@ -34,7 +36,11 @@ class AuditTrail(MethodView):
     @policy.rule("audit.view")
     @bp.response(200, AuditEventSchema(many=True))
     @bp.errors(403, 404)
-    def get(self, solicitation_id: int) -> list[AuditEvent]:
-        """Every event of the procurement: the solicitation's, and its responses' once opened."""
-        row = visible_solicitation(solicitation_id)
-        return response_flow.audit_trail(db.session, actor(), row)
+    @bp.paginate()
+    def get(self, pagination_parameters: Any, solicitation_id: int) -> list[AuditEvent]:
+        """Every event of the procurement, in the chain's order, a page at a time: the
+        solicitation's, and its responses' once opened."""
+        row, who = visible_solicitation(solicitation_id), actor()
+        events = paged(response_flow.audit_trail_query(db.session, who, row),
+                       pagination_parameters)
+        return response_flow.shown_audit_rows(db.session, who, row, events)

@@ -129,6 +129,17 @@ def visible_solicitation(solicitation_id: int) -> Solicitation:
     return search.visible_solicitation(db.session, actor(), solicitation_id)
 
 
+def paged(statement: Any, pagination_parameters: Any) -> list[Any]:
+    """One page of an API list as asked (`?page=`, `?page_size=`; flask-smorest's
+    X-Pagination header gives the total and the pages): an answer, and a number of queries,
+    that stay the same size whatever the data. Eager-load what the schema reads on the
+    statement itself."""
+    page = db.paginate(statement, page=search.page_number(pagination_parameters.page),
+                       per_page=pagination_parameters.page_size, error_out=False)
+    pagination_parameters.item_count = page.total
+    return list(page.items)
+
+
 def with_events(row: Any, events: list[str]) -> Any:
     row.allowed_events = events
     return row

@@ -13,9 +13,10 @@ from flask.views import MethodView
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from procure import policy
-from procure.api.common import PREFIX, Blueprint, Day, EventArgsSchema, Text
+from procure.api.common import PREFIX, Blueprint, Day, EventArgsSchema, Text, paged
 from procure.api.lots import MAX_MONEY, _money
 from procure.extensions import db
 from procure.faces import actor, uploads
@@ -189,6 +190,13 @@ class ContractListArgs(Schema):
     solicitation_id = fields.Integer(strict=False, validate=validate.Range(min=1, max=2**31 - 1))
 
 
+# What ContractSchema reads of a contract, loaded with a page of them (a few queries a page).
+SHOWN = (joinedload(Contract.award), joinedload(Contract.solicitation), joinedload(Contract.lot),
+         joinedload(Contract.organization), selectinload(Contract.area_offices),
+         selectinload(Contract.rates), selectinload(Contract.measures),
+         selectinload(Contract.encumbrances))
+
+
 # ---------------------------------------------------------------- finding things
 
 def _contract(contract_id: UUID) -> Contract:
@@ -228,12 +236,13 @@ class Contracts(MethodView):
     @bp.arguments(ContractListArgs, location="query")
     @bp.response(200, ContractSchema(many=True))
     @bp.errors(400, 403)
-    def get(self, args: dict) -> list[Contract]:
-        """Every contract (of one solicitation with `solicitation_id`)."""
+    @bp.paginate()
+    def get(self, args: dict, pagination_parameters: Any) -> list[Contract]:
+        """Every contract (of one solicitation with `solicitation_id`), a page at a time."""
         query = select(Contract).order_by(Contract.id)
         if args.get("solicitation_id"):
             query = query.where(Contract.solicitation_id == args["solicitation_id"])
-        return list(db.session.scalars(query))
+        return paged(query.options(*SHOWN), pagination_parameters)
 
     @policy.rule("contract.manage")
     @bp.arguments(ContractCreateSchema)
@@ -452,11 +461,14 @@ class MyContracts(MethodView):
     @policy.rule("contract.own")
     @bp.response(200, ContractSchema(many=True))
     @bp.errors(403)
-    def get(self) -> list[Contract]:
-        """My organisation's contracts (from signing on), with their balances."""
-        return list(db.session.scalars(select(Contract).where(
+    @bp.paginate()
+    def get(self, pagination_parameters: Any) -> list[Contract]:
+        """My organisation's contracts (from signing on), with their balances, a page at a
+        time."""
+        return paged(select(Contract).where(
             Contract.organization_id == actor().organization_id,
-            Contract.status != flow.C.drafting).order_by(Contract.id)))
+            Contract.status != flow.C.drafting).order_by(Contract.id).options(*SHOWN),
+            pagination_parameters)
 
 
 @bp.route("/organization/contracts/<uuid:contract_id>")

@@ -11,11 +11,25 @@ from uuid import UUID
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from procure import policy
-from procure.api.common import PREFIX, Blueprint, DatabaseId, EventArgsSchema
+from procure.api.common import PREFIX, Blueprint, DatabaseId, EventArgsSchema, paged
 from procure.extensions import db
-from procure.models import Criterion, Lot, MemberKind, Panel, RateUnit, Solicitation, User
+from procure.models import (
+    Criterion,
+    EvaluationPlan,
+    Lot,
+    MemberKind,
+    Panel,
+    PanelMember,
+    RateUnit,
+    Response,
+    Score,
+    Scoresheet,
+    Solicitation,
+    User,
+)
 from procure.faces import actor
 from procure.workflows import evaluation as flow
 from procure.workflows import response as response_flow
@@ -206,8 +220,13 @@ def _solicitation(solicitation_id: int) -> Solicitation:
     return row
 
 
-def _sheet_out(sheet: Any, who: Any) -> Any:
-    sheet.bidder = flow.bidder_label(sheet.panel, sheet.response, who)
+def _sheet_out(sheet: Any, who: Any, blind: set[int] | None = None) -> Any:
+    """A scoresheet as this person may read it; `blind`: the solicitations whose plan is
+    blind, when known (a list's, found in one query): the others show names."""
+    if blind is None or sheet.panel.solicitation_id in blind:
+        sheet.bidder = flow.bidder_label(sheet.panel, sheet.response, who)
+    else:
+        sheet.bidder = sheet.response.organization.legal_name
     sheet.shown_scores = flow.scores_shown(sheet, who)
     return sheet
 
@@ -219,13 +238,15 @@ class PanelList(MethodView):
     @policy.rule("scoresheet.work")
     @bp.response(200, PanelSchema(many=True))
     @bp.errors(400, 403, 404, 409)
-    def get(self) -> list[Any]:
-        """The panels I sit on (officers: every panel)."""
+    @bp.paginate()
+    def get(self, pagination_parameters: Any) -> list[Any]:
+        """The panels I sit on (officers: every panel), those at work first, a page at a
+        time."""
         who = actor()
-        if policy.allows(who, "evaluation.manage"):
-            panels = list(db.session.scalars(select(Panel).order_by(Panel.id)))
-        else:
-            panels = [p for p, _ in flow.panels_for_member(db.session, who)]
+        panels = paged(flow.panels_query(who).options(
+            joinedload(Panel.solicitation), selectinload(Panel.lots),
+            selectinload(Panel.members).joinedload(PanelMember.user),
+            selectinload(Panel.scoresheets)), pagination_parameters)
         return [_panel_out(p, who) for p in panels]
 
 
@@ -464,11 +485,21 @@ class ScoresheetList(MethodView):
     @policy.rule("scoresheet.work")
     @bp.response(200, ScoresheetSchema(many=True))
     @bp.errors(400, 403, 404, 409)
-    def get(self) -> list[Any]:
-        """My scoresheets, on every panel I sit on."""
+    @bp.paginate()
+    def get(self, pagination_parameters: Any) -> list[Any]:
+        """My scoresheets, on every panel I sit on, a page at a time."""
         who = actor()
-        return [_sheet_out(s, who) for _, m in flow.panels_for_member(db.session, who)
-                for s in flow.my_scoresheets(m)]
+        sheets = paged(flow.scoresheets_query(who).options(
+            contains_eager(Scoresheet.member), contains_eager(Scoresheet.panel)
+            .joinedload(Panel.solicitation),
+            joinedload(Scoresheet.response).options(joinedload(Response.lot),
+                                                    joinedload(Response.organization)),
+            selectinload(Scoresheet.scores).joinedload(Score.criterion)), pagination_parameters)
+        # the page's blind evaluation plans in one query (bidder_label finds them in the session)
+        blind = {plan.solicitation_id for plan in db.session.scalars(select(EvaluationPlan).where(
+            EvaluationPlan.solicitation_id.in_({s.panel.solicitation_id for s in sheets}),
+            EvaluationPlan.blind.is_(True)))}
+        return [_sheet_out(s, who, blind) for s in sheets]
 
 
 @bp.route("/scoresheets/<sheet_id>")

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask.views import MethodView
 from marshmallow import Schema, fields
+from sqlalchemy.orm import joinedload, selectinload
 
 from procure import policy
 from procure.api.common import (
@@ -18,11 +19,12 @@ from procure.api.common import (
     DatabaseId,
     EventArgsSchema,
     StatusSchema,
+    paged,
     with_events,
 )
 from procure.extensions import db
 from procure.faces import actor, received_at
-from procure.models import Response
+from procure.models import Response, Solicitation
 from procure.workflows import evaluation as evaluation_flow
 from procure.workflows import response as flow
 from procure.workflows.base import NotFound
@@ -114,11 +116,15 @@ class ResponseList(MethodView):
     @policy.rule("response.work")
     @bp.response(200, ResponseSchema(many=True))
     @bp.errors(403)
-    def get(self) -> list[Response]:
-        """My organisation's responses."""
+    @bp.paginate()
+    def get(self, pagination_parameters: Any) -> list[Response]:
+        """My organisation's responses, newest first, a page at a time."""
         who = actor()
-        return [with_events(r, flow.allowed_events(r, who))
-                for r in flow.my_responses(db.session, who)]
+        rows = paged(flow.my_responses_query(who).options(
+            joinedload(Response.solicitation).selectinload(Solicitation.sections),
+            joinedload(Response.lot), joinedload(Response.organization),
+            selectinload(Response.documents)), pagination_parameters)
+        return [with_events(r, flow.allowed_events(r, who)) for r in rows]
 
     @policy.rule("response.work")
     @bp.arguments(StartSchema)

@@ -18,6 +18,7 @@ from procure.api.common import (
     Moment,
     StatusSchema,
     Text,
+    paged,
     visible_solicitation,
     with_events,
 )
@@ -126,11 +127,7 @@ class SolicitationList(MethodView):
     def get(self, args: dict, pagination_parameters: Any) -> list[Solicitation]:
         """Published solicitations, open ones first (the pages' search)."""
         found = search.filters(**args)
-        page = db.paginate(search.solicitations(found),
-                           page=search.page_number(pagination_parameters.page),
-                           per_page=pagination_parameters.page_size, error_out=False)
-        pagination_parameters.item_count = page.total
-        return page.items
+        return paged(search.solicitations(found), pagination_parameters)
 
     @policy.rule("solicitation.manage")
     @bp.arguments(SolicitationCreateSchema)

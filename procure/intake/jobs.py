@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -40,6 +41,19 @@ def enqueue(document_id: int) -> None:
         celery.send_task(INTAKE_TASK, args=[document_id])
     elif app.config.get("INTAKE_IN_PROCESS"):
         _in_process_executor().submit(_run_with_app, app, document_id)
+
+
+def submit_in_process(app: Flask, job: Callable[[], object], what: str) -> None:
+    """Run another job of the embedded default (the audit-chain check) on the in-process
+    worker thread, in the app's context; wait_for_idle waits for it too."""
+    def run_it() -> None:
+        with app.app_context():
+            try:
+                job()
+            except Exception:  # the worker thread must survive any one job
+                log.exception("%s failed", what)
+                db.session.rollback()
+    _in_process_executor().submit(run_it)
 
 
 def _run_with_app(app: Flask, document_id: int) -> None:

@@ -1,6 +1,6 @@
 """All models, imported here so that metadata and Alembic see every table."""
 
-from procure.models.audit import AuditEvent, AuditHead
+from procure.models.audit import AuditCheck, AuditEvent, AuditHead
 from procure.models.award import (
     Award,
     AwardNotice,
@@ -86,7 +86,7 @@ __all__ = [
     "ConflictDeclaration", "ConsensusScore", "CostSource", "EvaluatedCost", "EvaluationPlan",
     "MemberKind", "Panel", "PanelMember", "PanelStatus", "ProposedRate", "RateCardLine",
     "RateUnit", "Score", "Scoresheet", "ScoresheetStatus",
-    "Addendum", "Agency", "ApiToken", "AreaOffice", "AuditEvent", "AuditHead", "Base",
+    "Addendum", "Agency", "ApiToken", "AreaOffice", "AuditCheck", "AuditEvent", "AuditHead", "Base",
     "CancelReason", "Criterion", "Document", "DocumentKind", "Envelope", "IntakeStatus", "Lot",
     "LotKind", "Organization", "ProcedureRule", "Question", "Receipt", "Region",
     "RequiredSection", "Response", "ResponseStatus", "RfiComment", "Role", "ServiceModel",

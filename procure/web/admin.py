@@ -9,7 +9,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from procure import accounts, audit, config, faces, policy
+from procure import accounts, config, faces, policy
+from procure import audit_check as audit_checks
 from procure.extensions import db
 from procure.models import Organization, ProcedureRule, Role, SolicitationKind, User
 from procure.web.forms import ConfirmForm, InviteForm, RoleForm, RulesForm
@@ -146,7 +147,20 @@ def organizations():
 @bp.route("/audit")
 @policy.rule("admin.manage")
 def audit_check():
-    return render_template("admin/audit.html", result=audit.verify(db.session))
+    """The audit-chain checks asked for, newest first: the one running with how far it got,
+    the others with what they found."""
+    return render_template("admin/audit.html", checks=audit_checks.latest(db.session))
+
+
+@bp.route("/audit", methods=["POST"])
+@policy.rule("admin.manage")
+def check_audit_chain():
+    """Ask for a check of the whole chain: a worker walks it (it can take minutes)."""
+    check = audit_checks.ask(db.session, current_user)
+    db.session.commit()
+    audit_checks.enqueue(check.id)
+    flash("The audit chain is being checked. This page shows how far it has got.", "success")
+    return redirect(url_for("admin.audit_check"))
 
 
 @bp.route("/rules")

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, object_session
 from transitions import EventData
 
@@ -685,6 +685,29 @@ def audit_trail(session: Session, actor: Any, solicitation: Solicitation) -> lis
     the disclosure table hides the bidders' identity from this person (a blind evaluator), the
     rows keep their event and hash but not who the bidder was: a bidder's action reads
     "a bidder", and no organisation, response or question is named."""
+    return shown_audit_rows(session, actor, solicitation,
+                            list(session.scalars(audit_trail_query(session, actor, solicitation))))
+
+
+def audit_trail_query(session: Session, actor: Any, solicitation: Solicitation) -> Select:
+    """The events of audit_trail as one statement, oldest first (to page): the solicitation's
+    own and those of the responses this person may read now; none of any response where the
+    bidders' identity is hidden from them. Show them through shown_audit_rows."""
+    query = select(AuditEvent).where(AuditEvent.solicitation_id == solicitation.id)
+    if disclosure.blind_now(actor, solicitation):
+        query = query.where(AuditEvent.entity_type != "response")
+    else:
+        readable = [r.id for r in responses_for(session, actor, solicitation)]
+        query = query.where(or_(AuditEvent.entity_type != "response",
+                                AuditEvent.entity_id.in_(readable)))
+    return query.order_by(AuditEvent.seq)
+
+
+def shown_audit_rows(session: Session, actor: Any, solicitation: Solicitation,
+                     events: list[AuditEvent]) -> list[Any]:
+    """Events of audit_trail_query as this person is shown them: without the data and reason
+    the disclosure table keeps from them; for whom the bidders' identity is hidden, a bidder's
+    action reads "a bidder" and no bidder is named."""
     readable = {r.id: r for r in responses_for(session, actor, solicitation)}
     allowed: dict[tuple[int, disclosure.Kind], bool] = {}
 
@@ -694,20 +717,19 @@ def audit_trail(session: Session, actor: Any, solicitation: Solicitation) -> lis
         kind = disclosure.AUDIT_DATA.get(event.event)
         if kind is None or event.entity_type != "response":
             return event
+        response = readable.get(event.entity_id)
         key = (event.entity_id, kind)
         if key not in allowed:
-            allowed[key] = disclosure.may_see(actor, kind, readable[event.entity_id])
+            allowed[key] = response is not None and disclosure.may_see(actor, kind, response)
         return event if allowed[key] else _withheld(event, kind)
 
-    events = [shown(e) for e in session.scalars(select(AuditEvent).where(
-        AuditEvent.solicitation_id == solicitation.id).order_by(AuditEvent.seq))
-        if e.entity_type != "response" or e.entity_id in readable]
+    events = [shown(e) for e in events]
     if not disclosure.blind_now(actor, solicitation):
         return events
     bidders = set(session.scalars(select(User.id).where(
         User.id.in_({e.actor_id for e in events if e.actor_id is not None}),
         User.role == Role.bidder)))
-    return [_without_bidders(e, bidders) for e in events if e.entity_type != "response"]
+    return [_without_bidders(e, bidders) for e in events]
 
 
 # Audit data that names a bidder (or a row that leads to one).
@@ -749,11 +771,11 @@ class AuditRow:
     hash: str
 
 
-def my_responses(session: Session, actor: User) -> list[Response]:
-    if actor.organization_id is None:
-        return []
-    return list(session.scalars(select(Response).where(
-        Response.organization_id == actor.organization_id).order_by(Response.created_at.desc())))
+def my_responses_query(actor: User) -> Select:
+    """This person's organisation's responses, newest first (none without an organisation)."""
+    return select(Response).where(Response.organization_id == actor.organization_id,
+                                  Response.organization_id.is_not(None)) \
+        .order_by(Response.created_at.desc(), Response.id.desc())
 
 
 def outcomes(session: Session, responses: list[Response]) -> dict[int, bool]:

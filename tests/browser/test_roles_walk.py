@@ -134,6 +134,10 @@ def test_administrator_and_panelist_find_their_pages(app, live_server, people, b
     page.get_by_role("link", name="Organisations").first.click()
     expect(page.locator("main table")).to_contain_text("Alpha Care Collaborative")
     page.get_by_role("link", name="Audit chain").first.click()
+    page.get_by_role("button", name="Check the chain now").click()
+    expect(page.get_by_role("status").first).to_contain_text("being checked")
+    jobs.wait_for_idle()      # the check runs on the server's worker thread
+    page.reload()
     expect(page.locator("#audit-result")).to_contain_text("The audit chain is intact")
     look.check("admin-audit")
     page.get_by_role("link", name="Procedure rules").first.click()

@@ -135,7 +135,7 @@ EXPECTED: dict[tuple[str, str], tuple[set[str], set[str]]] = {
         ("correct", "POST")]},
     **{(f"admin.{name}", method): ({"admin"}, {"admin"}) for name, method in [
         ("home", "GET"), ("users", "GET"), ("deactivate", "POST"), ("organizations", "GET"),
-        ("audit_check", "GET"), ("rules", "GET"), ("save_rules", "POST"),
+        ("audit_check", "GET"), ("check_audit_chain", "POST"), ("rules", "GET"), ("save_rules", "POST"),
         ("change_role", "POST"), ("reactivate", "POST"), ("send_reset_link", "POST")]},
     ("evaluation.solicitation", "GET"): (AGENCY, AGENCY),
     ("evaluation.plan", "POST"): (AGENCY, AGENCY),

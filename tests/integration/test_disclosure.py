@@ -108,7 +108,8 @@ def test_a_blind_chair_reads_no_bidder_in_the_audit_trail_questions_or_awards(
     auth = {"Authorization": f"Bearer {token}"}
     http = app.test_client()
     trail = chair.get(f"/officer/solicitations/{world['rfr']}/audit").get_data(as_text=True)
-    api_trail = http.get(f"/api/v1/solicitations/{world['rfr']}/audit", headers=auth)
+    api_trail = http.get(f"/api/v1/solicitations/{world['rfr']}/audit?page_size=100",
+                         headers=auth)
     questions = chair.get(f"/officer/solicitations/{world['rfr']}/questions").get_data(
         as_text=True)
     assert api_trail.status_code == 200 and "a bidder" in trail and "a bidder" in questions

@@ -174,7 +174,7 @@ def test_the_audit_trail_keeps_a_cost_correction_sealed_to_the_panel(app, world,
     assert done.status_code == 302
     needles = ("98765.43", "QUAGGA-REASON", "100000")
     trail = f"/officer/solicitations/{world['rfr']}/audit"
-    api = f"/api/v1/solicitations/{world['rfr']}/audit"
+    api = f"/api/v1/solicitations/{world['rfr']}/audit?page_size=100"   # a page holds all
 
     def api_text(who):
         answer = app.test_client().get(api, headers={
