@@ -471,9 +471,9 @@ def invite(session: Session, actor: User | str, *, email: str, name: str, role: 
     audit.record(session, actor=actor, entity_type="user", entity_id=user.id, event="invite",
                  data={"what": user.email, "role": role.name, "days": link.max_days})
     by = actor.name if isinstance(actor, User) else "An administrator"
-    return [Mail(user.email, "You are invited to procure",
-                 f"Hello {one_line(user.name)},\n\n{one_line(by)} invited you to procure, the "
-                 f"agency's procurement service, as {role.value.lower()}. To set your password, "
+    return [Mail(user.email, "You are invited to the agency's procurement service",
+                 f"Hello {one_line(user.name)},\n\n{one_line(by)} invited you to the agency's "
+                 f"procurement service (procure) as {role.as_a}. To set your password, "
                  f"open this link within {link.max_days} days; it works once:\n\n"
                  f"{link.for_user(user)}\n\nThen sign in with this address. If you did not "
                  "expect this, ignore this message: nothing more happens.\n")]

@@ -84,6 +84,12 @@ class Role(enum.Enum):
     bidder = "Bidder"
     panelist = "Panelist"
 
+    @property
+    def as_a(self) -> str:
+        """The role as a person is named to it: 'a panelist', 'an administrator'."""
+        word = self.value.lower()
+        return ("an " if word[0] in "aeiou" else "a ") + word
+
 
 class User(UserMixin, Base):
     __tablename__ = "user_account"

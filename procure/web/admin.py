@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -58,8 +60,8 @@ def invite():
         return users(form, 409)
     db.session.commit()
     faces.send_mail(messages)
-    flash(f"We emailed {form.email.data} an invitation to procure as "
-          f"{Role[form.role.data].value.lower()}. Its link sets their password; it works once, "
+    flash(f"We emailed {form.email.data} an invitation to the agency's procurement service as "
+          f"{Role[form.role.data].as_a}. Its link sets their password; it works once, "
           f"within {current_app.config['INVITATION_DAYS']} days.", "success")
     return redirect(url_for("admin.users"))
 
@@ -170,9 +172,18 @@ def rules():
 def _rules_page(status: int = 200, **submitted):
     rows = {rule.kind.name: rule for rule in db.session.scalars(
         select(ProcedureRule).order_by(ProcedureRule.kind))}
-    forms = {name: RulesForm(prefix=name, formdata=None, obj=rule) for name, rule in rows.items()}
+    forms = {name: _rules_form(name, formdata=None, obj=rule) for name, rule in rows.items()}
     forms.update(submitted)
     return render_template("admin/rules.html", rules=rows, forms=forms), status
+
+
+def _rules_form(kind: str, **given: Any) -> RulesForm:
+    """The rules form of a kind, with only the rules that apply to it."""
+    form = RulesForm(prefix=kind, **given)
+    for name in set(solicitation_flow.RULE_FIELDS) - set(
+            solicitation_flow.rule_fields(SolicitationKind[kind])):
+        del form[name]
+    return form
 
 
 @bp.route("/rules/<kind>", methods=["POST"])
@@ -180,11 +191,12 @@ def _rules_page(status: int = 200, **submitted):
 def save_rules(kind: str):
     if kind not in SolicitationKind.__members__:
         abort(404)
-    form = RulesForm(prefix=kind)
+    form = _rules_form(kind)
     if not form.validate_on_submit():
         return _rules_page(400, **{kind: form})
     try:
-        values = {name: form[name].data for name in solicitation_flow.RULE_FIELDS}
+        values = {name: form[name].data
+                  for name in solicitation_flow.rule_fields(SolicitationKind[kind])}
         solicitation_flow.set_rules(db.session, SolicitationKind[kind], current_user, **values)
     except WorkflowError as error:
         db.session.rollback()

@@ -158,6 +158,8 @@ def _award_page(row: Solicitation, status: int = 200, submitted: tuple[str, Any]
     return render_template(
         "award/solicitation.html", s=row, lots=lots, forms=forms,
         coverage=flow.coverage(db.session, row), A=AwardStatus,
+        approving=any(a.status is AwardStatus.proposed for a in awards)
+        or not any(a.status in flow.LIVE for a in awards),
         above={a.id: flow.money_above(db.session, a.response, a.amount) for a in awards
                if a.status is AwardStatus.proposed},
         protests=[p for a in awards for p in a.protests],

@@ -69,7 +69,8 @@ _REFUSAL = "refused:{}"   # the session key of a refused event's reason, shown o
 
 def _response_page(row, status: int = 200, *, refusal: str | None = None,
                    remove_error: tuple[str | None, str | None] = (None, None),
-                   rates_error: str | None = None, typed_rates: dict[str, str] | None = None):
+                   rates_error: str | None = None, typed_rates: dict[str, str] | None = None,
+                   rate_errors: dict[str, str] | None = None):
     """The bidder's response; a refused submit (a rejected file, a document still being read)
     or a removal sent unticked comes back here, beside its button, with the reason."""
     if status != 200:
@@ -85,6 +86,7 @@ def _response_page(row, status: int = 200, *, refusal: str | None = None,
                            my_rates=evaluation_flow.proposed_rates(db.session, row),
                            rates_locked=evaluation_flow.rates_locked(db.session, row),
                            rates_error=rates_error, typed_rates=typed_rates or {},
+                           rate_errors=rate_errors or {},
                            accepting=solicitation_flow.is_accepting(row.solicitation)), status
 
 
@@ -151,7 +153,10 @@ def rates(response_id: UUID):
                                                for line in lines}),
             received_at=received_at())
     except WorkflowError as error:
-        return _response_page(row, 409, rates_error=error.message, typed_rates=typed)
+        marked = evaluation_flow.rate_problems(lines, {line.id: typed[f"rate-{line.id}"]
+                                                       for line in lines})
+        return _response_page(row, 409, rates_error=error.message, typed_rates=typed,
+                              rate_errors={f"rate-{k}": why for k, why in marked.items()})
     db.session.commit()
     flash("Your rates were saved with the response.", "success")
     return redirect(url_for("bidder.response", response_id=row.public_id) + "#rates")

@@ -231,6 +231,8 @@ def _page(row: Solicitation, status: int = 200, edit_form: tuple | None = None, 
         labels=flow.LABELS, counts=response_flow.opening_counts(db.session, row),
         sealed_count=response_flow.sealed_count(db.session, row),
         consequences=flow.consequences(row),
+        not_yet={"publish": flow.publish_problems(row)} if row.status is SolicitationStatus.draft
+        else {},
         rfi_comments=flow.rfi_comments(db.session, row) if row.status is SolicitationStatus.draft else [],
         unanswered=[q for q in row.questions if q.answer is None], **context), status
 
@@ -525,9 +527,9 @@ def lifecycle(solicitation_id: int):
         ("Each scoresheet", evaluation_flow.SCORESHEET), ("Each award", award_flow.AWARD),
         ("Each protest", award_flow.PROTEST), ("Each contract", contract_flow.CONTRACT)]
     return render_template(
-        "officer/lifecycle.html", s=row, transitions=workflow.transitions, labels=flow.LABELS,
+        "officer/lifecycle.html", s=row, workflow=workflow,
         drawing=Markup(diagram.svg(workflow, row.status, key="lc-solicitation")),
-        held=[(caption, Markup(diagram.svg(w, key=f"lc-{i}"))) for i, (caption, w)
+        held=[(caption, w, Markup(diagram.svg(w, key=f"lc-{i}"))) for i, (caption, w)
               in enumerate(held)])
 
 

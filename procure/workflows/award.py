@@ -453,10 +453,18 @@ OUTCOMES = {"no_award": LotOutcomeKind.no_award, "reprocure": LotOutcomeKind.rep
 
 
 def lot_outcome(session: Session, lot: Lot) -> str:
-    """What became of the lot: "Awarded", "No award: <reason>", "To be procured again:
-    <reason>", "No responsive bidder" or "Open"."""
-    if any(a.status is A.final for a in live_awards(session, lot)):
-        return "Awarded"
+    """Where the lot stands: its live awards ("Awarded to X, final", "Awarded to X, in
+    standstill until …", "X approved, bidders not yet told", "X proposed, to be approved"),
+    "No award: <reason>", "To be procured again: <reason>", "No responsive bidder" or "Open"."""
+    said = {A.final: "Awarded to {}, final",
+            A.standstill: "Awarded to {}, in standstill until {}",
+            A.approved: "{} approved, bidders not yet told",
+            A.proposed: "{} proposed, to be approved"}
+    live = [said[a.status].format(a.organization.legal_name,
+                                  clock.format_moment(a.standstill_ends_at))
+            for a in live_awards(session, lot)]
+    if live:
+        return "; ".join(live)
     closed = session.scalar(select(LotOutcome).where(LotOutcome.lot_id == lot.id))
     if closed is not None:
         return f"{closed.kind.value}: {closed.reason}"

@@ -110,6 +110,9 @@ class Workflow:
         self.name = name
         self.states = states
         self.labels = labels      # event name -> what a person clicks ("Publish", "Open responses")
+        unlabelled = sorted({t["trigger"] for t in transitions} - set(labels))
+        if unlabelled:    # every step is shown to people by its label (the lifecycle page)
+            raise ValueError(f"{name}: give a label to {', '.join(unlabelled)}")
         self.machine = Machine(
             model=None, states=states, transitions=transitions, initial=None,
             model_attribute="status", auto_transitions=False, send_event=True,

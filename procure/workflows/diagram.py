@@ -28,7 +28,7 @@ def _edges(workflow: Workflow) -> list[tuple[str, str, str]]:
     edges: dict[tuple[str, str], list[str]] = {}
     for t in workflow.transitions:
         sources = [t["source"]] if isinstance(t["source"], str) else list(t["source"])
-        label = workflow.labels.get(t["trigger"], t["trigger"].replace("_", " ").capitalize())
+        label = workflow.labels[t["trigger"]]
         for source in sources:
             names = edges.setdefault((source, t["dest"]), [])
             if label not in names:

@@ -1099,14 +1099,30 @@ def check_rate(line: RateCardLine, rate: Decimal) -> str | None:
 
 def read_rates(lines: list[RateCardLine], typed: dict[int, str]) -> dict[int, Decimal | None]:
     """Rates as a person types them ("$1,212.50", "212.5", blank for none): line id -> amount."""
-    rates: dict[int, Decimal | None] = {}
+    problems = rate_problems(lines, typed)
+    if problems:
+        refuse(" ".join(problems.values()))
+    return {line.id: _typed_rate(typed.get(line.id)) for line in lines}
+
+
+def rate_problems(lines: list[RateCardLine], typed: dict[int, str]) -> dict[int, str]:
+    """Why each typed rate cannot be recorded, line id -> message (a blank clears its rate)."""
+    problems: dict[int, str] = {}
     for line in lines:
-        text = (typed.get(line.id) or "").strip().replace(",", "").lstrip("$").strip()
         try:
-            rates[line.id] = Decimal(text) if text else None
+            rate = _typed_rate(typed.get(line.id))
         except InvalidOperation:
-            refuse(f"{line.service}: a rate is an amount in dollars, like 212.50.")
-    return rates
+            problems[line.id] = f"{line.service}: a rate is an amount in dollars, like 212.50."
+            continue
+        why = check_rate(line, rate) if rate is not None else None
+        if why:
+            problems[line.id] = why
+    return problems
+
+
+def _typed_rate(text: str | None) -> Decimal | None:
+    text = (text or "").strip().replace(",", "").lstrip("$").strip()
+    return Decimal(text) if text else None
 
 
 def set_proposed_rates(session: Session, response: Response, actor: User,

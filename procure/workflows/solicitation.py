@@ -67,7 +67,15 @@ def _rule(row: Solicitation) -> ProcedureRule:
 
 
 def _publishable(event: EventData) -> bool:
-    row: Solicitation = event.model
+    problems = publish_problems(event.model)
+    if problems:
+        refuse(problems)
+    return True
+
+
+def publish_problems(row: Solicitation) -> str:
+    """What stops a draft from being published, in one sentence ("" when nothing does): said
+    where the officer would confirm, and again if the publish is tried regardless."""
     now = clock.now()
     rule = _rule(row)
     problems = []
@@ -94,9 +102,7 @@ def _publishable(event: EventData) -> bool:
             if row.questions_due > latest:
                 problems.append(f"questions must close at least {rule.question_cutoff_days} days "
                                 f"before the deadline (by {clock.format_moment(latest)})")
-    if problems:
-        refuse("Cannot publish yet: " + "; ".join(problems) + ".")
-    return True
+    return "Cannot publish yet: " + "; ".join(problems) + "." if problems else ""
 
 
 # What counts for a submission is when the service received it. Requests received just before
@@ -234,7 +240,9 @@ def _stamp_opened(event: EventData) -> None:
 
 LABELS = {
     "publish": "Publish", "close": "Close at the deadline", "open": "Open responses",
-    "begin_evaluation": "Begin evaluation", "archive": "Archive", "cancel": "Cancel",
+    "begin_evaluation": "Begin evaluation", "begin_awarding": "Begin awarding",
+    "complete_award": "Complete the award", "archive": "Archive",
+    "cancel": "Cancel",
 }
 
 def done_message(row: Solicitation, event: str) -> str:
@@ -323,6 +331,16 @@ RULE_FIELDS = {
     "min_responses": "Responses needed at least",
     "show_sealed_counts": "Officers see how many sealed responses arrived before the opening",
 }
+
+
+# An RFI awards nothing and takes no minimum of responses: these rules are the RFR's alone.
+RFR_ONLY_RULES = ("standstill_days", "min_responses")
+
+
+def rule_fields(kind: SolicitationKind) -> dict[str, str]:
+    """The rules that apply to a kind of solicitation, each with its name."""
+    return {key: name for key, name in RULE_FIELDS.items()
+            if kind is SolicitationKind.RFR or key not in RFR_ONLY_RULES}
 
 
 def set_rules(session: Session, kind: SolicitationKind, actor: User, **values: Any) -> ProcedureRule:

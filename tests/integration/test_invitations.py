@@ -52,7 +52,7 @@ def test_the_administrator_invites_an_officer_who_sets_a_password_once(app, logi
     sent = _invite(admin, name="Dana Officer", email=NEW, role="officer")
     assert sent.status_code == 302
     page = _text(admin.get(sent.headers["Location"]))
-    assert f"We emailed {NEW} an invitation to procure as procurement officer" in page
+    assert f"We emailed {NEW} an invitation to the agency's procurement service as a procurement officer" in page
     assert "Invited, not yet accepted" in page
     [link] = outbox()
     assert link.startswith(app.config["BASE_URL"] + "/invitation/")
