@@ -267,8 +267,8 @@ def phase_of(subject: Subject) -> Phase:
 
 def _panel_phase(session: Any, panel: Panel) -> Phase:
     """A panel's phase: the price envelope opens on the record (`price_opened_at`, set by the
-    price step once every technical consensus score is in) and, once open, stays open: scoring
-    reopened after it cannot unsee a price."""
+    price step once every technical consensus score is in) and, once open, stays open (scoring
+    cannot reopen then: evaluation._prices_not_seen)."""
     if panel.status is PanelStatus.finalized:
         return P.finalized
     if panel.price_opened_at is not None:
