@@ -99,6 +99,8 @@ EXCEPTIONS = {
     "auth.reset_password": "sets a new password from an emailed link",
     "auth.accept_invitation": "an invited person sets their first password from an emailed link",
     "admin.save_rules": "changes the procedure rules every solicitation is held to",
+    "admin.check_audit_chain": "asks for the audit-chain check, a job whose progress and result "
+                               "the administrator's audit page shows",
     "auth.sign_out_everywhere": "ends the person's browser sessions; tokens are revoked one by "
                                 "one (DELETE /api/v1/tokens/current)",
 }

@@ -69,7 +69,8 @@ def test_real_pdf_parses_or_is_rejected(path):
         rec = parse_file(path, SECTIONS, LIMITS)
         outcome = (rec["pages"], [n["code"] for n in rec["notes"]])
         assert set(rec) == {"pages", "cover", "form_fields", "sections", "missing_sections", "budget",
-                            "signature", "problems", "sources", "notes"}
+                            "signature", "problems", "sources", "notes", "bidder_marks"}
+        assert rec["bidder_marks"] == {}   # no bidder's names asked for, none marked
     except Rejected as e:
         outcome = e.code
         assert e.code in CODES and e.message.endswith(".")
