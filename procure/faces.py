@@ -103,7 +103,9 @@ def send_document(document: Any) -> Any:
 def send_page_image(document: Document, number: int, *, black_out: dict | None = None) -> Any:
     """One page's picture, made by the isolated worker (the web process never opens a PDF).
     ``black_out`` (the intake's ``bidder_marks`` of this page: its size and boxes in points)
-    is painted over, for a blind panel: the picture is one this service made, never the PDF."""
+    is painted over, for a blind panel: the picture is one this service made, never the PDF.
+    Each mark blacks out its whole line, edge to edge: a box as wide as the name would tell
+    its length, and so which of the bidders (the panel knows their names) wrote it."""
     images = document.page_images or []
     if not 1 <= number <= len(images):
         abort(404)
@@ -120,9 +122,9 @@ def send_page_image(document: Document, number: int, *, black_out: dict | None =
             page = image.convert("RGB")
         scale = page.width / float(black_out["size"][0])
         draw = ImageDraw.Draw(page)
-        for left, top, right, bottom in black_out["boxes"]:
-            draw.rectangle([(left - 1) * scale, (top - 1) * scale,
-                            (right + 1) * scale, (bottom + 1) * scale], fill="black")
+        for _left, top, _right, bottom in black_out["boxes"]:
+            draw.rectangle([0, (top - 1) * scale, page.width, (bottom + 1) * scale],
+                           fill="black")
         picture = io.BytesIO()
         page.save(picture, format="PNG")
         picture.seek(0)
