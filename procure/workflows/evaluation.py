@@ -725,6 +725,10 @@ def _put_consensus(session: Session, panel: Panel, actor: Any, response_id: int,
     return row
 
 
+CONSENSUS_FINAL = ("The price envelope is open: the technical consensus the panel agreed before "
+                   "it saw the prices is final.")
+
+
 def record_consensus(session: Session, panel: Panel, actor: User, *, response: Response,
                      criterion: Criterion, points: Decimal, rationale: str) -> ConsensusScore:
     policy.require(actor, "panel.chair", panel)
@@ -736,6 +740,8 @@ def record_consensus(session: Session, panel: Panel, actor: User, *, response: R
         raise NotFound("That criterion is not part of this solicitation.")
     if criterion.envelope is Envelope.price:
         refuse("Price is scored by the formula once the technical consensus is complete.")
+    if panel.price_opened_at is not None:
+        refuse(CONSENSUS_FINAL)
     why = points_allowed(plan_for(session, panel.solicitation), criterion, points)
     if why:
         refuse(why)
@@ -1297,11 +1303,14 @@ def why_not(panel: Panel, event: str) -> str | None:
 
 
 def next_steps(panel: Panel, actor: Any) -> list[tuple[str, str | None]]:
-    """The panel's next steps this person may take: (event, why it is refused now or None)."""
+    """The panel's next steps this person may take: (event, why it is refused now or None).
+    Reopening scoring is no step at all once the panel has seen the prices (_prices_not_seen:
+    never again, not "not yet")."""
     manage = policy.allows(actor, "evaluation.manage")
     chairs = policy.allows(actor, "panel.chair", panel)
     return [(e, why_not(panel, e)) for e in PANEL.allowed_events(panel)
-            if (manage if e == "begin_declarations" else chairs)]
+            if (manage if e == "begin_declarations" else chairs)
+            and not (e == "reopen_scoring" and panel.price_opened_at is not None)]
 
 
 @dataclass

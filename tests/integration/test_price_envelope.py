@@ -9,7 +9,7 @@ import pytest
 
 from procure import accounts
 from procure.extensions import db
-from procure.models import AuditEvent, Panel, RateUnit, Solicitation, User
+from procure.models import AuditEvent, ConsensusScore, Panel, RateUnit, Solicitation, User
 from procure.workflows import evaluation as flow
 from tests.support.evaluation import agree_technical, opened_rfr, scoring_panel, submit_all
 from tests.support.factories import EMAILS
@@ -113,7 +113,31 @@ def test_price_is_sealed_to_the_panel_during_technical_scoring_and_opens_after_c
     # Having seen the prices, the panel cannot go back to rescore the technical proposals.
     panel_page = chair.get(f"/evaluation/panels/{world['panel']}").get_data(as_text=True)
     assert "Cannot go back: the prices are open" in panel_page
-    assert "Return with a reason" not in panel_page
+    assert "Return with a reason" not in panel_page and "Reopen scoring" not in panel_page
+    # ... nor change the consensus it agreed before it saw them: no form, and a form sent
+    # anyway is refused, the consensus as it was.
+    matrix = chair.get(f"/evaluation/panels/{world['panel']}/matrix").get_data(as_text=True)
+    assert "The technical consensus is final: the panel saw the prices on" in matrix
+    assert "Record consensus for" not in matrix and "Score price by formula" in matrix
+    with app.app_context():
+        panel = db.session.scalar(db.select(Panel).where(Panel.public_id == world["panel"]))
+        response = flow.responses_of(panel)[0]
+        criterion = flow.technical_criteria(panel)[0]
+        agreed = db.session.scalar(db.select(ConsensusScore.points).where(
+            ConsensusScore.panel_id == panel.id, ConsensusScore.response_id == response.id,
+            ConsensusScore.criterion_id == criterion.id))
+        form = {"response": response.public_id, f"points-{criterion.id}": "0",
+                f"rationale-{criterion.id}": "On reflection."}
+        form.update({f"{k}-{c.id}": v for c in flow.technical_criteria(panel)[1:]
+                     for k, v in (("points", "0"), ("rationale", "On reflection."))})
+    refused = chair.post(f"/evaluation/panels/{world['panel']}/consensus", form)
+    assert refused.status_code == 409
+    assert "the technical consensus the panel agreed before it saw the prices is final" in \
+        refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(ConsensusScore.points).where(
+            ConsensusScore.panel_id == panel.id, ConsensusScore.response_id == response.id,
+            ConsensusScore.criterion_id == criterion.id)) == agreed
 
 
 def test_the_rate_card_page_withholds_the_rates_of_a_panel_still_scoring(app, priced, login):

@@ -291,6 +291,18 @@ def test_scoring_cannot_reopen_once_the_panel_has_seen_the_prices(ctx, world, pa
         flow.return_scoresheet(ctx, sheet, world.chair, "Rescore the staffing plan, please.")
     assert refused.value.message == final
     assert (panel.status, sheet.status) == (PanelStatus.consensus, ScoresheetStatus.submitted)
+    # Nor does the chair change the consensus itself: a walker raised a bidder from second to
+    # first this way, after the prices were open.
+    agreed = flow.matrix(ctx, panel, world.chair)[
+        (world.responses["bidder"].id, _technical(panel).id)].consensus.points
+    with pytest.raises(WorkflowError) as refused:
+        flow.record_consensus(ctx, panel, world.chair, response=world.responses["bidder"],
+                              criterion=_technical(panel), points=D(10), rationale="On reflection.")
+    assert refused.value.message == ("The price envelope is open: the technical consensus the "
+                                     "panel agreed before it saw the prices is final.")
+    assert flow.matrix(ctx, panel, world.chair)[
+        (world.responses["bidder"].id, _technical(panel).id)].consensus.points == agreed == D(8)
+    assert "reopen_scoring" not in [e for e, _ in flow.next_steps(panel, world.chair)]
 
 
 def test_price_by_formula_on_the_budget_totals(ctx, world, panel):
