@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -145,7 +145,7 @@ def term_years(start: date, end: date) -> Decimal:
 def _over_the_term(annual: Decimal, start: date, end: date) -> tuple[Decimal, Decimal, str]:
     """(the total over the term, the years, a sentence giving the annual figure beside it)."""
     years = term_years(start, end)
-    total = (annual * years).quantize(CENTS)
+    total = (annual * years).quantize(CENTS, ROUND_HALF_UP)
     shown = f"{years.normalize():f}"
     return total, years, (f"${annual:,.2f} a year for {shown} year{'' if years == 1 else 's'} "
                           f"({_long_day(start)} to {_long_day(end)}): ${total:,.2f} in all")

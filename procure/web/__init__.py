@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from flask import Flask, current_app, g, jsonify, render_template, request
@@ -159,11 +159,13 @@ def init_app(app: Flask) -> None:
 
     @app.template_filter("money")
     def money_filter(value: Any) -> str:
-        """$700,150.00: dollars with thousands separators and cents (numbers or their text)."""
+        """$700,150.00: dollars with thousands separators and cents (numbers or their text),
+        half a cent rounded up, as the agency rounds money (not to the even cent)."""
         if value is None or value == "":
             return ""
         try:
             amount = Decimal(str(value).replace(",", "").lstrip("$"))
+            amount = amount.quantize(Decimal("0.01"), ROUND_HALF_UP)
         except InvalidOperation:
             return str(value)
         return f"-${-amount:,.2f}" if amount < 0 else f"${amount:,.2f}"

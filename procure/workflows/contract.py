@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, BinaryIO
 
 from sqlalchemy import func, select, update
@@ -576,15 +576,22 @@ def draw_down(session: Session, encumbrance: Encumbrance, actor: User, *, servic
         refuse("Flexible family funds name the family they were spent for.")
     _hold(session, encumbrance, same_family(family) if flexible_funds else "")
     if flexible_funds:
-        spent = session.scalar(select(func.coalesce(func.sum(DrawDown.amount), 0)).join(
-            Encumbrance).where(DrawDown.flexible_funds.is_(True),
-                               _same_family_sql(DrawDown.family_reference)
-                               == same_family(family),
-                               Encumbrance.fiscal_year == encumbrance.fiscal_year)) or 0
+        this_family = (DrawDown.flexible_funds.is_(True),
+                       _same_family_sql(DrawDown.family_reference) == same_family(family),
+                       Encumbrance.fiscal_year == encumbrance.fiscal_year)
+        spent = session.scalar(select(func.coalesce(func.sum(DrawDown.amount), 0))
+                               .join(Encumbrance).where(*this_family)) or 0
         if Decimal(spent) + amount > FAMILY_FUNDS_CAP:
             left = max(FAMILY_FUNDS_CAP - Decimal(spent), Decimal(0))
+            # the family as its payments were written before (FAM7 for FAM-7), so the officer
+            # sees which payments count
+            before = sorted(set(session.scalars(select(DrawDown.family_reference)
+                                                .join(Encumbrance).where(*this_family)))
+                            - {family})
+            written = f" (written {', '.join(before)} on its payments)" if before else ""
             refuse(f"Flexible funds are capped at {money(FAMILY_FUNDS_CAP)} per family a year; "
-                   f"family {family} has {money(left)} left in FY{encumbrance.fiscal_year}.")
+                   f"family {family}{written} has {money(left)} left in "
+                   f"FY{encumbrance.fiscal_year}.")
     drawn = session.execute(
         update(Encumbrance)
         .where(Encumbrance.id == encumbrance.id, Encumbrance.drawn + amount <= Encumbrance.amount)
@@ -650,7 +657,7 @@ def pace(encumbrance: Encumbrance, today: date | None = None) -> Pace:
     if elapsed == 0 or drawn <= 0:
         return Pace(drawn, encumbrance.amount, elapsed, days_in_year, Decimal(0), None, start, end)
     per_day = drawn / elapsed
-    projected = (per_day * days_in_year).quantize(MONEY)
+    projected = (per_day * days_in_year).quantize(MONEY, ROUND_HALF_UP)
     runs_out = None
     if projected > encumbrance.amount:
         runs_out = start + timedelta(days=int(encumbrance.amount / per_day))

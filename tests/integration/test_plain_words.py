@@ -50,3 +50,13 @@ def test_sizes_below_a_kilobyte_are_bytes(app):
         sizes = render_template_string(
             "{{ 1|filesize }}|{{ 812|filesize }}|{{ 41165|filesize }}|{{ 3250586|filesize }}")
     assert sizes == "1 byte|812 bytes|40.2 KB|3.1 MB"
+
+
+def test_money_rounds_half_a_cent_up(app):
+    """$171,778.125 reads $171,778.13, as the agency rounds money (it read $171,778.12: Python
+    rounds a Decimal to the even cent unless told otherwise)."""
+    with app.test_request_context():
+        seen = render_template_string(
+            "{{ a|money }} {{ b|money }} {{ c|money }} {{ d|money }}",
+            a="171778.125", b="0.005", c="-2.675", d="1234567.5")
+    assert seen == "$171,778.13 $0.01 -$2.68 $1,234,567.50"
