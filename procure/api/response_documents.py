@@ -33,6 +33,7 @@ class CoverCorrectionsSchema(Schema):
     """The cover fields a bidder may correct, each to its value ("" or null takes it back)."""
     organization_name = fields.String(allow_none=True, validate=validate.Length(max=500))
     tax_id = fields.String(allow_none=True, validate=validate.Length(max=500))
+    contact_name = fields.String(allow_none=True, validate=validate.Length(max=500))
     contact_email = fields.String(allow_none=True, validate=validate.Length(max=500))
     lot = fields.String(allow_none=True, validate=validate.Length(max=500))
     total_price = fields.String(allow_none=True, validate=validate.Length(max=500))

@@ -202,7 +202,8 @@ def progress(response_id: UUID):
 
 
 COVER_FIELDS = (("organization_name", "Organization"), ("tax_id", "Tax ID (FEIN)"),
-                ("contact_email", "Contact email"), ("lot", "Lot"), ("total_price", "Total price"))
+                ("contact_name", "Contact"), ("contact_email", "Contact email"), ("lot", "Lot"),
+                ("total_price", "Total price"))
 
 
 def corrections_form(document, formdata=None) -> FlaskForm:

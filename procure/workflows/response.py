@@ -329,8 +329,8 @@ def remove_document(session: Session, row: Response, actor: User, document: Docu
                  data={"document": document.id})
 
 
-CORRECTABLE_COVER = {"organization_name": "organisation", "tax_id": "FEIN", "contact_email": "contact email",
-                     "lot": "lot", "total_price": "total price"}
+CORRECTABLE_COVER = {"organization_name": "organisation", "tax_id": "FEIN", "contact_name": "contact",
+                     "contact_email": "contact email", "lot": "lot", "total_price": "total price"}
 _FEIN = re.compile(r"^\d{2}-\d{7}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

@@ -78,7 +78,7 @@ def test_the_bidder_corrects_what_was_read_on_the_page(app, uploaded, login):
     assert fields[f"section_{budget_id}"] == ""          # not found: the box is empty
     assert fields["cover_organization_name"] == "Alpha Care Collaborative"
     fields.update({f"section_{budget_id}": "4", "budget_total": "$100,000.00",
-                   "cover_tax_id": "04-2222222"})
+                   "cover_tax_id": "04-2222222", "cover_contact_name": "Dana Whitfield"})
     done = bidder.post(action, fields, follow_redirects=True)
     assert done.status_code == 200
     seen = _seen(done)
@@ -86,6 +86,7 @@ def test_the_bidder_corrects_what_was_read_on_the_page(app, uploaded, login):
     assert "start page corrected by the bidder; read: not found" in seen
     assert "total corrected by the bidder; read: nothing" in seen
     assert "Tax ID (FEIN) 04-2222222 (corrected by the bidder; read: 04-1111111)" in seen
+    assert "Contact Dana Whitfield (corrected by the bidder; read: " in seen   # a walker's ask
     # the completeness check uses the correction: the budget is no longer missing, and the FEIN
     # the bidder typed is the one checked against the organisation's
     response_page = _seen(bidder.get(url))
