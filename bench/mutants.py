@@ -38,6 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "build" / "mutants"
+SHARED = ROOT.parent / "shared"    # the intake PDFs and the OCDS schema (tests/conftest.py)
 STORAGE = "procure/storage.py" if (ROOT / "procure/storage.py").exists() else "procure/intake/storage.py"
 NICE = ["nice", "-n", "15"]        # the machine is shared: mutants yield to the others' runs (at 19
 # they got a few per cent of a core beside tests run at nice 10: a draw-down mutant took minutes)
@@ -176,7 +177,11 @@ def _mutmut(module: str, work: Path, names: list[str], max_children: str, title:
     """One `mutmut run` under nice, its output in mutmut.log, its wall time added up."""
     env = {**os.environ, "HYPOTHESIS_PROFILE": "quick", "PYTHONDONTWRITEBYTECODE": "1",
            "PYTEST_PLUGINS": "mutants_template_db",
-           "PROCURE_MUTANTS_TEMPLATE_DB": str(work / "template.sqlite3")}
+           "PROCURE_MUTANTS_TEMPLATE_DB": str(work / "template.sqlite3"),
+           # the copy's ../shared is build/mutants/shared, which does not exist: without this
+           # the tests that read the shared files (the OCDS schema) skip, and every mutant
+           # they alone would kill "survives" (the first OCDS run: 1 of 540 killed)
+           "PROCURE_SHARED_DIR": os.environ.get("PROCURE_SHARED_DIR") or str(SHARED)}
     print(f"== {module}: {title} in {work.relative_to(ROOT)}", flush=True)
     started = time.monotonic()
     with (work / "mutmut.log").open("a") as log:
