@@ -9,6 +9,14 @@ a change in the machine's load falls on every page): `--clients` processes, each
 share of the static file's and of /health's rate.
 
     .venv/bin/python bench/throughput.py [--rounds 5] [--seconds 1] [--workers 2] [--threads 4]
+        [--floor] [--compare REF]
+
+`--floor` adds the cheapest pages this app can serve (bench/floor_app.py: base.html alone, and
+with ten small ORM queries), so a page's ratio can be read against what any page costs here.
+`--compare REF` serves the same database from a second gunicorn running the code of git
+commit REF too (its files from `git archive`, put first on the Python path; REF must read the
+same database schema), every page taking turns on both servers in each round: before / after
+a change in one run.
 
 The load generator is Python (http.client) on the same 2 cores as the server, so the figures
 are ratios within one run, not the server's ceiling."""
@@ -30,6 +38,8 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+ADMIN_URL = os.environ.get("PROCURE_BENCH_DATABASE_URL",
+                           "postgresql://postgres@127.0.0.1:5432/postgres")
 sys.path.insert(0, str(ROOT))
 
 
@@ -84,6 +94,70 @@ def rate(port: int, path: str, seconds: float, clients: int, threads: int) -> tu
     return sum(r[0] for r in results) / elapsed, sum(r[1] for r in results)
 
 
+def _serve(code: Path | None, port: int, args: argparse.Namespace, env: dict[str, str],
+           work: Path, log_name: str) -> subprocess.Popen:
+    """gunicorn with `gunicorn.conf.py` of this checkout, or of `code` (another commit's
+    files, first on the Python path)."""
+    root = code or ROOT
+    command = [sys.executable, "-m", "gunicorn", "-c", str(root / "gunicorn.conf.py"),
+               "-w", str(args.workers), "--threads", str(args.threads), "-b", f"127.0.0.1:{port}",
+               "--access-logfile", "/dev/null"]
+    if args.floor:
+        command += ["--pythonpath", str(ROOT / "bench"), "floor_app:create()"]
+    server_env = dict(env)
+    if code is not None:
+        server_env["PYTHONPATH"] = os.pathsep.join(
+            [str(code), *filter(None, [env.get("PYTHONPATH")])])
+    server = subprocess.Popen(command, env=server_env, cwd=work,
+                              stdout=(work / log_name).open("w"), stderr=subprocess.STDOUT)
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
+            return server
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit(f"gunicorn stopped: see {work / log_name}")
+            time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer: see {work / log_name}")
+
+
+def create_database(prefix: str) -> tuple[str, str]:
+    """A fresh PostgreSQL database on PROCURE_BENCH_DATABASE_URL's server: its name and URL."""
+    import psycopg
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name, ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(name: str) -> None:
+    import psycopg
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _workers_peak_rss(master: int) -> list[int]:
+    """VmHWM (bytes) of each worker of the gunicorn master `master` (Linux /proc)."""
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except OSError:
+        return []
+    peaks = []
+    for pid in children:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text().splitlines()
+        except OSError:
+            continue
+        peaks += [int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:")]
+    return peaks
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1, help="a page's turn in a round")
@@ -93,23 +167,21 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2, help="load-generating processes")
     parser.add_argument("--client-threads", type=int, default=4)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--floor", action="store_true",
+                        help="also the cheapest pages (bench/floor_app.py)")
+    parser.add_argument("--compare", metavar="REF",
+                        help="also serve git commit REF's code; both take turns on each page")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="procure-throughput-"))
     env = {**os.environ, "PROCURE_INSTANCE_PATH": str(work),
            "PROCURE_UPLOAD_FOLDER": str(work / "uploads"), "PROCURE_SECRET_KEY": "throughput",
            "PROCURE_TICK_SECONDS": "3600", "PROCURE_BASE_URL": "http://127.0.0.1"}
-    admin_url = db_name = None
-    if args.postgres:
-        import psycopg
-        admin_url = os.environ.get("PROCURE_BENCH_DATABASE_URL",
-                                   "postgresql://postgres@127.0.0.1:5432/postgres")
-        db_name = f"procure_throughput_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{db_name}"')
-        env["PROCURE_DATABASE_URL"] = admin_url.rsplit("/", 1)[0] + "/" + db_name
+    database = create_database("procure_throughput") if args.postgres else None
+    if database is not None:
+        env["PROCURE_DATABASE_URL"] = database[1]
     os.environ.update(env)
-    server = None
+    servers: list[subprocess.Popen] = []
     try:
         from sqlalchemy import select
 
@@ -129,57 +201,78 @@ def main() -> None:
                 Solicitation.status == SolicitationStatus.published).order_by(Solicitation.id))
             awarded = db.session.scalar(select(Solicitation.id).where(
                 Solicitation.status == SolicitationStatus.awarded))
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-             "-w", str(args.workers), "--threads", str(args.threads), "-b", f"127.0.0.1:{port}",
-             "--access-logfile", "/dev/null"],
-            env=env, cwd=work, stdout=(work / "gunicorn.log").open("w"), stderr=subprocess.STDOUT)
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
-        pages = [("static file", "/static/procure.css"), ("/health", "/health"),
+        codes: dict[str, Path | None] = {"this checkout": None}
+        if args.compare:
+            other = work / "compare"
+            other.mkdir()
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.compare],
+                                     check=True, capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(other)], input=archive, check=True)
+            codes = {args.compare: other, "this checkout": None}
+        ports: dict[str, int] = {}
+        for index, (label, code) in enumerate(codes.items()):
+            ports[label] = _free_port()
+            servers.append(_serve(code, ports[label], args, env, work, f"gunicorn-{index}.log"))
+        floor = [("floor: base.html", "/_floor/page"),
+                 ("floor: base.html + 10 queries", "/_floor/page10")] if args.floor else []
+        pages = [("static file", "/static/procure.css"), ("/health", "/health"), *floor,
                  ("home `/`", "/"), ("search `?q=Springfield`", "/?q=Springfield"),
                  ("an RFR's public page", f"/solicitations/{rfr}"),
                  ("awards page", f"/solicitations/{awarded}/awards"),
                  ("API list", "/api/v1/solicitations/"),
                  ("API item", f"/api/v1/solicitations/{rfr}"),
                  ("OCDS package", f"/api/v1/solicitations/{awarded}/ocds")]
-        for name, path in pages:
-            rate(port, path, 0.5, args.clients, args.client_threads)        # warm
-        # Rounds of every page in turn: a change in the machine's load falls on every page.
-        served = {name: [0.0, 0] for name, _ in pages}
+        for port in ports.values():
+            for name, path in pages:
+                rate(port, path, 0.5, args.clients, args.client_threads)        # warm
+        # Rounds of every page in turn (on each server in turn): a change in the machine's load
+        # falls on every page and both servers.
+        served = {(label, name): [0.0, 0] for label in ports for name, _ in pages}
         for _ in range(args.rounds):
             for name, path in pages:
-                per_second, failed = rate(port, path, args.seconds, args.clients,
-                                          args.client_threads)
-                served[name][0] += per_second / args.rounds
-                served[name][1] += failed
-        rates = {name: (value[0], value[1]) for name, value in served.items()}
-        static, health = rates["static file"][0], rates["/health"][0]
+                for label, port in ports.items():
+                    per_second, failed = rate(port, path, args.seconds, args.clients,
+                                              args.client_threads)
+                    served[(label, name)][0] += per_second / args.rounds
+                    served[(label, name)][1] += failed
         print(f"gunicorn {args.workers} workers x {args.threads} threads; load "
               f"{args.clients} x {args.client_threads} connections; {args.rounds} rounds of "
               f"{args.seconds:g} s a page, the pages taking turns; "
               f"{'PostgreSQL' if args.postgres else 'SQLite'}\n")
-        print("| page | req/s | of static | of /health | not 200 |")
-        print("| --- | --- | --- | --- | --- |")
-        for name, _ in pages:
-            per_second, failed = rates[name]
-            print(f"| {name} | {per_second:.0f} | {per_second / static:.2f} | "
-                  f"{per_second / health:.2f} | {failed} |")
+        for label in ports:
+            if len(ports) > 1:
+                print(f"**{label}**" + (f" ({_commit(None)})" if codes[label] is None
+                                        else f" ({_commit(label)})") + "\n")
+            static = served[(label, "static file")][0]
+            health = served[(label, "/health")][0]
+            print("| page | req/s | of static | of /health | not 200 |")
+            print("| --- | --- | --- | --- | --- |")
+            for name, _ in pages:
+                per_second, failed = served[(label, name)]
+                print(f"| {name} | {per_second:.0f} | {per_second / static:.2f} | "
+                      f"{per_second / health:.2f} | {failed} |")
+            print()
+        for label, server in zip(ports, servers):
+            peaks = [f"{peak / 1048576:.0f} MiB" for peak in _workers_peak_rss(server.pid)]
+            print(f"peak RSS (VmHWM) of each gunicorn worker after every page"
+                  f"{f' ({label})' if len(ports) > 1 else ''}: {', '.join(peaks) or 'unknown'}")
     finally:
-        if server is not None:
+        for server in servers:
             server.terminate()
             server.wait(30)
-        if admin_url is not None:
-            import psycopg
-            with psycopg.connect(admin_url, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        if database is not None:
+            drop_database(database[0])
+
+
+def _commit(ref: str | None) -> str:
+    """The commit measured (this checkout's HEAD, marked when it has changes not committed)."""
+    done = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", ref or "HEAD"],
+                          check=False, capture_output=True, text=True)
+    name = done.stdout.strip() or "?"
+    changed = subprocess.run(["git", "-C", str(ROOT), "diff", "--quiet", "HEAD"], check=False)
+    if ref is None and changed.returncode:
+        name += " with changes not committed"
+    return name
 
 
 if __name__ == "__main__":

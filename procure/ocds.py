@@ -40,7 +40,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from procure import clock, disclosure
 from procure.models import (
@@ -295,7 +295,7 @@ def _tender(session: Session, solicitation: Solicitation, parties: _Parties, bas
     if solicitation.opened_at is not None:     # never before the opening: not who, not how many
         responded = list(session.scalars(select(Response).where(
             Response.solicitation_id == solicitation.id, Response.status.in_(OPENED))
-            .order_by(Response.id)))
+            .order_by(Response.id).options(selectinload(Response.organization))))
         tenderers: dict[int, dict[str, str]] = {}
         if disclosure.may_see(None, disclosure.Kind.counts, solicitation):
             tender["numberOfTenderers"] = len({r.organization_id for r in responded})
@@ -323,19 +323,26 @@ def _cancellation(session: Session, solicitation: Solicitation) -> list[dict[str
         "datePublished": _moment(when), "language": "en"})]
 
 
-def _public_awards(session: Session, solicitation: Solicitation) -> list[Award]:
+def _public_awards(every: list[Award]) -> list[Award]:
     """Awards the public may know of: final (standstill over), their awardee named as the
     disclosure table allows."""
-    return [a for a in award_flow.awards_of(session, solicitation)
-            if a.status is AwardStatus.final
+    return [a for a in every if a.status is AwardStatus.final
             and disclosure.may_see(None, disclosure.Kind.identity, a.response)]
 
 
-def _award(session: Session, award: Award, parties: _Parties) -> dict[str, Any]:
+def _first_contracts(session: Session, awards: list[Award]) -> dict[int, Contract]:
+    """Each award's first contract (by id), if any, in one query."""
+    first: dict[int, Contract] = {}
+    if awards:
+        for contract in session.scalars(select(Contract).where(
+                Contract.award_id.in_([a.id for a in awards])).order_by(Contract.id)):
+            first.setdefault(contract.award_id, contract)
+    return first
+
+
+def _award(award: Award, contract: Contract | None, parties: _Parties) -> dict[str, Any]:
     """The award's value over the contract's term (the contract's own once made, else the term a
     contract from it would have), the annual amount beside it."""
-    contract = session.scalar(select(Contract).where(Contract.award_id == award.id)
-                              .order_by(Contract.id).limit(1))
     start, end = ((contract.start_date, contract.end_date) if contract is not None
                   else contract_flow.default_term(award))
     total, years, words = _over_the_term(award.amount, start, end)
@@ -349,21 +356,31 @@ def _award(session: Session, award: Award, parties: _Parties) -> dict[str, Any]:
     })
 
 
-def _transactions(session: Session, contract: Contract, payer: dict[str, str] | None,
+def _draw_downs(session: Session, contracts: list[Contract]) -> dict[int, list[DrawDown]]:
+    """Each contract's draw-downs in the order they were served, in one query."""
+    by_contract: dict[int, list[DrawDown]] = {c.id: [] for c in contracts}
+    if contracts:
+        for row, contract_id in session.execute(
+                select(DrawDown, Encumbrance.contract_id).join(Encumbrance)
+                .where(Encumbrance.contract_id.in_(list(by_contract)))
+                .order_by(DrawDown.service_date, DrawDown.id)).tuples():
+            by_contract[contract_id].append(row)
+    return by_contract
+
+
+def _transactions(contract: Contract, rows: list[DrawDown], payer: dict[str, str] | None,
                   payee: dict[str, str]) -> list[dict[str, Any]]:
-    rows = session.scalars(select(DrawDown).join(Encumbrance).where(
-        Encumbrance.contract_id == contract.id).order_by(DrawDown.service_date, DrawDown.id))
     return [_drop_empty({"id": f"{contract.number}-{row.id}", "date": _day(row.service_date),
                          "value": _value(row.amount), "payer": payer, "payee": payee})
             for row in rows]
 
 
-def _contract(session: Session, contract: Contract, parties: _Parties,
+def _contract(contract: Contract, draw_downs: list[DrawDown], parties: _Parties,
               payer: dict[str, str] | None) -> dict[str, Any]:
     payee = parties.organization(contract.organization, "supplier", "payee")
     if payer is not None:
         parties.agency(payer["id"].removeprefix("agency-"), payer["name"], "payer")
-    transactions = _transactions(session, contract, payer, payee)
+    transactions = _transactions(contract, draw_downs, payer, payee)
     total, years, words = _over_the_term(contract.annual_maximum, contract.start_date,
                                          contract.end_date)
     return _drop_empty({
@@ -389,7 +406,7 @@ def _contract(session: Session, contract: Contract, parties: _Parties,
     })
 
 
-def last_change(session: Session, solicitation: Solicitation,
+def last_change(session: Session, solicitation: Solicitation, every_award: list[Award],
                 contracts: list[Contract]) -> datetime:
     """When what the release shows last changed: the solicitation's publication, addenda,
     documents, answers, its public moves (opened, evaluation over, awarded, cancelled), the RFI
@@ -411,10 +428,10 @@ def last_change(session: Session, solicitation: Solicitation,
     moments += session.scalars(select(AuditEvent.at).where(
         AuditEvent.entity_type == "solicitation", AuditEvent.entity_id == solicitation.id,
         AuditEvent.event.in_(PUBLIC_MOVES)))
-    every_award = [a.id for a in award_flow.awards_of(session, solicitation)]
     if every_award:
         moments += session.scalars(select(AuditEvent.at).where(
-            AuditEvent.entity_type == "award", AuditEvent.entity_id.in_(every_award),
+            AuditEvent.entity_type == "award",
+            AuditEvent.entity_id.in_([a.id for a in every_award]),
             AuditEvent.to_state.in_(ANNOUNCED) | AuditEvent.from_state.in_(ANNOUNCED)))
     if contracts:
         moments += session.scalars(select(DrawDown.recorded_at).join(Encumbrance).where(
@@ -435,15 +452,21 @@ def release(session: Session, solicitation: Solicitation, *, base_url: str = "",
     lots_value = sum((lot.estimated_annual_value for lot in solicitation.lots), Decimal(0))
     tender = _tender(session, solicitation, parties, base_url, lots_value)
     planning, related = _planning(solicitation, base_url, prefix, lots_value)
-    public_awards = _public_awards(session, solicitation)
-    awards = [_award(session, a, parties) for a in public_awards]
+    every_award = award_flow.awards_of(   # with their awardees: a query, not one per award
+        session, solicitation, selectinload(Award.response).selectinload(Response.organization))
+    public_awards = _public_awards(every_award)
+    first_contract = _first_contracts(session, public_awards)
+    awards = [_award(a, first_contract.get(a.id), parties) for a in public_awards]
     shown = {a.id for a in public_awards}
     buyer = tender.get("procuringEntity")
     contract_rows = [c for c in session.scalars(
         select(Contract).where(Contract.solicitation_id == solicitation.id,
                                Contract.status.in_(list(CONTRACT_STATUS)))
-        .order_by(Contract.id)) if c.award_id in shown]
-    contracts = [_contract(session, c, parties, buyer) for c in contract_rows]
+        .order_by(Contract.id).options(
+            selectinload(Contract.area_offices), selectinload(Contract.documents),
+            selectinload(Contract.amendments))) if c.award_id in shown]
+    draw_downs = _draw_downs(session, contract_rows)
+    contracts = [_contract(c, draw_downs[c.id], parties, buyer) for c in contract_rows]
 
     tags = ["tender"] if solicitation.kind is SolicitationKind.RFR else ["planning"]
     if planning.get("rationale") and "planning" not in tags:
@@ -463,7 +486,7 @@ def release(session: Session, solicitation: Solicitation, *, base_url: str = "",
         if any(c["status"] == "terminated" for c in contracts):
             tags.append("contractTermination")
     the_ocid = ocid(solicitation, prefix)
-    stamp = _moment(last_change(session, solicitation, contract_rows))
+    stamp = _moment(last_change(session, solicitation, every_award, contract_rows))
     return _drop_empty({
         "ocid": the_ocid, "id": f"{the_ocid}-{stamp}", "date": stamp, "tag": tags,
         "initiationType": "tender", "language": "en",

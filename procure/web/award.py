@@ -659,5 +659,7 @@ def my_contracts():
 @policy.rule("public.browse")
 def public_awards(solicitation_id: int):
     row = search.visible_solicitation(db.session, None, solicitation_id)
-    final = [a for a in flow.awards_of(db.session, row) if a.status is AwardStatus.final]
+    final = [a for a in flow.awards_of(db.session, row, selectinload(Award.response)
+                                       .selectinload(Response.organization))
+             if a.status is AwardStatus.final]
     return render_template("award/public.html", s=row, awards=final)

@@ -149,9 +149,11 @@ PROTEST = Workflow("a protest", ProtestStatus, [
 
 # ---------------------------------------------------------------- reading
 
-def awards_of(session: Session, solicitation: Solicitation) -> list[Award]:
+def awards_of(session: Session, solicitation: Solicitation, *load: Any) -> list[Award]:
+    """The solicitation's awards by lot; `load`: loader options for what the caller reads of
+    each (its response, organization...), so that is one query, not one per award."""
     return list(session.scalars(select(Award).where(Award.solicitation_id == solicitation.id)
-                                .order_by(Award.lot_id, Award.id)))
+                                .order_by(Award.lot_id, Award.id).options(*load)))
 
 
 def live_awards(session: Session, lot: Lot) -> list[Award]:

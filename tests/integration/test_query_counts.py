@@ -61,3 +61,27 @@ def test_queries_do_not_grow_with_the_data(app, login, who, page):
             assert client.get(url).status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1], f"{page}: {counts[0]} queries with little data, {counts[1]} with more"
+
+
+def test_the_public_awards_and_the_ocds_package_read_each_kind_of_row_once(app):
+    """The demo's awarded RFR (three final awards, three contracts drawn down month by month):
+    its public awards page and its OCDS package read the awardees, contracts, draw-downs,
+    amendments and documents in one query each, never one per award or contract (the same
+    statement run again is a query per row). The one exception: the disclosure table's phase
+    of each response, read per response (procure.disclosure)."""
+    from collections import Counter
+
+    from procure.models import Solicitation, SolicitationStatus
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        awarded = db.session.scalar(select(Solicitation.id).where(
+            Solicitation.status == SolicitationStatus.awarded))
+    client = app.test_client()
+    for url in (f"/solicitations/{awarded}/awards", f"/api/v1/solicitations/{awarded}/ocds"):
+        page = client.get(url)
+        assert page.status_code == 200
+        with counting(app) as statements:
+            assert client.get(url).status_code == 200
+        again = {s.split("\n")[0][:80]: n for s, n in Counter(statements).items()
+                 if n > 1 and "award.lot_id IN (" not in s}   # disclosure.phase_of
+        assert not again, f"{url}: a query per row: {again}"
