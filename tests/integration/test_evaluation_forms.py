@@ -324,9 +324,12 @@ def test_progress_count_legend_exports_and_the_pdf(app, world, login):
     text = "\n".join(page.extract_text() for page in reader.pages)
     pages = len(reader.pages)
     assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
+    assert ".." not in text                      # one full stop a sentence, "Inc." too
     with app.app_context():
         declared = _get(panel_id).members[0].declarations[0].declared_at
         assert clock.format_moment(declared) in text.replace("\n", " ")
+        # the file says what it is where a reader's title bar and a records system look
+        assert reader.metadata.title == f"Evaluation report: {_get(panel_id).name}"
 
 
 def test_an_officer_on_a_blind_panel_is_not_shown_bidder_names(app, world, login):
