@@ -31,7 +31,6 @@ from procure import clock, policy, reports
 from procure.extensions import db
 from procure.faces import page_of, send_page_image
 from procure.models import (
-    EvaluationPlan,
     Lot,
     MemberKind,
     Panel,
@@ -553,23 +552,19 @@ def mine():
         .order_by((Panel.status == PanelStatus.finalized).asc(), Panel.id.desc()),
         status_column=Panel.status, statuses=PanelStatus,
         text_columns=(Panel.name, Solicitation.number, Solicitation.title))
-    # The page's evaluation plans in one query (bidder_label then finds them in the session);
-    # a solicitation with no plan, or a plan not blind, shows names.
-    blind = {plan.solicitation_id for plan in db.session.scalars(select(EvaluationPlan).where(
-        EvaluationPlan.solicitation_id.in_({m.panel.solicitation_id for m in page.items}),
-        EvaluationPlan.blind.is_(True)))}
-    rows = []
-    for member in page.items:
-        panel_row = member.panel
-        sheets = flow.my_scoresheets(member)
-        at_work = panel_row.status in (PanelStatus.declaring, PanelStatus.scoring,
-                                       PanelStatus.consensus)   # the page asks to declare
-        rows.append({"panel": panel_row, "member": member, "sheets": sheets,
-                     "labels": {s.id: flow.bidder_label(panel_row, s.response, current_user)
-                                if panel_row.solicitation_id in blind
-                                else s.response.organization.legal_name for s in sheets},
-                     "to_declare": [org for m, org in flow.undeclared(panel_row)
-                                    if m.id == member.id] if at_work else []})
+    # The page's bidder labels (codes on a blind RFR) and bidders to declare, in a few
+    # queries however many panels, scoresheets and bidders the page has.
+    sheets = {member.id: flow.my_scoresheets(member) for member in page.items}
+    labels = flow.bidder_labels_each([s.response for rows in sheets.values() for s in rows],
+                                     current_user)
+    at_work = [member for member in page.items if member.panel.status in (
+        PanelStatus.declaring, PanelStatus.scoring, PanelStatus.consensus)]  # asked to declare
+    bidders = flow.bidders_of_each([member.panel for member in at_work])
+    rows = [{"panel": member.panel, "member": member, "sheets": sheets[member.id],
+             "labels": {s.id: labels[s.response_id] for s in sheets[member.id]},
+             "to_declare": flow.to_declare(member, bidders[member.panel_id])
+             if member in at_work else []}
+            for member in page.items]
     return render_template("evaluation/mine.html", rows=rows, page=page,
                            statuses=list(PanelStatus))
 
