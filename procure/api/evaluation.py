@@ -594,11 +594,13 @@ class Ranking(MethodView):
         panel = flow.managed_panel(db.session, actor(), panel_id)
         if panel.status is not flow.P.finalized:
             refuse("The ranking is written when the panel is finalized.")
+        ranked = flow.ranking(db.session, panel)
+        labels = flow.bidder_labels_each([r.response for rows in ranked.values() for r in rows],
+                                         actor())
         out = []
-        for rows in flow.ranking(db.session, panel).values():
+        for rows in ranked.values():
             for r in rows:
                 out.append({"lot": r.response.lot.number, "rank": r.rank,
                             "tied": sum(1 for o in rows if o.rank == r.rank) > 1,
-                            "bidder": flow.bidder_label(panel, r.response, actor()),
-                            "total": r.total})
+                            "bidder": labels[r.response.id], "total": r.total})
         return out

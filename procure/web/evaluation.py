@@ -100,10 +100,6 @@ def _panel_refused(row: Solicitation) -> str | None:
     return None
 
 
-def _labels(row: Solicitation, responses) -> dict[int, str]:
-    return {r.id: flow.bidder_label(row, r, current_user) for r in responses}
-
-
 def _solicitation_page(row: Solicitation, *, status: int = 200, plan_form=None,
                        panel_form=None, cost_error: tuple[str, str] | None = None):
     plan = flow.plan_for(db.session, row)
@@ -120,7 +116,8 @@ def _solicitation_page(row: Solicitation, *, status: int = 200, plan_form=None,
                            plan_locked=_plan_locked(row), panel_form=panel_form,
                            panel_refused=_panel_refused(row),
                            panels=flow.panels_of(db.session, row), responses=accepted,
-                           labels=_labels(row, accepted), costs=costs, cost_form=CostForm(),
+                           labels=flow.bidder_labels_each(accepted, current_user), costs=costs,
+                           cost_form=CostForm(),
                            cost_error=cost_error, rates=flow.rate_card(db.session, row)), status
 
 
@@ -161,7 +158,7 @@ def _rates_page(row: Solicitation, *, status: int = 200, line_form=None,
         sealed=len(opened) - len(responses), sealed_message=flow.PRICE_SEALED,
         line_form=line_form or RateLineForm(formdata=None), form=EventForm(),
         locked=flow.rate_card_locked(db.session, row), responses=responses,
-        labels=_labels(row, responses),
+        labels=flow.bidder_labels_each(responses, current_user),
         proposed={r.id: flow.proposed_rates(db.session, r) for r in responses},
         from_card={r.id: flow.rate_card_cost(db.session, r) for r in responses},
         costs={r.id: flow.evaluated_cost(db.session, r) for r in responses},
@@ -326,7 +323,7 @@ def _panel_page(row, *, status: int = 200, error: str | None = None, member_form
     chairs = policy.allows(current_user, "panel.chair", row)
     done, total, behind = flow.progress(row)
     responses = flow.responses_of(row)
-    labels = {r.id: flow.bidder_label(row, r, current_user) for r in responses}
+    labels = flow.bidder_labels_each(responses, current_user)
     assign_form = AssignForm()
     assign_form.member.choices = [(m.id, m.user.name) for m in row.active_members]
     assign_form.response.choices = [(r.public_id, labels[r.id]) for r in responses]
@@ -421,7 +418,7 @@ def _matrix_page(row, *, status: int = 200, error: str | None = None,
         "evaluation/matrix.html", p=row, cells=cells, responses=responses, absent=absent,
         criteria=row.solicitation.criteria, technical=flow.technical_criteria(row),
         members=sorted(members.values(), key=lambda m: m.id), plan=plan, suggested=suggested,
-        labels={r.id: flow.bidder_label(row, r, current_user) for r in responses},
+        labels=flow.bidder_labels_each(responses, current_user),
         chairs=policy.allows(current_user, "panel.chair", row), event_form=EventForm(),
         technical_complete=flow.technical_complete(row),
         missing=len(flow.missing_technical(row)), missing_all=len(flow.missing_consensus(row)),

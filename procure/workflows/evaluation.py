@@ -1518,8 +1518,10 @@ def score_lines(session: Session, panel: Panel, viewer: Any) -> list[ReportLine]
     ranked = {r.response.id: (r, sum(1 for o in rows if o.rank == r.rank) > 1)
               for rows in ranking(session, panel).values() for r in rows}
     lines = []
-    for response in responses_of(panel):
-        bidder = bidder_label(panel, response, viewer)
+    responses = responses_of(panel)
+    bidders = bidder_labels_each(responses, viewer)
+    for response in responses:
+        bidder = bidders[response.id]
         place, tied = ranked[response.id]
         comments = {(s.member_id, sc.criterion_id): sc.comment for s in live_scoresheets(panel)
                     if s.response_id == response.id for sc in s.scores}
