@@ -23,7 +23,7 @@ from flask import (
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -37,8 +37,6 @@ from procure.models import (
     PanelMember,
     PanelStatus,
     RateUnit,
-    Response,
-    Scoresheet,
     Solicitation,
     User,
 )
@@ -539,19 +537,13 @@ def mine():
         select(PanelMember).join(PanelMember.panel).join(Panel.solicitation)
         .where(PanelMember.user_id == current_user.id, PanelMember.removed_at.is_(None))
         .options(contains_eager(PanelMember.panel).contains_eager(Panel.solicitation),
-                 selectinload(PanelMember.declarations),
-                 contains_eager(PanelMember.panel).selectinload(Panel.lots),
-                 contains_eager(PanelMember.panel).selectinload(Panel.members)
-                 .selectinload(PanelMember.declarations),
-                 contains_eager(PanelMember.panel).selectinload(Panel.scoresheets)
-                 .joinedload(Scoresheet.response).options(
-                     joinedload(Response.lot), joinedload(Response.organization)))
+                 selectinload(PanelMember.declarations))
         .order_by((Panel.status == PanelStatus.finalized).asc(), Panel.id.desc()),
         status_column=Panel.status, statuses=PanelStatus,
         text_columns=(Panel.name, Solicitation.number, Solicitation.title))
-    # The page's bidder labels (codes on a blind RFR) and bidders to declare, in a few
-    # queries however many panels, scoresheets and bidders the page has.
-    sheets = {member.id: flow.my_scoresheets(member) for member in page.items}
+    # The page's scoresheets, bidder labels (codes on a blind RFR) and bidders to declare, in
+    # a few queries however many panels, scoresheets and bidders the page has.
+    sheets = flow.my_scoresheets(db.session, page.items)
     labels = flow.bidder_labels_each([s.response for rows in sheets.values() for s in rows],
                                      current_user)
     at_work = [member for member in page.items if member.panel.status in (

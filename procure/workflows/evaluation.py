@@ -1436,9 +1436,18 @@ def chaired_scoresheet(session: Session, actor: Any, scoresheet_id: str) -> Scor
     return sheet
 
 
-def my_scoresheets(member: PanelMember) -> list[Scoresheet]:
-    return [s for s in member.panel.scoresheets
-            if s.member_id == member.id and s.status is not SS.withdrawn]
+def my_scoresheets(session: Session, members: list[PanelMember]) -> dict[int, list[Scoresheet]]:
+    """Member id -> the scoresheets (not withdrawn) of each of these seats, as assigned, with
+    their responses, lots and bidders: a page's in one query."""
+    sheets: dict[int, list[Scoresheet]] = {member.id: [] for member in members}
+    if sheets:
+        for sheet in session.scalars(select(Scoresheet).where(
+                Scoresheet.member_id.in_(sheets), Scoresheet.status != SS.withdrawn)
+                .options(joinedload(Scoresheet.response).options(
+                    joinedload(Response.lot), joinedload(Response.organization)))
+                .order_by(Scoresheet.id)):
+            sheets[sheet.member_id].append(sheet)
+    return sheets
 
 
 def bidder_labels(panel: Panel, viewer: Any) -> dict[int, str]:

@@ -181,7 +181,7 @@ def _grow_blind(app, ids, copies: int) -> None:
         session = db.session
         panel = session.get(Panel, ids["panel"])
         seat = evaluation_flow.member_of(panel, user(session, "panelist"))
-        sheet = evaluation_flow.my_scoresheets(seat)[0]
+        sheet = evaluation_flow.my_scoresheets(session, [seat])[seat.id][0]
         declaration = seat.declarations[0]
         responses = evaluation_flow.responses_of(panel)
         for index in range(copies):
