@@ -4,8 +4,10 @@ Procurement fairness is mostly about information: which bidder wrote a response,
 costs, how each member scored it, how many there are. `TABLE` says, for each kind of
 information about a response, which viewer may see it in which phase of the procurement;
 `may_see(viewer, kind, subject)` answers it for a person and a response (or a solicitation,
-when the question is about any of its responses). Every page, API answer, export, audit row,
-OCDS field and message asks here; no face decides for itself, so two faces cannot disagree.
+when the question is about any of its responses); `may_see_each` answers it for a page's
+subjects at once, in the same few queries however many, by the same rule. Every page, API
+answer, export, audit row, OCDS field and message asks here; no face decides for itself, so
+two faces cannot disagree.
 
 Blindness ends at finalization: once every panel that scores the response is finalized, its
 evaluators (the chair too) may know the bidders' names, so a chair can take part in the award.

@@ -656,7 +656,7 @@ def bidder_label(panel_or_solicitation: Panel | Solicitation, response: Response
     """What a person is shown for a bidder: the name, or on a blind RFR a bidder code for
     whoever the disclosure table keeps the bidder's identity from (its evaluators, the chair
     too, until the panel is finalized); the officers who manage the evaluation without sitting
-    on a panel see names."""
+    on a panel see names. (The panel or solicitation named is the response's own.)"""
     return bidder_labels_each([response], viewer)[response.id]
 
 
