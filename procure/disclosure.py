@@ -4,8 +4,10 @@ Procurement fairness is mostly about information: which bidder wrote a response,
 costs, how each member scored it, how many there are. `TABLE` says, for each kind of
 information about a response, which viewer may see it in which phase of the procurement;
 `may_see(viewer, kind, subject)` answers it for a person and a response (or a solicitation,
-when the question is about any of its responses). Every page, API answer, export, audit row,
-OCDS field and message asks here; no face decides for itself, so two faces cannot disagree.
+when the question is about any of its responses); `may_see_each` answers it for a page's
+subjects at once, in the same few queries however many, by the same rule. Every page, API
+answer, export, audit row, OCDS field and message asks here; no face decides for itself, so
+two faces cannot disagree.
 
 Blindness ends at finalization: once every panel that scores the response is finalized, its
 evaluators (the chair too) may know the bidders' names, so a chair can take part in the award.
@@ -19,10 +21,14 @@ this table's price row; the consensus matrix's scores are its scores row.
 from __future__ import annotations
 
 import enum
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, contains_eager, object_session
+from sqlalchemy.orm.util import identity_key
 
 from procure.models import (
     Award,
@@ -135,12 +141,23 @@ def may_see(viewer: Any, kind: Kind | str, subject: Subject) -> bool:
     the responses it scores) now? An evaluator is asked in the least advanced phase of the
     subject and of the panels they sit on: a member of two panels sees nothing of the one that
     moved on before the other has."""
+    return may_see_each(viewer, kind, [subject])[0]
+
+
+def may_see_each(viewer: Any, kind: Kind | str, subjects: Sequence[Subject]) -> list[bool]:
+    """`may_see` for each of several subjects (a page's responses), in the same few queries
+    however many there are."""
     kind = Kind(kind)
-    who = viewer_of(viewer, subject)
-    phase = phase_of(subject)
+    facts = _Facts.read(viewer, subjects, who=True, when=True)
+    return [_answer(viewer, kind, subject, facts) for subject in subjects]
+
+
+def _answer(viewer: Any, kind: Kind, subject: Subject, facts: _Facts) -> bool:
+    who = _viewer(viewer, subject, facts)
+    phase = _phase(subject, facts)
     if who in EVALUATORS and phase > P.before_opening:
-        phase = min(phase, *(_panel_phase(object_session(p), p)
-                             for p in _seats(viewer, _solicitation(subject))))
+        phase = min(phase, *(_panel_phase(m.panel)
+                             for m in facts.seats[_solicitation(subject).id]))
     return phase in TABLE[kind][who]
 
 
@@ -173,6 +190,10 @@ def _active(user: Any) -> bool:
 
 def viewer_of(user: Any, subject: Subject) -> Viewer:
     """Which viewer this person is for this response (or this solicitation's responses)."""
+    return _viewer(user, subject, _Facts.read(user, [subject], who=True, when=False))
+
+
+def _viewer(user: Any, subject: Subject, facts: _Facts) -> Viewer:
     if not _active(user):
         return V.public
     solicitation = _solicitation(subject)
@@ -181,9 +202,10 @@ def viewer_of(user: Any, subject: Subject) -> Viewer:
                 and subject.organization_id == user.organization_id:
             return V.bidder
         return V.other_bidder
-    seat = _seat(user, solicitation)
+    rows = facts.seats[solicitation.id]
+    seat = next((m for m in rows if m.is_chair), rows[0] if rows else None)
     if seat is not None:
-        blind = _blind(solicitation)
+        blind = solicitation.id in facts.blind
         if seat.is_chair:
             return V.blind_chair if blind else V.chair
         return V.blind_member if blind else V.member
@@ -194,29 +216,80 @@ def viewer_of(user: Any, subject: Subject) -> Viewer:
     return V.public       # a panelist who does not sit on its panels
 
 
-def _seat(user: Any, solicitation: Solicitation) -> PanelMember | None:
-    rows = _memberships(user, solicitation)
-    return next((m for m in rows if m.is_chair), rows[0] if rows else None)
+def blind_plans(session: Session, solicitation_ids: Iterable[int]) -> set[int]:
+    """Which of these solicitations are evaluated blind (their evaluation plan says so; no plan:
+    not blind): the plans already in the session, the rest in one query."""
+    ids = set(solicitation_ids)
+    known = {sid: session.identity_map.get(identity_key(EvaluationPlan, sid)) for sid in ids}
+    plans = [plan for plan in known.values() if plan is not None]
+    missing = [sid for sid, plan in known.items() if plan is None]
+    if missing:
+        plans += session.scalars(select(EvaluationPlan).where(
+            EvaluationPlan.solicitation_id.in_(missing)))
+    return {plan.solicitation_id for plan in plans if plan.blind}
 
 
-def _memberships(user: Any, solicitation: Solicitation) -> list[PanelMember]:
-    session = object_session(solicitation)
-    if session is None or getattr(user, "id", None) is None:
-        return []
-    return list(session.scalars(select(PanelMember).join(Panel).where(
-        Panel.solicitation_id == solicitation.id, PanelMember.user_id == user.id,
-        PanelMember.removed_at.is_(None))))
+@dataclass
+class _Facts:
+    """What the table's answers about some subjects rest on, read in a few queries whatever
+    their number: who the person is to them (`who`) and the phase they are in (`when`)."""
+    seats: dict[int, list[PanelMember]] = field(default_factory=lambda: defaultdict(list))
+    blind: set[int] = field(default_factory=set)          # solicitation ids evaluated blind
+    lots: dict[Any, list[int]] = field(default_factory=dict)    # subject -> its lots
+    awards: dict[int, list[Award]] = field(default_factory=lambda: defaultdict(list))
+    panels: dict[int, list[Panel]] = field(default_factory=lambda: defaultdict(list))
 
+    @classmethod
+    def read(cls, user: Any, subjects: Sequence[Subject], *, who: bool,
+             when: bool) -> _Facts:
+        facts = cls()
+        solicitations = {_solicitation(subject) for subject in subjects}
+        session = next((object_session(s) for s in solicitations
+                        if object_session(s) is not None), None)
+        if session is None:
+            return facts
+        ids = {s.id for s in solicitations}
+        if who and _active(user) and user.role is not Role.bidder \
+                and getattr(user, "id", None) is not None:
+            for seat in session.scalars(
+                    select(PanelMember).join(PanelMember.panel)
+                    .where(Panel.solicitation_id.in_(ids), PanelMember.user_id == user.id,
+                           PanelMember.removed_at.is_(None))
+                    .options(contains_eager(PanelMember.panel)).order_by(PanelMember.id)):
+                facts.seats[seat.panel.solicitation_id].append(seat)
+            if facts.seats:
+                facts.blind = blind_plans(session, facts.seats)
+        if when:
+            facts._read_phases(session, subjects)
+        return facts
 
-def _seats(user: Any, solicitation: Solicitation) -> list[Panel]:
-    """The panels of this solicitation this person sits on."""
-    return [m.panel for m in _memberships(user, solicitation)]
-
-
-def _blind(solicitation: Solicitation) -> bool:
-    session = object_session(solicitation)
-    plan = session.get(EvaluationPlan, solicitation.id) if session is not None else None
-    return plan is not None and plan.blind
+    def _read_phases(self, session: Session, subjects: Sequence[Subject]) -> None:
+        opened = [s for s in subjects if _solicitation(s).opened_at is not None]
+        asked = {s.id for s in opened if isinstance(s, Solicitation)}
+        evaluated: dict[int, list[int]] = defaultdict(list)   # the lots with something to
+        if asked:                                              # evaluate
+            for solicitation_id, lot_id in session.execute(
+                    select(Response.solicitation_id, Response.lot_id).where(
+                        Response.solicitation_id.in_(asked),
+                        Response.status == ResponseStatus.accepted).distinct()):
+                evaluated[solicitation_id].append(lot_id)
+        for subject in opened:
+            if isinstance(subject, Response):
+                self.lots[subject] = [subject.lot_id]
+            elif isinstance(subject, Panel):
+                self.lots[subject] = [lot.id for lot in subject.lots]
+            else:
+                self.lots[subject] = evaluated[subject.id]
+        lot_ids = {lot_id for lots in self.lots.values() for lot_id in lots}
+        if not lot_ids:
+            return
+        for award in session.scalars(select(Award).where(
+                Award.lot_id.in_(lot_ids), Award.status != AwardStatus.withdrawn)):
+            self.awards[award.lot_id].append(award)
+        for lot_id, panel in session.execute(
+                select(panel_lot.c.lot_id, Panel).join(Panel, Panel.id == panel_lot.c.panel_id)
+                .where(panel_lot.c.lot_id.in_(lot_ids))):
+            self.panels[lot_id].append(panel)
 
 
 # ---------------------------------------------------------------- when
@@ -229,25 +302,20 @@ def phase_of(subject: Subject) -> Phase:
     """The phase of a response (its lot's panel and awards), of a panel (its lots'), or of a
     solicitation (its least advanced part: what holds for every response). A response never
     submitted (a draft, or withdrawn) is never opened: only its bidder knows it."""
+    return _phase(subject, _Facts.read(None, [subject], who=False, when=True))
+
+
+def _phase(subject: Subject, facts: _Facts) -> Phase:
     solicitation = _solicitation(subject)
     if solicitation.opened_at is None:
         return P.before_opening
-    session = object_session(solicitation)
-    assert session is not None
-    if isinstance(subject, Response):
-        if subject.status in (ResponseStatus.draft, ResponseStatus.withdrawn):
-            return P.before_opening
-        lot_ids = [subject.lot_id]
-    elif isinstance(subject, Panel):
-        lot_ids = [lot.id for lot in subject.lots]
-    else:       # the lots that have something to evaluate
-        lot_ids = list(session.scalars(select(Response.lot_id).where(
-            Response.solicitation_id == solicitation.id,
-            Response.status == ResponseStatus.accepted).distinct()))
+    if isinstance(subject, Response) and \
+            subject.status in (ResponseStatus.draft, ResponseStatus.withdrawn):
+        return P.before_opening
+    lot_ids = facts.lots[subject]
     if not lot_ids and solicitation.status not in FINISHED:
         return P.technical_scoring
-    awards = session.scalars(select(Award).where(
-        Award.lot_id.in_(lot_ids), Award.status != AwardStatus.withdrawn)).all()
+    awards = [award for lot_id in lot_ids for award in facts.awards[lot_id]]
     awarded = {a.lot_id for a in awards}
     if solicitation.status in FINISHED or (
             awards and awarded >= set(lot_ids)
@@ -256,16 +324,14 @@ def phase_of(subject: Subject) -> Phase:
     if awards and awarded >= set(lot_ids) and all(
             a.status in (AwardStatus.standstill, AwardStatus.final) for a in awards):
         return P.notified
-    panels = session.scalars(select(Panel).join(panel_lot).where(
-        panel_lot.c.lot_id.in_(lot_ids)).distinct()).all()
-    covered = set(session.scalars(select(panel_lot.c.lot_id).where(
-        panel_lot.c.lot_id.in_(lot_ids))))
+    panels = {panel.id: panel for lot_id in lot_ids for panel in facts.panels[lot_id]}
+    covered = {lot_id for lot_id in lot_ids if facts.panels[lot_id]}
     if not panels or covered != set(lot_ids):
         return P.technical_scoring
-    return min(_panel_phase(session, panel) for panel in panels)
+    return min(_panel_phase(panel) for panel in panels.values())
 
 
-def _panel_phase(session: Any, panel: Panel) -> Phase:
+def _panel_phase(panel: Panel) -> Phase:
     """A panel's phase: the price envelope opens on the record (`price_opened_at`, set by the
     price step once every technical consensus score is in) and, once open, stays open (scoring
     cannot reopen then: evaluation._prices_not_seen)."""

@@ -18,7 +18,6 @@ from procure.api.common import PREFIX, Blueprint, DatabaseId, EventArgsSchema, p
 from procure.extensions import db
 from procure.models import (
     Criterion,
-    EvaluationPlan,
     Lot,
     MemberKind,
     Panel,
@@ -220,13 +219,10 @@ def _solicitation(solicitation_id: int) -> Solicitation:
     return row
 
 
-def _sheet_out(sheet: Any, who: Any, blind: set[int] | None = None) -> Any:
-    """A scoresheet as this person may read it; `blind`: the solicitations whose plan is
-    blind, when known (a list's, found in one query): the others show names."""
-    if blind is None or sheet.panel.solicitation_id in blind:
-        sheet.bidder = flow.bidder_label(sheet.panel, sheet.response, who)
-    else:
-        sheet.bidder = sheet.response.organization.legal_name
+def _sheet_out(sheet: Any, who: Any, labels: dict[int, str] | None = None) -> Any:
+    """A scoresheet as this person may read it; `labels`: the bidder labels of a list's
+    responses, when found for the whole list at once."""
+    sheet.bidder = (labels or flow.bidder_labels_each([sheet.response], who))[sheet.response_id]
     sheet.shown_scores = flow.scores_shown(sheet, who)
     return sheet
 
@@ -495,11 +491,8 @@ class ScoresheetList(MethodView):
             joinedload(Scoresheet.response).options(joinedload(Response.lot),
                                                     joinedload(Response.organization)),
             selectinload(Scoresheet.scores).joinedload(Score.criterion)), pagination_parameters)
-        # the page's blind evaluation plans in one query (bidder_label finds them in the session)
-        blind = {plan.solicitation_id for plan in db.session.scalars(select(EvaluationPlan).where(
-            EvaluationPlan.solicitation_id.in_({s.panel.solicitation_id for s in sheets}),
-            EvaluationPlan.blind.is_(True)))}
-        return [_sheet_out(s, who, blind) for s in sheets]
+        labels = flow.bidder_labels_each([s.response for s in sheets], who)
+        return [_sheet_out(s, who, labels) for s in sheets]
 
 
 @bp.route("/scoresheets/<sheet_id>")
@@ -601,11 +594,13 @@ class Ranking(MethodView):
         panel = flow.managed_panel(db.session, actor(), panel_id)
         if panel.status is not flow.P.finalized:
             refuse("The ranking is written when the panel is finalized.")
+        ranked = flow.ranking(db.session, panel)
+        labels = flow.bidder_labels_each([r.response for rows in ranked.values() for r in rows],
+                                         actor())
         out = []
-        for rows in flow.ranking(db.session, panel).values():
+        for rows in ranked.values():
             for r in rows:
                 out.append({"lot": r.response.lot.number, "rank": r.rank,
                             "tied": sum(1 for o in rows if o.rank == r.rank) > 1,
-                            "bidder": flow.bidder_label(panel, r.response, actor()),
-                            "total": r.total})
+                            "bidder": labels[r.response.id], "total": r.total})
         return out

@@ -23,7 +23,7 @@ from flask import (
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -31,15 +31,12 @@ from procure import clock, policy, reports
 from procure.extensions import db
 from procure.faces import page_of, send_page_image
 from procure.models import (
-    EvaluationPlan,
     Lot,
     MemberKind,
     Panel,
     PanelMember,
     PanelStatus,
     RateUnit,
-    Response,
-    Scoresheet,
     Solicitation,
     User,
 )
@@ -101,10 +98,6 @@ def _panel_refused(row: Solicitation) -> str | None:
     return None
 
 
-def _labels(row: Solicitation, responses) -> dict[int, str]:
-    return {r.id: flow.bidder_label(row, r, current_user) for r in responses}
-
-
 def _solicitation_page(row: Solicitation, *, status: int = 200, plan_form=None,
                        panel_form=None, cost_error: tuple[str, str] | None = None):
     plan = flow.plan_for(db.session, row)
@@ -121,7 +114,8 @@ def _solicitation_page(row: Solicitation, *, status: int = 200, plan_form=None,
                            plan_locked=_plan_locked(row), panel_form=panel_form,
                            panel_refused=_panel_refused(row),
                            panels=flow.panels_of(db.session, row), responses=accepted,
-                           labels=_labels(row, accepted), costs=costs, cost_form=CostForm(),
+                           labels=flow.bidder_labels_each(accepted, current_user), costs=costs,
+                           cost_form=CostForm(),
                            cost_error=cost_error, rates=flow.rate_card(db.session, row)), status
 
 
@@ -162,7 +156,7 @@ def _rates_page(row: Solicitation, *, status: int = 200, line_form=None,
         sealed=len(opened) - len(responses), sealed_message=flow.PRICE_SEALED,
         line_form=line_form or RateLineForm(formdata=None), form=EventForm(),
         locked=flow.rate_card_locked(db.session, row), responses=responses,
-        labels=_labels(row, responses),
+        labels=flow.bidder_labels_each(responses, current_user),
         proposed={r.id: flow.proposed_rates(db.session, r) for r in responses},
         from_card={r.id: flow.rate_card_cost(db.session, r) for r in responses},
         costs={r.id: flow.evaluated_cost(db.session, r) for r in responses},
@@ -327,7 +321,7 @@ def _panel_page(row, *, status: int = 200, error: str | None = None, member_form
     chairs = policy.allows(current_user, "panel.chair", row)
     done, total, behind = flow.progress(row)
     responses = flow.responses_of(row)
-    labels = {r.id: flow.bidder_label(row, r, current_user) for r in responses}
+    labels = flow.bidder_labels_each(responses, current_user)
     assign_form = AssignForm()
     assign_form.member.choices = [(m.id, m.user.name) for m in row.active_members]
     assign_form.response.choices = [(r.public_id, labels[r.id]) for r in responses]
@@ -422,7 +416,7 @@ def _matrix_page(row, *, status: int = 200, error: str | None = None,
         "evaluation/matrix.html", p=row, cells=cells, responses=responses, absent=absent,
         criteria=row.solicitation.criteria, technical=flow.technical_criteria(row),
         members=sorted(members.values(), key=lambda m: m.id), plan=plan, suggested=suggested,
-        labels={r.id: flow.bidder_label(row, r, current_user) for r in responses},
+        labels=flow.bidder_labels_each(responses, current_user),
         chairs=policy.allows(current_user, "panel.chair", row), event_form=EventForm(),
         technical_complete=flow.technical_complete(row),
         missing=len(flow.missing_technical(row)), missing_all=len(flow.missing_consensus(row)),
@@ -543,33 +537,23 @@ def mine():
         select(PanelMember).join(PanelMember.panel).join(Panel.solicitation)
         .where(PanelMember.user_id == current_user.id, PanelMember.removed_at.is_(None))
         .options(contains_eager(PanelMember.panel).contains_eager(Panel.solicitation),
-                 selectinload(PanelMember.declarations),
-                 contains_eager(PanelMember.panel).selectinload(Panel.lots),
-                 contains_eager(PanelMember.panel).selectinload(Panel.members)
-                 .selectinload(PanelMember.declarations),
-                 contains_eager(PanelMember.panel).selectinload(Panel.scoresheets)
-                 .joinedload(Scoresheet.response).options(
-                     joinedload(Response.lot), joinedload(Response.organization)))
+                 selectinload(PanelMember.declarations))
         .order_by((Panel.status == PanelStatus.finalized).asc(), Panel.id.desc()),
         status_column=Panel.status, statuses=PanelStatus,
         text_columns=(Panel.name, Solicitation.number, Solicitation.title))
-    # The page's evaluation plans in one query (bidder_label then finds them in the session);
-    # a solicitation with no plan, or a plan not blind, shows names.
-    blind = {plan.solicitation_id for plan in db.session.scalars(select(EvaluationPlan).where(
-        EvaluationPlan.solicitation_id.in_({m.panel.solicitation_id for m in page.items}),
-        EvaluationPlan.blind.is_(True)))}
-    rows = []
-    for member in page.items:
-        panel_row = member.panel
-        sheets = flow.my_scoresheets(member)
-        at_work = panel_row.status in (PanelStatus.declaring, PanelStatus.scoring,
-                                       PanelStatus.consensus)   # the page asks to declare
-        rows.append({"panel": panel_row, "member": member, "sheets": sheets,
-                     "labels": {s.id: flow.bidder_label(panel_row, s.response, current_user)
-                                if panel_row.solicitation_id in blind
-                                else s.response.organization.legal_name for s in sheets},
-                     "to_declare": [org for m, org in flow.undeclared(panel_row)
-                                    if m.id == member.id] if at_work else []})
+    # The page's scoresheets, bidder labels (codes on a blind RFR) and bidders to declare, in
+    # a few queries however many panels, scoresheets and bidders the page has.
+    sheets = flow.my_scoresheets(db.session, page.items)
+    labels = flow.bidder_labels_each([s.response for rows in sheets.values() for s in rows],
+                                     current_user)
+    at_work = [member for member in page.items if member.panel.status in (
+        PanelStatus.declaring, PanelStatus.scoring, PanelStatus.consensus)]  # asked to declare
+    bidders = flow.bidders_of_each([member.panel for member in at_work])
+    rows = [{"panel": member.panel, "member": member, "sheets": sheets[member.id],
+             "labels": {s.id: labels[s.response_id] for s in sheets[member.id]},
+             "to_declare": flow.to_declare(member, bidders[member.panel_id])
+             if member in at_work else []}
+            for member in page.items]
     return render_template("evaluation/mine.html", rows=rows, page=page,
                            statuses=list(PanelStatus))
 

@@ -19,7 +19,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from transitions import EventData
 
 from procure import audit, clock, disclosure, policy
@@ -49,6 +49,7 @@ from procure.models import (
     SolicitationStatus,
     User,
 )
+from procure.models.evaluation import panel_lot
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as solicitation_flow
 from procure.workflows.base import NotFound, Workflow, WorkflowError, refuse
@@ -78,10 +79,22 @@ def responses_of(panel: Panel) -> list[Response]:
 def bidders_of(panel: Panel) -> list[Any]:
     """The organisations whose responses the panel scores (each member declares for each), in
     alphabetical order: on a blind panel their order must not follow the bidder codes."""
-    seen: dict[int, Any] = {}
-    for response in responses_of(panel):
-        seen.setdefault(response.organization_id, response.organization)
-    return sorted(seen.values(), key=lambda org: (org.legal_name.casefold(), org.id))
+    return bidders_of_each([panel])[panel.id]
+
+
+def bidders_of_each(panels: list[Panel]) -> dict[int, list[Any]]:
+    """Panel id -> `bidders_of` it, for several panels (a page's) in one query."""
+    seen: dict[int, dict[int, Any]] = {panel.id: {} for panel in panels}
+    session = Session.object_session(panels[0]) if panels else None
+    if session is not None:
+        for panel_id, response in session.execute(
+                select(panel_lot.c.panel_id, Response)
+                .join(panel_lot, panel_lot.c.lot_id == Response.lot_id)
+                .where(panel_lot.c.panel_id.in_(seen), Response.status == EVALUATED)
+                .options(joinedload(Response.organization))):
+            seen[panel_id].setdefault(response.organization_id, response.organization)
+    return {panel_id: sorted(orgs.values(), key=lambda org: (org.legal_name.casefold(), org.id))
+            for panel_id, orgs in seen.items()}
 
 
 def declaration_labels(panel: Panel, viewer: Any) -> dict[int, str]:
@@ -114,8 +127,12 @@ def is_conflicted(member: PanelMember, organization_id: int) -> bool:
 def undeclared(panel: Panel) -> list[tuple[PanelMember, Any]]:
     """Member and bidder pairs with no declaration yet."""
     bidders = bidders_of(panel)
-    return [(m, org) for m in panel.active_members for org in bidders
-            if current_declaration(m, org.id) is None]
+    return [(m, org) for m in panel.active_members for org in to_declare(m, bidders)]
+
+
+def to_declare(member: PanelMember, bidders: list[Any]) -> list[Any]:
+    """The bidders (of the member's panel) this member has not declared for yet."""
+    return [org for org in bidders if current_declaration(member, org.id) is None]
 
 
 def live_scoresheets(panel: Panel) -> list[Scoresheet]:
@@ -639,28 +656,48 @@ def bidder_label(panel_or_solicitation: Panel | Solicitation, response: Response
     """What a person is shown for a bidder: the name, or on a blind RFR a bidder code for
     whoever the disclosure table keeps the bidder's identity from (its evaluators, the chair
     too, until the panel is finalized); the officers who manage the evaluation without sitting
-    on a panel see names."""
-    solicitation = getattr(panel_or_solicitation, "solicitation", panel_or_solicitation)
-    plan = _session(response).get(EvaluationPlan, solicitation.id)
-    if plan is None or not plan.blind or disclosure.may_see(viewer, disclosure.Kind.identity,
-                                                            response):
-        return response.organization.legal_name
-    return bidder_code(response)
+    on a panel see names. (The panel or solicitation named is the response's own.)"""
+    return bidder_labels_each([response], viewer)[response.id]
+
+
+def bidder_labels_each(responses: list[Response], viewer: Any) -> dict[int, str]:
+    """Response id -> `bidder_label` for it, for several responses (a page's) in the same few
+    queries however many there are."""
+    if not responses:
+        return {}
+    blind = disclosure.blind_plans(_session(responses[0]), {r.solicitation_id for r in responses})
+    asked = [r for r in responses if r.solicitation_id in blind]
+    seen = disclosure.may_see_each(viewer, disclosure.Kind.identity, asked)
+    hidden = [r for r, may in zip(asked, seen, strict=True) if not may]
+    codes = bidder_codes(hidden)
+    return {r.id: codes.get(r.id) or r.organization.legal_name for r in responses}
 
 
 def bidder_code(response: Response) -> str:
     """A stable code for a bidder in a blind evaluation: the lot and a letter in the order of
     the responses' random public ids, so a code follows neither when a bidder started nor any
     id the audit trail or an export carries."""
-    siblings = _lot_responses(response.lot, tuple(ResponseStatus))
-    order = sorted(r.public_id for r in siblings)
-    index = order.index(response.public_id)
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"Bidder {response.lot.number}-{letters}"
+    return bidder_codes([response])[response.id]
+
+
+def bidder_codes(responses: list[Response]) -> dict[int, str]:
+    """Response id -> `bidder_code`, for several responses in one query."""
+    if not responses:
+        return {}
+    siblings: dict[int, list[str]] = defaultdict(list)
+    for lot_id, public_id in _session(responses[0]).execute(
+            select(Response.lot_id, Response.public_id).where(
+                Response.lot_id.in_({r.lot_id for r in responses}))):
+        siblings[lot_id].append(public_id)
+    codes = {}
+    for response in responses:
+        index = sorted(siblings[response.lot_id]).index(response.public_id) + 1
+        letters = ""
+        while index:
+            index, rest = divmod(index - 1, 26)
+            letters = chr(65 + rest) + letters
+        codes[response.id] = f"Bidder {response.lot.number}-{letters}"
+    return codes
 
 
 @dataclass
@@ -1408,16 +1445,27 @@ def chaired_scoresheet(session: Session, actor: Any, scoresheet_id: str) -> Scor
     return sheet
 
 
-def my_scoresheets(member: PanelMember) -> list[Scoresheet]:
-    return [s for s in member.panel.scoresheets
-            if s.member_id == member.id and s.status is not SS.withdrawn]
+def my_scoresheets(session: Session, members: list[PanelMember]) -> dict[int, list[Scoresheet]]:
+    """Member id -> the scoresheets (not withdrawn) of each of these seats, as assigned, with
+    their responses, lots and bidders: a page's in one query."""
+    sheets: dict[int, list[Scoresheet]] = {member.id: [] for member in members}
+    if sheets:
+        for sheet in session.scalars(select(Scoresheet).where(
+                Scoresheet.member_id.in_(sheets), Scoresheet.status != SS.withdrawn)
+                .options(joinedload(Scoresheet.response).options(
+                    joinedload(Response.lot), joinedload(Response.organization)))
+                .order_by(Scoresheet.id)):
+            sheets[sheet.member_id].append(sheet)
+    return sheets
 
 
 def bidder_labels(panel: Panel, viewer: Any) -> dict[int, str]:
     """Organisation id -> what this viewer is shown for it (names, or bidder codes joined)."""
+    responses = responses_of(panel)
+    shown = bidder_labels_each(responses, viewer)
     labels: dict[int, list[str]] = defaultdict(list)
-    for response in responses_of(panel):
-        labels[response.organization_id].append(bidder_label(panel, response, viewer))
+    for response in responses:
+        labels[response.organization_id].append(shown[response.id])
     return {org: " and ".join(dict.fromkeys(names)) for org, names in labels.items()}
 
 
@@ -1488,8 +1536,10 @@ def score_lines(session: Session, panel: Panel, viewer: Any) -> list[ReportLine]
     ranked = {r.response.id: (r, sum(1 for o in rows if o.rank == r.rank) > 1)
               for rows in ranking(session, panel).values() for r in rows}
     lines = []
-    for response in responses_of(panel):
-        bidder = bidder_label(panel, response, viewer)
+    responses = responses_of(panel)
+    bidders = bidder_labels_each(responses, viewer)
+    for response in responses:
+        bidder = bidders[response.id]
         place, tied = ranked[response.id]
         comments = {(s.member_id, sc.criterion_id): sc.comment for s in live_scoresheets(panel)
                     if s.response_id == response.id for sc in s.scores}

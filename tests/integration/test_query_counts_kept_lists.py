@@ -18,13 +18,19 @@ from procure.models import (
     AwardNotice,
     Contract,
     Encumbrance,
+    Lot,
+    Organization,
+    Panel,
     PanelMember,
+    PanelStatus,
     Scoresheet,
 )
 from procure.models.base import new_public_id
 from procure.workflows import contract as contract_flow
+from procure.workflows import evaluation as evaluation_flow
 from tests.integration.test_query_counts import counting
 from tests.support import contract as contract_support
+from tests.support import evaluation as evaluation_support
 from tests.support.factories import user
 
 PAGES = [
@@ -119,11 +125,16 @@ def _counts(app, login, lists) -> dict[str, list[int]]:
                                     service_date=contract.start_date + timedelta(days=30 * month),
                                     amount=Decimal(1000), service="Lead agency functions")
         db.session.commit()
+    return _measured(app, login, lists, lambda copies: _grow(app, ids, copies))
+
+
+def _measured(app, login, lists, grow) -> dict[str, list[int]]:
+    """Each list's query count after grow(2), then after grow(6) more: those that differ."""
     clients = {who: login(who) for who, _ in lists}
     tokens = {who: _token(app, who) for who, url in lists if url.startswith("/api/")}
     counts: dict[str, list[int]] = {}
     for copies in (2, 6):
-        _grow(app, ids, copies)
+        grow(copies)
         for who, url in lists:
             headers = {"Authorization": f"Bearer {tokens[who]}"} if who in tokens else {}
             clients[who].http.get(url, headers=headers)   # warm: the session's user
@@ -144,6 +155,93 @@ def test_kept_pages_query_the_same_at_two_sizes(app, login):
 def test_kept_api_lists_query_the_same_at_two_sizes(app, login):
     growing = _counts(app, login, API_LISTS)
     assert growing == {}, f"API lists whose queries grow with the rows (few, many): {growing}"
+
+
+BLIND_LISTS = [("panelist", "/evaluation/mine"), ("panelist", "/api/v1/evaluation/panels"),
+               ("panelist", "/api/v1/evaluation/scoresheets")]
+
+
+def _blind_world(app) -> dict[str, int]:
+    """A blind RFR whose panel scores three bidders' responses to lot 1, the panelist on it."""
+    with app.app_context():
+        session = db.session
+        world = evaluation_support.opened_rfr(session)
+        evaluation_flow.set_plan(session, world.rfr, world.officer, blind=True,
+                                 half_points=False)
+        panel = evaluation_support.scoring_panel(session, world)
+        session.commit()
+        return {"panel": panel.id}
+
+
+def _grow_blind(app, ids, copies: int) -> None:
+    """`copies` more lots of the blind RFR, each with the three bidders and one more of its
+    own, and a panel on it the panelist sits on, still at work: declaring (nothing declared
+    yet) and scoring (declared, a scoresheet per response) in turn."""
+    with app.app_context():
+        session = db.session
+        panel = session.get(Panel, ids["panel"])
+        seat = evaluation_flow.member_of(panel, user(session, "panelist"))
+        sheet = evaluation_flow.my_scoresheets(session, [seat])[seat.id][0]
+        declaration = seat.declarations[0]
+        responses = evaluation_flow.responses_of(panel)
+        for index in range(copies):
+            number = session.scalar(select(Lot.number).where(
+                Lot.solicitation_id == panel.solicitation_id).order_by(
+                Lot.number.desc()).limit(1)) + 1
+            lot = _clone(session, panel.lots[0], number=number, title=f"Lot {number}")
+            bidder = _clone(session, responses[0].organization, fein=f"09-{number:07d}",
+                            legal_name=f"Bidder of lot {number} Inc.")
+            lot_responses = [_clone(session, r, lot_id=lot.id) for r in responses] + [
+                _clone(session, responses[0], lot_id=lot.id, organization_id=bidder.id)]
+            scoring = index % 2 == 0
+            at_work = _clone(session, panel, name=f"Lot {number} panel",
+                             status=PanelStatus.scoring if scoring else PanelStatus.declaring)
+            at_work.lots = [lot]
+            at_work_seat = _clone(session, seat, panel_id=at_work.id)
+            for response in lot_responses if scoring else []:
+                _clone(session, declaration, member_id=at_work_seat.id,
+                       organization_id=response.organization_id)
+                _clone(session, sheet, panel_id=at_work.id, member_id=at_work_seat.id,
+                       response_id=response.id)
+        session.commit()
+
+
+@pytest.mark.slow
+def test_my_panels_on_a_blind_rfr_at_work_query_the_same_at_two_sizes(app, login):
+    """My panels and the panelist's API lists, with blind panels still declaring or scoring:
+    the page's bidders, declarations and bidder codes come in a fixed number of queries."""
+    ids = _blind_world(app)
+    growing = _measured(app, login, BLIND_LISTS, lambda copies: _grow_blind(app, ids, copies))
+    assert growing == {}, f"lists whose queries grow with the rows (few, many): {growing}"
+
+
+def test_my_panels_on_a_blind_rfr_show_codes_and_what_to_declare(app, login):
+    """On a blind RFR still at work, My panels and the API's scoresheets show each response
+    by the bidder code the scoresheet's own page gives it, never a bidder's name; a panel
+    still declaring says how many bidders are left to declare."""
+    ids = _blind_world(app)
+    _grow_blind(app, ids, 3)
+    panelist = login("panelist")
+    page = panelist.get("/evaluation/mine").get_data(as_text=True)
+    headers = {"Authorization": f"Bearer {_token(app, 'panelist')}"}
+    listed = app.test_client().get("/api/v1/evaluation/scoresheets",
+                                   query_string={"page_size": 100}, headers=headers).get_json()
+    with app.app_context():
+        session = db.session
+        panelist_row = user(session, "panelist")
+        sheets = session.scalars(select(Scoresheet).join(Scoresheet.member).where(
+            PanelMember.user_id == panelist_row.id)).all()
+        codes = {sheet.public_id: evaluation_flow.bidder_label(sheet.panel, sheet.response,
+                                                               panelist_row)
+                 for sheet in sheets}
+        names = set(session.scalars(select(Organization.legal_name)))
+    assert len(codes) == 3 + 4 + 4 and all(c.startswith("Bidder ") for c in codes.values())
+    for public_id, code in codes.items():
+        assert re.search(rf'/scoresheets/{public_id}">{re.escape(code)}, lot ', page), code
+    assert {s["id"]: s["bidder"] for s in listed} == codes
+    assert not any(name in page for name in names)
+    assert page.count("(4 to declare)") == 1
+    assert page.count("Your declarations are complete.") == 3
 
 
 def test_kept_lists_page_and_filter_as_rendered(app, login):
