@@ -264,7 +264,9 @@ class _Facts:
         return facts
 
     def _read_phases(self, session: Session, subjects: Sequence[Subject]) -> None:
-        opened = [s for s in subjects if _solicitation(s).opened_at is not None]
+        # a finished RFR is in its final phase whatever its lots hold (_phase): nothing to read
+        opened = [s for s in subjects if _solicitation(s).opened_at is not None
+                  and _solicitation(s).status not in FINISHED]
         asked = {s.id for s in opened if isinstance(s, Solicitation)}
         evaluated: dict[int, list[int]] = defaultdict(list)   # the lots with something to
         if asked:                                              # evaluate
@@ -312,7 +314,7 @@ def _phase(subject: Subject, facts: _Facts) -> Phase:
     if isinstance(subject, Response) and \
             subject.status in (ResponseStatus.draft, ResponseStatus.withdrawn):
         return P.before_opening
-    lot_ids = facts.lots[subject]
+    lot_ids = facts.lots.get(subject, [])
     if not lot_ids and solicitation.status not in FINISHED:
         return P.technical_scoring
     awards = [award for lot_id in lot_ids for award in facts.awards[lot_id]]
