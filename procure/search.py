@@ -1,7 +1,10 @@
 """Finding solicitations: the one search the public list and the API share, the one loader that
 says whether this person may see a solicitation at all, and the one way to page a list.
 
-Search words match the title, number and description; `%` and `_` are matched as themselves.
+Search words match the title, number and description, and the lots' titles and places; `%` and
+`_` are matched as themselves. On PostgreSQL trigram indexes serve each word (migration 0018), and
+a list is counted no further than `LISTED`: a search that finds more lists the first `LISTED` and
+says that more were found, so neither the count nor the pages grow with the history.
 A value that cannot be a filter (a status no public solicitation has, a region or page that is
 not a number) is refused with `InvalidSearch` (the faces answer 400 with its message); a
 well-formed one that names nothing finds nothing. Never a server error."""
@@ -11,16 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, false, func, literal_column, or_, select, union_all
+from sqlalchemy.orm import Session, aliased, lazyload, selectinload
 
 from procure import policy
 from procure.models import Agency, AreaOffice, Lot, Region, Solicitation
 from procure.models import SolicitationStatus as S
+from procure.models.solicitation import lot_area_office
 from procure.workflows.base import NotFound
 
 MAX_WORDS = 8
 MAX_PAGE = 100_000        # far past any real list; keeps the offset inside every database's range
+LISTED = 1_000            # a search lists at most this many; past it a person narrows the search
 
 
 class InvalidSearch(ValueError):
@@ -66,23 +71,34 @@ def filters(*, q: str | None = None, agency: str | None = None,
                    region_id=region_id, service_model=service_model or None, status=state)
 
 
+def _found_by(word: str) -> Any:
+    """The solicitations a word finds, as a set of ids: in the title, number or description, or
+    in a lot's title or the places it covers (a provider searches for its own town). Each part
+    is one table's ILIKE, which a trigram index serves on PostgreSQL."""
+    like = _like(word)
+
+    def matches(column: Any) -> Any:
+        return column.ilike(like, escape="\\")
+    own = aliased(Solicitation)     # its own table, not the list's row: a set of ids
+    return union_all(
+        select(own.id).where(or_(matches(own.title), matches(own.number),
+                                 matches(own.description))),
+        select(Lot.solicitation_id).where(matches(Lot.title)),
+        select(Lot.solicitation_id).join(Region, Lot.region_id == Region.id)
+        .where(matches(Region.name)),
+        select(Lot.solicitation_id).join(lot_area_office, lot_area_office.c.lot_id == Lot.id)
+        .join(AreaOffice, AreaOffice.id == lot_area_office.c.area_office_id)
+        .join(Region, AreaOffice.region_id == Region.id)
+        .where(or_(matches(AreaOffice.name), matches(Region.name))))
+
+
 def solicitations(found: Filters) -> Select[Any]:
     """Published solicitations (never drafts) matching the filters: open ones first, then the
-    rest, latest deadline first within each."""
+    rest, latest deadline first within each (the order ix_solicitation_listing keeps, so a page
+    is read from the index and stops when it is full)."""
     query = select(Solicitation).where(policy.PUBLIC)
     for word in found.words:
-        like = _like(word)
-        query = query.where(or_(
-            Solicitation.title.ilike(like, escape="\\"),
-            Solicitation.number.ilike(like, escape="\\"),
-            Solicitation.description.ilike(like, escape="\\"),
-            # the places its lots cover: a provider searches for its own town
-            Solicitation.lots.any(or_(
-                Lot.title.ilike(like, escape="\\"),
-                Lot.area_offices.any(or_(
-                    AreaOffice.name.ilike(like, escape="\\"),
-                    AreaOffice.region.has(Region.name.ilike(like, escape="\\")))),
-                Lot.region.has(Region.name.ilike(like, escape="\\"))))))
+        query = query.where(Solicitation.id.in_(_found_by(word)))
     if found.agency:
         query = query.where(Solicitation.agencies.any(Agency.code == found.agency))
     if found.region_id is not None:
@@ -93,8 +109,33 @@ def solicitations(found: Filters) -> Select[Any]:
         query = query.where(Solicitation.lots.any(Lot.service_model_code == found.service_model))
     if found.status is not None:
         query = query.where(Solicitation.status == found.status)
+    # written as the index's expression, a literal (a bound parameter would not match it)
+    is_open = Solicitation.status == literal_column(f"'{S.published.name}'")
     return query.options(selectinload(Solicitation.agencies)).order_by(
-        Solicitation.status != S.published, Solicitation.deadline.desc(), Solicitation.id.desc())
+        is_open.desc(), Solicitation.deadline.desc(), Solicitation.id.desc())
+
+
+def listed(statement: Select[Any], page: int, per_page: int) -> Select[Any]:
+    """The statement to read one page of a search from: a page past the first `LISTED` finds
+    nothing, without reading the rows before it."""
+    return statement.where(false()) if (page - 1) * per_page >= LISTED else statement
+
+
+def count_listed(session: Session, statement: Select[Any], page: Any) -> bool:
+    """Finish a page of a search (a pagination of `listed(statement, ...)` made without a count):
+    its `total` is what the search found, counted no further than `LISTED`, and its items stop at
+    the `LISTED`-th. Returns whether more than `LISTED` were found. A page that is not full
+    needs no count: the total is the rows before it and on it."""
+    first = (page.page - 1) * page.per_page
+    page.items = page.items[:max(0, LISTED - first)]
+    if len(page.items) < page.per_page and (page.items or first == 0) \
+            and first + len(page.items) < LISTED:
+        page.total = first + len(page.items)
+        return False
+    found = session.scalar(select(func.count()).select_from(
+        statement.options(lazyload("*")).order_by(None).limit(LISTED + 1).subquery())) or 0
+    page.total = min(found, LISTED)
+    return found > LISTED
 
 
 def narrowed(statement: Select[Any], *, q: str | None, status: str | None,

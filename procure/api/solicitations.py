@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask.views import MethodView
@@ -18,7 +19,6 @@ from procure.api.common import (
     Moment,
     StatusSchema,
     Text,
-    paged,
     visible_solicitation,
     with_events,
 )
@@ -36,8 +36,22 @@ from procure.workflows import response as response_flow
 from procure.workflows import solicitation as flow
 from procure.workflows.base import WorkflowError
 
-bp = Blueprint("api_solicitations", __name__, url_prefix=f"{PREFIX}/solicitations",
-               description="RFIs and RFRs")
+
+class SearchBlueprint(Blueprint):
+    """The solicitations' blueprint: its search lists at most the first `search.LISTED` found,
+    and its X-Pagination says whether more were found (`more_found`) beside the total listed."""
+
+    def _set_pagination_metadata(self, page_params: Any, result: Any, headers: Any) -> Any:
+        result, headers = super()._set_pagination_metadata(page_params, result, headers)
+        more = getattr(page_params, "more_found", None)
+        if more is not None:
+            metadata = json.loads(headers[self.PAGINATION_HEADER_NAME])
+            headers[self.PAGINATION_HEADER_NAME] = json.dumps({**metadata, "more_found": more})
+        return result, headers
+
+
+bp = SearchBlueprint("api_solicitations", __name__, url_prefix=f"{PREFIX}/solicitations",
+                     description="RFIs and RFRs")
 
 class SolicitationSummarySchema(Schema):
     id = fields.Integer()
@@ -125,9 +139,16 @@ class SolicitationList(MethodView):
     @bp.errors(400)
     @bp.paginate()
     def get(self, args: dict, pagination_parameters: Any) -> list[Solicitation]:
-        """Published solicitations, open ones first (the pages' search)."""
-        found = search.filters(**args)
-        return paged(search.solicitations(found), pagination_parameters)
+        """Published solicitations, open ones first (the pages' search). At most the first
+        1,000 found are listed: X-Pagination's `total` counts no further, and its `more_found`
+        says whether more were found (then narrow the search with words or filters)."""
+        statement = search.solicitations(search.filters(**args))
+        number, size = search.page_number(pagination_parameters.page), pagination_parameters.page_size
+        page = db.paginate(search.listed(statement, number, size), page=number, per_page=size,
+                           error_out=False, count=False)
+        pagination_parameters.more_found = search.count_listed(db.session, statement, page)
+        pagination_parameters.item_count = page.total
+        return list(page.items)
 
     @policy.rule("solicitation.manage")
     @bp.arguments(SolicitationCreateSchema)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, false, text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procure.models.base import Base, enum_column
@@ -62,7 +62,16 @@ lot_area_office = Table(
     "lot_area_office", Base.metadata,
     Column("lot_id", ForeignKey("lot.id", ondelete="CASCADE"), primary_key=True),
     Column("area_office_id", ForeignKey("area_office.id"), primary_key=True),
+    Index("ix_lot_area_office_area_office_id", "area_office_id"),    # the lots a place finds
 )
+
+
+def search_index(table: str, column: str) -> Index:
+    """An index that serves a search word anywhere in the column (ILIKE '%word%', procure.search):
+    a pg_trgm GIN index on PostgreSQL (migration 0018 creates the extension). SQLite's LIKE cannot
+    use an index, so there it is declared empty (WHERE 0): nothing to keep up, the same schema."""
+    return Index(f"ix_{table}_{column}_trigram", column, postgresql_using="gin",
+                 postgresql_ops={column: "gin_trgm_ops"}, sqlite_where=text("0"))
 
 
 class ProcedureRule(Base):
@@ -82,6 +91,15 @@ class ProcedureRule(Base):
 
 class Solicitation(Base):
     __tablename__ = "solicitation"
+    __table_args__ = (
+        # The public list's order (procure.search): open ones first, latest deadline first. Read
+        # backwards, a page is read from it and stops when full, however long the history.
+        Index("ix_solicitation_listing", text("(status = 'published')"), "deadline", "id",
+              postgresql_where=text("published_at IS NOT NULL"),
+              sqlite_where=text("published_at IS NOT NULL")),
+        search_index("solicitation", "title"), search_index("solicitation", "number"),
+        search_index("solicitation", "description"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)     # DCF-2026-RFR-014
     kind: Mapped[SolicitationKind] = mapped_column(enum_column(SolicitationKind))
@@ -150,7 +168,7 @@ class Lot(Base):
     """One separately awarded part of an RFR: an area (or joined areas), a region, a service model."""
 
     __tablename__ = "lot"
-    __table_args__ = (UniqueConstraint("solicitation_id", "number"),)
+    __table_args__ = (UniqueConstraint("solicitation_id", "number"), search_index("lot", "title"))
     id: Mapped[int] = mapped_column(primary_key=True)
     solicitation_id: Mapped[int] = mapped_column(
         ForeignKey("solicitation.id", ondelete="CASCADE"), index=True)
@@ -158,7 +176,7 @@ class Lot(Base):
     number: Mapped[int]
     kind: Mapped[LotKind] = mapped_column(enum_column(LotKind))
     title: Mapped[str] = mapped_column(String(300))
-    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
     region: Mapped[Region | None] = relationship(lazy="selectin")
     service_model_code: Mapped[str | None] = mapped_column(ForeignKey("service_model.code"))
     service_model: Mapped[ServiceModel | None] = relationship(lazy="selectin")

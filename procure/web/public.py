@@ -57,10 +57,13 @@ def home():
     found = search.filters(q=form.q.data, agency=form.agency.data,
                            region=form.region.data, service_model=form.service_model.data,
                            status=form.status.data)
-    page = db.paginate(search.solicitations(found),
-                       page=search.page_number(request.args.get("page")),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("public/list.html", form=form, page=page)
+    statement = search.solicitations(found)
+    number, size = search.page_number(request.args.get("page")), current_app.config["PAGE_SIZE"]
+    page = db.paginate(search.listed(statement, number, size), page=number, per_page=size,
+                       error_out=False, count=False)
+    more = search.count_listed(db.session, statement, page)
+    return render_template("public/list.html", form=form, page=page, more=more,
+                           listed=search.LISTED)
 
 
 @bp.route("/solicitations/<int:solicitation_id>")
