@@ -81,6 +81,13 @@ def test_api_answers_match_the_spec(app):
                     # a multipart field is text: a "number" or a list typed into it is still
                     # text the schema accepts, not the invalid data schemathesis takes it for
                     excluded.append(checks.negative_data_rejection)
+                elif set(case.query or {}) - {p.name for p in operation.query}:
+                    # a query parameter the operation does not know is ignored, as the web
+                    # does (each of an operation's readers, its filters and its paging, sees
+                    # the whole query string, so neither can refuse the other's); schemathesis
+                    # counts it as invalid data (its issue 3730): a seed drew one on the audit
+                    # trail's paging and failed
+                    excluded.append(checks.negative_data_rejection)
                 response = case.call_and_validate(headers=headers, excluded_checks=excluded)
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
         try:
