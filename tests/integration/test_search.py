@@ -76,6 +76,16 @@ def test_filters_naming_nothing_and_pages_past_the_end_find_nothing(client, list
     assert api.status_code == 200 and api.get_json() == []
 
 
+def test_a_page_past_the_last_says_so_and_leads_back(client, listed):
+    """A walker's ?page=2 of a one-page search read "4 solicitations found. No solicitation
+    matches.", and offered no way back."""
+    seen = client.get("/?q=Family&page=2").get_data(as_text=True)
+    assert "1 solicitation found." in seen and "No solicitation matches" not in seen
+    assert "Page 2 is past the last page of this search (1)." in seen
+    assert 'href="/?q=Family&amp;agency=&amp;region=&amp;service_model=&amp;status=">Back to the ' \
+           'first page</a>' in seen
+
+
 def test_the_officers_list_past_the_end_is_empty(login, listed):
     answer = login("officer").get("/officer/?page=" + HUGE)
     assert answer.status_code == 200 and listed["first"] not in answer.get_data(as_text=True)
