@@ -575,20 +575,22 @@ def draw_down(session: Session, encumbrance: Encumbrance, actor: User, *, servic
     if flexible_funds and not family:
         refuse("Flexible family funds name the family they were spent for.")
     _hold(session, encumbrance, same_family(family) if flexible_funds else "")
+    # A family keeps the spelling its first payment gave it (FAM 9, then fam-9: both FAM9), so
+    # the payments list names each family one way.
+    typed = family
+    if family:
+        family = session.scalar(select(DrawDown.family_reference).where(
+            _same_family_sql(DrawDown.family_reference) == same_family(family))
+            .order_by(DrawDown.id).limit(1)) or family
     if flexible_funds:
-        this_family = (DrawDown.flexible_funds.is_(True),
-                       _same_family_sql(DrawDown.family_reference) == same_family(family),
-                       Encumbrance.fiscal_year == encumbrance.fiscal_year)
         spent = session.scalar(select(func.coalesce(func.sum(DrawDown.amount), 0))
-                               .join(Encumbrance).where(*this_family)) or 0
+                               .join(Encumbrance).where(
+            DrawDown.flexible_funds.is_(True),
+            _same_family_sql(DrawDown.family_reference) == same_family(family),
+            Encumbrance.fiscal_year == encumbrance.fiscal_year)) or 0
         if Decimal(spent) + amount > FAMILY_FUNDS_CAP:
             left = max(FAMILY_FUNDS_CAP - Decimal(spent), Decimal(0))
-            # the family as its payments were written before (FAM7 for FAM-7), so the officer
-            # sees which payments count
-            before = sorted(set(session.scalars(select(DrawDown.family_reference)
-                                                .join(Encumbrance).where(*this_family)))
-                            - {family})
-            written = f" (written {', '.join(before)} on its payments)" if before else ""
+            written = f" (written {typed} here)" if typed != family else ""
             refuse(f"Flexible funds are capped at {money(FAMILY_FUNDS_CAP)} per family a year; "
                    f"family {family}{written} has {money(left)} left in "
                    f"FY{encumbrance.fiscal_year}.")

@@ -91,7 +91,7 @@ def test_ten_draw_downs_for_one_family_leave_exactly_one(app, people, attempt):
     told = [r for r in results if r != "recorded"]
     assert len(told) == 9 and all(re.fullmatch(
         r"Flexible funds are capped at \$500\.00 per family a year; family FAM[-.]?2"
-        r"( \(written FAM[-.]?2 on its payments\))? has \$100\.00 left in FY2027\.", r)
+        r"( \(written FAM[-.]?2 here\))? has \$100\.00 left in FY2027\.", r)
         for r in told), results
     with app.app_context():
         row = db.session.get(Encumbrance, ids[0])

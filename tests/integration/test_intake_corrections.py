@@ -74,6 +74,8 @@ def test_the_bidder_corrects_what_was_read_on_the_page(app, uploaded, login):
     assert page.status_code == 200
     seen = _seen(page)
     assert "Check what was read" in seen and "Budget: starts on page" in seen
+    assert "The page of this PDF (1 to 5, as numbered beside the pictures); leave it empty if " \
+           "the section is not in this document." in seen
     action, fields = _form(page.get_data(as_text=True), "/corrections")
     assert fields[f"section_{budget_id}"] == ""          # not found: the box is empty
     assert fields["cover_organization_name"] == "Alpha Care Collaborative"

@@ -279,12 +279,19 @@ def test_one_family_however_its_reference_is_written(ctx, awarded, spelling):
         flow.draw_down(ctx, row, world.officer, service_date=date(2026, 9, 2), amount=D(400),
                        service="Flexible funds: heating", family_reference=spelling,
                        flexible_funds=True)
-    # the family as the officer wrote it now, and as its payment was written if otherwise
-    written = "" if flow.family_key(spelling) == "FAM-2" else " (written FAM-2 on its payments)"
+    # the family as its first payment wrote it, and as the officer wrote it now if otherwise
+    typed = flow.family_key(spelling)
+    written = "" if typed == "FAM-2" else f" (written {typed} here)"
     assert refused.value.message == (
         "Flexible funds are capped at $500.00 per family a year; family "
-        f"{flow.family_key(spelling)}{written} has $100.00 left in FY2027.")
+        f"FAM-2{written} has $100.00 left in FY2027.")
     assert row.drawn == D(400)
+    # within the cap, it is recorded as the family's first payment wrote it: one family, one
+    # spelling on the payments list (a walker read FAM9 and FAM-9 there as two families)
+    second = flow.draw_down(ctx, row, world.officer, service_date=date(2026, 9, 2),
+                            amount=D(100), service="Flexible funds: heating",
+                            family_reference=spelling, flexible_funds=True)
+    assert second.family_reference == "FAM-2" and row.drawn == D(500)
 
 
 @pytest.mark.parametrize("reference", ["FАM-2", "F<script>", "--", "FAM/2!"])
