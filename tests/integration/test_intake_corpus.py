@@ -33,6 +33,10 @@ def scored(tmp_path_factory):
     require_or_skip(MAKER.exists(), f"the Chromium corpus maker is absent: {MAKER}")
     require_or_skip(Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM}",
                     "PROCURE_REQUIRE_BROWSER")
+    # the maker writes each response's truth from poppler's reading, not the parser's own
+    require_or_skip(bool(shutil.which("pdftotext") and shutil.which("pdfinfo")),
+                    "poppler's pdftotext and pdfinfo are absent (apt-get install -y poppler-utils)",
+                    "PROCURE_REQUIRE_BROWSER")
     out = tmp_path_factory.mktemp("chromium-corpus")
     made = subprocess.run([sys.executable, str(MAKER), "--out", str(out), "--seed", str(SEED),
                            "--count", "16"], capture_output=True, text=True, timeout=900, cwd=ROOT)
