@@ -552,7 +552,8 @@ def draw_down(session: Session, encumbrance: Encumbrance, actor: User, *, servic
     """Record a payment against the fiscal year's encumbrance. Never beyond what remains: the
     check and the drawing are one UPDATE, so of two draw-downs racing for the last dollars
     exactly the ones that fit succeed. Flexible family funds: at most $500 per family a year,
-    checked under the same lock (the family named as `family_key` writes it)."""
+    checked under the same lock (the family named as `family_key` writes it, and recorded as
+    its first payment was)."""
     policy.require(actor, "contract.manage")
     contract = encumbrance.contract
     if contract.status is not C.active:
