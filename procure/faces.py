@@ -85,6 +85,15 @@ def page_of(statement: Any, *, status_column: Any = None, statuses: Any = None,
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
 
 
+def search_page(found: search.Filters, number: int, size: int) -> tuple[Any, bool]:
+    """One page of the public search (the list's and the API's): at most the first
+    `search.LISTED` found, counted no further; and whether more were found."""
+    statement = search.solicitations(found)
+    page = db.paginate(search.listed(statement, number, size), page=number, per_page=size,
+                       error_out=False, count=False)
+    return page, search.count_listed(db.session, statement, page)
+
+
 def uploads() -> Uploads:
     """This deployment's store, upload limits and intake queue, for the upload use cases."""
     config = current_app.config

@@ -47,7 +47,7 @@ def ranking_rows(data: dict[str, Any]) -> list[list[Any]]:
 def report_data(session: Session, panel: Panel, viewer: Any) -> dict[str, Any]:
     """What the report shows: every score, comment, declaration, rationale and the ranking."""
     responses = flow.responses_of(panel)
-    labels = {r.id: flow.bidder_label(panel, r, viewer) for r in responses}
+    labels = flow.bidder_labels_each(responses, viewer)
     org_labels = flow.bidder_labels(panel, viewer)
     declarations = [
         {"member": m.user.name, "kind": m.kind.value, "chair": m.is_chair,

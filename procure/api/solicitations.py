@@ -28,7 +28,7 @@ from procure.api.lots import LotSchema
 from procure.api.responses import ResponseSchema
 from procure.api.sections import SectionSchema
 from procure.extensions import db
-from procure.faces import actor
+from procure.faces import actor, search_page
 from procure.models import AwardStatus, DocumentKind, Solicitation, SolicitationKind
 from procure.workflows import award as award_flow
 from procure.workflows import evaluation as evaluation_flow
@@ -142,11 +142,9 @@ class SolicitationList(MethodView):
         """Published solicitations, open ones first (the pages' search). At most the first
         1,000 found are listed: X-Pagination's `total` counts no further, and its `more_found`
         says whether more were found (then narrow the search with words or filters)."""
-        statement = search.solicitations(search.filters(**args))
-        number, size = search.page_number(pagination_parameters.page), pagination_parameters.page_size
-        page = db.paginate(search.listed(statement, number, size), page=number, per_page=size,
-                           error_out=False, count=False)
-        pagination_parameters.more_found = search.count_listed(db.session, statement, page)
+        page, pagination_parameters.more_found = search_page(
+            search.filters(**args), search.page_number(pagination_parameters.page),
+            pagination_parameters.page_size)
         pagination_parameters.item_count = page.total
         return list(page.items)
 

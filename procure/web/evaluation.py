@@ -263,8 +263,7 @@ def correct_cost(response_id: str):
     flow.correct_cost(db.session, row, current_user, amount=form.amount.data,
                       reason=form.reason.data)
     db.session.commit()
-    flash(f"Evaluated cost of {flow.bidder_label(row.solicitation, row, current_user)} "
-          "corrected.", "success")
+    flash(f"Evaluated cost of {flow.bidder_label(row, current_user)} corrected.", "success")
     return redirect(url_for("evaluation.solicitation", solicitation_id=row.solicitation_id))
 
 
@@ -382,7 +381,7 @@ def assign(panel_id: str):
         raise NotFound("Choose a member of this panel and a response it scores.")
     flow.assign(db.session, row, current_user, member=member, response=response)
     db.session.commit()
-    flash(f"Assigned to {member.user.name}: {flow.bidder_label(row, response, current_user)}.",
+    flash(f"Assigned to {member.user.name}: {flow.bidder_label(response, current_user)}.",
           "success")
     return redirect(url_for("evaluation.panel", panel_id=row.public_id))
 
@@ -459,7 +458,7 @@ def consensus(panel_id: str):
         return _matrix_page(row, status=409, response_error=(response.public_id, error.message),
                             entered=entered)
     db.session.commit()
-    flash(f"Consensus recorded for {flow.bidder_label(row, response, current_user)}.", "success")
+    flash(f"Consensus recorded for {flow.bidder_label(response, current_user)}.", "success")
     return redirect(url_for("evaluation.matrix", panel_id=row.public_id)
                     + f"#r-{response.public_id}")
 
@@ -674,7 +673,7 @@ def _scoresheet_page(sheet, *, error: str | None = None, status: int = 200,
     wanted = request.args.get("criterion", type=int) or (
         request.form.get("criterion", type=int) if entered else None)
     focus = next((c for c in technical if c.id == wanted), technical[0] if technical else None)
-    label = flow.bidder_label(sheet.panel, response, current_user)
+    label = flow.bidder_label(response, current_user)
     documents = [d for d in response.current_documents
                  if not flow.price_withheld(current_user, d)]
     withheld = {d.id: flow.price_pages(d) or set() for d in documents} \
@@ -728,7 +727,7 @@ def confirm_submit(sheet_id: str):
             flash("Scoresheet submitted. Thank you.", "success")
             return redirect(url_for("evaluation.mine"))
     return render_template("evaluation/confirm.html", sheet=sheet,
-                           label=flow.bidder_label(sheet.panel, sheet.response, current_user),
+                           label=flow.bidder_label(sheet.response, current_user),
                            technical=flow.technical_criteria(sheet.panel),
                            scores={s.criterion_id: s for s in sheet.scores}, form=EventForm(),
                            refusal=refusal), status
@@ -738,8 +737,8 @@ def confirm_submit(sheet_id: str):
 @policy.rule("response.read_assigned")
 def page_image(document_id: str, number: int):
     document = response_flow.readable_document(db.session, current_user, document_id)
-    blind = flow.bidder_label(document.response.solicitation, document.response,
-                              current_user) != document.response.organization.legal_name
+    blind = flow.bidder_label(document.response, current_user) \
+        != document.response.organization.legal_name
     if blind and number not in flow.blind_pages(document):
         # blind: only the pages of the proposal's sections (or of an attachment, but the
         # page that names the bidder), never the cover page that names it

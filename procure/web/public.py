@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from procure import policy, search
 from procure.extensions import db
-from procure.faces import send_document
+from procure.faces import search_page, send_document
 from procure.models import (
     Agency,
     DocumentKind,
@@ -57,11 +57,8 @@ def home():
     found = search.filters(q=form.q.data, agency=form.agency.data,
                            region=form.region.data, service_model=form.service_model.data,
                            status=form.status.data)
-    statement = search.solicitations(found)
-    number, size = search.page_number(request.args.get("page")), current_app.config["PAGE_SIZE"]
-    page = db.paginate(search.listed(statement, number, size), page=number, per_page=size,
-                       error_out=False, count=False)
-    more = search.count_listed(db.session, statement, page)
+    page, more = search_page(found, search.page_number(request.args.get("page")),
+                             current_app.config["PAGE_SIZE"])
     return render_template("public/list.html", form=form, page=page, more=more,
                            listed=search.LISTED)
 

@@ -651,12 +651,11 @@ def scores_shown(sheet: Scoresheet, viewer: Any) -> list[Any]:
     return []
 
 
-def bidder_label(panel_or_solicitation: Panel | Solicitation, response: Response,
-                 viewer: Any) -> str:
+def bidder_label(response: Response, viewer: Any) -> str:
     """What a person is shown for a bidder: the name, or on a blind RFR a bidder code for
     whoever the disclosure table keeps the bidder's identity from (its evaluators, the chair
     too, until the panel is finalized); the officers who manage the evaluation without sitting
-    on a panel see names. (The panel or solicitation named is the response's own.)"""
+    on a panel see names."""
     return bidder_labels_each([response], viewer)[response.id]
 
 
@@ -673,15 +672,10 @@ def bidder_labels_each(responses: list[Response], viewer: Any) -> dict[int, str]
     return {r.id: codes.get(r.id) or r.organization.legal_name for r in responses}
 
 
-def bidder_code(response: Response) -> str:
-    """A stable code for a bidder in a blind evaluation: the lot and a letter in the order of
-    the responses' random public ids, so a code follows neither when a bidder started nor any
-    id the audit trail or an export carries."""
-    return bidder_codes([response])[response.id]
-
-
 def bidder_codes(responses: list[Response]) -> dict[int, str]:
-    """Response id -> `bidder_code`, for several responses in one query."""
+    """Response id -> a stable code for its bidder in a blind evaluation: the lot and a letter in
+    the order of the lot's responses' random public ids, so a code follows neither when a
+    bidder started nor any id the audit trail or an export carries (one query for them all)."""
     if not responses:
         return {}
     siblings: dict[int, list[str]] = defaultdict(list)
@@ -689,9 +683,11 @@ def bidder_codes(responses: list[Response]) -> dict[int, str]:
             select(Response.lot_id, Response.public_id).where(
                 Response.lot_id.in_({r.lot_id for r in responses}))):
         siblings[lot_id].append(public_id)
+    for ids in siblings.values():
+        ids.sort()          # in Python: a database's collation may order the ids otherwise
     codes = {}
     for response in responses:
-        index = sorted(siblings[response.lot_id]).index(response.public_id) + 1
+        index = siblings[response.lot_id].index(response.public_id) + 1
         letters = ""
         while index:
             index, rest = divmod(index - 1, 26)
@@ -1472,7 +1468,7 @@ def bidder_labels(panel: Panel, viewer: Any) -> dict[int, str]:
 def is_blind_for(panel: Panel, viewer: Any) -> bool:
     """True where this viewer sees bidder codes (an evaluator on a blind RFR)."""
     responses = responses_of(panel)
-    return bool(responses) and bidder_label(panel, responses[0], viewer) != \
+    return bool(responses) and bidder_label(responses[0], viewer) != \
         responses[0].organization.legal_name
 
 

@@ -63,7 +63,7 @@ def test_a_blind_member_declares_against_names_in_alphabetical_order_tied_to_no_
         flow.save_scores(db.session, sheet, panelist, {
             flow.technical_criteria(panel)[0].id: (Decimal(7), "Clear.")})
         db.session.commit()
-        sheet_key, beta_code = sheet.id, flow.bidder_label(panel, sheet.response, panelist)
+        sheet_key, beta_code = sheet.id, flow.bidder_label(sheet.response, panelist)
     fields = dict.fromkeys(re.findall(r'name="(bidder-\d+)"', text), "none")
     fields[f"bidder-{LEGEND.findall(text).index(ORG_B)}"] = "conflict"
     fields[f"nature-{LEGEND.findall(text).index(ORG_B)}"] = "I sat on its board until 2024."

@@ -65,7 +65,7 @@ def test_asked_at_once_the_table_answers_as_asked_one_by_one(app, people):
                 assert disclosure.may_see_each(viewer, kind, subjects) == one_by_one, \
                     (getattr(viewer, "email", None), kind)
             labels = flow.bidder_labels_each(responses, viewer)
-            assert labels == {r.id: flow.bidder_label(r.solicitation, r, viewer)
+            assert labels == {r.id: flow.bidder_label(r, viewer)
                               for r in responses}
             shown |= set(labels.values())
         # both kinds of label were asked: codes (blind, at work) and names

@@ -231,8 +231,7 @@ def test_my_panels_on_a_blind_rfr_show_codes_and_what_to_declare(app, login):
         panelist_row = user(session, "panelist")
         sheets = session.scalars(select(Scoresheet).join(Scoresheet.member).where(
             PanelMember.user_id == panelist_row.id)).all()
-        codes = {sheet.public_id: evaluation_flow.bidder_label(sheet.panel, sheet.response,
-                                                               panelist_row)
+        codes = {sheet.public_id: evaluation_flow.bidder_label(sheet.response, panelist_row)
                  for sheet in sheets}
         names = set(session.scalars(select(Organization.legal_name)))
     assert len(codes) == 3 + 4 + 4 and all(c.startswith("Bidder ") for c in codes.values())

@@ -389,13 +389,13 @@ def test_blind_evaluation_shows_codes_to_evaluators(ctx, world, panel):
     alpha.public_id, gamma.public_id = "f" * 8 + alpha.public_id[8:], "0" * 8 + gamma.public_id[8:]
     world.responses["other_bidder"].public_id = "8" * 8 + world.responses["other_bidder"].public_id[8:]
     ctx.flush()
-    assert flow.bidder_label(panel, alpha, world.evaluator) == "Bidder 1-C"
-    assert flow.bidder_label(panel, gamma, world.family) == "Bidder 1-A"
+    assert flow.bidder_label(alpha, world.evaluator) == "Bidder 1-C"
+    assert flow.bidder_label(gamma, world.family) == "Bidder 1-A"
     assert [r.id for r in flow.responses_of(panel)] == [gamma.id, world.responses[
         "other_bidder"].id, alpha.id], "the panel's pages list them in code order"
     # the officer managing the evaluation sees names; the chair, an evaluator, does not
-    assert flow.bidder_label(panel, alpha, world.officer) == "Alpha Care Collaborative"
-    assert flow.bidder_label(panel, alpha, world.chair) == "Bidder 1-C"
+    assert flow.bidder_label(alpha, world.officer) == "Alpha Care Collaborative"
+    assert flow.bidder_label(alpha, world.chair) == "Bidder 1-C"
     flow.fire(ctx, panel, "begin_declarations", world.officer)
     with pytest.raises(WorkflowError, match="can no longer change"):
         flow.set_plan(ctx, world.rfr, world.officer, blind=False, half_points=False)
