@@ -100,7 +100,8 @@ MODULES: dict[str, tuple[list[str], list[str], list[str]]] = {
                   "tests/unit/test_contract_decisions.py",
                   "tests/integration/test_draw_down_serialised.py"]),
     "ocds": (["procure/ocds.py"], [f"procure.ocds.x_{name}__mutmut_*" for name in OCDS_DECISIONS],
-             ["tests/integration/test_ocds.py", "tests/integration/test_ocds_release.py"]),
+             ["tests/integration/test_ocds.py", "tests/integration/test_ocds_release.py",
+              "tests/integration/test_ocds_fields.py"]),
     "evaluation": (["procure/workflows/evaluation.py"],
                    [f"procure.workflows.evaluation.x_{name}__mutmut_*"
                     for name in EVALUATION_DECISIONS],
