@@ -84,6 +84,9 @@ def test_a_page_past_the_last_says_so_and_leads_back(client, listed):
     assert "Page 2 is past the last page of this search (1)." in seen
     assert 'href="/?q=Family&amp;agency=&amp;region=&amp;service_model=&amp;status=">Back to the ' \
            'first page</a>' in seen
+    # a walker's ?page=99999999999999999999 was told "Page 100000 is past the last page"
+    huge = client.get("/?q=Family&page=" + HUGE).get_data(as_text=True)
+    assert f"Page {HUGE} is past the last page of this search (1)." in huge
 
 
 def test_the_officers_list_past_the_end_is_empty(login, listed):
