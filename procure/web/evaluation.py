@@ -41,9 +41,11 @@ from procure.models import (
     User,
 )
 from procure.web.forms import (
+    CONFIRM_MISSING,
     AssignForm,
     CostForm,
     EventForm,
+    FinalizeForm,
     PanelForm,
     PanelMemberForm,
     PlanForm,
@@ -349,8 +351,10 @@ def panel(panel_id: str):
 @policy.rule("panel.chair")
 def fire(panel_id: str, event: str):
     row = flow.managed_panel(db.session, current_user, panel_id)
-    form = EventForm()
+    form = FinalizeForm() if event == "finalize" else EventForm()
     if not form.validate_on_submit():
+        if set(form.errors) == {"confirm"}:
+            return _matrix_page(row, status=400, error=CONFIRM_MISSING)
         abort(400)
     try:
         flow.fire(db.session, row, event, current_user, reason=form.reason.data or "")
@@ -417,6 +421,7 @@ def _matrix_page(row, *, status: int = 200, error: str | None = None,
         members=sorted(members.values(), key=lambda m: m.id), plan=plan, suggested=suggested,
         labels=flow.bidder_labels_each(responses, current_user),
         chairs=policy.allows(current_user, "panel.chair", row), event_form=EventForm(),
+        finalize_form=FinalizeForm(formdata=None),
         technical_complete=flow.technical_complete(row),
         missing=len(flow.missing_technical(row)), missing_all=len(flow.missing_consensus(row)),
         finalize_blocked=flow.why_not(row, "finalize") if row.status.name == "consensus"

@@ -296,6 +296,13 @@ class EventForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[Optional(), Length(max=2000)])
 
 
+class FinalizeForm(EventForm):
+    """Finalizing ranks the responses for good: sent only with its box ticked."""
+    confirm = BooleanField("I have checked every consensus score and the price scores: rank the "
+                           "responses now (the ranking is final)",
+                           validators=[DataRequired(message=CONFIRM_MISSING)])
+
+
 class BelowMinimumForm(FlaskForm):
     """An RFR opened below its procedure's minimum of responses: what the officer decides."""
     decision = SelectField("Decision", choices=[

@@ -296,7 +296,14 @@ def test_progress_count_legend_exports_and_the_pdf(app, world, login):
         db.session.commit()
     heat = chair.get(f"/evaluation/panels/{panel_id}/matrix").get_data(as_text=True)
     assert "Every consensus score is recorded." in heat and "Finalize and rank</button>" in heat
-    assert chair.post(f"/evaluation/panels/{panel_id}/events/finalize", {}).status_code == 302
+    # finalizing ranks for good: without its box ticked nothing happens, and the page says so
+    unticked = chair.post(f"/evaluation/panels/{panel_id}/events/finalize", {})
+    assert unticked.status_code == 400
+    assert "Tick the box to confirm; nothing was changed." in unticked.get_data(as_text=True)
+    with app.app_context():
+        assert _get(panel_id).status.name == "consensus"
+    assert chair.post(f"/evaluation/panels/{panel_id}/events/finalize",
+                      {"confirm": "y"}).status_code == 302
 
     rows = list(csv.DictReader(io.StringIO(chair.get(
         f"/evaluation/panels/{panel_id}/scores.csv").get_data(as_text=True))))

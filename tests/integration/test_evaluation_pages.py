@@ -192,7 +192,7 @@ def test_the_whole_evaluation_through_the_pages(app, world, login):
         assert done.status_code == 302, done.get_data(as_text=True)
     assert c["chair"].post(f"/evaluation/panels/{panel_id}/price", {}).status_code == 302
     assert c["chair"].post(f"/evaluation/panels/{panel_id}/events/finalize",
-                           {}).status_code == 302
+                           {"confirm": "y"}).status_code == 302
     ranked = c["chair"].get(f"/evaluation/panels/{panel_id}").get_data(as_text=True)
     assert "1.</strong> " + world["names"]["other_bidder"] in ranked   # lowest price
 
@@ -258,7 +258,7 @@ def test_a_blind_evaluation_shows_no_bidder_name_to_evaluators(app, world):
     for roster in rosters:
         assert all(name in roster for name in NAMES) and "Bidder 1-" not in roster
     # Blindness ends at finalization (procure.disclosure): the chair then reads the names.
-    c["chair"].post(f"/evaluation/panels/{panel_id}/events/finalize", {})
+    c["chair"].post(f"/evaluation/panels/{panel_id}/events/finalize", {"confirm": "y"})
     pdf = c["chair"].get(f"/evaluation/panels/{panel_id}/report.pdf").data
     assert pdf.startswith(b"%PDF")
     report = c["chair"].get(f"/evaluation/panels/{panel_id}/report").get_data(as_text=True)
