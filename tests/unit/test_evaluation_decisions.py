@@ -7,9 +7,10 @@ not checked)."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
-from procure import policy
-from procure.models import PanelStatus
+from procure import clock, policy
+from procure.models import AuditEvent, PanelStatus, Response, ResponseStatus
 from procure.workflows import evaluation as flow
 from procure.workflows.base import NotFound, WorkflowError
 from tests.support.evaluation import declare_none
@@ -65,3 +66,27 @@ def test_the_chair_assigns_its_own_panels_members_their_own_sheets_and_nothing_e
         flow.assign(ctx, panel, world.chair, member=family,
                     response=world.responses["other_bidder"])
     assert str(missing.value) == "That person is not on this panel."
+
+
+def test_an_assignment_is_on_the_trail_and_only_of_a_response_the_panel_scores(ctx, world, panel):
+    """The chair's assignment is recorded as the chair's, for the scoresheet it made; a response
+    of a lot the panel does not score is not the panel's to share out."""
+    flow.fire(ctx, panel, "begin_declarations", world.officer)
+    declare_none(ctx, panel, world.chair, world.evaluator, world.family)
+    alpha = world.responses["bidder"]
+    evaluator = flow.member_of(panel, world.evaluator)
+    sheet = flow.assign(ctx, panel, world.chair, member=evaluator, response=alpha)
+    event = ctx.scalars(select(AuditEvent).where(AuditEvent.event == "assign")
+                        .order_by(AuditEvent.seq.desc())).first()
+    assert (event.actor_id, event.entity_type, event.entity_id, event.to_state,
+            event.solicitation_id) == (world.chair.id, "scoresheet", sheet.id, "assigned",
+                                       world.rfr.id)
+    assert event.data == {"member": world.evaluator.email, "response": alpha.id}
+    other_lot = Response(solicitation=world.rfr, lot=world.rfr.lots[1],
+                         organization=alpha.organization, status=ResponseStatus.accepted,
+                         created_at=clock.now())
+    ctx.add(other_lot)
+    ctx.flush()
+    with pytest.raises(NotFound) as elsewhere:
+        flow.assign(ctx, panel, world.chair, member=evaluator, response=other_lot)
+    assert str(elsewhere.value) == "That response is not scored by this panel."
