@@ -37,7 +37,7 @@ from procure.models import (
     Response,
     Solicitation,
 )
-from procure.web.evaluation import points_filter
+from procure.web.evaluation import total_filter
 from procure.web.forms import (
     AmendForm,
     ContractForm,
@@ -120,7 +120,7 @@ def _propose_form(lot: Lot, ranking: list, live: list[Award], *, formdata: Any =
     form = (ProposeForm(prefix=f"lot{lot.id}") if formdata else ProposeForm(
         prefix=f"lot{lot.id}", formdata=None))
     form.response.choices = [
-        (r.response.public_id, f"{r.rank}. {r.response.organization.legal_name} ({points_filter(r.total)} of 100; "
+        (r.response.public_id, f"{r.rank}. {r.response.organization.legal_name} ({total_filter(r.total)} of 100; "
                                f"{contract_flow.money(costs[r.response.id])} a year)")
         for r in open_]
     form.amounts = {r.response.public_id: f"{costs[r.response.id]:.2f}" for r in open_}

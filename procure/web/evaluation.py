@@ -41,7 +41,6 @@ from procure.models import (
     User,
 )
 from procure.web.forms import (
-    CONFIRM_MISSING,
     AssignForm,
     CostForm,
     EventForm,
@@ -67,6 +66,13 @@ def points_filter(value: Decimal | None) -> str:
         return ""
     text = format(Decimal(value), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@bp.app_template_filter("total")
+def total_filter(value: Decimal | None) -> str:
+    """A weighted total (of 100) to the cent, as the ranking, the report, the award page and the
+    notices all write it: 70.00, 78.68."""
+    return "" if value is None else f"{Decimal(value):.2f}"
 
 
 # ---------------------------------------------------------------- officers
@@ -354,7 +360,7 @@ def fire(panel_id: str, event: str):
     form = FinalizeForm() if event == "finalize" else EventForm()
     if not form.validate_on_submit():
         if set(form.errors) == {"confirm"}:
-            return _matrix_page(row, status=400, error=CONFIRM_MISSING)
+            return _matrix_page(row, status=400, finalize_form=form)
         abort(400)
     try:
         flow.fire(db.session, row, event, current_user, reason=form.reason.data or "")
@@ -405,7 +411,7 @@ def return_sheet(sheet_id: str):
 
 def _matrix_page(row, *, status: int = 200, error: str | None = None,
                  response_error: tuple[str, str] | None = None,
-                 entered: dict[str, str] | None = None):
+                 entered: dict[str, str] | None = None, finalize_form: FinalizeForm | None = None):
     cells = flow.matrix(db.session, row, current_user)
     plan = flow.plan_for(db.session, row.solicitation)
     responses = flow.responses_of(row)
@@ -421,7 +427,7 @@ def _matrix_page(row, *, status: int = 200, error: str | None = None,
         members=sorted(members.values(), key=lambda m: m.id), plan=plan, suggested=suggested,
         labels=flow.bidder_labels_each(responses, current_user),
         chairs=policy.allows(current_user, "panel.chair", row), event_form=EventForm(),
-        finalize_form=FinalizeForm(formdata=None),
+        finalize_form=finalize_form or FinalizeForm(formdata=None),
         technical_complete=flow.technical_complete(row),
         missing=len(flow.missing_technical(row)), missing_all=len(flow.missing_consensus(row)),
         finalize_blocked=flow.why_not(row, "finalize") if row.status.name == "consensus"

@@ -112,11 +112,11 @@ def test_the_award_page_shows_the_ranking_and_the_coverage_check(app, world):
     assert ranking.index(ORG_C) < ranking.index(ORG_A) and ORG_B in ranking
     assert "<td>1</td><td>Gamma Youth Partners</td><td>80.68</td>" in ranking
     assert "Coverage check" in page
-    # the bidder drop-down writes each total as the ranking does (a walker read 81.5 in the
-    # table and 81.50 in the drop-down)
+    # every total to the cent, as the panel's ranking and report write it: the drop-down and
+    # the table agree (walkers read 81.5 beside 81.50, then 70 here and 70.00 on the ranking)
     shown = dict(re.findall(r"<td>\d+</td><td>([^<]+)</td><td>([\d.]+)</td>", ranking))
     offered = dict(re.findall(r"<option[^>]*>\d+\. ([^<(]+) \(([\d.]+) of 100;", page))
-    assert len(shown) == 3 and offered == shown
+    assert shown == offered == {ORG_C: "80.68", ORG_A: "80.00", ORG_B: "76.00"}
 
 
 def test_passing_over_the_top_needs_a_justification_shown_on_the_form(app, world):

@@ -271,6 +271,9 @@ def test_progress_count_legend_exports_and_the_pdf(app, world, login):
     heat = chair.get(f"/evaluation/panels/{panel_id}/matrix").get_data(as_text=True)
     # Three responses x one technical criterion: price is filled by the formula.
     assert "3 technical consensus scores still to record." in heat
+    # the chair is told, before the forms, that the last technical score opens the prices
+    assert ("Recording the last technical score opens the price envelope, on the record, and the "
+            "technical consensus is then final") in heat
     assert "Finalize and rank</strong>: not yet." in heat
     legend = re.search(r'<p class="small" id="members-legend">(.*?)</p>', heat).group(1)
     assert legend.count("family representative") == 1 and "Pat Parent" in legend
@@ -296,10 +299,13 @@ def test_progress_count_legend_exports_and_the_pdf(app, world, login):
         db.session.commit()
     heat = chair.get(f"/evaluation/panels/{panel_id}/matrix").get_data(as_text=True)
     assert "Every consensus score is recorded." in heat and "Finalize and rank</button>" in heat
+    assert "Recording the last technical score" not in heat, "the prices are open already"
     # finalizing ranks for good: without its box ticked nothing happens, and the page says so
     unticked = chair.post(f"/evaluation/panels/{panel_id}/events/finalize", {})
     assert unticked.status_code == 400
-    assert "Tick the box to confirm; nothing was changed." in unticked.get_data(as_text=True)
+    refused = unticked.get_data(as_text=True)
+    assert "<strong>Not finalized.</strong> Tick the box to confirm; nothing was changed." in refused
+    assert "That cannot be done now" not in refused
     with app.app_context():
         assert _get(panel_id).status.name == "consensus"
     assert chair.post(f"/evaluation/panels/{panel_id}/events/finalize",
