@@ -164,6 +164,7 @@ def _award_page(row: Solicitation, status: int = 200, submitted: tuple[str, Any]
         above={a.id: flow.money_above(db.session, a.response, a.amount) for a in awards
                if a.status is AwardStatus.proposed},
         protests=[p for a in awards for p in a.protests],
+        withdrawn=flow.withdrawals(db.session, awards),
         finished=evaluation_flow.evaluation_finished(db.session, row)), status
 
 

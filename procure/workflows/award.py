@@ -27,6 +27,7 @@ from transitions import EventData
 from procure import audit, clock, mail, policy
 from procure.models import (
     AreaOffice,
+    AuditEvent,
     Award,
     AwardNotice,
     AwardStatus,
@@ -154,6 +155,29 @@ def awards_of(session: Session, solicitation: Solicitation, *load: Any) -> list[
     each (its response, organization...), so that is one query, not one per award."""
     return list(session.scalars(select(Award).where(Award.solicitation_id == solicitation.id)
                                 .order_by(Award.lot_id, Award.id).options(*load)))
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """Who withdrew an award, when and why, as the trail records it."""
+    by: str
+    at: datetime
+    reason: str
+
+
+def withdrawals(session: Session, awards: list[Award]) -> dict[int, Withdrawal]:
+    """Each withdrawn award's withdrawal (an officer's, or the cancellation's), in one query."""
+    ids = [a.id for a in awards if a.status is AwardStatus.withdrawn]
+    found: dict[int, Withdrawal] = {}
+    if ids:
+        for event, name in session.execute(
+                select(AuditEvent, User.name).outerjoin(User, User.id == AuditEvent.actor_id)
+                .where(AuditEvent.entity_type == "award", AuditEvent.entity_id.in_(ids),
+                       AuditEvent.to_state == AwardStatus.withdrawn.name)
+                .order_by(AuditEvent.seq)).tuples():
+            found[event.entity_id] = Withdrawal(by=name or event.actor_label, at=event.at,
+                                                reason=event.reason)
+    return found
 
 
 def live_awards(session: Session, lot: Lot) -> list[Award]:

@@ -169,7 +169,11 @@ def test_withdraw_needs_a_reason(app, world):
     done = officer.post(f"/awards/{award.public_id}/withdraw",
                         {f"withdraw{award.id}-reason": "Proposed in error."})
     assert done.status_code == 302
-    assert "Withdrawn" in _award_page(officer, world)
+    # the withdrawn award's card says who withdrew it, when and why (a walker found only
+    # "Withdrawn" beside the old proposed and approved lines)
+    card = _award_page(officer, world)
+    assert re.search(r"<strong>Withdrawn</strong> by Officer, [^<]+ E[SD]T: Proposed in error\.",
+                     card)
 
 
 def test_notices_tell_each_bidder_only_their_own_scores(app, world):
