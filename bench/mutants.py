@@ -114,7 +114,7 @@ MODULES: dict[str, tuple[list[str], list[str], list[str]]] = {
                     "tests/integration/test_evaluation_rates.py",
                     "tests/integration/test_price_envelope.py"]),
     "reports": (["procure/reports.py"], ["procure.reports.*"],
-                ["tests/integration/test_evaluation_pages.py",
+                ["tests/unit/test_report_exports.py", "tests/integration/test_evaluation_pages.py",
                  "tests/integration/test_export_cells.py", "tests/integration/test_scores_shown.py",
                  "tests/integration/test_evaluation_forms.py::"
                  "test_progress_count_legend_exports_and_the_pdf"]),
