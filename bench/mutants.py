@@ -14,6 +14,7 @@ is under `nice -n 15`; each test session starts from a database migrated once
                                                       # award contract ocds evaluation reports)
     .venv/bin/python bench/mutants.py audit storage --parallel   # some, at the same time
     .venv/bin/python bench/mutants.py guards --resume # finish an interrupted run
+    .venv/bin/python bench/mutants.py reports --resume --only 'procure.reports.x_report_data*'
     .venv/bin/python bench/mutants.py --report        # scores, survivors and wall time
     .venv/bin/python bench/mutants.py --survivors     # rerun only the survivors, with the
                                                       # tests as they are now (after adding some)
@@ -196,12 +197,15 @@ def _mutmut(module: str, work: Path, names: list[str], max_children: str, title:
     timing.write_text(json.dumps(spent, indent=1))
 
 
-def run(module: str, max_children: str, *, resume: bool = False) -> None:
-    """Every mutant of the module; with resume, those an interrupted run left unchecked."""
+def run(module: str, max_children: str, *, resume: bool = False,
+        only: list[str] | None = None) -> None:
+    """Every mutant of the module; with resume, those an interrupted run left unchecked (of
+    them, with `only`, those matching one of its patterns)."""
     work = prepare(module, fresh=not resume)
     names = MODULES[module][1]
     if resume:
-        names = [n for n, status in results(module).items() if status == "not checked"]
+        names = [n for n, status in results(module).items() if status == "not checked"
+                 and (not only or any(fnmatch.fnmatch(n, p) for p in only))]
         if not names:
             return
     _mutmut(module, work, names, max_children,
@@ -284,7 +288,7 @@ def main() -> int:
     parser.add_argument("--survivors", action="store_true",
                         help="rerun only the last run's survivors with the current tests")
     parser.add_argument("--only", nargs="*", metavar="PATTERN",
-                        help="with --survivors: only the survivors these patterns name")
+                        help="with --survivors or --resume: only the mutants these patterns name")
     parser.add_argument("--resume", action="store_true",
                         help="keep the last run's results and check only the mutants it left")
     parser.add_argument("--parallel", action="store_true",
@@ -298,7 +302,8 @@ def main() -> int:
     if args.survivors:
         each = lambda module: rerun_survivors(module, args.max_children, args.only)   # noqa: E731
     else:
-        each = lambda module: run(module, args.max_children, resume=args.resume)   # noqa: E731
+        each = lambda module: run(module, args.max_children, resume=args.resume,   # noqa: E731
+                                  only=args.only)
     if args.report:
         pass
     elif args.parallel:
