@@ -120,8 +120,9 @@ def _propose_form(lot: Lot, ranking: list, live: list[Award], *, formdata: Any =
     form = (ProposeForm(prefix=f"lot{lot.id}") if formdata else ProposeForm(
         prefix=f"lot{lot.id}", formdata=None))
     form.response.choices = [
-        (r.response.public_id, f"{r.rank}. {r.response.organization.legal_name} ({total_filter(r.total)} of 100; "
-                               f"{contract_flow.money(costs[r.response.id])} a year)")
+        (r.response.public_id,
+         f"{r.rank}. {r.response.organization.legal_name} ({total_filter(r.total)} of 100; "
+         f"{contract_flow.money(costs[r.response.id])} a year)")
         for r in open_]
     form.amounts = {r.response.public_id: f"{costs[r.response.id]:.2f}" for r in open_}
     return form
