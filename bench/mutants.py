@@ -14,7 +14,7 @@ is under `nice -n 15`; each test session starts from a database migrated once
                                                       # award contract ocds evaluation reports)
     .venv/bin/python bench/mutants.py audit storage --parallel   # some, at the same time
     .venv/bin/python bench/mutants.py guards --resume # finish an interrupted run
-    .venv/bin/python bench/mutants.py reports --resume --only 'procure.reports.x_report_data*'
+    .venv/bin/python bench/mutants.py reports --only 'procure.reports.x_report_data*'  # some
     .venv/bin/python bench/mutants.py --report        # scores, survivors and wall time
     .venv/bin/python bench/mutants.py --survivors     # rerun only the survivors, with the
                                                       # tests as they are now (after adding some)
@@ -199,10 +199,11 @@ def _mutmut(module: str, work: Path, names: list[str], max_children: str, title:
 
 def run(module: str, max_children: str, *, resume: bool = False,
         only: list[str] | None = None) -> None:
-    """Every mutant of the module; with resume, those an interrupted run left unchecked (of
-    them, with `only`, those matching one of its patterns)."""
+    """Every mutant of the module (with `only`, those matching one of its patterns); with
+    resume, those an interrupted run left unchecked (and match `only`). A resumed run keeps the
+    copy's tests: a selection naming a test file added since fails its clean run."""
     work = prepare(module, fresh=not resume)
-    names = MODULES[module][1]
+    names = only or MODULES[module][1]
     if resume:
         names = [n for n, status in results(module).items() if status == "not checked"
                  and (not only or any(fnmatch.fnmatch(n, p) for p in only))]
@@ -288,7 +289,7 @@ def main() -> int:
     parser.add_argument("--survivors", action="store_true",
                         help="rerun only the last run's survivors with the current tests")
     parser.add_argument("--only", nargs="*", metavar="PATTERN",
-                        help="with --survivors or --resume: only the mutants these patterns name")
+                        help="only the mutants these patterns name (with --survivors: of them)")
     parser.add_argument("--resume", action="store_true",
                         help="keep the last run's results and check only the mutants it left")
     parser.add_argument("--parallel", action="store_true",
