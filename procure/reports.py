@@ -60,7 +60,7 @@ def report_data(session: Session, panel: Panel, viewer: Any) -> dict[str, Any]:
     return {"p": panel, "lines": flow.score_lines(session, panel, viewer),
             "declarations": declarations, "labels": labels,
             "ranking": [(lots[lot_id], rows) for lot_id, rows in sorted(ranking.items())],
-            "criteria": panel.solicitation.criteria, "written_at": clock.now(),
+            "written_at": clock.now(),
             # each bidder's supplier-diversity certification, where the reader sees its name
             "diversity": {r.id: r.organization.diversity.value for r in responses
                           if labels[r.id] == r.organization.legal_name}}

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from procure import reports
 from procure.workflows.evaluation import ReportLine
+from tests.support.award import finalized
 
 
 def _line(bidder: str, rank: int, tied: bool, comment: str = "Clear plan.") -> ReportLine:
@@ -67,3 +68,30 @@ def test_the_spreadsheet_keeps_numbers_as_numbers_ties_in_words_and_text_as_text
     # each column as wide as its content reads (the comment widest)
     assert [scores.column_dimensions[c].width for c in "ABCDEFGHIJKLM"] == [
         28, 18, 24, 8, 10, 22, 22, 8, 10, 60, 14, 10, 8]
+
+
+def test_a_sentence_ends_with_one_full_stop():
+    assert reports.sentence("Harbor Light") == "Harbor Light."
+    assert reports.sentence("Bridgeways Family Services, Inc.") == (
+        "Bridgeways Family Services, Inc.")
+
+
+def test_the_spreadsheet_is_sent_from_its_first_byte_with_its_header_row_frozen():
+    out = reports.scores_xlsx(LINES, reports.ranking_rows(DATA))
+    assert out.read(4) == b"PK\x03\x04", "a download starts at the workbook's first byte"
+    out.seek(0)
+    book = load_workbook(out)
+    assert book["Scores"].freeze_panes == "A2" and book["Ranking"].freeze_panes == "A2"
+
+
+def test_the_report_names_each_declarations_bidder_and_their_certifications(ctx, people):
+    """After finalization the chair reads names: every declaration says which bidder it was
+    made about, and each named bidder has its supplier-diversity certification."""
+    world, panel = finalized(ctx)
+    data = reports.report_data(ctx, panel, world.chair)
+    names = {r.organization.legal_name for r in world.responses.values()}
+    declared = {(d["member"], d["bidder"]) for d in data["declarations"]}
+    assert {bidder for _, bidder in declared} == names
+    assert len(declared) == 3 * len(names), "each member about each bidder"
+    assert data["diversity"] == {r.id: r.organization.diversity.value
+                                 for r in world.responses.values()}
