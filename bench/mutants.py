@@ -109,7 +109,7 @@ MODULES: dict[str, tuple[list[str], list[str], list[str]]] = {
                    ["tests/unit/test_evaluation_workflow.py",
                     "tests/unit/test_evaluation_guards.py",
                     "tests/unit/test_evaluation_decisions.py",
-                    "tests/unit/test_evaluation_rate_checks.py",
+                    "tests/unit/test_evaluation_rules.py",
                     # the rate checks and the price pages are reached only through these
                     # (the first run's `no tests`: `_check_line`, `check_rate`, `price_withheld`)
                     "tests/integration/test_evaluation_rates.py",

@@ -1,5 +1,6 @@
-"""The rate card's checks and the opening of the price envelope, each on its own (issue 22:
-mutation showed them reached only through pages, with their words and edges untested).
+"""The rate card's checks, the points a criterion allows, the panel's size and the opening of the
+price envelope, each on its own (issue 22: mutation showed them reached only through pages or
+the machine, with their words and edges untested).
 
 A rate card line needs a service's name (at most 200 characters) and from 1 to 10,000,000
 projected units a year; a rate is dollars and cents from $0 up to, not including, $1,000,000,000.
@@ -8,11 +9,12 @@ The price envelope opens once, on the record, as the chair's act, naming its lot
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
-from procure.models import AuditEvent, RateCardLine, RateUnit
+from procure.models import AuditEvent, MemberKind, RateCardLine, RateUnit
 from procure.workflows import evaluation as flow
 from procure.workflows.base import WorkflowError
 from tests.support.factories import draft_rfr, user
@@ -80,3 +82,31 @@ def test_the_price_envelope_opens_once_on_the_record_as_the_chairs_act(ctx, worl
     assert [(e.actor_id, e.entity_type, e.entity_id, e.solicitation_id, e.data)
             for e in events] == [(world.chair.id, "panel", panel.id, world.rfr.id,
                                   {"lots": [1]})]
+
+
+HALVES = SimpleNamespace(half_points=True)
+WHOLES = SimpleNamespace(half_points=False)
+DESIGN = SimpleNamespace(name="Program design", max_points=10)
+
+
+@pytest.mark.parametrize("plan,points,says", [
+    (WHOLES, "0", None), (WHOLES, "10", None), (HALVES, "7.5", None), (HALVES, "0.5", None),
+    (WHOLES, "-1", "Program design: give from 0 to 10 points."),
+    (WHOLES, "11", "Program design: give from 0 to 10 points."),
+    (WHOLES, "7.5", "Program design: give whole points (like 7)."),
+    (HALVES, "7.25", "Program design: give half points (like 7.5)."),
+])
+def test_points_are_from_nothing_to_the_criterions_most_in_the_plans_steps(plan, points, says):
+    assert flow.points_allowed(plan, DESIGN, Decimal(points)) == says
+
+
+def test_a_chair_and_one_other_evaluator_make_a_panel_a_chair_alone_does_not(ctx, world):
+    alone = flow.create_panel(ctx, world.rfr, world.officer, name="Alone",
+                              lots=[world.rfr.lots[0]])
+    flow.add_member(ctx, alone, world.officer, user=world.chair, kind=MemberKind.agency_staff,
+                    chair=True)
+    assert flow.why_not(alone, "begin_declarations") == (
+        "A panel needs a chair and at least one other evaluator.")
+    flow.add_member(ctx, alone, world.officer, user=world.evaluator,
+                    kind=MemberKind.external_reviewer)
+    assert flow.why_not(alone, "begin_declarations") is None
