@@ -214,10 +214,12 @@ def _all_scoresheets_in(event: EventData) -> bool:
 
 def _consensus_complete(event: EventData) -> bool:
     panel: Panel = event.model
-    missing = missing_consensus(panel)
-    if missing:
-        refuse(f"{len(missing)} consensus scores are missing (each response on each criterion, "
-               "price included).")
+    technical = missing_technical(panel)
+    if technical:
+        refuse(f"{len(technical)} technical consensus score{'s' if len(technical) != 1 else ''} "
+               "still to record; price is then scored by the formula.")
+    if missing_consensus(panel):
+        refuse("Price is not scored yet: score price by the formula first.")
     return True
 
 

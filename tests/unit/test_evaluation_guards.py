@@ -160,9 +160,10 @@ def test_consensus_waits_for_every_scoresheet(ctx, world, panel):
 
 def test_finalizing_waits_for_every_consensus_score(ctx, world, panel):
     in_consensus(ctx, world, panel)
-    # 3 responses x (1 technical + 1 price criterion)
+    # 3 responses x (1 technical + 1 price criterion): the chair records the technical ones
+    # (as the matrix counts them: a walker read "9 still to record" above "12 are missing")
     assert refusal(flow.fire, ctx, panel, "finalize", world.chair) == (
-        "6 consensus scores are missing (each response on each criterion, price included).")
+        "3 technical consensus scores still to record; price is then scored by the formula.")
 
 
 # ---------------------------------------------------------------- the scoresheet's guard
