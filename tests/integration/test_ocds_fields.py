@@ -55,12 +55,16 @@ def _rich_rfr(session, tmp_path):
     rfr = draft_rfr(session, officer)
     conference = clock.now().replace(microsecond=0) + timedelta(days=10)
     flow.update(session, rfr, officer, informed_by_id=rfi.id, conference_at=conference,
-                conference_location="  600 Washington St, Boston  ")
+                conference_location="  600 Washington St, Boston  ",
+                contract_start=date(clock.today().year + 1, 7, 1))
     notice = flow.upload_document(session, rfr, officer, stream=io.BytesIO(complete_response()),
                                   filename="rfr.pdf", title="The RFR", uploads=uploads)
     flow.publish(session, rfr, officer)
     addendum = flow.publish_addendum(session, rfr, officer, title="Clarified lot 2",
                                      body="Lot 2 covers both joined areas.")
+    flow.upload_document(session, rfr, officer, stream=io.BytesIO(complete_response()),
+                         filename="map.pdf", title="Map of lot 2", uploads=uploads,
+                         addendum=addendum)
     bidder = user(session, "bidder")
     answered = flow.ask_question(session, rfr, bidder, "May we bid on both lots?")
     flow.answer_question(session, answered, officer, "Yes.")
@@ -74,6 +78,7 @@ def test_a_published_rfrs_tender_planning_and_related_process_field_by_field(
     rfr, rfi, rfi_notes, notice, addendum = _rich_rfr(ctx, tmp_path)
     release = _valid(validator, ocds.release_package(ctx, rfr, base_url=BASE + "/"))
     url = f"{BASE}/solicitations/{rfr.id}/documents/{notice.id}"
+    [_, annex] = rfr.documents
     assert release["tender"] == {
         "id": rfr.number, "title": rfr.title, "description": "Area-based lead agencies.",
         "status": "active",
@@ -88,9 +93,16 @@ def test_a_published_rfrs_tender_planning_and_related_process_field_by_field(
         "enquiryPeriod": {"startDate": _moment(rfr.published_at),
                           "endDate": _moment(rfr.questions_due)},
         "hasEnquiries": True,
+        # July 1 begins at the agency's midnight (Eastern, daylight time): 04:00 UTC
+        "contractPeriod": {"startDate": f"{rfr.contract_start.isoformat()}T04:00:00Z"},
         "documents": [{"id": str(notice.id), "documentType": "biddingDocuments",
                        "title": "The RFR", "url": url,
                        "datePublished": _moment(notice.uploaded_at),
+                       "format": "application/pdf", "language": "en"},
+                      {"id": str(annex.id), "documentType": "clarifications",
+                       "title": "Map of lot 2",
+                       "url": f"{BASE}/solicitations/{rfr.id}/documents/{annex.id}",
+                       "datePublished": _moment(annex.uploaded_at),
                        "format": "application/pdf", "language": "en"}],
         "milestones": [{"id": "bidders-conference", "title": "Bidders' conference",
                         "type": "engagement", "dueDate": _moment(rfr.conference_at),
@@ -101,7 +113,6 @@ def test_a_published_rfrs_tender_planning_and_related_process_field_by_field(
         "awardCriteriaDetails": "Program design (60%); Cost (40%)",
     }
     assert rfr.questions_due is not None
-    assert "contractPeriod" not in release["tender"], "no contract start was set"
     assert release["planning"] == {
         "budget": {"description": "Estimated annual value of the lots",
                    "amount": {"amount": 300000.0, "currency": "USD"}},
@@ -143,6 +154,8 @@ def test_a_tender_of_several_agencies_names_the_first_as_procuring_and_each_as_b
         {"id": f"agency-{first.code}", "name": first.name, "roles": ["buyer", "procuringEntity"]},
         {"id": f"agency-{second.code}", "name": second.name, "roles": ["buyer"]}]
     assert release["tender"]["hasEnquiries"] is False
+    assert "milestones" not in release["tender"], "no conference, no milestone"
+    assert "contractPeriod" not in release["tender"], "no contract start was set"
 
 
 def test_an_rfis_own_release_is_planning_then_withdrawn_when_cancelled(validator, app, ctx,
@@ -170,11 +183,14 @@ def test_a_tender_cancelled_for_want_of_responses_is_unsuccessful(validator, ctx
     rfr = published_rfr(ctx, officer)
     with time_machine.travel(rfr.deadline + timedelta(seconds=31)):
         response_flow.close_due(ctx)
+        ctx.commit()
+    with time_machine.travel(rfr.deadline + timedelta(days=2)):
         response_flow.fire_solicitation_event(ctx, rfr, "cancel", officer,
                                               reason="Nobody responded.",
                                               cancel_reason="no_responses")
         ctx.commit()
         release = _valid(validator, ocds.release_package(ctx, rfr, base_url=BASE))
+    assert release["date"] == _moment(rfr.deadline + timedelta(days=2)), "dated by the cancel"
     assert release["tender"]["status"] == "unsuccessful"
     assert release["tag"] == ["tender", "tenderCancellation"]
     [details] = [d for d in release["tender"]["documents"]
@@ -271,6 +287,7 @@ def test_before_the_opening_an_answer_dates_the_release_a_question_submission_or
         question = flow.ask_question(ctx, rfr, bidder, "May we bid on both lots?")
         response = response_ready_to_submit(ctx, bidder, rfr.lots[0], tmp_path)
         response_flow.fire(ctx, response, "submit", bidder)
+        response_flow.start(ctx, user(ctx, "other_bidder"), rfr.lots[0])   # never submitted
         ctx.commit()
     assert _release(ctx, rfr)["date"] == published, "a question and a submission are sealed"
     with time_machine.travel(clock.now() + timedelta(hours=2)):
@@ -289,4 +306,4 @@ def test_before_the_opening_an_answer_dates_the_release_a_question_submission_or
         ctx.commit()
         opened = _release(ctx, rfr)
     assert opened["date"] == _moment(rfr.opened_at)
-    assert opened["tender"]["numberOfTenderers"] == 1
+    assert opened["tender"]["numberOfTenderers"] == 1, "the draft never submitted is not one"
