@@ -147,9 +147,10 @@ def init_app(app: Flask) -> None:
         return clock.format_moment(value)
 
     from procure.workflows.labels import (
-        counted, file_size, page_range, rejection_label, state_label,
+        counted, file_size, page_range, rejection_label, state_label, weighted_total,
     )
     app.add_template_filter(state_label, "state")
+    app.add_template_filter(weighted_total, "total")
     app.add_template_filter(rejection_label, "rejection")
     app.add_template_filter(counted, "counted")
     app.add_template_filter(file_size, "filesize")

@@ -37,7 +37,6 @@ from procure.models import (
     Response,
     Solicitation,
 )
-from procure.web.evaluation import total_filter
 from procure.web.forms import (
     AmendForm,
     ContractForm,
@@ -57,6 +56,7 @@ from procure.workflows import contract as contract_flow
 from procure.workflows import evaluation as evaluation_flow
 from procure.workflows import response as response_flow
 from procure.workflows.base import NotFound, WorkflowError
+from procure.workflows.labels import weighted_total
 
 bp = Blueprint("award", __name__)
 WAITING_SHOWN = 50   # final awards without a contract listed on the contracts page
@@ -121,7 +121,7 @@ def _propose_form(lot: Lot, ranking: list, live: list[Award], *, formdata: Any =
         prefix=f"lot{lot.id}", formdata=None))
     form.response.choices = [
         (r.response.public_id,
-         f"{r.rank}. {r.response.organization.legal_name} ({total_filter(r.total)} of 100; "
+         f"{r.rank}. {r.response.organization.legal_name} ({weighted_total(r.total)} of 100; "
          f"{contract_flow.money(costs[r.response.id])} a year)")
         for r in open_]
     form.amounts = {r.response.public_id: f"{costs[r.response.id]:.2f}" for r in open_}

@@ -68,13 +68,6 @@ def points_filter(value: Decimal | None) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-@bp.app_template_filter("total")
-def total_filter(value: Decimal | None) -> str:
-    """A weighted total (of 100) to the cent, as the ranking, the report, the award page and the
-    notices all write it: 70.00, 78.68."""
-    return "" if value is None else f"{Decimal(value):.2f}"
-
-
 # ---------------------------------------------------------------- officers
 
 def _solicitation(solicitation_id: int) -> Solicitation:

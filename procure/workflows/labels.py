@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import enum
+from decimal import Decimal
 
 from procure.models import DocumentKind, IntakeStatus, ResponseStatus, SolicitationStatus
 
@@ -60,3 +61,9 @@ def file_size(size: int | None) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:,.1f} KB"
     return f"{size / (1024 * 1024):,.1f} MB"
+
+
+def weighted_total(value: Decimal | None) -> str:
+    """A weighted total (of 100) to the cent, as the ranking, the report, the award page and the
+    notices all write it: 70.00, 78.68."""
+    return "" if value is None else f"{Decimal(value):.2f}"
