@@ -214,11 +214,12 @@ def _all_scoresheets_in(event: EventData) -> bool:
 
 def _consensus_complete(event: EventData) -> bool:
     panel: Panel = event.model
-    technical = missing_technical(panel)
+    missing = missing_consensus(panel)
+    technical = _technical_of(panel, missing)
     if technical:
         refuse(f"{len(technical)} technical consensus score{'s' if len(technical) != 1 else ''} "
                "still to record; price is then scored by the formula.")
-    if missing_consensus(panel):
+    if missing:
         refuse("Price is not scored yet: score price by the formula first.")
     return True
 
@@ -788,15 +789,18 @@ def record_consensus(session: Session, panel: Panel, actor: User, *, response: R
     return row
 
 
+def _technical_of(panel: Panel, missing: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    technical = {c.id for c in technical_criteria(panel)}
+    return [m for m in missing if m[1] in technical]
+
+
 def missing_technical(panel: Panel) -> list[tuple[int, int]]:
     """Consensus scores the chair still records by hand (price is filled by the formula)."""
-    technical = {c.id for c in technical_criteria(panel)}
-    return [m for m in missing_consensus(panel) if m[1] in technical]
+    return _technical_of(panel, missing_consensus(panel))
 
 
 def technical_complete(panel: Panel) -> bool:
-    technical = {c.id for c in technical_criteria(panel)}
-    return not [m for m in missing_consensus(panel) if m[1] in technical]
+    return not missing_technical(panel)
 
 
 PRICE_SEALED = ("The price envelope stays sealed to the panel until its technical consensus "
