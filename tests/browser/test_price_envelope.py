@@ -46,8 +46,9 @@ def test_a_panelist_sees_the_budget_page_only_after_the_technical_consensus(
     picture = budget.locator("img")
     expect(picture).to_have_count(1)
     expect(picture).to_be_visible()
-    assert page.evaluate("(img) => img.complete && img.naturalWidth > 0",
-                         picture.element_handle())          # the picture loaded (not a 404)
+    # the picture loads (a 404 never gets a width, so this waits out its timeout and fails)
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
+                           arg=picture.element_handle())
     expect(budget).not_to_contain_text("carries the price")
     look.check("budget-open")
     look.assert_accessible()
