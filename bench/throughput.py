@@ -9,10 +9,13 @@ a change in the machine's load falls on every page): `--clients` processes, each
 share of the static file's and of /health's rate.
 
     .venv/bin/python bench/throughput.py [--rounds 5] [--seconds 1] [--workers 2] [--threads 4]
-        [--floor] [--compare REF]
+        [--floor] [--uncached] [--compare REF]
 
 `--floor` adds the cheapest pages this app can serve (bench/floor_app.py: base.html alone, and
 with ten small ORM queries), so a page's ratio can be read against what any page costs here.
+`--uncached` serves the same database from a second gunicorn of this checkout that keeps no
+public page (`PROCURE_PUBLIC_PAGE_SECONDS=0`: every page made afresh, as a signed-in person
+gets it), the two servers taking turns on each page.
 `--compare REF` serves the same database from a second gunicorn running the code of git
 commit REF too (its files from `git archive`, put first on the Python path; REF must read the
 same database schema), every page taking turns on both servers in each round: before / after
@@ -38,6 +41,7 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+UNCACHED = "this checkout, no page kept (PROCURE_PUBLIC_PAGE_SECONDS=0)"
 ADMIN_URL = os.environ.get("PROCURE_BENCH_DATABASE_URL",
                            "postgresql://postgres@127.0.0.1:5432/postgres")
 sys.path.insert(0, str(ROOT))
@@ -95,7 +99,7 @@ def rate(port: int, path: str, seconds: float, clients: int, threads: int) -> tu
 
 
 def _serve(code: Path | None, port: int, args: argparse.Namespace, env: dict[str, str],
-           work: Path, log_name: str) -> subprocess.Popen:
+           work: Path, log_name: str, keep_pages: bool = True) -> subprocess.Popen:
     """gunicorn with `gunicorn.conf.py` of this checkout, or of `code` (another commit's
     files, first on the Python path)."""
     root = code or ROOT
@@ -105,6 +109,8 @@ def _serve(code: Path | None, port: int, args: argparse.Namespace, env: dict[str
     if args.floor:
         command += ["--pythonpath", str(ROOT / "bench"), "floor_app:create()"]
     server_env = dict(env)
+    if not keep_pages:
+        server_env["PROCURE_PUBLIC_PAGE_SECONDS"] = "0"
     if code is not None:
         server_env["PYTHONPATH"] = os.pathsep.join(
             [str(code), *filter(None, [env.get("PYTHONPATH")])])
@@ -169,6 +175,8 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--floor", action="store_true",
                         help="also the cheapest pages (bench/floor_app.py)")
+    parser.add_argument("--uncached", action="store_true",
+                        help="also serve this checkout keeping no public page; both take turns")
     parser.add_argument("--compare", metavar="REF",
                         help="also serve git commit REF's code; both take turns on each page")
     args = parser.parse_args()
@@ -209,10 +217,13 @@ def main() -> None:
                                      check=True, capture_output=True).stdout
             subprocess.run(["tar", "-x", "-C", str(other)], input=archive, check=True)
             codes = {args.compare: other, "this checkout": None}
+        if args.uncached:
+            codes[UNCACHED] = None
         ports: dict[str, int] = {}
         for index, (label, code) in enumerate(codes.items()):
             ports[label] = _free_port()
-            servers.append(_serve(code, ports[label], args, env, work, f"gunicorn-{index}.log"))
+            servers.append(_serve(code, ports[label], args, env, work, f"gunicorn-{index}.log",
+                                  keep_pages=label != UNCACHED))
         floor = [("floor: base.html", "/_floor/page"),
                  ("floor: base.html + 10 queries", "/_floor/page10")] if args.floor else []
         pages = [("static file", "/static/procure.css"), ("/health", "/health"), *floor,
@@ -243,6 +254,9 @@ def main() -> None:
             if len(ports) > 1:
                 print(f"**{label}**" + (f" ({_commit(None)})" if codes[label] is None
                                         else f" ({_commit(label)})") + "\n")
+            elif label != UNCACHED:
+                print("(the public's pages kept until something is recorded: "
+                      "PROCURE_PUBLIC_PAGE_SECONDS as configured, 10 by default)\n")
             static = served[(label, "static file")][0]
             health = served[(label, "/health")][0]
             print("| page | req/s | of static | of /health | not 200 |")

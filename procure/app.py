@@ -116,6 +116,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ops.init_app(app)
 
     # The API first: the web's error handlers, registered after, answer for both (JSON on /api/).
+    from procure import public_cache
+    public_cache.init_app(app)
+
     from procure import api as api_package
     api_package.init_app(app)
     from procure import web

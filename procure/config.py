@@ -66,6 +66,8 @@ class Defaults:
     SESSION_COOKIE_SECURE = None                # None: Secure unless the site is on loopback
     WTF_CSRF_TIME_LIMIT = None
     PAGE_SIZE = 20
+    PUBLIC_PAGE_SECONDS = 10                    # the public's pages are kept until the record
+                                                # changes, and at most this long (0: not kept)
     LOG_JSON = False                            # log lines as JSON objects (each with its request id)
     METRICS_TOKEN = ""                          # /metrics beyond loopback: Bearer this token
     READY_SCHEDULER_SECONDS = 0                 # /ready fails when the scheduler's last run is

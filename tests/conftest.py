@@ -144,6 +144,9 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
         "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")), "INTAKE_IN_PROCESS": True,
         "REDIS_URL": "", "S3_BUCKET": "", "LOGIN_RATE_LIMIT": "10000 per minute",
         "PASSWORD_HASH_PROFILE": "CHEAPEST",
+        # Factories change rows without recording them, which a kept public page would not see:
+        # the public pages are made afresh in tests but test_public_cache.py's.
+        "PUBLIC_PAGE_SECONDS": 0,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     })
     application.instance_path = str(instance)
@@ -163,12 +166,14 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
 def wipe(application) -> None:
     """Delete everything but the reference data (each test starts from the same state), and
     forget the rate limits' counts (ids and addresses repeat from test to test)."""
+    from procure import public_cache
     from procure.extensions import limiter
     from procure.intake import jobs
     jobs.wait_for_idle()
     limiter._storage, limiter._limiter = application.extensions["session_limits"]
     limiter.reset()
     with application.app_context():
+        public_cache.pages.clear()
         db.session.remove()
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
         with db.engine.begin() as conn:

@@ -12,6 +12,7 @@ from flask.views import MethodView
 from procure import ocds, policy
 from procure.api.common import PREFIX, Blueprint, visible_solicitation
 from procure.extensions import db
+from procure.public_cache import public_page
 from procure.workflows.base import NotFound
 
 bp = Blueprint("api_ocds", __name__, url_prefix=f"{PREFIX}/solicitations",
@@ -24,6 +25,7 @@ PACKAGE = {"type": "object", "description": "an OCDS 1.1 release package "
 @bp.route("/<int:solicitation_id>/ocds")
 class ReleasePackage(MethodView):
     @policy.rule("public.browse")
+    @public_page
     @bp.response(200, PACKAGE)
     @bp.errors(404)
     def get(self, solicitation_id: int) -> Any:

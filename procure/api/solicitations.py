@@ -30,6 +30,7 @@ from procure.api.sections import SectionSchema
 from procure.extensions import db
 from procure.faces import actor, search_page
 from procure.models import AwardStatus, DocumentKind, Solicitation, SolicitationKind
+from procure.public_cache import public_page
 from procure.workflows import award as award_flow
 from procure.workflows import evaluation as evaluation_flow
 from procure.workflows import response as response_flow
@@ -134,6 +135,7 @@ class ListArgsSchema(Schema):
 @bp.route("/")
 class SolicitationList(MethodView):
     @policy.rule("public.browse")
+    @public_page
     @bp.arguments(ListArgsSchema, location="query")
     @bp.response(200, SolicitationSummarySchema(many=True))
     @bp.errors(400)
@@ -164,6 +166,7 @@ class SolicitationList(MethodView):
 @bp.route("/<int:solicitation_id>")
 class SolicitationItem(MethodView):
     @policy.rule("public.browse")
+    @public_page
     @bp.response(200, SolicitationSchema)
     @bp.errors(404)
     def get(self, solicitation_id: int) -> Solicitation:

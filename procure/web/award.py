@@ -19,6 +19,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from procure import clock, policy, search
 from procure.extensions import db
 from procure.faces import page_of, send_document, uploads
+from procure.public_cache import public_page
 from procure.models import (
     AmendmentStatus,
     Award,
@@ -660,6 +661,7 @@ def my_contracts():
 
 @bp.route("/solicitations/<int:solicitation_id>/awards")
 @policy.rule("public.browse")
+@public_page
 def public_awards(solicitation_id: int):
     row = search.visible_solicitation(db.session, None, solicitation_id)
     final = [a for a in flow.awards_of(db.session, row, selectinload(Award.response)

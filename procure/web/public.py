@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from procure import policy, search
 from procure.extensions import db
-from procure.faces import search_page, send_document
+from procure.faces import actor, search_page, send_document
 from procure.models import (
     Agency,
     DocumentKind,
@@ -27,6 +27,7 @@ from procure.models import (
     Solicitation,
     SolicitationDocument,
 )
+from procure.public_cache import public_page
 from procure.web.forms import CommentForm, QuestionForm, SearchForm
 from procure.workflows import evaluation as evaluation_flow
 from procure.workflows import response as response_flow
@@ -51,6 +52,7 @@ def fill_search_choices(form: SearchForm) -> None:
 
 @bp.route("/")
 @policy.rule("public.browse")
+@public_page
 def home():
     form = SearchForm(request.args)
     fill_search_choices(form)
@@ -65,14 +67,19 @@ def home():
 
 @bp.route("/solicitations/<int:solicitation_id>")
 @policy.rule("public.browse")
+@public_page
 def solicitation(solicitation_id: int):
     row = published_solicitation(solicitation_id)
     visible = flow.questions_for(row, current_user)
     answered = [q for q in visible if q.answer is not None]
     mine = [q for q in visible if q.answer is None
             and q.asked_by_id == getattr(current_user, "id", None)]
+    # A form is made only for someone who may send it: making one puts a token in the session,
+    # and the public's page is then made for this visitor alone (procure.public_cache).
+    who = actor()
     return render_template("public/solicitation.html", s=row, answered_questions=answered, mine=mine,
-                           question_form=QuestionForm(), comment_form=CommentForm(),
+                           question_form=QuestionForm() if policy.allows(who, "question.ask") else None,
+                           comment_form=CommentForm() if policy.allows(who, "rfi.comment") else None,
                            rate_lines=evaluation_flow.rate_card(db.session, row),
                            accepting=flow.is_accepting(row), kinds=DocumentKind.__members__,
                            answered=response_flow.answered_lots(db.session, current_user, row))
