@@ -387,6 +387,11 @@ def test_the_contract_from_drafting_to_money(app, world):
     assert "You proposed this amendment: another officer must approve it." in page
     with app.app_context():
         amendment_id = db.session.get(Contract, contract.id).amendments[1].id
+    forced = officer.post(f"/contracts/amendments/{amendment_id}/approve",   # by hand: refused,
+                          {f"approve{amendment_id}-confirm": "y"})          # and said once
+    assert forced.status_code == 409
+    assert _text(forced).count("You proposed this amendment: another officer must approve "
+                               "it.") == 1
     chair = _as(app, EMAILS["officer2"])
     chair.get(url)
     approved = chair.post(f"/contracts/amendments/{amendment_id}/approve",
