@@ -144,3 +144,21 @@ def test_the_matrix_names_a_price_score_the_formulas(app, people, login):
     assert cells[ORG_B][price] == "Price, by formula Formula 10"        # the lowest price
     assert cells[ORG_C][technical].endswith("Consensus 9")             # agreed by the panel
     assert all("Consensus" not in row[price] for row in rows)
+
+
+def test_the_report_shows_each_consensus_rows_weighted_points_as_the_csv_does(
+        app, people, login):
+    """A walker found the weighted part of each consensus row in the CSV and not in the
+    report: the rows add up to the total beside them, to the cent, in both."""
+    panel_id = _finalized(app)
+    page = login("officer2").get(f"/evaluation/panels/{panel_id}/report").get_data(as_text=True)
+    headings, rows = _table(page, "Scores")
+    assert headings == ["Bidder", "Criterion", "Evaluator", "Points", "Weighted points",
+                        "Comment or rationale"]
+    at = headings.index("Weighted points")
+    consensus = [row for row in rows if row[2] == "Panel consensus (consensus)"]
+    assert {(row[0], row[1]): row[at] for row in consensus if row[0] == ORG_A} == {
+        (ORG_A, "Program design"): "0.63", (ORG_A, "Staffing"): "3.33"}    # 3.96 in all
+    assert {(row[0], row[1]): row[at] for row in consensus if row[0] == ORG_C} == {
+        (ORG_C, "Program design"): "0.00", (ORG_C, "Staffing"): "0.00"}
+    assert all(row[at] == "" for row in rows if row not in consensus)  # a member's: no part
