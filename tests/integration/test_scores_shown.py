@@ -9,6 +9,7 @@ import io
 import re
 from decimal import Decimal
 
+import pypdfium2
 from openpyxl import load_workbook
 
 from procure.extensions import db
@@ -162,3 +163,16 @@ def test_the_report_shows_each_consensus_rows_weighted_points_as_the_csv_does(
     assert {(row[0], row[1]): row[at] for row in consensus if row[0] == ORG_C} == {
         (ORG_C, "Program design"): "0.00", (ORG_C, "Staffing"): "0.00"}
     assert all(row[at] == "" for row in rows if row not in consensus)  # a member's: no part
+
+
+def test_the_reports_pdf_shows_the_weighted_points_too(app, people, login):
+    panel_id = _finalized(app)
+    pdf = login("officer2").get(f"/evaluation/panels/{panel_id}/report.pdf").data
+    document = pypdfium2.PdfDocument(io.BytesIO(pdf))
+    try:
+        text = " ".join(" ".join(page.get_textpage().get_text_range().split())
+                        for page in document)
+    finally:
+        document.close()
+    assert "Weighted points" in text      # the heading, over two lines of its narrow column
+    assert "3.33" in text          # ORG_A's Staffing: 50 x 2 / 30, in no other cell
