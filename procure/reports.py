@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from procure import clock
 from procure.models import Panel
 from procure.workflows import evaluation as flow
+from procure.workflows.labels import weighted_total
 
 HEADERS = ["Lot", "Bidder", "Criterion", "Weight", "Max points", "Evaluator", "Sits as",
            "Points", "Weighted points", "Comment or rationale", "Bidder's weighted total",
@@ -183,11 +184,12 @@ def report_pdf(data: dict[str, Any]) -> io.BytesIO:
                   for d in data["declarations"]], [85, 70, 75, 60, 110, 130]),
               Spacer(1, 10), para("Every score, comment and rationale", styles["Heading2"]),
               table([["Bidder", "Criterion (weight)", "Evaluator", "Sits as", "Points",
-                      "Comment or rationale"]]
+                      "Weighted points", "Comment or rationale"]]
                     + [[line.bidder, f"{line.criterion} ({line.weight})", line.member, line.kind,
-                        "" if line.points is None else str(line.points), line.comment]
+                        "" if line.points is None else str(line.points),
+                        weighted_total(line.weighted), line.comment]
                        for line in data["lines"]],
-                    [60, 80, 80, 60, 40, 210])]
+                    [60, 75, 70, 65, 35, 50, 175])]
     title = f"Evaluation report: {panel.name}"
 
     class NumberedCanvas(canvas.Canvas):

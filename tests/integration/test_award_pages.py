@@ -150,7 +150,13 @@ def test_the_proposer_cannot_approve_and_sees_why_another_officer_can(app, world
     assert "Approve the award to" not in page
     refused = _approve(officer, world, award)        # even by hand
     assert refused.status_code == 409
-    assert "another officer must approve it" in _text(refused)
+    # said once, as the refusal (a walker read the quiet line and the refusal under it)
+    assert _text(refused).count("another officer must approve it") == 1
+    assert re.search(r'<div class="alert alert-danger" role="alert">\s*You proposed this award: '
+                     r'another officer must approve it\.', refused.get_data(as_text=True))
+    unticked = _approve(officer, world, award, confirm=False)
+    assert unticked.status_code == 400
+    assert _text(unticked).count("another officer must approve it") == 1
     assert "Approve the award to" in _award_page(second, world)
     assert _approve(second, world, award).status_code == 302
     page = _award_page(officer, world)
@@ -381,6 +387,11 @@ def test_the_contract_from_drafting_to_money(app, world):
     assert "You proposed this amendment: another officer must approve it." in page
     with app.app_context():
         amendment_id = db.session.get(Contract, contract.id).amendments[1].id
+    forced = officer.post(f"/contracts/amendments/{amendment_id}/approve",   # by hand: refused,
+                          {f"approve{amendment_id}-confirm": "y"})          # and said once
+    assert forced.status_code == 409
+    assert _text(forced).count("You proposed this amendment: another officer must approve "
+                               "it.") == 1
     chair = _as(app, EMAILS["officer2"])
     chair.get(url)
     approved = chair.post(f"/contracts/amendments/{amendment_id}/approve",

@@ -196,9 +196,9 @@ def test_price_is_scored_on_the_rates_the_bidders_entered(app, people, login):
     assert chair.post(f"/evaluation/panels/{panel_id}/price", {}).status_code == 302
     matrix = chair.get(f"/evaluation/panels/{panel_id}/matrix").get_data(as_text=True)
     # 967,000 / 992,500 x 10 = 9.74; 967,000 / 1,165,000 x 10 = 8.30
-    assert "Consensus <strong>10</strong>" in matrix
-    assert "Consensus <strong>9.74</strong>" in matrix
-    assert "Consensus <strong>8.3</strong>" in matrix
+    assert "Formula <strong>10</strong>" in matrix
+    assert "Formula <strong>9.74</strong>" in matrix
+    assert "Formula <strong>8.3</strong>" in matrix
 
     # Every step is on the RFR's own audit trail, panel events included; the rates' figures
     # stay out of it.

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 
+import pypdfium2
 from openpyxl import load_workbook
 
 from procure.extensions import db
 from procure.workflows import evaluation as flow
+from tests.support.award import finalized
 from tests.support.evaluation import (
     ORG_C,
     declare_none,
@@ -109,3 +112,67 @@ def test_the_heat_map_names_a_conflicted_members_cell_and_ends_each_list_cleanly
     assert "M1 6 · M2 6 · M3 6</span>" in page
     assert "· </span>" not in page                              # no trailing dot
     assert "“conflict”: the member declared a conflict with that bidder" in page
+
+
+def _plain(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def _table(page: str, caption: str) -> tuple[list[str], list[list[str]]]:
+    """The table with this caption as a person reads it: its headings and its rows' cells."""
+    table = re.search(r"<table[^>]*>\s*<caption[^>]*>" + re.escape(caption)
+                      + r".*?</table>", page, re.S).group(0)
+    head = re.search(r"<thead>(.*?)</thead>", table, re.S).group(1)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", re.search(r"<tbody>(.*?)</tbody>", table,
+                                                        re.S).group(1), re.S)
+    return ([_plain(th) for th in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)],
+            [[_plain(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+             for row in rows])
+
+
+def test_the_matrix_names_a_price_score_the_formulas(app, people, login):
+    """A walker read "Consensus 6.67" in the price column: the panel agreed nothing there, the
+    formula scored it."""
+    with app.app_context():
+        _, panel = finalized(db.session)
+        panel_id = panel.public_id
+    page = login("officer2").get(f"/evaluation/panels/{panel_id}/matrix").get_data(as_text=True)
+    headings, rows = _table(page, "Members' points by response and criterion")
+    technical = next(i for i, h in enumerate(headings) if h.startswith("Program design"))
+    price = next(i for i, h in enumerate(headings) if h.startswith("Cost"))
+    cells = {row[0].split(" lot ")[0]: row for row in rows}
+    assert cells[ORG_C][price] == "Price, by formula Formula 6.67"      # $100k / $120k x 10
+    assert cells[ORG_B][price] == "Price, by formula Formula 10"        # the lowest price
+    assert cells[ORG_C][technical].endswith("Consensus 9")             # agreed by the panel
+    assert all("Consensus" not in row[price] for row in rows)
+
+
+def test_the_report_shows_each_consensus_rows_weighted_points_as_the_csv_does(
+        app, people, login):
+    """A walker found the weighted part of each consensus row in the CSV and not in the
+    report: the rows add up to the total beside them, to the cent, in both."""
+    panel_id = _finalized(app)
+    page = login("officer2").get(f"/evaluation/panels/{panel_id}/report").get_data(as_text=True)
+    headings, rows = _table(page, "Scores")
+    assert headings == ["Bidder", "Criterion", "Evaluator", "Points", "Weighted points",
+                        "Comment or rationale"]
+    at = headings.index("Weighted points")
+    consensus = [row for row in rows if row[2] == "Panel consensus (consensus)"]
+    assert {(row[0], row[1]): row[at] for row in consensus if row[0] == ORG_A} == {
+        (ORG_A, "Program design"): "0.63", (ORG_A, "Staffing"): "3.33"}    # 3.96 in all
+    assert {(row[0], row[1]): row[at] for row in consensus if row[0] == ORG_C} == {
+        (ORG_C, "Program design"): "0.00", (ORG_C, "Staffing"): "0.00"}
+    assert all(row[at] == "" for row in rows if row not in consensus)  # a member's: no part
+
+
+def test_the_reports_pdf_shows_the_weighted_points_too(app, people, login):
+    panel_id = _finalized(app)
+    pdf = login("officer2").get(f"/evaluation/panels/{panel_id}/report.pdf").data
+    document = pypdfium2.PdfDocument(io.BytesIO(pdf))
+    try:
+        text = " ".join(" ".join(page.get_textpage().get_text_range().split())
+                        for page in document)
+    finally:
+        document.close()
+    assert "Weighted points" in text      # the heading, over two lines of its narrow column
+    assert "3.33" in text          # ORG_A's Staffing: 50 x 2 / 30, in no other cell

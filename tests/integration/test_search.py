@@ -4,6 +4,9 @@ pages past any list simply empty (never 500), and no query string makes any page
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -61,6 +64,48 @@ def test_values_that_cannot_be_filters_are_a_clear_400(client, listed, query, sa
     answer = client.get("/?" + query)
     assert answer.status_code == 400
     assert says in answer.get_data(as_text=True)
+
+
+def _way_back(answer) -> str:
+    """The address of the error page's "Go back" link, as the browser follows it."""
+    found = re.search(r'<a href="([^"]*)"[^>]*>Go back', answer.get_data(as_text=True))
+    assert found, "the error page has no way back"
+    return html.unescape(found.group(1))
+
+
+@pytest.mark.parametrize("query", ["status=bogus", "region=abc", "page=two", "page=0"])
+def test_a_search_that_cannot_be_run_goes_back_with_its_words(client, listed, query):
+    """A walker searched with words and a value that cannot be a filter: the 400 page's "Go
+    back" led to the page they came from, without the words they had typed."""
+    client.get("/")
+    refused = client.get("/?q=Family+stabilization&" + query,
+                         headers={"Referer": "http://localhost/"})   # the page before: no words
+    assert refused.status_code == 400
+    back = _way_back(refused)
+    assert back == "/?q=Family+stabilization"                 # the words, not what was refused
+    again = client.get(back)
+    assert again.status_code == 200
+    page = again.get_data(as_text=True)
+    assert 'value="Family stabilization"' in page              # the search form, filled
+    assert listed["first"] in page and listed["second"] not in page
+
+
+def test_the_way_back_from_a_refused_search_reflects_nothing_unsafely(client, listed):
+    words = '"><script src=/x.js></script><img src=x onerror=alert(1)>'
+    refused = client.get("/", query_string={"q": words, "page": "two"})
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "<script src=/x.js>" not in page and "<img src=x" not in page
+    back = _way_back(refused)
+    assert back.startswith("/?q=") and '"' not in back and "<" not in back
+    assert client.get(back).status_code == 200
+
+
+def test_a_kept_list_refused_goes_back_with_its_words(login, listed):
+    bidder = login("bidder")
+    refused = bidder.get("/bidder/?q=stabilization&status=bogus")
+    assert refused.status_code == 400 and "bogus" in refused.get_data(as_text=True)
+    assert _way_back(refused) == "/bidder/?q=stabilization"
 
 
 @pytest.mark.parametrize("query", [
