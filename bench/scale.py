@@ -16,6 +16,7 @@ page's times, large / small, and its query counts; then the audit-chain check (t
 full size, and the peak RSS of a gunicorn worker that served every page at the full size.
 
     .venv/bin/python bench/scale.py [--copies 400] [--audit-events 100000] [--rounds 9]
+                                    [--pages PATTERNS] [--keep]
 
 The defaults are about 1/10 of issue 21's large history in responses, documents and audit
 events (the demo's proportions give more solicitations and far fewer scores than the issue's:
@@ -335,9 +336,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--pages", default="",
                         help="measure only the pages whose URL matches one of these "
-                             "comma-separated patterns (fnmatch: '/,/?q=*,/api/v1/solicitations/"
-                             "?*' is the search and home pages); then the audit-chain check "
-                             "and the gunicorn worker are skipped")
+                             "comma-separated fnmatch patterns ('?' is any one character: "
+                             "write '[?]'; '/,/[?]q=*,/api/v1/solicitations/,/api/v1/"
+                             "solicitations/[?]*' is home, the searches and the API's list); "
+                             "then the audit-chain check and the gunicorn worker are skipped")
     parser.add_argument("--keep", action="store_true",
                         help="keep the two databases afterwards (their URLs are printed; "
                              "drop them yourself) to EXPLAIN the pages' statements")
