@@ -16,6 +16,7 @@ page's times, large / small, and its query counts; then the audit-chain check (t
 full size, and the peak RSS of a gunicorn worker that served every page at the full size.
 
     .venv/bin/python bench/scale.py [--copies 400] [--audit-events 100000] [--rounds 9]
+                                    [--pages PATTERNS] [--keep]
 
 The defaults are about 1/10 of issue 21's large history in responses, documents and audit
 events (the demo's proportions give more solicitations and far fewer scores than the issue's:
@@ -26,6 +27,7 @@ the row counts are printed); it fills and runs in a few minutes here. `--copies 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import os
 import statistics
 import subprocess
@@ -168,6 +170,9 @@ def pages(connection) -> list[tuple[str, str]]:
     return [
         ("anonymous", "/health"),        # constant work: the noise between the sizes
         ("anonymous", "/"), ("anonymous", "/?q=Springfield"),
+        # a number found in few (copy 4 of RFR-014; copies 4, 40-49 and 400 at the large size)
+        # and a word found nowhere: served by the trigram indexes, never a walk of the list
+        ("anonymous", "/?q=RFR-014-4"), ("anonymous", "/?q=Nantucket"),
         ("anonymous", f"/solicitations/{open_rfr}"),
         ("anonymous", f"/solicitations/{awarded}/awards"),
         ("officer", "/officer/"), ("officer", f"/officer/solicitations/{evaluating}/responses"),
@@ -177,6 +182,7 @@ def pages(connection) -> list[tuple[str, str]]:
         ("panelist", "/evaluation/mine"), ("officer2", f"/evaluation/panels/{panel}"),
         ("admin", "/admin/audit"),
         ("anonymous", "/api/v1/solicitations/"),
+        ("anonymous", "/api/v1/solicitations/?q=Springfield"),
         ("anonymous", f"/api/v1/solicitations/{awarded}/ocds"),
         ("officer", "/api/v1/contracts"),
         ("officer", f"/api/v1/solicitations/{evaluating}/responses"),
@@ -328,7 +334,17 @@ def main() -> None:
     parser.add_argument("--audit-events", type=int, default=100_000,
                         help="audit events appended at the full size (1/100 at the small)")
     parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--pages", default="",
+                        help="measure only the pages whose URL matches one of these "
+                             "comma-separated fnmatch patterns ('?' is any one character: "
+                             "write '[?]'; '/,/[?]q=*,/api/v1/solicitations/,/api/v1/"
+                             "solicitations/[?]*' is home, the searches and the API's list); "
+                             "then the audit-chain check and the gunicorn worker are skipped")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the two databases afterwards (their URLs are printed; "
+                             "drop them yourself) to EXPLAIN the pages' statements")
     args = parser.parse_args()
+    wanted = [w for w in args.pages.split(",") if w]
     sizes = {"small": (max(1, args.copies // 100), args.audit_events // 100),
              "large": (args.copies, args.audit_events)}
 
@@ -381,6 +397,10 @@ def main() -> None:
                   f"audit events, in {time.perf_counter() - began:.0f} s: "
                   + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
 
+        if wanted:
+            chosen = [n for n, (_, url) in enumerate(pages_of["small"])
+                      if any(fnmatch.fnmatchcase(url, w) for w in wanted)]
+            pages_of = {size: [urls[n] for n in chosen] for size, urls in pages_of.items()}
         bearer = {size: tokens(app) for size, app in apps.items()}
         found = measure(apps, pages_of, args.rounds, bearer)
 
@@ -405,6 +425,8 @@ def main() -> None:
                 cut = text.find(" FROM ")      # the columns say little: where it reads
                 print(f"  {ms:7.1f} ms  {text[:30] + ' ...' + text[cut:] if cut > 0 else text}"
                       [:400])
+        if wanted:
+            return
 
         app = apps["large"]
         with app.app_context():
@@ -432,9 +454,12 @@ def main() -> None:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            for name in names.values():
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if args.keep:
+            print("\nkept: " + ", ".join(f"{size} {url}" for size, url in urls_of.items()))
+        else:
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                for name in names.values():
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

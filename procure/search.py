@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, false, func, literal_column, or_, select, union_all
+from sqlalchemy import Select, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session, aliased, lazyload, selectinload
 
 from procure import policy
@@ -92,11 +92,9 @@ def _found_by(word: str) -> Any:
         .where(or_(matches(AreaOffice.name), matches(Region.name))))
 
 
-def solicitations(found: Filters) -> Select[Any]:
-    """Published solicitations (never drafts) matching the filters: open ones first, then the
-    rest, latest deadline first within each (the order ix_solicitation_listing keeps, so a page
-    is read from the index and stops when it is full)."""
-    query = select(Solicitation).where(policy.PUBLIC)
+def _matching(query: Select[Any], found: Filters) -> Select[Any]:
+    """`query` narrowed to the published solicitations (never drafts) the filters find."""
+    query = query.where(policy.PUBLIC)
     for word in found.words:
         query = query.where(Solicitation.id.in_(_found_by(word)))
     if found.agency:
@@ -109,36 +107,70 @@ def solicitations(found: Filters) -> Select[Any]:
         query = query.where(Solicitation.lots.any(Lot.service_model_code == found.service_model))
     if found.status is not None:
         query = query.where(Solicitation.status == found.status)
-    # written as the index's expression, a literal (a bound parameter would not match it)
+    return query
+
+
+def _in_order() -> tuple[Any, ...]:
+    """The list's order: open ones first, then the rest, latest deadline first within each,
+    the latest made first; written as ix_solicitation_listing's expression, a literal (a bound
+    parameter would not match it), so a page is read from the index and stops when it is full."""
     is_open = Solicitation.status == literal_column(f"'{S.published.name}'")
+    return is_open.desc(), Solicitation.deadline.desc(), Solicitation.id.desc()
+
+
+def solicitations(found: Filters) -> Select[Any]:
+    """Published solicitations (never drafts) matching the filters, in the list's order."""
     # the list shows no lots: not loading them (Solicitation.lots loads eagerly by default)
     # spares four statements and most of the rows a page reads
-    return query.options(selectinload(Solicitation.agencies),
-                         lazyload(Solicitation.lots)).order_by(
-        is_open.desc(), Solicitation.deadline.desc(), Solicitation.id.desc())
+    return _matching(select(Solicitation), found).options(
+        selectinload(Solicitation.agencies), lazyload(Solicitation.lots)).order_by(*_in_order())
 
 
-def listed(statement: Select[Any], page: int, per_page: int) -> Select[Any]:
-    """The statement to read one page of a search from: a page past the first `LISTED` finds
-    nothing, without reading the rows before it."""
-    return statement.where(false()) if (page - 1) * per_page >= LISTED else statement
+@dataclass(frozen=True)
+class Found:
+    """One page of a search: its solicitations, how many the search found counted no further
+    than `LISTED`, and whether it found more than that."""
+    items: list[Solicitation]
+    total: int
+    more: bool
 
 
-def count_listed(session: Session, statement: Select[Any], page: Any) -> bool:
-    """Finish a page of a search (a pagination of `listed(statement, ...)` made without a count):
-    its `total` is what the search found, counted no further than `LISTED`, and its items stop at
-    the `LISTED`-th. Returns whether more than `LISTED` were found. A page that is not full
-    needs no count: the total is the rows before it and on it."""
-    first = (page.page - 1) * page.per_page
-    page.items = page.items[:max(0, LISTED - first)]
-    if len(page.items) < page.per_page and (page.items or first == 0) \
-            and first + len(page.items) < LISTED:
-        page.total = first + len(page.items)
-        return False
-    found = session.scalar(select(func.count()).select_from(
-        statement.options(lazyload("*")).order_by(None).limit(LISTED + 1).subquery())) or 0
-    page.total = min(found, LISTED)
-    return found > LISTED
+def first_found(session: Session, found: Filters, number: int, size: int) -> Found:
+    """Page `number` (of `size`) of a search and how many it found, in one statement.
+
+    With words, from one reading of the first `LISTED` + 1 ids found, in the list's order: the
+    count is how many came back, the page a slice of them, and only the page's rows are loaded.
+    A word found in most solicitations is matched once, not once for the page and again for
+    the count. Without words the list's index serves both: the page is read from it and stops
+    when full, the count reads its first `LISTED` + 1 entries and nothing else.
+    A page past the first `LISTED`, or past the last page, reads only the count."""
+    order = _in_order()
+    first = (number - 1) * size
+    last = min(first + size, LISTED)
+    if found.words:
+        ids = _matching(select(Solicitation.id.label("id"),
+                               func.row_number().over(order_by=order).label("n")), found) \
+            .order_by(*order).limit(LISTED + 1).cte("found")
+        counted = select(func.count()).select_from(ids)
+        page = select(Solicitation, counted.scalar_subquery()) \
+            .join(ids, ids.c.id == Solicitation.id) \
+            .where(ids.c.n > first, ids.c.n <= last).order_by(ids.c.n)
+    else:
+        counted = select(func.count()).select_from(
+            _matching(select(Solicitation.id), found).limit(LISTED + 1).subquery())
+        page = _matching(select(Solicitation, counted.scalar_subquery()), found) \
+            .order_by(*order).offset(first).limit(last - first)
+    rows: list[Any] = []
+    if first < LISTED:
+        rows = list(session.execute(page.options(selectinload(Solicitation.agencies),
+                                                 lazyload(Solicitation.lots))).all())
+    if rows:
+        total = rows[0][1]
+    elif first == 0:
+        total = 0
+    else:
+        total = session.scalar(counted) or 0
+    return Found([row[0] for row in rows], min(total, LISTED), total > LISTED)
 
 
 def narrowed(statement: Select[Any], *, q: str | None, status: str | None,

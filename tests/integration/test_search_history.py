@@ -6,15 +6,17 @@ an index, once the history is long enough for the planner to prefer them."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import event, insert, select, text
 
 from procure import search
 from procure.extensions import db
 from procure.models import Lot, Solicitation
 from procure.models import SolicitationStatus as S
+from tests.integration.test_query_counts import counting
 from tests.support.factories import published_rfr, user
 
 API = "/api/v1/solicitations/"
@@ -122,12 +124,54 @@ def test_words_find_the_same_in_the_same_order_on_every_database(app, client, pe
     assert len(_finding(listed, "round 12")) > 10 and len(_finding(listed, "quahog")) == 1
 
 
+def _reading_the_list(app, client, url: str) -> list[str]:
+    """The statements a request sends that read solicitations (not their agencies, not the
+    form's choices)."""
+    with counting(app) as sent:
+        assert client.get(url).status_code == 200, url
+    return [s for s in sent if re.search(r"\bFROM solicitation\b", s)]
+
+
+def test_a_page_and_its_count_are_one_reading_of_what_the_words_find(app, client, people):
+    """A full page needs the count too: both come from one statement, which matches the
+    words once (a word found in most solicitations was matched twice, for the page and again
+    for the count); the list without words likewise sends one statement."""
+    listed = _copies(app, ["Respite care"] * 45)
+    respite = _finding(listed, "respite")
+    for url in ("/?q=respite", "/?q=respite&page=2", f"{API}?q=respite", "/", API):
+        statements = _reading_the_list(app, client, url)
+        assert len(statements) == 1, (url, statements)
+    assert len([s for s in _reading_the_list(app, client, "/?q=respite")
+                if "lot_area_office" in s]) == 1         # the words' places: matched once
+    numbers, pages = _api(client, q="respite", page=2)
+    assert numbers == respite[10:20] and pages["total"] == len(respite) == 45
+    # a page past the last finds no rows to read the count from: it reads the count alone
+    past = _reading_the_list(app, client, "/?q=respite&page=4")
+    assert len(past) == 2 and "past the last page of this search (3)" in client.get(
+        "/?q=respite&page=4").get_data(as_text=True)
+
+
 def _plan(statement) -> str:
     """PostgreSQL's plan for a statement as the app sends it (its values bound)."""
     with db.engine.connect() as conn:
         compiled = statement.compile(dialect=conn.dialect)
         return "\n".join(conn.exec_driver_sql("EXPLAIN " + str(compiled),
                                                compiled.params).scalars())
+
+
+def _sent_plan(read) -> str:
+    """PostgreSQL's plan for the first statement `read()` sends, as it sent it."""
+    sent: list = []
+
+    def note(conn, cursor, statement, parameters, *args):
+        sent.append((statement, parameters))
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        read()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    with db.engine.connect() as conn:
+        return "\n".join(conn.exec_driver_sql("EXPLAIN " + sent[0][0], sent[0][1]).scalars())
 
 
 @pytest.mark.postgres(reason="the trigram indexes and the planner's choice are PostgreSQL's")
@@ -148,3 +192,9 @@ def test_postgresql_serves_search_words_and_the_list_from_indexes(app, people):
         count = _plan(select(db.func.count()).select_from(
             home.order_by(None).limit(search.LISTED + 1).subquery()))
         assert "Limit" in count, count
+        # the page as it is read, with its count, in one statement
+        for q, index in (("Quahog", "ix_solicitation_title_trigram"),
+                         ("Nantucket", "ix_lot_title_trigram"), ("", "ix_solicitation_listing")):
+            plan = _sent_plan(lambda: search.first_found(db.session, search.filters(q=q), 1, 20))
+            assert index in plan and "Limit" in plan, (q, plan)
+            assert q or "Sort" not in plan, plan
