@@ -277,6 +277,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="procure-profile-"))
     env = {"PROCURE_INSTANCE_PATH": str(work), "PROCURE_UPLOAD_FOLDER": str(work / "uploads"),
            "PROCURE_SECRET_KEY": "profile", "PROCURE_TICK_SECONDS": "3600",
+           "PROCURE_PUBLIC_PAGE_SECONDS": "0",     # the pages' own cost, not a kept copy's
            "PROCURE_BASE_URL": "http://127.0.0.1", "PROCURE_LOGIN_RATE_LIMIT": "10000 per minute",
            "PROCURE_UPLOAD_RATE_LIMIT": "10000 per hour", "PROCURE_PASSWORD_HASH_PROFILE":
            "CHEAPEST"}

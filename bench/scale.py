@@ -360,7 +360,9 @@ def main() -> None:
     env = {**os.environ, "PROCURE_INSTANCE_PATH": str(work),
            "PROCURE_UPLOAD_FOLDER": str(work / "uploads"), "PROCURE_SECRET_KEY": "scale",
            "PROCURE_LOGIN_RATE_LIMIT": "100000 per minute", "PROCURE_TICK_SECONDS": "3600",
-           "PROCURE_BASE_URL": "http://127.0.0.1"}
+           "PROCURE_BASE_URL": "http://127.0.0.1",
+           # every page made as it is asked for: a kept public page costs the same at any size
+           "PROCURE_PUBLIC_PAGE_SECONDS": "0"}
     os.environ.update(env)
     apps: dict = {}
     pages_of: dict = {}
