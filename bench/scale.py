@@ -72,7 +72,12 @@ def cloned_tables(metadata) -> list:
 
 
 def _target(column) -> str:
-    return next(iter(column.foreign_keys)).column.table.name
+    """The table whose `id` this foreign key holds in the end: a key to a table keyed by a key
+    of another (evaluation_plan's is its solicitation's id) is that other table's."""
+    referenced = next(iter(column.foreign_keys)).column
+    if referenced.name != "id" and referenced.foreign_keys:
+        return _target(referenced)
+    return referenced.table.name
 
 
 def clone_statement(table, strides: dict[str, int], first: int, last: int) -> str:
@@ -85,8 +90,8 @@ def clone_statement(table, strides: dict[str, int], first: int, last: int) -> st
     for column in table.columns:
         name = f'"{column.name}"'
         columns.append(name)
-        target = next((fk.column.table.name for fk in column.foreign_keys
-                       if fk.column.table.name in strides), None)
+        target = _target(column) if any(fk.column.table.name in strides
+                                        for fk in column.foreign_keys) else None
         if column.primary_key and column.name == "id":
             values.append(f"{name} + k * {strides[table.name]}")
         elif target is not None:
