@@ -132,8 +132,13 @@ class Workflow:
             raise WorkflowError(
                 f"You cannot {self.labels.get(event, event).lower()} {self.name} that is "
                 f"{row.status.value.lower()}.", allowed=self.allowed_events(row))
-        done = self.machine.events[event].trigger(row, actor=actor, reason=reason,
-                                                  audit_data=audit_data, **data)
+        try:
+            done = self.machine.events[event].trigger(row, actor=actor, reason=reason,
+                                                      audit_data=audit_data, **data)
+        except WorkflowError as refused:
+            if not refused.allowed:   # a guard said no: what else can be done now
+                refused.allowed = [e for e in self.allowed_events(row) if e != event]
+            raise
         if not done:  # a condition returned False without saying why: still never ignored
             raise WorkflowError(f"The {self.labels.get(event, event).lower()} action was refused.",
                                 allowed=self.allowed_events(row))

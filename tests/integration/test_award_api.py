@@ -90,6 +90,7 @@ def test_award_notices_and_a_denied_protest(api, app):
 
     status, own = call("POST", f"/awards/{award['id']}/events/approve", "officer", {})
     assert status == 409 and "another officer" in own["message"]
+    assert own["allowed"] == ["withdraw"]      # what the proposer can do: as the award says
     status, unknown = call("POST", f"/awards/{award['id']}/events/make_final", "officer", {})
     assert status == 409 and unknown["allowed"] == ["withdraw"]
     status, approved = call("POST", f"/awards/{award['id']}/events/approve", "chair", {})
