@@ -183,13 +183,13 @@ def report_pdf(data: dict[str, Any]) -> io.BytesIO:
                        if d["superseded"] else ""), d["nature"]]
                   for d in data["declarations"]], [85, 70, 75, 60, 110, 130]),
               Spacer(1, 10), para("Every score, comment and rationale", styles["Heading2"]),
-              table([["Bidder", "Criterion (weight)", "Evaluator", "Sits as", "Points",
+              table([["Lot", "Bidder", "Criterion (weight)", "Evaluator", "Sits as", "Points",
                       "Weighted points", "Comment or rationale"]]
-                    + [[line.bidder, f"{line.criterion} ({line.weight})", line.member, line.kind,
-                        "" if line.points is None else str(line.points),
+                    + [[line.lot, line.bidder, f"{line.criterion} ({line.weight})", line.member,
+                        line.kind, "" if line.points is None else str(line.points),
                         weighted_total(line.weighted), line.comment]
                        for line in data["lines"]],
-                    [60, 75, 70, 65, 35, 50, 175])]
+                    [52, 70, 62, 55, 64, 38, 46, 143])]
     title = f"Evaluation report: {panel.name}"
 
     class NumberedCanvas(canvas.Canvas):

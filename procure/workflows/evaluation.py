@@ -1556,9 +1556,12 @@ def score_lines(session: Session, panel: Panel, viewer: Any) -> list[ReportLine]
                 lines.append(ReportLine(response.lot.label, bidder, criterion.name,
                                         member.user.name, member.kind.value, points,
                                         comments.get((member_id, criterion.id), ""), **common))
-            if cell.consensus is not None:
+            if cell.consensus is not None:   # the panel agrees technical scores; price is the formula's
+                by_formula = criterion.envelope is Envelope.price
                 lines.append(ReportLine(response.lot.label, bidder, criterion.name,
-                                        "Panel consensus", "Consensus", cell.consensus.points,
+                                        "Price formula" if by_formula else "Panel consensus",
+                                        "Formula" if by_formula else "Consensus",
+                                        cell.consensus.points,
                                         cell.consensus.rationale,
                                         weighted=weighted[criterion.id], **common))
     return lines

@@ -146,6 +146,16 @@ def test_the_matrix_names_a_price_score_the_formulas(app, people, login):
     assert cells[ORG_C][technical].endswith("Consensus 9")             # agreed by the panel
     assert all("Consensus" not in row[price] for row in rows)
 
+    report = login("officer2").get(f"/evaluation/panels/{panel_id}/report").get_data(as_text=True)
+    _, lines = _table(report, "Scores")
+    by_whom = {(line[1], line[2]): line[3] for line in lines if "(" in line[3]
+               and line[3].split(" (")[1] in ("consensus)", "formula)")}
+    assert by_whom[(ORG_C, "Cost")] == "Price formula (formula)"
+    assert by_whom[(ORG_C, "Program design")] == "Panel consensus (consensus)"
+    csv_text = login("officer2").get(f"/evaluation/panels/{panel_id}/scores.csv").get_data(
+        as_text=True)
+    assert "Price formula,Formula" in csv_text and "Panel consensus,Consensus" in csv_text
+
 
 def test_the_report_shows_each_consensus_rows_weighted_points_as_the_csv_does(
         app, people, login):
@@ -154,9 +164,11 @@ def test_the_report_shows_each_consensus_rows_weighted_points_as_the_csv_does(
     panel_id = _finalized(app)
     page = login("officer2").get(f"/evaluation/panels/{panel_id}/report").get_data(as_text=True)
     headings, rows = _table(page, "Scores")
-    assert headings == ["Bidder", "Criterion", "Evaluator", "Points", "Weighted points",
+    assert headings == ["Lot", "Bidder", "Criterion", "Evaluator", "Points", "Weighted points",
                         "Comment or rationale"]
-    at = headings.index("Weighted points")
+    assert {row[0] for row in rows} == {"Lot 1: Lead agency: Holyoke"}   # bidders of two lots apart
+    rows = [row[1:] for row in rows]
+    at = headings.index("Weighted points") - 1
     consensus = [row for row in rows if row[2] == "Panel consensus (consensus)"]
     assert {(row[0], row[1]): row[at] for row in consensus if row[0] == ORG_A} == {
         (ORG_A, "Program design"): "0.63", (ORG_A, "Staffing"): "3.33"}    # 3.96 in all
