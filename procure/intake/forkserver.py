@@ -10,7 +10,9 @@ and then, for each request, forks:
   cap or a signal still gets a clear answer;
 * the *worker*, which caps its own address space (``RLIMIT_AS``), arms a wall-clock timer that
   kills it at the time limit, and runs the request exactly as the one-off child does, writing
-  its JSON lines to a socket of the caller's.
+  its JSON lines to a socket of the caller's. It leads a process group of its own, with the
+  Tesseract processes it starts (``ocr.Reader``): when it dies the monitor kills the group, so
+  no Tesseract outlives a worker killed by its timer, the memory cap or a crash.
 
 Requests come over a Unix socket with the caller's end of a fresh socket pair passed along
 (``SCM_RIGHTS``), so each document has its own channel and the server never reads results.
@@ -27,7 +29,7 @@ import sys
 import threading
 
 PRELOAD = ("pypdfium2", "pypdfium2.raw", "procure.intake.structure", "procure.intake.layout",
-           "procure.intake.pdf")
+           "procure.intake.pdf", "procure.intake.ocr")
 
 
 # ---------------------------------------------------------------------------
@@ -107,6 +109,7 @@ def _worker(request: dict, out_fd: int, err_w: int) -> None:
     """In the forked worker: limits, timer, the request, exit (never returns)."""
     code = 1
     try:
+        os.setpgid(0, 0)  # its own process group, with its Tesseract processes
         os.dup2(out_fd, 1)
         os.dup2(err_w, 2)
         os.close(out_fd)
@@ -141,6 +144,13 @@ def _monitor(request: dict, out_fd: int) -> None:
             if not chunk:
                 break
             err = (err + chunk)[-4000:]
+        # ended but not yet reaped, so its process group's id cannot be reused: kill what is
+        # left in the group (Tesseract processes of a worker that died without closing them)
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:  # nothing left in the group
+            pass
         _, status = os.waitpid(pid, 0)
         rc = os.waitstatus_to_exitcode(status)
         msg = json.dumps({"exit": rc, "stderr": err.decode("utf-8", "replace")}) + "\n"

@@ -214,6 +214,33 @@ def _run_forked(request: dict, limits: Limits,
     return _answer(final, rc, err, request["path"])
 
 
+def _kill_group(proc: subprocess.Popen) -> int:
+    """Kill the child's process group (the child, if still running, and the Tesseract processes
+    it started) and reap the child. Only while the child is not yet reaped: till then the
+    group's id is its own."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:  # the group is empty
+        pass
+    return proc.wait()
+
+
+def _reap(proc: subprocess.Popen, timeout: float) -> int:
+    """Wait for the child to end (``subprocess.TimeoutExpired`` after ``timeout`` seconds),
+    then kill what is left of its process group and reap it: its exit status."""
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            if os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is not None:
+                break
+        except ChildProcessError:  # reaped already (SIGCHLD ignored in this process)
+            return proc.wait()
+        if time.monotonic() >= end:
+            raise subprocess.TimeoutExpired(proc.args, timeout)
+        time.sleep(0.01)
+    return _kill_group(proc)
+
+
 def _run_child(request: dict, limits: Limits,
                progress: Callable[[int, int], None] | None) -> dict:
     """Run one request in a child process under the limits: forked by the fork server, or
@@ -230,10 +257,11 @@ def _run_child(request: dict, limits: Limits,
     env.setdefault("PYTHONHASHSEED", "0")
     stderr = tempfile.TemporaryFile()
     try:
+        # a process group of its own, with the Tesseract processes it starts: killed together
         proc = subprocess.Popen(
             [sys.executable, "-m", "procure.intake.pdf", "--child"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-            env=env, cwd=_ROOT, close_fds=True,
+            env=env, cwd=_ROOT, close_fds=True, process_group=0,
         )
     except OSError as e:  # pragma: no cover - fork failure
         stderr.close()
@@ -274,14 +302,13 @@ def _run_child(request: dict, limits: Limits,
             if msg and "exit" not in msg:
                 final = msg
         try:
-            rc = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            rc = _reap(proc, max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             raise Rejected("timeout", f"Reading this PDF took longer than {limits.seconds:g} seconds. "
                                       "Upload a smaller or simpler PDF.")
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        if proc.returncode is None:
+            _kill_group(proc)
         t.join(timeout=2)  # the child is gone: the reader sees EOF
         proc.stdout.close()
         stderr.seek(0, os.SEEK_END)
@@ -320,11 +347,13 @@ def _open_pdfium(data: bytes):
         raise Rejected("corrupt", MESSAGES["corrupt"]) from e
 
 
-def _pdfium_texts(doc, n: int) -> tuple[list[str], list[list[dict]], dict[int, str], int]:
+def _pdfium_texts(doc, n: int, read: Callable[[int, str, list[dict]], None] | None = None
+                  ) -> tuple[list[str], list[list[dict]], dict[int, str], int]:
     """Text of every page (content-stream order) and its lines with size, weight and box
     (``layout``); for pages with an empty vertical strip down the middle (a two-column
     gutter) also the text read column by column, used when the stream interleaves the
-    columns; and how many pages failed."""
+    columns; and how many pages failed. ``read`` is told each page's text and lines as soon
+    as the page is read."""
     from procure.intake.layout import kerning_spaces, page_lines, unhyphenate
 
     texts, layout, columns, failed = [], [], {}, 0
@@ -364,6 +393,8 @@ def _pdfium_texts(doc, n: int) -> tuple[list[str], list[list[dict]], dict[int, s
             if len(layout) == i:
                 layout.append([])
             failed += 1
+        if read is not None:
+            read(i, texts[i], layout[i])
         _emit({"progress": [i + 1, n]})
     return texts, layout, columns, failed
 
@@ -432,87 +463,35 @@ def tesseract_command() -> str | None:
     return shutil.which(os.environ.get("PROCURE_TESSERACT") or "tesseract")
 
 
-def _picture_dpi(page) -> float | None:
-    """The resolution the page's largest picture was scanned at (its pixels per inch on the page)."""
-    import pypdfium2.raw as pdfium_c
-
-    best = None
-    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
-        left, bottom, right, top = obj.get_bounds()
-        if right - left < 1 or top - bottom < 1:
-            continue
-        px_w, px_h = obj.get_px_size()
-        area = (right - left) * (top - bottom)
-        if best is None or area > best[0]:
-            best = (area, min(px_w / (right - left), px_h / (top - bottom)) * 72)
-    return best[1] if best else None
+def _is_scanned(doc, index: int, text: str, lines: list[dict]) -> tuple[bool, float | None]:
+    """Whether a page is scanned, decided as soon as its text is read: no text but a picture;
+    or a printed running header or page number on it (little text, at most three lines) and a
+    picture over most of the page, whose top (from the page's top) comes too."""
+    chars = len(text.strip())
+    if chars < 3:
+        return _has_image(doc, index), None
+    if chars <= 120 and len(lines) <= 3:
+        top = _page_picture_top(doc, index)
+        return top is not None, top
+    return False, None
 
 
-def _inked_part(image, margin: int = 40):
-    """The part of a scanned page with print on it, a margin around it: blank paper costs
-    Tesseract time and holds no words. Found on the page shrunk four times, where specks of
-    dust fade to grey and print stays dark."""
-    small = image.reduce(4)
-    box = small.point(lambda v: 255 if v < 128 else 0).getbbox()
-    if not box:
-        return image
-    left, top, right, bottom = (4 * v for v in box)
-    return image.crop((max(0, left - margin), max(0, top - margin),
-                       min(image.width, right + margin), min(image.height, bottom + margin)))
-
-
-def _ocr_page(doc, index: int, seconds: float, cmd: str) -> str:
-    """Text of one scanned page by Tesseract: the page rendered at its picture's own resolution
-    (150-300 dpi; rendering finer than the scan adds pixels, not letters), Tesseract on one
-    thread (its OpenMP threads only wait on each other on a busy machine; several documents are
-    read at once by the workers anyway) and without its inverted-text pass, on the inked part
-    of the page only."""
-    import pytesseract
-
-    os.environ["OMP_THREAD_LIMIT"] = "1"  # this parse child's own environment, passed to Tesseract
-    pytesseract.pytesseract.tesseract_cmd = cmd
-    page = doc[index]
-    try:
-        dpi = min(300.0, max(150.0, _picture_dpi(page) or 300.0))
-        image = page.render(scale=dpi / 72, grayscale=True).to_pil()
-    finally:
-        page.close()
-    image = _inked_part(image)
-    # no second pass looking for white-on-black lines (a scan is dark print on light paper)
-    return pytesseract.image_to_string(image, config="-c tessedit_do_invert=0", timeout=max(1, int(seconds)))
-
-
-def _scanned_pages(doc, texts: list[str], layout: list[list[dict]], limits: "Limits",
-                   started: float, tesseract: str | None) -> list[dict]:
-    """Pages with no text but a picture are scanned: read them by OCR when Tesseract is
-    installed (within the time left), and say so in the record's notes either way."""
-    scanned = [i for i, t in enumerate(texts) if len(t.strip()) < 3 and _has_image(doc, i)]
-    # a scanned page with a printed running header or page number on it: little text, and a
-    # picture over most of the page
-    tops: dict[int, float] = {}
-    for i, t in enumerate(texts):
-        if 3 <= len(t.strip()) <= 120 and len(layout[i]) <= 3:
-            top = _page_picture_top(doc, i)
-            if top is not None:
-                scanned.append(i)
-                tops[i] = top
-    scanned.sort()
+def _scanned_pages(texts: list[str], layout: list[list[dict]], scanned: list[int],
+                   tops: dict[int, float], reader) -> list[dict]:
+    """The scanned pages' text by OCR (``reader``, an ``ocr.Reader`` already reading them, or
+    None: Tesseract is not installed) into ``texts`` and ``layout``; the record's notes say
+    which pages were read and which not."""
     if not scanned:
         return []
     pages = ", ".join(str(i + 1) for i in scanned)
-    if not tesseract:
+    if reader is None:
         return [{"code": "scanned_not_read", "pages": [i + 1 for i in scanned],
                  "message": f"Scanned page(s) {pages}: text not read (OCR is off on this service: "
                             "Tesseract is not installed). Check these pages in the pictures."}]
     done, failed, read = [], [], {}
     for i in scanned:
-        left = limits.seconds - (time.monotonic() - started) - 5
-        if left <= 1:
-            failed.append(i)
-            continue
-        try:
-            text = _ocr_page(doc, i, left, tesseract)
-        except Exception:
+        text = reader.text(i)
+        if text is None:
             failed.append(i)
             continue
         read[i + 1] = " ".join(text.split())[:2000]
@@ -672,7 +651,21 @@ def _plumber_table_rows(data: bytes, regions: dict[int, tuple[float, float]]):
     return st.budget_rows_from_tables(tables), []
 
 
+def _form(doc, data: bytes) -> tuple[dict, bool, int | None, list[dict]]:
+    """The AcroForm's fields (``_form_fields``), or none when the document has no form."""
+    try:
+        import pypdfium2.raw as pdfium_c
+
+        has_form = pdfium_c.FPDF_GetFormType(doc.raw) != pdfium_c.FORMTYPE_NONE
+    except Exception:
+        has_form = True
+    if has_form:  # pypdf costs ~0.2 s to import: only for documents with an AcroForm/XFA
+        return _form_fields(data)
+    return {}, False, None, []
+
+
 def _child(request: dict) -> dict:
+    from procure.intake import ocr as ocr_mod
     from procure.intake import structure as st
 
     started = time.monotonic()
@@ -687,6 +680,21 @@ def _child(request: dict) -> dict:
         problems.append({"code": "trailing_data",
                          "message": "The PDF has extra data after its end; check that the right file was uploaded."})
     doc = _open_pdfium(data)
+    tesseract = request.get("tesseract")
+    # scanned pages are read by Tesseract (other processes) while this one parses the rest
+    reader = ocr_mod.Reader(doc, tesseract, started + limits.seconds - 5) if tesseract else None
+    scanned: list[int] = []
+    tops: dict[int, float] = {}
+
+    def read(i: int, text: str, lines: list[dict]) -> None:
+        is_scanned, top = _is_scanned(doc, i, text, lines)
+        if is_scanned:
+            scanned.append(i)
+            if top is not None:
+                tops[i] = top
+            if reader is not None:
+                reader.add(i)
+
     try:
         n = len(doc)
         if n <= 0:
@@ -695,27 +703,23 @@ def _child(request: dict) -> dict:
             raise Rejected("too_many_pages", f"This PDF has {n:,} pages; the limit is {limits.pages:,}. "
                                              "Remove unneeded pages and upload it again.")
         _emit({"progress": [0, n]})
-        texts, layout, columns, failed = _pdfium_texts(doc, n)
+        texts, layout, columns, failed = _pdfium_texts(doc, n, read)
         if failed == n:
             raise Rejected("corrupt", MESSAGES["corrupt"])
-        notes = _scanned_pages(doc, texts, layout, limits, started, request.get("tesseract"))
+        marks = None
+        if scanned:  # while Tesseract reads them: what needs no page's text (no_text cannot come)
+            form = _form(doc, data)
+            marks = _bidder_marks(doc, n, request.get("bidder_names") or [])
+        notes = _scanned_pages(texts, layout, scanned, tops, reader)
         if not any(t.strip() for t in texts) and not notes:
             raise Rejected("no_text", MESSAGES["no_text"])
         if failed:
             problems.append({"code": "pages_unreadable",
                              "message": f"{failed} page(s) could not be read; check them and upload again if needed."})
-
-        try:
-            import pypdfium2.raw as pdfium_c
-
-            has_form = pdfium_c.FPDF_GetFormType(doc.raw) != pdfium_c.FORMTYPE_NONE
-        except Exception:
-            has_form = True
-        if has_form:  # pypdf costs ~0.2 s to import: only for documents with an AcroForm/XFA
-            fields, signed, signed_page, fproblems = _form_fields(data)
-            problems += fproblems
-        else:
-            fields, signed, signed_page = {}, False, None
+        if not scanned:
+            form = _form(doc, data)
+        fields, signed, signed_page, fproblems = form
+        problems += fproblems
 
         def build(pages_layout, rows=None, extra=()):
             return st.build_record(texts, sections, fields, rows, signed, signed_page,
@@ -745,8 +749,11 @@ def _child(request: dict) -> dict:
                                                  nxt["start_page"] if nxt else None)
             except Exception:
                 regions = {p: (0.0, 1e9) for p in pages}
-        marks = _bidder_marks(doc, n, request.get("bidder_names") or [])
+        if marks is None:
+            marks = _bidder_marks(doc, n, request.get("bidder_names") or [])
     finally:
+        if reader is not None:
+            reader.close()
         doc.close()
     if regions:
         # ruled tables: pdfplumber, only on the budget pages that have lines
