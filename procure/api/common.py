@@ -4,6 +4,7 @@ error answers documented in the spec, the problem and status schemas, finding a 
 from __future__ import annotations
 
 import http
+import json
 from datetime import date, datetime
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ from procure import search
 from procure.extensions import db
 from procure.models import CancelReason, Solicitation
 from procure.faces import actor
+from procure.kept_lists import kept_page
 from procure.workflows import response as response_flow
 from procure.workflows import solicitation as solicitation_flow
 
@@ -60,6 +62,16 @@ class Blueprint(SmorestBlueprint):
                 view = self.alt_response(code, response=http.HTTPStatus(code).name)(view)
             return view
         return decorate
+
+    def _set_pagination_metadata(self, page_params: Any, result: Any, headers: Any) -> Any:
+        """A list counted no further than `search.LISTED` (the search, the kept lists) says in
+        its X-Pagination whether more were found (`more_found`) beside the total listed."""
+        result, headers = super()._set_pagination_metadata(page_params, result, headers)
+        more = getattr(page_params, "more_found", None)
+        if more is not None:
+            metadata = json.loads(headers[self.PAGINATION_HEADER_NAME])
+            headers[self.PAGINATION_HEADER_NAME] = json.dumps({**metadata, "more_found": more})
+        return result, headers
 
 
 def Text(**kwargs: Any) -> fields.String:  # noqa: N802 (a field, named like one)
@@ -137,6 +149,18 @@ def paged(statement: Any, pagination_parameters: Any) -> list[Any]:
     page = db.paginate(statement, page=search.page_number(pagination_parameters.page),
                        per_page=pagination_parameters.page_size, error_out=False)
     pagination_parameters.item_count = page.total
+    return list(page.items)
+
+
+def kept(statement: Any, pagination_parameters: Any) -> list[Any]:
+    """One page of a list a person keeps (their responses, panels, scoresheets), as `paged`
+    but bounded by the page, not the history (procure.kept_lists): at most the first
+    `search.LISTED` listed, X-Pagination's `total` counted no further and its `more_found`
+    saying whether more were found."""
+    page = kept_page(statement, search.page_number(pagination_parameters.page),
+                     pagination_parameters.page_size)
+    pagination_parameters.item_count = page.total
+    pagination_parameters.more_found = page.more
     return list(page.items)
 
 

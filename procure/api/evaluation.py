@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from procure import policy
-from procure.api.common import PREFIX, Blueprint, DatabaseId, EventArgsSchema, paged
+from procure.api.common import PREFIX, Blueprint, DatabaseId, EventArgsSchema, kept
 from procure.extensions import db
 from procure.models import (
     Criterion,
@@ -239,7 +239,7 @@ class PanelList(MethodView):
         """The panels I sit on (officers: every panel), those at work first, a page at a
         time."""
         who = actor()
-        panels = paged(flow.panels_query(who).options(
+        panels = kept(flow.panels_query(who).options(
             joinedload(Panel.solicitation), selectinload(Panel.lots),
             selectinload(Panel.members).joinedload(PanelMember.user),
             selectinload(Panel.scoresheets)), pagination_parameters)
@@ -485,7 +485,7 @@ class ScoresheetList(MethodView):
     def get(self, pagination_parameters: Any) -> list[Any]:
         """My scoresheets, on every panel I sit on, a page at a time."""
         who = actor()
-        sheets = paged(flow.scoresheets_query(who).options(
+        sheets = kept(flow.scoresheets_query(who).options(
             contains_eager(Scoresheet.member), contains_eager(Scoresheet.panel)
             .joinedload(Panel.solicitation),
             joinedload(Scoresheet.response).options(joinedload(Response.lot),

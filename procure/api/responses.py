@@ -19,7 +19,7 @@ from procure.api.common import (
     DatabaseId,
     EventArgsSchema,
     StatusSchema,
-    paged,
+    kept,
     with_events,
 )
 from procure.extensions import db
@@ -120,7 +120,7 @@ class ResponseList(MethodView):
     def get(self, pagination_parameters: Any) -> list[Response]:
         """My organisation's responses, newest first, a page at a time."""
         who = actor()
-        rows = paged(flow.my_responses_query(who).options(
+        rows = kept(flow.my_responses_query(who).options(
             joinedload(Response.solicitation).selectinload(Solicitation.sections),
             joinedload(Response.lot), joinedload(Response.organization),
             selectinload(Response.documents)), pagination_parameters)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask.views import MethodView
@@ -38,21 +37,10 @@ from procure.workflows import solicitation as flow
 from procure.workflows.base import WorkflowError
 
 
-class SearchBlueprint(Blueprint):
-    """The solicitations' blueprint: its search lists at most the first `search.LISTED` found,
-    and its X-Pagination says whether more were found (`more_found`) beside the total listed."""
-
-    def _set_pagination_metadata(self, page_params: Any, result: Any, headers: Any) -> Any:
-        result, headers = super()._set_pagination_metadata(page_params, result, headers)
-        more = getattr(page_params, "more_found", None)
-        if more is not None:
-            metadata = json.loads(headers[self.PAGINATION_HEADER_NAME])
-            headers[self.PAGINATION_HEADER_NAME] = json.dumps({**metadata, "more_found": more})
-        return result, headers
-
-
-bp = SearchBlueprint("api_solicitations", __name__, url_prefix=f"{PREFIX}/solicitations",
-                     description="RFIs and RFRs")
+# its search lists at most the first `search.LISTED` found; X-Pagination's `more_found` says
+# whether more were found (common.Blueprint)
+bp = Blueprint("api_solicitations", __name__, url_prefix=f"{PREFIX}/solicitations",
+               description="RFIs and RFRs")
 
 class SolicitationSummarySchema(Schema):
     id = fields.Integer()

@@ -11,7 +11,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procure.models.base import Base, enum_column, new_public_id
@@ -103,6 +103,11 @@ class ProposedRate(Base):
 
 class Panel(Base):
     __tablename__ = "panel"
+    __table_args__ = (
+        # The panels' order, those at work first, the latest first (procure.workflows.evaluation
+        # AT_WORK_FIRST, a literal like this): a member's list is read from it and stops when full
+        Index("ix_panel_listing", text("(status = 'finalized')"), text("id DESC")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_public_id)
     solicitation_id: Mapped[int] = mapped_column(ForeignKey("solicitation.id"), index=True)

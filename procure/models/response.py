@@ -9,7 +9,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procure.models.base import Base, enum_column, new_public_id
@@ -45,7 +45,12 @@ class IntakeStatus(enum.Enum):
 
 class Response(Base):
     __tablename__ = "response"
-    __table_args__ = (UniqueConstraint("organization_id", "lot_id"),)
+    __table_args__ = (
+        UniqueConstraint("organization_id", "lot_id"),
+        # My responses' order (newest first), read backwards: a page stops when full, however
+        # many responses the organisation has made (procure.kept_lists)
+        Index("ix_response_organization_listing", "organization_id", "created_at", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_public_id)
     solicitation_id: Mapped[int] = mapped_column(ForeignKey("solicitation.id"), index=True)

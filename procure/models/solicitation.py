@@ -97,6 +97,10 @@ class Solicitation(Base):
         Index("ix_solicitation_listing", text("(status = 'published')"), "deadline", "id",
               postgresql_where=text("published_at IS NOT NULL"),
               sqlite_where=text("published_at IS NOT NULL")),
+        # The officer's list (every solicitation, drafts too): latest deadline first, those
+        # without a deadline last; a page is read from it and stops when full
+        Index("ix_solicitation_officer_listing", text("(deadline IS NULL)"), text("deadline DESC"),
+              text("id DESC")),
         search_index("solicitation", "title"), search_index("solicitation", "number"),
         search_index("solicitation", "description"),
     )

@@ -14,11 +14,12 @@ from uuid import UUID
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from procure import clock, policy, search
 from procure.extensions import db
 from procure.faces import page_of, send_document, uploads
+from procure.kept_lists import page_of as kept_page_of
 from procure.public_cache import public_page
 from procure.models import (
     AmendmentStatus,
@@ -284,14 +285,17 @@ def protest_document(document_id: UUID):
 def notices():
     """Award notices: the latest notice of each of my organisation's responses, a page at a
     time, filtered by words of the RFR."""
-    latest = select(func.max(AwardNotice.id)).join(Response).where(
-        Response.organization_id == current_user.organization_id).group_by(AwardNotice.response_id)
-    page = page_of(select(AwardNotice).join(AwardNotice.response).join(Response.solicitation)
-                   .where(AwardNotice.id.in_(latest))
-                   .options(contains_eager(AwardNotice.response).contains_eager(
-                       Response.solicitation), joinedload(AwardNotice.response, Response.lot))
-                   .order_by(AwardNotice.id.desc()),
-                   text_columns=(Solicitation.number, Solicitation.title))
+    # the latest of each response's notices: none later for the same response; newest first,
+    # a page read backwards along the notices' key that stops when full, counted no further
+    # than search.LISTED (procure.kept_lists)
+    later = aliased(AwardNotice)
+    notices = select(AwardNotice).join(AwardNotice.response).join(Response.solicitation).where(
+        Response.organization_id == current_user.organization_id,
+        ~exists().where(later.response_id == AwardNotice.response_id, later.id > AwardNotice.id))
+    page = kept_page_of(notices.options(
+        contains_eager(AwardNotice.response).contains_eager(Response.solicitation),
+        joinedload(AwardNotice.response, Response.lot)).order_by(AwardNotice.id.desc()),
+        text_columns=(Solicitation.number, Solicitation.title))
     return render_template("award/notices.html", page=page,
                            rows=[(n.response, n) for n in page.items])
 

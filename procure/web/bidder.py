@@ -17,7 +17,8 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from procure import clock, policy
 from procure.extensions import db, limiter
-from procure.faces import page_of, received_at, send_document, send_page_image, uploads
+from procure.faces import received_at, send_document, send_page_image, uploads
+from procure.kept_lists import page_of
 from procure.models import DocumentKind, Response, ResponseStatus, Solicitation
 from procure.web.forms import ConfirmForm, EventForm, UploadForm
 from procure.workflows import evaluation as evaluation_flow

@@ -29,7 +29,8 @@ from wtforms.validators import DataRequired, Length
 
 from procure import clock, policy, reports
 from procure.extensions import db
-from procure.faces import page_of, send_page_image
+from procure.faces import send_page_image
+from procure.kept_lists import page_of
 from procure.models import (
     Lot,
     MemberKind,
@@ -541,7 +542,7 @@ def mine():
         .where(PanelMember.user_id == current_user.id, PanelMember.removed_at.is_(None))
         .options(contains_eager(PanelMember.panel).contains_eager(Panel.solicitation),
                  selectinload(PanelMember.declarations))
-        .order_by((Panel.status == PanelStatus.finalized).asc(), Panel.id.desc()),
+        .order_by(*flow.AT_WORK_FIRST),
         status_column=Panel.status, statuses=PanelStatus,
         text_columns=(Panel.name, Solicitation.number, Solicitation.title))
     # The page's scoresheets, bidder labels (codes on a blind RFR) and bidders to declare, in

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, literal_column, select
 from sqlalchemy.orm import Session, joinedload
 from transitions import EventData
 
@@ -1395,17 +1395,21 @@ def panels_for_member(session: Session, user: Any) -> list[tuple[Panel, PanelMem
     finalized; newest first within each."""
     rows = session.execute(select(Panel, PanelMember).join(PanelMember).where(
         PanelMember.user_id == getattr(user, "id", None), PanelMember.removed_at.is_(None))
-        .order_by(*_AT_WORK_FIRST)).all()
+        .order_by(*AT_WORK_FIRST)).all()
     return [(panel, member) for panel, member in rows]
 
 
-_AT_WORK_FIRST = ((Panel.status == P.finalized).asc(), Panel.id.desc())
+# Those at work first, the latest first: written as ix_panel_listing's expression, a literal (a
+# bound parameter would not match it), so a member's page is read from the index and stops when
+# it is full.
+AT_WORK_FIRST = ((Panel.status == literal_column(f"'{P.finalized.name}'")).asc(),
+                 Panel.id.desc())
 
 
 def panels_query(user: Any) -> Select:
     """The panels a person sees in a list, in panels_for_member's order: the officers who manage
     evaluations every panel, anyone else those they sit on (not removed)."""
-    query = select(Panel).order_by(*_AT_WORK_FIRST)
+    query = select(Panel).order_by(*AT_WORK_FIRST)
     if policy.allows(user, "evaluation.manage"):
         return query
     return query.where(Panel.id.in_(select(PanelMember.panel_id).where(
@@ -1417,7 +1421,7 @@ def scoresheets_query(user: Any) -> Select:
     panels_for_member's order of the panels, then as assigned."""
     return select(Scoresheet).join(Scoresheet.member).join(Scoresheet.panel).where(
         PanelMember.user_id == getattr(user, "id", None), PanelMember.removed_at.is_(None),
-        Scoresheet.status != SS.withdrawn).order_by(*_AT_WORK_FIRST, Scoresheet.id)
+        Scoresheet.status != SS.withdrawn).order_by(*AT_WORK_FIRST, Scoresheet.id)
 
 
 def my_panel(session: Session, actor: Any, panel_id: str) -> tuple[Panel, PanelMember]:
