@@ -12,11 +12,11 @@ from typing import Any
 
 from flask import abort, current_app, g, request, send_file
 from flask_login import current_user
-from flask_sqlalchemy.pagination import Pagination
 
 from procure import accounts, clock, mail, search
 from procure.extensions import db, login_manager
 from procure.intake import jobs
+from procure.kept_lists import KeptPage
 from procure.models import Document, User
 from procure.storage import store_from_config
 from procure.workflows.base import Uploads
@@ -86,23 +86,13 @@ def page_of(statement: Any, *, status_column: Any = None, statuses: Any = None,
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
 
 
-class _Read(Pagination):
-    """A page whose items and total were read already (search.first_found)."""
-
-    def _query_items(self) -> list[Any]:
-        return self._query_args["items"]
-
-    def _query_count(self) -> int:
-        return self._query_args["total"]
-
-
 def search_page(found: search.Filters, number: int, size: int) -> tuple[Any, bool]:
     """One page of the public search (the list's and the API's): at most the first
     `search.LISTED` found, counted no further, the page and the count read at once; and
     whether more were found."""
     read = search.first_found(db.session, found, number, size)
-    return _Read(page=number, per_page=size, max_per_page=None, error_out=False,
-                 items=read.items, total=read.total), read.more
+    return KeptPage(page=number, per_page=size, items=read.items, total=read.total,
+                    more=read.more), read.more
 
 
 def uploads() -> Uploads:

@@ -24,7 +24,7 @@ LISTED = search.LISTED
 
 
 class KeptPage(Pagination):
-    """One page of a kept list, read already: its items, its total counted no further than
+    """One page of a kept list (or of the public search), read already: its items, its total counted no further than
     `LISTED`, and whether more than that were found (`more`)."""
 
     def __init__(self, *, page: int, per_page: int, items: list[Any], total: int,
