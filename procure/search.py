@@ -28,8 +28,16 @@ MAX_PAGE = 100_000        # far past any real list; keeps the offset inside ever
 LISTED = 1_000            # a search lists at most this many; past it a person narrows the search
 
 
+FILTERS = ("q", "agency", "region", "service_model", "status")   # what a list's search sends
+
+
 class InvalidSearch(ValueError):
-    """A search or page that cannot be run; the message says why, in plain words."""
+    """A search or page that cannot be run; the message says why, in plain words, and `field`
+    names the value refused (one of FILTERS, or "page")."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,8 @@ def filters(*, q: str | None = None, agency: str | None = None,
         try:
             region_id = int(region)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise InvalidSearch(f"“{region}” is not a region; choose one from the list.") from None
+            raise InvalidSearch(f"“{region}” is not a region; choose one from the list.",
+                                field="region") from None
         if not 0 < region_id < 2**31:   # no such region: outside every database's ids
             region_id = 0
     state = None
@@ -66,7 +75,8 @@ def filters(*, q: str | None = None, agency: str | None = None,
         if state not in policy.PUBLIC_STATES:
             names = ", ".join(f"{s.name} (“{s.value}”)" for s in policy.PUBLIC_STATES)
             raise InvalidSearch(f"“{status}” is not a status a solicitation can be found in; "
-                                f"choose one from the list, or in the API use one of {names}.")
+                                f"choose one from the list, or in the API use one of {names}.",
+                                field="status")
     return Filters(words=tuple((q or "").split()[:MAX_WORDS]), agency=agency or None,
                    region_id=region_id, service_model=service_model or None, status=state)
 
@@ -183,11 +193,13 @@ def narrowed(statement: Select[Any], *, q: str | None, status: str | None,
         statement = statement.where(or_(*(c.ilike(like, escape="\\") for c in text_columns)))
     if status:
         if statuses is None:
-            raise InvalidSearch("This list is not filtered by status; leave status out.")
+            raise InvalidSearch("This list is not filtered by status; leave status out.",
+                                field="status")
         state = statuses.__members__.get(status)
         if state is None:
             names = ", ".join(s.name for s in statuses)
-            raise InvalidSearch(f"“{status}” is not a status here; use one of {names}.")
+            raise InvalidSearch(f"“{status}” is not a status here; use one of {names}.",
+                                field="status")
         statement = statement.where(status_column == state)
     return statement
 
@@ -200,9 +212,9 @@ def page_number(raw: Any) -> int:
     try:
         number = int(raw)
     except (TypeError, ValueError):
-        raise InvalidSearch(f"“{raw}” is not a page number.") from None
+        raise InvalidSearch(f"“{raw}” is not a page number.", field="page") from None
     if number < 1:
-        raise InvalidSearch(f"There is no page {number}; pages start at 1.")
+        raise InvalidSearch(f"There is no page {number}; pages start at 1.", field="page")
     return min(number, MAX_PAGE)
 
 

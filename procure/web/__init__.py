@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as HTTPNotFound
@@ -107,7 +107,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(search.InvalidSearch)
     def invalid_search(error: search.InvalidSearch) -> Any:
-        return _error(400, "That search cannot be run", str(error))
+        """The way back is the same list with everything the person chose but the value
+        refused (and the page): not the page before, which had not got the words."""
+        if request.method != "GET" or request.endpoint is None or is_api_request():
+            return _error(400, "That search cannot be run", str(error))
+        kept = {name: value for name, value in request.args.items()
+                if name in search.FILTERS and name != error.field and value}
+        back = url_for(request.endpoint, **(request.view_args or {}), **kept)
+        return _error(400, "That search cannot be run", str(error), back=back,
+                      searched=kept.get("q", ""))
 
     @app.errorhandler(NotFound)
     def not_found(error: NotFound) -> Any:

@@ -91,6 +91,19 @@ def test_a_search_that_cannot_be_run_goes_back_with_its_words(client, listed, qu
     assert listed["first"] in page and listed["second"] not in page
 
 
+@pytest.mark.parametrize("query, back", [
+    ("status=published&page=two", "/?q=Family+stabilization&status=published"),
+    ("region=abc&status=published", "/?q=Family+stabilization&status=published"),
+    ("agency=DCF&status=bogus&page=2", "/?q=Family+stabilization&agency=DCF"),
+])
+def test_the_way_back_keeps_every_filter_but_the_one_refused(client, listed, query, back):
+    """A walker's filters were dropped with the refused one: only what was refused goes."""
+    refused = client.get("/?q=Family+stabilization&" + query)
+    assert refused.status_code == 400
+    assert _way_back(refused) == back
+    assert client.get(back).status_code == 200
+
+
 def test_the_way_back_from_a_refused_search_reflects_nothing_unsafely(client, listed):
     words = '"><script src=/x.js></script><img src=x onerror=alert(1)>'
     refused = client.get("/", query_string={"q": words, "page": "two"})
@@ -100,6 +113,9 @@ def test_the_way_back_from_a_refused_search_reflects_nothing_unsafely(client, li
     back = _way_back(refused)
     assert back.startswith("/?q=") and '"' not in back and "<" not in back
     assert client.get(back).status_code == 200
+    # url_for's own arguments are never taken from the address: no other scheme or host
+    forged = client.get("/?q=x&page=two&_external=1&_scheme=javascript&_anchor=y")
+    assert _way_back(forged) == "/?q=x"
 
 
 def test_a_kept_list_refused_goes_back_with_its_words(login, listed):
