@@ -185,11 +185,12 @@ def report_pdf(data: dict[str, Any]) -> io.BytesIO:
               Spacer(1, 10), para("Every score, comment and rationale", styles["Heading2"]),
               table([["Lot", "Bidder", "Criterion (weight)", "Evaluator", "Sits as", "Points",
                       "Weighted points", "Comment or rationale"]]
-                    + [[line.lot, line.bidder, f"{line.criterion} ({line.weight})", line.member,
+                    + [[line.lot.partition(":")[0],   # "Lot 1": the lots' titles head the report
+                        line.bidder, f"{line.criterion} ({line.weight})", line.member,
                         line.kind, "" if line.points is None else str(line.points),
                         weighted_total(line.weighted), line.comment]
                        for line in data["lines"]],
-                    [52, 70, 62, 55, 64, 38, 46, 143])]
+                    [34, 70, 80, 58, 64, 38, 46, 140])]
     title = f"Evaluation report: {panel.name}"
 
     class NumberedCanvas(canvas.Canvas):

@@ -73,10 +73,10 @@ def filters(*, q: str | None = None, agency: str | None = None,
     if status:
         state = S.__members__.get(status)
         if state not in policy.PUBLIC_STATES:
-            names = ", ".join(f"{s.name} (“{s.value}”)" for s in policy.PUBLIC_STATES)
-            raise InvalidSearch(f"“{status}” is not a status a solicitation can be found in; "
-                                f"choose one from the list, or in the API use one of {names}.",
-                                field="status")
+            names = ", ".join(s.name for s in policy.PUBLIC_STATES)
+            raise InvalidSearch(f"“{status}” is not a status a solicitation can be found in: "
+                                f"choose one from the search form's list (the API takes "
+                                f"{names}).", field="status")
     return Filters(words=tuple((q or "").split()[:MAX_WORDS]), agency=agency or None,
                    region_id=region_id, service_model=service_model or None, status=state)
 

@@ -58,7 +58,7 @@ def test_the_pages_and_the_api_find_the_same(client, listed):
 
 @pytest.mark.parametrize("query, says", [
     ("status=bogus", "bogus"), ("status=draft", "draft"), ("region=abc", "abc"),
-    ("status=bogus", "choose one from the list, or in the API use one of published (“Open”)"),
+    ("status=bogus", "choose one from the search form&#39;s list (the API takes published, "),
     ("page=0", "no page"), ("page=-3", "no page"), ("page=two", "two"),
 ])
 def test_values_that_cannot_be_filters_are_a_clear_400(client, listed, query, says):
