@@ -16,7 +16,7 @@ from flask_login import current_user
 from procure import accounts, clock, mail, search
 from procure.extensions import db, login_manager
 from procure.intake import jobs
-from procure.kept_lists import KeptPage
+from procure.kept_lists import KeptPage, as_asked
 from procure.models import Document, User
 from procure.storage import store_from_config
 from procure.workflows.base import Uploads
@@ -73,26 +73,22 @@ def received_at() -> Any:
     return g.received_at
 
 
-def page_of(statement: Any, *, status_column: Any = None, statuses: Any = None,
-            text_columns: tuple[Any, ...] = ()) -> Any:
-    """One page of a list as the request asks (`?q=`, `?status=`, `?page=`): the public list's
-    paging and filters, for the lists a person keeps (search.narrowed)."""
-    if text_columns or status_column is not None:
-        statement = search.narrowed(statement, q=request.args.get("q"),
-                                    status=request.args.get("status"),
-                                    status_column=status_column, statuses=statuses,
-                                    text_columns=text_columns)
-    return db.paginate(statement, page=search.page_number(request.args.get("page")),
+def page_of(statement: Any, **filters: Any) -> Any:
+    """One page of a list as the request asks (`?q=`, `?status=`, `?page=`; kept_lists.as_asked),
+    counted whole (the contracts and the audit trail; the lists of kept_lists count no further
+    than the search)."""
+    return db.paginate(as_asked(statement, **filters),
+                       page=search.page_number(request.args.get("page")),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
 
 
-def search_page(found: search.Filters, number: int, size: int) -> tuple[Any, bool]:
+def search_page(found: search.Filters, number: int, size: int) -> KeptPage:
     """One page of the public search (the list's and the API's): at most the first
-    `search.LISTED` found, counted no further, the page and the count read at once; and
-    whether more were found."""
+    `search.LISTED` found, counted no further, the page and the count read at once; `more`
+    says whether more were found."""
     read = search.first_found(db.session, found, number, size)
     return KeptPage(page=number, per_page=size, items=read.items, total=read.total,
-                    more=read.more), read.more
+                    more=read.more)
 
 
 def uploads() -> Uploads:

@@ -62,14 +62,20 @@ def kept_page(statement: Select[Any], number: int, size: int) -> KeptPage:
                     more=total > LISTED)
 
 
-def page_of(statement: Any, *, status_column: Any = None, statuses: Any = None,
-            text_columns: tuple[Any, ...] = ()) -> KeptPage:
-    """One page of a kept list as the request asks (`?q=`, `?status=`, `?page=`): the filters
-    of procure.faces.page_of, the page and count of `kept_page`."""
+def as_asked(statement: Any, *, status_column: Any = None, statuses: Any = None,
+             text_columns: tuple[Any, ...] = ()) -> Any:
+    """`statement` narrowed by the request's `?q=` and `?status=` (search.narrowed), for a list
+    with words or a status to filter by."""
     if text_columns or status_column is not None:
         statement = search.narrowed(statement, q=request.args.get("q"),
                                     status=request.args.get("status"),
                                     status_column=status_column, statuses=statuses,
                                     text_columns=text_columns)
-    return kept_page(statement, search.page_number(request.args.get("page")),
+    return statement
+
+
+def page_of(statement: Any, **filters: Any) -> KeptPage:
+    """One page of a kept list as the request asks (`?q=`, `?status=`, `?page=`): the filters
+    of `as_asked`, the page and count of `kept_page`."""
+    return kept_page(as_asked(statement, **filters), search.page_number(request.args.get("page")),
                      current_app.config["PAGE_SIZE"])

@@ -132,10 +132,9 @@ class SolicitationList(MethodView):
         """Published solicitations, open ones first (the pages' search). At most the first
         1,000 found are listed: X-Pagination's `total` counts no further, and its `more_found`
         says whether more were found (then narrow the search with words or filters)."""
-        page, pagination_parameters.more_found = search_page(
-            search.filters(**args), search.page_number(pagination_parameters.page),
-            pagination_parameters.page_size)
-        pagination_parameters.item_count = page.total
+        page = search_page(search.filters(**args), search.page_number(pagination_parameters.page),
+                           pagination_parameters.page_size)
+        pagination_parameters.item_count, pagination_parameters.more_found = page.total, page.more
         return list(page.items)
 
     @policy.rule("solicitation.manage")

@@ -59,9 +59,9 @@ def home():
     found = search.filters(q=form.q.data, agency=form.agency.data,
                            region=form.region.data, service_model=form.service_model.data,
                            status=form.status.data)
-    page, more = search_page(found, search.page_number(request.args.get("page")),
-                             current_app.config["PAGE_SIZE"])
-    return render_template("public/list.html", form=form, page=page, more=more,
+    page = search_page(found, search.page_number(request.args.get("page")),
+                       current_app.config["PAGE_SIZE"])
+    return render_template("public/list.html", form=form, page=page, more=page.more,
                            listed=search.LISTED)
 
 
